@@ -1,1 +1,173 @@
-//! placeholder
+//! Persistence for Proscenium behind one narrow, aggregate-level trait.
+//!
+//! Owns: the [`Store`] trait (what the control plane writes and the data plane reads), its
+//! error type, the embedded SQLite implementation (default), an in-memory implementation
+//! for tests, and the conformance suite every implementation must pass.
+//!
+//! Must not: know about HTTP, AWS wire shapes, or request handling. Aggregates go in and out
+//! whole (an API definition, a deployment with its snapshot, a stage); multi-record changes
+//! (a deployment plus the stage that points at it) are single methods, hence atomic.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use proscenium_model::{
+    Account, ApiDefinition, ClientCertificate, Deployment, DeploymentSnapshot, RestApi, Scope,
+    Stage,
+};
+
+pub mod embedded;
+pub mod memory;
+#[cfg(any(test, feature = "testsuite"))]
+pub mod testsuite;
+
+pub use embedded::SqliteStore;
+pub use memory::MemoryStore;
+
+/// An optimistic-concurrency token: the revision a record had when it was read.
+pub type Revision = u64;
+
+/// A record together with the revision it was read at.
+#[derive(Debug, Clone)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub revision: Revision,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The record changed since it was read, or already exists.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A rule the store checks inside its transaction was broken (e.g. deleting a deployment
+    /// a stage still points at).
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// The backend failed (I/O, corruption, …).
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What to do with a stage as part of a deployment, atomically with it.
+#[derive(Debug, Clone)]
+pub struct StageWrite {
+    pub stage: Stage,
+    /// `None`: the stage must not exist yet; `Some(r)`: it must still be at revision `r`.
+    pub expected: Option<Revision>,
+}
+
+/// A stage as the data plane sees it: where it lives and what it serves.
+#[derive(Debug, Clone)]
+pub struct StageRecord {
+    pub scope: Scope,
+    pub api_id: String,
+    pub stage: Stage,
+    pub revision: Revision,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- REST APIs (the whole definition is one aggregate) ---
+    async fn list_apis(&self, scope: &Scope) -> StoreResult<Vec<RestApi>>;
+    async fn get_api(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+    ) -> StoreResult<Versioned<Arc<ApiDefinition>>>;
+    /// Writes the definition; `expected` as in [`StageWrite`]. Returns the new revision.
+    async fn put_api(
+        &self,
+        scope: &Scope,
+        def: &ApiDefinition,
+        expected: Option<Revision>,
+    ) -> StoreResult<Revision>;
+    /// Deletes the API with its deployments and stages.
+    async fn delete_api(&self, scope: &Scope, api_id: &str) -> StoreResult<()>;
+
+    // --- Deployments (immutable snapshots) ---
+    /// Stores a deployment and its snapshot and, in the same transaction, the stage write.
+    async fn create_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment: &Deployment,
+        snapshot: &DeploymentSnapshot,
+        stage: Option<StageWrite>,
+    ) -> StoreResult<()>;
+    async fn get_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> StoreResult<Deployment>;
+    async fn get_snapshot(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> StoreResult<Arc<DeploymentSnapshot>>;
+    /// Deployments of an API, oldest first.
+    async fn list_deployments(&self, scope: &Scope, api_id: &str) -> StoreResult<Vec<Deployment>>;
+    /// Replaces a deployment's metadata (description); the snapshot never changes.
+    async fn update_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment: &Deployment,
+    ) -> StoreResult<()>;
+    /// Deletes a deployment unless a stage or canary points at it (`PreconditionFailed`).
+    async fn delete_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> StoreResult<()>;
+
+    // --- Stages ---
+    async fn list_stages(&self, scope: &Scope, api_id: &str) -> StoreResult<Vec<Versioned<Stage>>>;
+    async fn get_stage(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        stage_name: &str,
+    ) -> StoreResult<Versioned<Stage>>;
+    /// Writes a stage; the deployments it references must exist (`PreconditionFailed`).
+    async fn put_stage(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        write: StageWrite,
+    ) -> StoreResult<Revision>;
+    async fn delete_stage(&self, scope: &Scope, api_id: &str, stage_name: &str) -> StoreResult<()>;
+    /// Every stage of every API, account and region (the data plane's view).
+    async fn all_stages(&self) -> StoreResult<Vec<StageRecord>>;
+
+    // --- Account settings and client certificates ---
+    async fn get_account(&self, scope: &Scope) -> StoreResult<Option<Account>>;
+    async fn put_account(&self, scope: &Scope, account: &Account) -> StoreResult<()>;
+    async fn list_client_certificates(&self, scope: &Scope) -> StoreResult<Vec<ClientCertificate>>;
+    async fn get_client_certificate(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> StoreResult<ClientCertificate>;
+    async fn put_client_certificate(
+        &self,
+        scope: &Scope,
+        cert: &ClientCertificate,
+    ) -> StoreResult<()>;
+    async fn delete_client_certificate(&self, scope: &Scope, id: &str) -> StoreResult<()>;
+
+    // --- Change feed ---
+    /// A counter bumped after every committed change; the data plane re-reads what it serves.
+    fn watch(&self) -> tokio::sync::watch::Receiver<u64>;
+}
+
+/// The message of a precondition failure when deleting a deployment in use (AWS's text).
+pub const DEPLOYMENT_IN_USE: &str =
+    "Active stages pointing to this deployment must be moved or deleted";

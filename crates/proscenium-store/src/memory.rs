@@ -1,0 +1,453 @@
+//! An in-memory [`Store`] with the same semantics as the embedded one, for fast tests.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use proscenium_model::{
+    Account, ApiDefinition, ClientCertificate, Deployment, DeploymentSnapshot, RestApi, Scope,
+    Stage,
+};
+use tokio::sync::watch;
+
+use crate::{
+    DEPLOYMENT_IN_USE, Revision, StageRecord, StageWrite, Store, StoreError, StoreResult, Versioned,
+};
+
+type ApiKey = (Scope, String);
+
+struct ApiEntry {
+    def: Arc<ApiDefinition>,
+    revision: Revision,
+    deployments: BTreeMap<String, (Deployment, Arc<DeploymentSnapshot>)>,
+    stages: BTreeMap<String, (Stage, Revision)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    apis: BTreeMap<ApiKey, ApiEntry>,
+    accounts: BTreeMap<Scope, Account>,
+    certs: BTreeMap<(Scope, String), ClientCertificate>,
+    next_revision: Revision,
+}
+
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    feed: watch::Sender<u64>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore {
+            inner: Mutex::new(Inner::default()),
+            feed: watch::channel(0).0,
+        }
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn changed(&self) {
+        self.feed.send_modify(|v| *v += 1);
+    }
+}
+
+fn key(scope: &Scope, api_id: &str) -> ApiKey {
+    (scope.clone(), api_id.to_string())
+}
+
+impl Inner {
+    fn bump(&mut self) -> Revision {
+        self.next_revision += 1;
+        self.next_revision
+    }
+
+    fn check_stage_refs(entry: &ApiEntry, stage: &Stage) -> StoreResult<()> {
+        let mut ids = vec![stage.deployment_id.as_str()];
+        if let Some(c) = stage
+            .canary_settings
+            .as_ref()
+            .and_then(|c| c.deployment_id.as_deref())
+        {
+            ids.push(c);
+        }
+        for id in ids {
+            if !entry.deployments.contains_key(id) {
+                return Err(StoreError::PreconditionFailed(format!(
+                    "deployment {id} does not exist"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn write_stage(&mut self, k: &ApiKey, write: StageWrite) -> StoreResult<Revision> {
+        let rev = self.bump();
+        let entry = self.apis.get_mut(k).ok_or(StoreError::NotFound)?;
+        let current = entry.stages.get(&write.stage.stage_name).map(|(_, r)| *r);
+        if current != write.expected {
+            return Err(StoreError::Conflict(format!(
+                "stage {} changed",
+                write.stage.stage_name
+            )));
+        }
+        Self::check_stage_refs(entry, &write.stage)?;
+        entry
+            .stages
+            .insert(write.stage.stage_name.clone(), (write.stage, rev));
+        Ok(rev)
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn list_apis(&self, scope: &Scope) -> StoreResult<Vec<RestApi>> {
+        let g = self.lock();
+        let mut v: Vec<RestApi> = g
+            .apis
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, e)| e.def.api.clone())
+            .collect();
+        v.sort_by(|a, b| {
+            a.created_date
+                .total_cmp(&b.created_date)
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(v)
+    }
+
+    async fn get_api(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+    ) -> StoreResult<Versioned<Arc<ApiDefinition>>> {
+        let g = self.lock();
+        let e = g
+            .apis
+            .get(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        Ok(Versioned {
+            value: e.def.clone(),
+            revision: e.revision,
+        })
+    }
+
+    async fn put_api(
+        &self,
+        scope: &Scope,
+        def: &ApiDefinition,
+        expected: Option<Revision>,
+    ) -> StoreResult<Revision> {
+        let mut g = self.lock();
+        let rev = g.bump();
+        let k = key(scope, &def.api.id);
+        match (g.apis.get_mut(&k), expected) {
+            (None, None) => {
+                g.apis.insert(
+                    k,
+                    ApiEntry {
+                        def: Arc::new(def.clone()),
+                        revision: rev,
+                        deployments: BTreeMap::new(),
+                        stages: BTreeMap::new(),
+                    },
+                );
+            }
+            (Some(e), Some(exp)) if e.revision == exp => {
+                e.def = Arc::new(def.clone());
+                e.revision = rev;
+            }
+            (None, Some(_)) => return Err(StoreError::NotFound),
+            _ => return Err(StoreError::Conflict(format!("api {} changed", def.api.id))),
+        }
+        drop(g);
+        self.changed();
+        Ok(rev)
+    }
+
+    async fn delete_api(&self, scope: &Scope, api_id: &str) -> StoreResult<()> {
+        self.lock()
+            .apis
+            .remove(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        self.changed();
+        Ok(())
+    }
+
+    async fn create_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment: &Deployment,
+        snapshot: &DeploymentSnapshot,
+        stage: Option<StageWrite>,
+    ) -> StoreResult<()> {
+        let mut g = self.lock();
+        let k = key(scope, api_id);
+        let entry = g.apis.get_mut(&k).ok_or(StoreError::NotFound)?;
+        if entry.deployments.contains_key(&deployment.id) {
+            return Err(StoreError::Conflict(format!(
+                "deployment {} exists",
+                deployment.id
+            )));
+        }
+        entry.deployments.insert(
+            deployment.id.clone(),
+            (deployment.clone(), Arc::new(snapshot.clone())),
+        );
+        if let Some(w) = stage {
+            if let Err(e) = g.write_stage(&k, w) {
+                // Roll back the deployment: the pair is atomic.
+                if let Some(entry) = g.apis.get_mut(&k) {
+                    entry.deployments.remove(&deployment.id);
+                }
+                return Err(e);
+            }
+        }
+        drop(g);
+        self.changed();
+        Ok(())
+    }
+
+    async fn get_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> StoreResult<Deployment> {
+        let g = self.lock();
+        let e = g
+            .apis
+            .get(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        e.deployments
+            .get(deployment_id)
+            .map(|(d, _)| d.clone())
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn get_snapshot(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> StoreResult<Arc<DeploymentSnapshot>> {
+        let g = self.lock();
+        let e = g
+            .apis
+            .get(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        e.deployments
+            .get(deployment_id)
+            .map(|(_, s)| s.clone())
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn list_deployments(&self, scope: &Scope, api_id: &str) -> StoreResult<Vec<Deployment>> {
+        let g = self.lock();
+        let e = g
+            .apis
+            .get(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        let mut v: Vec<Deployment> = e.deployments.values().map(|(d, _)| d.clone()).collect();
+        v.sort_by(|a, b| {
+            a.created_date
+                .total_cmp(&b.created_date)
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(v)
+    }
+
+    async fn update_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment: &Deployment,
+    ) -> StoreResult<()> {
+        let mut g = self.lock();
+        let e = g
+            .apis
+            .get_mut(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        let slot = e
+            .deployments
+            .get_mut(&deployment.id)
+            .ok_or(StoreError::NotFound)?;
+        slot.0 = deployment.clone();
+        drop(g);
+        self.changed();
+        Ok(())
+    }
+
+    async fn delete_deployment(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> StoreResult<()> {
+        let mut g = self.lock();
+        let e = g
+            .apis
+            .get_mut(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        if !e.deployments.contains_key(deployment_id) {
+            return Err(StoreError::NotFound);
+        }
+        if e.stages
+            .values()
+            .any(|(s, _)| s.references_deployment(deployment_id))
+        {
+            return Err(StoreError::PreconditionFailed(DEPLOYMENT_IN_USE.into()));
+        }
+        e.deployments.remove(deployment_id);
+        drop(g);
+        self.changed();
+        Ok(())
+    }
+
+    async fn list_stages(&self, scope: &Scope, api_id: &str) -> StoreResult<Vec<Versioned<Stage>>> {
+        let g = self.lock();
+        let e = g
+            .apis
+            .get(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        Ok(e.stages
+            .values()
+            .map(|(s, r)| Versioned {
+                value: s.clone(),
+                revision: *r,
+            })
+            .collect())
+    }
+
+    async fn get_stage(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        stage_name: &str,
+    ) -> StoreResult<Versioned<Stage>> {
+        let g = self.lock();
+        let e = g
+            .apis
+            .get(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        e.stages
+            .get(stage_name)
+            .map(|(s, r)| Versioned {
+                value: s.clone(),
+                revision: *r,
+            })
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn put_stage(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        write: StageWrite,
+    ) -> StoreResult<Revision> {
+        let rev = self.lock().write_stage(&key(scope, api_id), write)?;
+        self.changed();
+        Ok(rev)
+    }
+
+    async fn delete_stage(&self, scope: &Scope, api_id: &str, stage_name: &str) -> StoreResult<()> {
+        let mut g = self.lock();
+        let e = g
+            .apis
+            .get_mut(&key(scope, api_id))
+            .ok_or(StoreError::NotFound)?;
+        e.stages.remove(stage_name).ok_or(StoreError::NotFound)?;
+        drop(g);
+        self.changed();
+        Ok(())
+    }
+
+    async fn all_stages(&self) -> StoreResult<Vec<StageRecord>> {
+        let g = self.lock();
+        Ok(g.apis
+            .iter()
+            .flat_map(|((scope, api_id), e)| {
+                e.stages.values().map(move |(s, r)| StageRecord {
+                    scope: scope.clone(),
+                    api_id: api_id.clone(),
+                    stage: s.clone(),
+                    revision: *r,
+                })
+            })
+            .collect())
+    }
+
+    async fn get_account(&self, scope: &Scope) -> StoreResult<Option<Account>> {
+        Ok(self.lock().accounts.get(scope).cloned())
+    }
+
+    async fn put_account(&self, scope: &Scope, account: &Account) -> StoreResult<()> {
+        self.lock().accounts.insert(scope.clone(), account.clone());
+        self.changed();
+        Ok(())
+    }
+
+    async fn list_client_certificates(&self, scope: &Scope) -> StoreResult<Vec<ClientCertificate>> {
+        let g = self.lock();
+        Ok(g.certs
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, c)| c.clone())
+            .collect())
+    }
+
+    async fn get_client_certificate(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> StoreResult<ClientCertificate> {
+        self.lock()
+            .certs
+            .get(&(scope.clone(), id.to_string()))
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn put_client_certificate(
+        &self,
+        scope: &Scope,
+        cert: &ClientCertificate,
+    ) -> StoreResult<()> {
+        self.lock().certs.insert(
+            (scope.clone(), cert.client_certificate_id.clone()),
+            cert.clone(),
+        );
+        self.changed();
+        Ok(())
+    }
+
+    async fn delete_client_certificate(&self, scope: &Scope, id: &str) -> StoreResult<()> {
+        self.lock()
+            .certs
+            .remove(&(scope.clone(), id.to_string()))
+            .ok_or(StoreError::NotFound)?;
+        self.changed();
+        Ok(())
+    }
+
+    fn watch(&self) -> watch::Receiver<u64> {
+        self.feed.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn conformance() {
+        crate::testsuite::run(&super::MemoryStore::new()).await;
+    }
+}

@@ -1,0 +1,358 @@
+//! The conformance suite every [`Store`] implementation runs (garage's `test_suite(db)`).
+//!
+//! Call [`run`] from a backend's own tests with a fresh, empty store.
+
+use std::collections::BTreeMap;
+
+use proscenium_model::rest_api::EndpointConfiguration;
+use proscenium_model::{
+    Account, ApiDefinition, CanarySettings, ClientCertificate, Deployment, Method, RestApi, Scope,
+    Stage, snapshot,
+};
+
+use crate::{DEPLOYMENT_IN_USE, StageWrite, Store, StoreError};
+
+pub fn api(id: &str, created: f64) -> ApiDefinition {
+    let mut def = ApiDefinition::new(RestApi {
+        id: id.into(),
+        name: format!("api {id}"),
+        description: None,
+        created_date: created,
+        version: None,
+        warnings: vec![],
+        binary_media_types: vec![],
+        minimum_compression_size: None,
+        api_key_source: "HEADER".into(),
+        endpoint_configuration: EndpointConfiguration::default(),
+        policy: None,
+        tags: Default::default(),
+        disable_execute_api_endpoint: false,
+        root_resource_id: format!("{id}root"),
+    });
+    let root = def.api.root_resource_id.clone();
+    def.resources
+        .get_mut(&root)
+        .unwrap()
+        .resource_methods
+        .insert(
+            "GET".into(),
+            Method {
+                http_method: "GET".into(),
+                authorization_type: "NONE".into(),
+                authorizer_id: None,
+                api_key_required: false,
+                request_validator_id: None,
+                operation_name: None,
+                request_parameters: BTreeMap::new(),
+                request_models: BTreeMap::new(),
+                method_responses: BTreeMap::new(),
+                method_integration: None,
+                authorization_scopes: None,
+            },
+        );
+    def
+}
+
+pub fn stage(name: &str, deployment: &str) -> Stage {
+    Stage {
+        stage_name: name.into(),
+        deployment_id: deployment.into(),
+        client_certificate_id: None,
+        description: None,
+        cache_cluster_enabled: false,
+        cache_cluster_size: None,
+        method_settings: BTreeMap::new(),
+        variables: BTreeMap::new(),
+        documentation_version: None,
+        access_log_settings: None,
+        canary_settings: None,
+        tracing_enabled: false,
+        web_acl_arn: None,
+        tags: BTreeMap::new(),
+        created_date: 1.0,
+        last_updated_date: 1.0,
+    }
+}
+
+fn deployment(id: &str, created: f64) -> Deployment {
+    Deployment {
+        id: id.into(),
+        description: None,
+        created_date: created,
+        api_summary: BTreeMap::new(),
+    }
+}
+
+/// Runs every check against `store`, which must start empty.
+pub async fn run(store: &dyn Store) {
+    apis_round_trip_and_conflict(store).await;
+    deployments_and_stages_are_atomic(store).await;
+    deleting_an_api_removes_everything_under_it(store).await;
+    scopes_are_isolated(store).await;
+    account_and_certificates(store).await;
+}
+
+async fn apis_round_trip_and_conflict(store: &dyn Store) {
+    let s = Scope::new("000000000000", "us-east-1");
+    let mut rx = store.watch();
+    let before = *rx.borrow_and_update();
+    let def = api("a1", 2.0);
+    let r1 = store.put_api(&s, &def, None).await.unwrap();
+    assert!(
+        *rx.borrow_and_update() > before,
+        "a write bumps the change feed"
+    );
+    assert!(matches!(
+        store.put_api(&s, &def, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let got = store.get_api(&s, "a1").await.unwrap();
+    assert_eq!(*got.value, def);
+    assert_eq!(got.revision, r1);
+    let mut changed = def.clone();
+    changed.api.name = "renamed".into();
+    let r2 = store.put_api(&s, &changed, Some(r1)).await.unwrap();
+    assert!(r2 > r1);
+    assert!(
+        matches!(
+            store.put_api(&s, &changed, Some(r1)).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a stale revision is refused"
+    );
+    assert_eq!(
+        store.get_api(&s, "a1").await.unwrap().value.api.name,
+        "renamed"
+    );
+    store.put_api(&s, &api("a0", 1.0), None).await.unwrap();
+    let ids: Vec<String> = store
+        .list_apis(&s)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, ["a0", "a1"], "listed by creation date");
+    assert!(matches!(
+        store.get_api(&s, "nope").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn deployments_and_stages_are_atomic(store: &dyn Store) {
+    let s = Scope::new("000000000000", "us-east-1");
+    let def = api("b1", 1.0);
+    store.put_api(&s, &def, None).await.unwrap();
+    let snap = snapshot::build("d1", &def).unwrap();
+    store
+        .create_deployment(
+            &s,
+            "b1",
+            &deployment("d1", 1.0),
+            &snap,
+            Some(StageWrite {
+                stage: stage("dev", "d1"),
+                expected: None,
+            }),
+        )
+        .await
+        .unwrap();
+    let dev = store.get_stage(&s, "b1", "dev").await.unwrap();
+    assert_eq!(dev.value.deployment_id, "d1");
+
+    // A failing stage write rolls the deployment back.
+    let snap2 = snapshot::build("d2", &def).unwrap();
+    let stale = StageWrite {
+        stage: stage("dev", "d2"),
+        expected: None,
+    };
+    assert!(matches!(
+        store
+            .create_deployment(&s, "b1", &deployment("d2", 2.0), &snap2, Some(stale))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.get_deployment(&s, "b1", "d2").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let good = StageWrite {
+        stage: stage("dev", "d2"),
+        expected: Some(dev.revision),
+    };
+    store
+        .create_deployment(&s, "b1", &deployment("d2", 2.0), &snap2, Some(good))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_snapshot(&s, "b1", "d2")
+            .await
+            .unwrap()
+            .deployment_id,
+        "d2"
+    );
+    let ids: Vec<String> = store
+        .list_deployments(&s, "b1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, ["d1", "d2"]);
+
+    // A stage must point at deployments that exist.
+    let bad = StageWrite {
+        stage: stage("prod", "zzz"),
+        expected: None,
+    };
+    assert!(matches!(
+        store.put_stage(&s, "b1", bad).await,
+        Err(StoreError::PreconditionFailed(_))
+    ));
+
+    // A stage (or its canary) keeps its deployment alive.
+    let mut prod = stage("prod", "d2");
+    prod.canary_settings = Some(CanarySettings {
+        deployment_id: Some("d1".into()),
+        ..Default::default()
+    });
+    store
+        .put_stage(
+            &s,
+            "b1",
+            StageWrite {
+                stage: prod,
+                expected: None,
+            },
+        )
+        .await
+        .unwrap();
+    let dev = store.get_stage(&s, "b1", "dev").await.unwrap();
+    store
+        .put_stage(
+            &s,
+            "b1",
+            StageWrite {
+                stage: stage("dev", "d2"),
+                expected: Some(dev.revision),
+            },
+        )
+        .await
+        .unwrap();
+    match store.delete_deployment(&s, "b1", "d1").await {
+        Err(StoreError::PreconditionFailed(m)) => assert_eq!(m, DEPLOYMENT_IN_USE),
+        other => panic!("canary keeps d1 alive: {other:?}"),
+    }
+    store.delete_stage(&s, "b1", "prod").await.unwrap();
+    store.delete_deployment(&s, "b1", "d1").await.unwrap();
+    assert!(matches!(
+        store.delete_deployment(&s, "b1", "d1").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let mut d2 = store.get_deployment(&s, "b1", "d2").await.unwrap();
+    d2.description = Some("second".into());
+    store.update_deployment(&s, "b1", &d2).await.unwrap();
+    assert_eq!(
+        store
+            .get_deployment(&s, "b1", "d2")
+            .await
+            .unwrap()
+            .description
+            .as_deref(),
+        Some("second")
+    );
+    let all = store.all_stages().await.unwrap();
+    assert!(
+        all.iter()
+            .any(|r| r.api_id == "b1" && r.stage.stage_name == "dev")
+    );
+}
+
+async fn deleting_an_api_removes_everything_under_it(store: &dyn Store) {
+    let s = Scope::new("000000000000", "us-east-1");
+    let def = api("c1", 1.0);
+    store.put_api(&s, &def, None).await.unwrap();
+    let snap = snapshot::build("e1", &def).unwrap();
+    store
+        .create_deployment(
+            &s,
+            "c1",
+            &deployment("e1", 1.0),
+            &snap,
+            Some(StageWrite {
+                stage: stage("dev", "e1"),
+                expected: None,
+            }),
+        )
+        .await
+        .unwrap();
+    store.delete_api(&s, "c1").await.unwrap();
+    assert!(matches!(
+        store.get_api(&s, "c1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.list_stages(&s, "c1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.get_snapshot(&s, "c1", "e1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        !store
+            .all_stages()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.api_id == "c1")
+    );
+    // Recreating the same id starts empty.
+    store.put_api(&s, &def, None).await.unwrap();
+    assert!(store.list_deployments(&s, "c1").await.unwrap().is_empty());
+}
+
+async fn scopes_are_isolated(store: &dyn Store) {
+    let east = Scope::new("000000000000", "us-east-1");
+    let west = Scope::new("000000000000", "eu-west-1");
+    let other = Scope::new("111111111111", "us-east-1");
+    store.put_api(&west, &api("w1", 1.0), None).await.unwrap();
+    assert!(matches!(
+        store.get_api(&east, "w1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.get_api(&other, "w1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.list_apis(&west).await.unwrap().len(), 1);
+}
+
+async fn account_and_certificates(store: &dyn Store) {
+    let s = Scope::new("000000000000", "us-east-1");
+    assert!(store.get_account(&s).await.unwrap().is_none());
+    let mut a = Account::default();
+    a.throttle_settings.rate_limit = 12.5;
+    store.put_account(&s, &a).await.unwrap();
+    assert_eq!(store.get_account(&s).await.unwrap(), Some(a));
+    let cert = ClientCertificate {
+        client_certificate_id: "cc1".into(),
+        description: None,
+        pem_encoded_certificate: "pem".into(),
+        private_key_pem: "key".into(),
+        created_date: 1.0,
+        expiration_date: 2.0,
+        tags: BTreeMap::new(),
+    };
+    store.put_client_certificate(&s, &cert).await.unwrap();
+    assert_eq!(store.get_client_certificate(&s, "cc1").await.unwrap(), cert);
+    assert_eq!(store.list_client_certificates(&s).await.unwrap().len(), 1);
+    store.delete_client_certificate(&s, "cc1").await.unwrap();
+    assert!(matches!(
+        store.get_client_certificate(&s, "cc1").await,
+        Err(StoreError::NotFound)
+    ));
+}
