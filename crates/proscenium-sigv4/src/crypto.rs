@@ -34,7 +34,7 @@ pub fn signing_key(secret: &str, date_stamp: &str, region: &str, service: &str) 
 }
 
 /// Lowercase hex HMAC-SHA256 of the string to sign.
-pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
+pub fn signature_hex(signing_key: &[u8; 32], string_to_sign: &str) -> String {
     hex::encode(hmac(signing_key, string_to_sign.as_bytes()))
 }
 

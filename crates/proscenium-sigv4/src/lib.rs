@@ -24,13 +24,13 @@ mod uri;
 mod verify;
 
 pub use credentials::{CredentialProvider, Credentials, SecretKey};
-pub use crypto::{EMPTY_SHA256, sha256_hex, signing_key};
+pub use crypto::{EMPTY_SHA256, sha256_hex, signature_hex, signing_key};
 pub use error::{SIGNATURE_MISMATCH_MESSAGE, UNRECOGNIZED_CLIENT_MESSAGE, VerifyError};
 pub use parse::{
     ALGORITHM, AuthorizationV4, Credential, ParseError, PresignedV4, region_from_authorization,
     region_from_query,
 };
 pub use request::RequestParts;
-pub use sign::{SignedOutput, sign};
+pub use sign::{SignedOutput, UNSIGNED_HEADERS, sign};
 pub use time::AmzDate;
 pub use verify::{DEFAULT_MAX_SKEW_SECS, VerifiedCaller, VerifyOptions, verify, verify_with};

@@ -7,14 +7,14 @@ use crate::canonical::{
     payload_hash, string_to_sign,
 };
 use crate::credentials::Credentials;
-use crate::crypto::{signature, signing_key};
+use crate::crypto::{signature_hex, signing_key};
 use crate::parse::ALGORITHM;
 use crate::request::RequestParts;
 use crate::time::AmzDate;
 
 /// Headers never signed: hop-by-hop or rewritten by proxies (same list as
 /// the AWS SDKs), plus `authorization` itself.
-const UNSIGNED_HEADERS: &[&str] = &[
+pub const UNSIGNED_HEADERS: &[&str] = &[
     "authorization",
     "baggage",
     "connection",
@@ -109,7 +109,7 @@ pub fn sign(
     let stamp = date.date_stamp();
     let scope = format!("{stamp}/{region}/{service}/aws4_request");
     let key = signing_key(creds.secret_access_key, &stamp, region, service);
-    let sig = signature(&key, &string_to_sign(date, &scope, &creq));
+    let sig = signature_hex(&key, &string_to_sign(date, &scope, &creq));
     SignedOutput {
         authorization: format!(
             "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={sig}",

@@ -9,7 +9,7 @@ use crate::canonical::{
     payload_hash, string_to_sign,
 };
 use crate::credentials::CredentialProvider;
-use crate::crypto::{signature, signing_key};
+use crate::crypto::{signature_hex, signing_key};
 use crate::error::VerifyError;
 use crate::parse::{
     AuthorizationV4, ParseError, is_presigned_query, parse_authorization_header,
@@ -127,7 +127,7 @@ pub fn verify_with<P: CredentialProvider + ?Sized>(
     });
     let sts = string_to_sign(signed_at, &c.scope(), &creq);
     let key = signing_key(secret.expose(), &c.date, &c.region, &c.service);
-    let expected = signature(&key, &sts);
+    let expected = signature_hex(&key, &sts);
     if !bool::from(expected.as_bytes().ct_eq(auth.signature.as_bytes())) {
         return Err(VerifyError::SignatureDoesNotMatch);
     }
