@@ -6,10 +6,10 @@ use subtle::ConstantTimeEq;
 
 use crate::canonical::{
     CanonicalParts, canonical_headers, canonical_query_string, canonical_request, canonical_uri,
-    payload_hash, string_to_sign,
+    joined_header, string_to_sign,
 };
 use crate::credentials::CredentialProvider;
-use crate::crypto::{signature_hex, signing_key};
+use crate::crypto::{sha256_hex, signature_hex, signing_key};
 use crate::error::VerifyError;
 use crate::parse::{
     AuthorizationV4, ParseError, is_presigned_query, parse_authorization_header,
@@ -30,6 +30,9 @@ pub struct VerifyOptions<'a> {
     pub region: Option<&'a str>,
     /// Allowed distance between the request date and `now`, in seconds.
     pub max_skew_secs: u64,
+    /// Accept `x-amz-content-sha256: UNSIGNED-PAYLOAD` (body not covered by
+    /// the signature). Off by default.
+    pub allow_unsigned_payload: bool,
 }
 
 impl Default for VerifyOptions<'_> {
@@ -38,6 +41,7 @@ impl Default for VerifyOptions<'_> {
             service: None,
             region: None,
             max_skew_secs: DEFAULT_MAX_SKEW_SECS,
+            allow_unsigned_payload: false,
         }
     }
 }
@@ -123,7 +127,7 @@ pub fn verify_with<P: CredentialProvider + ?Sized>(
         query: &canonical_query_string(req.query, expires.is_some()),
         headers: &headers,
         signed_headers: &auth.signed_headers.join(";"),
-        payload_hash: &payload_hash(req.headers, body),
+        payload_hash: &checked_payload_hash(req, body, opts.allow_unsigned_payload)?,
     });
     let sts = string_to_sign(signed_at, &c.scope(), &creq);
     let key = signing_key(secret.expose(), &c.date, &c.region, &c.service);
@@ -139,6 +143,23 @@ pub fn verify_with<P: CredentialProvider + ?Sized>(
         session_token: token,
         presigned: expires.is_some(),
     })
+}
+
+/// The payload hash to sign. A client-supplied `x-amz-content-sha256` must
+/// match the body (or be `UNSIGNED-PAYLOAD` when allowed), otherwise a
+/// replayed signature could carry a different body.
+fn checked_payload_hash(
+    req: &RequestParts<'_>,
+    body: &[u8],
+    allow_unsigned: bool,
+) -> Result<String, VerifyError> {
+    let actual = sha256_hex(body);
+    match joined_header(req.headers, "x-amz-content-sha256") {
+        None => Ok(actual),
+        Some(v) if v == "UNSIGNED-PAYLOAD" && allow_unsigned => Ok(v),
+        Some(v) if v.eq_ignore_ascii_case(&actual) => Ok(v),
+        Some(_) => Err(VerifyError::SignatureDoesNotMatch),
+    }
 }
 
 /// `X-Amz-Date`, else `Date`.

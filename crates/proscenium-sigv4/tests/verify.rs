@@ -460,3 +460,46 @@ fn presigned_urls_verify_until_they_expire() {
         VerifyError::SignatureDoesNotMatch
     );
 }
+
+#[test]
+fn content_sha256_header_must_match_the_body() {
+    let hash = proscenium_sigv4::sha256_hex(b"{}");
+    let sign_with = |value: &str| {
+        let headers = [("Host", HOST), ("X-Amz-Content-SHA256", value)];
+        let req = RequestParts {
+            method: "POST",
+            path: "/restapis",
+            query: "",
+            headers: &headers,
+        };
+        let c = Credentials {
+            access_key_id: AKID,
+            secret_access_key: SECRET,
+            session_token: None,
+        };
+        let out = sign(&req, b"{}", &c, "us-east-1", "apigateway", at());
+        vec![
+            ("Host".to_owned(), HOST.to_owned()),
+            ("X-Amz-Content-SHA256".to_owned(), value.to_owned()),
+            ("X-Amz-Date".to_owned(), out.x_amz_date),
+            ("Authorization".to_owned(), out.authorization),
+        ]
+    };
+    let h = sign_with(&hash);
+    assert!(run(&h, "", b"{}", at()).is_ok());
+    // Signed over the declared hash, but the body was swapped.
+    assert_eq!(
+        run(&h, "", b"[]", at()).unwrap_err(),
+        VerifyError::SignatureDoesNotMatch
+    );
+    let unsigned = sign_with("UNSIGNED-PAYLOAD");
+    assert_eq!(
+        run(&unsigned, "", b"{}", at()).unwrap_err(),
+        VerifyError::SignatureDoesNotMatch
+    );
+    let allow = VerifyOptions {
+        allow_unsigned_payload: true,
+        ..VerifyOptions::default()
+    };
+    assert!(run_with(&unsigned, "", b"anything", at(), &allow).is_ok());
+}
