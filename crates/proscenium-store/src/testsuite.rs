@@ -46,7 +46,12 @@ pub fn api(id: &str, created: f64) -> ApiDefinition {
                 request_parameters: BTreeMap::new(),
                 request_models: BTreeMap::new(),
                 method_responses: BTreeMap::new(),
-                method_integration: None,
+                method_integration: Some(
+                    serde_json::from_value(
+                        serde_json::json!({"type": "MOCK", "timeoutInMillis": 29000}),
+                    )
+                    .expect("a MOCK integration"),
+                ),
                 authorization_scopes: None,
             },
         );

@@ -1,0 +1,121 @@
+//! Authentication of management requests: the layer that buffers the body, reads the region
+//! from the SigV4 credential scope, verifies the signature when credentials are configured,
+//! and hands handlers a [`Caller`].
+
+use std::collections::BTreeMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use proscenium_model::Scope;
+
+use crate::ControlState;
+use crate::error::ApiError;
+use crate::extract::Caller;
+
+/// The largest management request body accepted (ImportRestApi files included).
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// Configured access keys and their secrets.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    keys: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    /// Never prints secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_ids", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Credentials {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn with(mut self, access_key_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.keys.insert(access_key_id.into(), secret.into());
+        self
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl proscenium_sigv4::CredentialProvider for Credentials {
+    fn secret_key(&self, access_key_id: &str) -> Option<proscenium_sigv4::SecretKey> {
+        self.keys
+            .get(access_key_id)
+            .map(|s| proscenium_sigv4::SecretKey::new(s.clone()))
+    }
+}
+
+/// The middleware: every management request passes here first.
+pub async fn authenticate(State(st): State<ControlState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::Raw {
+                status: 413,
+                code: "PayloadTooLargeException",
+                message: format!("Request body exceeds the {MAX_BODY} byte limit"),
+            }
+            .into_response();
+        }
+    };
+    let caller = match verify(&st, &parts, &bytes) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    parts.extensions.insert(caller);
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn verify(
+    st: &ControlState,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> Result<Caller, ApiError> {
+    let mut headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or("")))
+        .collect();
+    let authority = parts.uri.authority().map(|a| a.as_str().to_string());
+    if let (None, Some(a)) = (parts.headers.get("host"), authority.as_deref()) {
+        headers.push(("host", a));
+    }
+    let request = proscenium_sigv4::RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+    };
+    let region = request
+        .credential_region()
+        .unwrap_or_else(|| st.default_region.clone());
+    let scope = Scope::new(st.account_id.clone(), region);
+    let Some(creds) = st.credentials.as_deref() else {
+        return Ok(Caller {
+            scope,
+            access_key_id: None,
+        });
+    };
+    let now = st.now() as u64;
+    match proscenium_sigv4::verify(&request, body, now, creds) {
+        Ok(v) => Ok(Caller {
+            scope,
+            access_key_id: Some(v.access_key_id),
+        }),
+        Err(e) => Err(ApiError::Raw {
+            status: e.status(),
+            code: e.aws_error_code(),
+            message: e.message(),
+        }),
+    }
+}

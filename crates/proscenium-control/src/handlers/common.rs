@@ -1,0 +1,105 @@
+//! What many handlers share: loading an API with AWS's not-found message, the
+//! read-modify-write cycle under the write lock, and `position`/`limit` paging.
+
+use std::sync::Arc;
+
+use proscenium_model::{ApiDefinition, Scope};
+use proscenium_store::{StoreError, Versioned};
+use serde_json::{Value, json};
+
+use crate::ControlState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
+
+/// AWS's message for an unknown API: `Invalid API identifier specified {account}:{id}`.
+pub fn api_not_found(scope: &Scope, api_id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "Invalid API identifier specified {}:{}",
+        scope.account, api_id
+    ))
+}
+
+pub async fn load_api(
+    st: &ControlState,
+    scope: &Scope,
+    api_id: &str,
+) -> ApiResult<Versioned<Arc<ApiDefinition>>> {
+    match st.store.get_api(scope, api_id).await {
+        Err(StoreError::NotFound) => Err(api_not_found(scope, api_id)),
+        other => Ok(other?),
+    }
+}
+
+/// Loads the API, applies `f` to a copy, and stores it if `f` succeeds: all or nothing.
+pub async fn edit_api<T>(
+    st: &ControlState,
+    scope: &Scope,
+    api_id: &str,
+    f: impl FnOnce(&mut ApiDefinition) -> ApiResult<T>,
+) -> ApiResult<T> {
+    let _guard = st.write_lock.lock().await;
+    let current = load_api(st, scope, api_id).await?;
+    let mut def = ApiDefinition::clone(&current.value);
+    let out = f(&mut def)?;
+    st.store
+        .put_api(scope, &def, Some(current.revision))
+        .await?;
+    Ok(out)
+}
+
+/// Pages `items` (already in AWS's order) by `position` (the id of the first item of the
+/// page, as we hand it out) and `limit` (1..=500, default 25), as `{"item": [...], "position"}`.
+pub fn page(items: Vec<(String, Value)>, q: &Query) -> ApiResult<Value> {
+    let limit = match q.get("limit") {
+        None => 25,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=500).contains(&n) => n,
+            _ => {
+                return Err(crate::patch::validation_errors(&[format!(
+                    "Value '{l}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 500"
+                )]));
+            }
+        },
+    };
+    let start = match q.get("position") {
+        None => 0,
+        Some(p) => items
+            .iter()
+            .position(|(id, _)| id == p)
+            .ok_or_else(|| ApiError::bad_request("Invalid position parameter"))?,
+    };
+    let end = (start + limit).min(items.len());
+    let next = items.get(end).map(|(id, _)| id.clone());
+    let page: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(end - start)
+        .map(|(_, v)| v)
+        .collect();
+    let mut out = json!({ "item": page });
+    if let Some(n) = next {
+        out["position"] = Value::String(n);
+    }
+    Ok(out)
+}
+
+/// Checks a value against an enum the way Coral validates input, collecting AWS's message.
+pub fn check_enum(errors: &mut Vec<String>, value: Option<&str>, at: &str, allowed: &[&str]) {
+    if let Some(v) = value {
+        if !allowed.contains(&v) {
+            errors.push(format!(
+                "Value '{v}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                allowed.join(", ")
+            ));
+        }
+    }
+}
+
+/// Fails with AWS's ValidationException if any check failed.
+pub fn finish_validation(errors: Vec<String>) -> ApiResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::patch::validation_errors(&errors))
+    }
+}

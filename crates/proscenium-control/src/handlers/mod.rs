@@ -1,0 +1,15 @@
+//! One module per AWS resource family; functions are named after the AWS operation.
+
+pub mod account;
+pub mod authorizer;
+pub mod common;
+pub mod deployment;
+pub mod gateway_response;
+pub mod integration;
+pub mod method;
+pub mod model;
+pub mod resource;
+pub mod rest_api;
+pub mod stage;
+pub mod tags;
+pub mod validator;

@@ -1,0 +1,159 @@
+//! CreateModel, GetModel, GetModels, UpdateModel, DeleteModel.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use proscenium_model::Model;
+use proscenium_model::id::CHILD_ID_LEN;
+use serde::Deserialize;
+
+use super::common::{edit_api, load_api, page};
+use crate::ControlState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, Query, accepted, created, json_body, ok};
+use crate::patch::{self, Op};
+
+fn not_found(name: &str) -> ApiError {
+    ApiError::not_found(format!("Invalid model name specified: {name}"))
+}
+
+/// AWS refuses a schema with nothing in it.
+fn check_schema(schema: Option<&str>) -> ApiResult<()> {
+    let empty = match schema.map(str::trim) {
+        None | Some("") => true,
+        Some(s) => {
+            matches!(serde_json::from_str::<serde_json::Value>(s), Ok(serde_json::Value::Object(ref o)) if o.is_empty())
+        }
+    };
+    if empty {
+        return Err(ApiError::bad_request(
+            "Model schema must have at least 1 property or array items defined",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateModelRequest {
+    name: Option<String>,
+    description: Option<String>,
+    schema: Option<String>,
+    content_type: Option<String>,
+}
+
+pub async fn create_model(
+    State(st): State<ControlState>,
+    caller: Caller,
+    Path(api_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req: CreateModelRequest = json_body(&body)?;
+    let name = req.name.unwrap_or_default();
+    if name.is_empty() {
+        return Err(ApiError::bad_request("Model name must be non-empty"));
+    }
+    if !proscenium_model::model_schema::is_valid_model_name(&name) {
+        return Err(ApiError::bad_request("Model name must be alphanumeric"));
+    }
+    let content_type = req
+        .content_type
+        .unwrap_or_else(|| "application/json".into());
+    check_schema(req.schema.as_deref())?;
+    let model = Model {
+        id: st.new_id(CHILD_ID_LEN),
+        name: name.clone(),
+        description: req.description,
+        schema: req.schema,
+        content_type,
+    };
+    let out = edit_api(&st, &caller.scope, &api_id, |def| {
+        if def.models.contains_key(&name) {
+            return Err(ApiError::conflict(
+                "Model name already exists for this REST API",
+            ));
+        }
+        def.models.insert(name.clone(), model.clone());
+        Ok(model)
+    })
+    .await?;
+    created(&out)
+}
+
+pub async fn get_model(
+    State(st): State<ControlState>,
+    caller: Caller,
+    Path((api_id, name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let def = load_api(&st, &caller.scope, &api_id).await?;
+    ok(def
+        .value
+        .models
+        .get(&name)
+        .ok_or_else(|| not_found(&name))?)
+}
+
+pub async fn get_models(
+    State(st): State<ControlState>,
+    caller: Caller,
+    q: Query,
+    Path(api_id): Path<String>,
+) -> ApiResult<Response> {
+    let def = load_api(&st, &caller.scope, &api_id).await?;
+    let items = def
+        .value
+        .models
+        .values()
+        .map(|m| (m.name.clone(), serde_json::to_value(m).unwrap_or_default()))
+        .collect();
+    ok(&page(items, &q)?)
+}
+
+pub async fn update_model(
+    State(st): State<ControlState>,
+    caller: Caller,
+    Path((api_id, name)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let ops = patch::parse(&body, "updateModelInput")?;
+    let out = edit_api(&st, &caller.scope, &api_id, |def| {
+        let m = def.models.get_mut(&name).ok_or_else(|| not_found(&name))?;
+        for op in &ops {
+            if op.op != Op::Replace {
+                return Err(op.invalid_path(&[]));
+            }
+            match op.path.as_str() {
+                "/description" => m.description = op.value.clone(),
+                "/schema" => {
+                    check_schema(op.value.as_deref())?;
+                    m.schema = op.value.clone();
+                }
+                _ => return Err(op.invalid_path(&["/description", "/schema"])),
+            }
+        }
+        Ok(m.clone())
+    })
+    .await?;
+    ok(&out)
+}
+
+pub async fn delete_model(
+    State(st): State<ControlState>,
+    caller: Caller,
+    Path((api_id, name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    edit_api(&st, &caller.scope, &api_id, |def| {
+        if !def.models.contains_key(&name) {
+            return Err(not_found(&name));
+        }
+        if let Some(user) = def.model_users(&name) {
+            return Err(ApiError::conflict(format!(
+                "Cannot delete model '{name}', is referenced in method request: {user}"
+            )));
+        }
+        def.models.remove(&name);
+        Ok(())
+    })
+    .await?;
+    accepted()
+}
