@@ -1,1 +1,109 @@
-//! placeholder
+//! Proscenium's data plane: serves every deployed stage at its invoke URLs, as API Gateway
+//! (REST API v1) does.
+//!
+//! Owns: the registry of compiled stages (rebuilt from the store's change feed and swapped
+//! atomically), the router, the invocation pipeline, the integrations (MOCK, HTTP,
+//! HTTP_PROXY, AWS_PROXY/Lambda), gateway responses and AWS's limits.
+//!
+//! Must not: write to the store, depend on the control plane, or panic on hostile input.
+//! See README.md for the pipeline.
+
+pub mod client;
+pub mod clock;
+pub mod compile;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod gateway_response;
+pub mod ids;
+pub mod integration;
+pub mod mapping;
+pub mod params;
+pub mod pipeline;
+pub mod registry;
+pub mod responses;
+pub mod router;
+pub mod target;
+
+use std::error::Error as StdError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Body;
+use proscenium_store::Store;
+
+pub use clock::{Clock, Random, SystemClock, ThreadRandom};
+pub use config::{GatewayConfig, MAX_PAYLOAD_BYTES};
+pub use target::{InvokeTarget, UrlStyle, invoke_target};
+
+/// What the pipeline needs, shared by every request.
+pub struct Shared {
+    pub config: GatewayConfig,
+    pub registry: Arc<registry::Registry>,
+    pub client: client::Backend,
+}
+
+/// The data plane. Cheap to share (`Arc`); every method takes `&self`.
+pub struct Gateway {
+    shared: Shared,
+    store: Arc<dyn Store>,
+}
+
+impl Gateway {
+    /// Loads every stage from the store, compiles them, and spawns a task that recompiles on
+    /// `store.watch()` changes. Must be called inside a Tokio runtime.
+    pub async fn start(store: Arc<dyn Store>, config: GatewayConfig) -> Arc<Gateway> {
+        let registry = Arc::new(registry::Registry::default());
+        if let Err(e) = registry.rebuild(store.as_ref()).await {
+            tracing::warn!("could not load stages at start-up: {e}");
+        }
+        registry::Registry::spawn_watcher(Arc::downgrade(&registry), store.clone());
+        Arc::new(Gateway {
+            shared: Shared {
+                config,
+                registry,
+                client: client::backend(),
+            },
+            store,
+        })
+    }
+
+    /// Serves one invocation. Never panics; every failure is an API Gateway gateway response.
+    pub async fn handle(
+        &self,
+        req: http::Request<hyper::body::Incoming>,
+        target: InvokeTarget,
+        remote: SocketAddr,
+    ) -> http::Response<Full<Bytes>> {
+        self.handle_any(req, target, remote).await
+    }
+
+    /// [`Gateway::handle`] for any request body (in-process callers and tests).
+    pub async fn handle_any<B>(
+        &self,
+        req: http::Request<B>,
+        target: InvokeTarget,
+        remote: SocketAddr,
+    ) -> http::Response<Full<Bytes>>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        pipeline::serve(&self.shared, req, target, remote).await
+    }
+
+    /// Re-reads the store now (the watcher does this on every change; tests use it to avoid
+    /// waiting for the feed).
+    pub async fn reload(&self) {
+        if let Err(e) = self.shared.registry.rebuild(self.store.as_ref()).await {
+            tracing::warn!("could not reload stages: {e}");
+        }
+    }
+
+    /// Number of stages currently served.
+    pub fn stage_count(&self) -> usize {
+        self.shared.registry.stage_count()
+    }
+}

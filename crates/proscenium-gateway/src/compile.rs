@@ -1,0 +1,312 @@
+//! Compiling a deployment snapshot (and a stage) into the immutable structures the request
+//! path reads: route trie, parsed mappings and templates, selection regexes, stage variables,
+//! canary. All configuration errors surface here; a method whose integration cannot be
+//! compiled answers AWS's 500 and the reason is logged once, at compile time.
+//!
+//! Pure: no I/O; the registry feeds it snapshots and stages.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use proscenium_model::integration::{DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
+use proscenium_model::{
+    DeploymentSnapshot, GatewayResponse, Integration, IntegrationType, Method, Scope, Stage,
+};
+
+use crate::mapping::{self, Template};
+use crate::params::{RequestTarget, Source, parse_request_target, parse_source};
+use crate::responses::{self, Responses};
+use crate::router::{Entry, Router};
+
+/// Stage variables (after any canary overrides).
+pub type Variables = BTreeMap<String, String>;
+
+/// One deployment, compiled. Shared by every stage (and canary) serving it.
+#[derive(Debug)]
+pub struct CompiledDeployment {
+    pub api_id: String,
+    pub deployment_id: String,
+    pub router: Router<Arc<CompiledMethod>>,
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    pub binary_media_types: Vec<String>,
+    /// Configuration problems found while compiling (also logged).
+    pub problems: Vec<String>,
+}
+
+/// A stage as served: a compiled deployment plus the stage's own settings.
+#[derive(Debug)]
+pub struct CompiledStage {
+    pub scope: Scope,
+    pub api_id: String,
+    pub stage_name: String,
+    pub deployment: Arc<CompiledDeployment>,
+    pub variables: Arc<Variables>,
+    pub canary: Option<Canary>,
+    /// Whether this is the canary side of a stage.
+    pub is_canary: bool,
+}
+
+/// A stage's canary: `percent` of requests are served by `stage`.
+#[derive(Debug)]
+pub struct Canary {
+    pub percent: f64,
+    pub stage: Arc<CompiledStage>,
+}
+
+#[derive(Debug)]
+pub struct CompiledMethod {
+    pub http_method: String,
+    pub resource_id: String,
+    pub resource_path: String,
+    /// `Err(reason)`: the integration is missing or misconfigured (AWS's 500 at request time).
+    pub integration: Result<CompiledIntegration, String>,
+}
+
+#[derive(Debug)]
+pub enum CompiledIntegration {
+    Mock(MockIntegration),
+    Http(HttpIntegration),
+    HttpProxy(HttpIntegration),
+    LambdaProxy(LambdaIntegration),
+}
+
+/// How the request becomes the integration request (mappings and templates).
+#[derive(Debug, Default)]
+pub struct RequestSide {
+    pub params: Vec<(RequestTarget, Source)>,
+    /// Request templates by content type.
+    pub templates: Vec<(String, Template)>,
+    pub passthrough: Passthrough,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Passthrough {
+    #[default]
+    WhenNoMatch,
+    WhenNoTemplates,
+    Never,
+}
+
+#[derive(Debug)]
+pub struct MockIntegration {
+    pub request: RequestSide,
+    pub responses: Responses,
+}
+
+#[derive(Debug)]
+pub struct HttpIntegration {
+    /// The backend method (`ANY`: the client's).
+    pub method: String,
+    /// The URI, with `${stageVariables.X}` and `{param}` placeholders still in it.
+    pub uri: String,
+    pub request: RequestSide,
+    pub responses: Responses,
+    pub timeout: Duration,
+}
+
+#[derive(Debug)]
+pub struct LambdaIntegration {
+    /// The function ARN or name from the integration URI (may hold `${stageVariables.X}`).
+    pub function: String,
+    /// The integration's HTTP method (Lambda is only invoked with POST).
+    pub method: String,
+    pub timeout: Duration,
+}
+
+/// Compiles a snapshot. Never fails as a whole: broken methods are compiled as failing ones.
+pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> CompiledDeployment {
+    let def = &snapshot.definition;
+    let mut router = Router::new();
+    let mut problems = Vec::new();
+    for resource in def.resources.values() {
+        let mut methods = HashMap::new();
+        for (name, method) in &resource.resource_methods {
+            let integration = compile_method(method);
+            if let Err(reason) = &integration {
+                problems.push(format!("{} {}: {reason}", name, resource.path));
+            }
+            let compiled = CompiledMethod {
+                http_method: name.to_ascii_uppercase(),
+                resource_id: resource.id.clone(),
+                resource_path: resource.path.clone(),
+                integration,
+            };
+            methods.insert(name.to_ascii_uppercase(), Arc::new(compiled));
+        }
+        let entry = Entry {
+            resource_id: resource.id.clone(),
+            resource_path: resource.path.clone(),
+            methods,
+        };
+        if let Err(e) = router.insert(entry) {
+            problems.push(e.to_string());
+        }
+    }
+    for p in &problems {
+        tracing::warn!(api_id, deployment_id = %snapshot.deployment_id, "configuration problem: {p}");
+    }
+    CompiledDeployment {
+        api_id: api_id.to_string(),
+        deployment_id: snapshot.deployment_id.clone(),
+        router,
+        gateway_responses: def.gateway_responses.clone(),
+        binary_media_types: def.api.binary_media_types.clone(),
+        problems,
+    }
+}
+
+/// Puts a stage together from its compiled deployment(s).
+pub fn compile_stage(
+    scope: &Scope,
+    api_id: &str,
+    stage: &Stage,
+    deployment: Arc<CompiledDeployment>,
+    canary_deployment: Option<Arc<CompiledDeployment>>,
+) -> CompiledStage {
+    let variables: Variables = stage.variables.clone();
+    let canary = match (&stage.canary_settings, canary_deployment) {
+        (Some(settings), Some(dep)) => {
+            let mut vars = variables.clone();
+            vars.extend(settings.stage_variable_overrides.clone());
+            Some(Canary {
+                percent: settings.percent_traffic.clamp(0.0, 100.0),
+                stage: Arc::new(CompiledStage {
+                    scope: scope.clone(),
+                    api_id: api_id.to_string(),
+                    stage_name: stage.stage_name.clone(),
+                    deployment: dep,
+                    variables: Arc::new(vars),
+                    canary: None,
+                    is_canary: true,
+                }),
+            })
+        }
+        _ => None,
+    };
+    CompiledStage {
+        scope: scope.clone(),
+        api_id: api_id.to_string(),
+        stage_name: stage.stage_name.clone(),
+        deployment,
+        variables: Arc::new(variables),
+        canary,
+        is_canary: false,
+    }
+}
+
+fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
+    let integration = method
+        .method_integration
+        .as_ref()
+        .ok_or("the method has no integration")?;
+    let timeout = timeout_of(integration);
+    Ok(match integration.kind {
+        IntegrationType::Mock => CompiledIntegration::Mock(MockIntegration {
+            request: request_side(integration)?,
+            responses: responses::compile(&integration.integration_responses)?,
+        }),
+        IntegrationType::Http | IntegrationType::HttpProxy => {
+            let http = HttpIntegration {
+                method: integration
+                    .http_method
+                    .clone()
+                    .unwrap_or_else(|| "ANY".into())
+                    .to_ascii_uppercase(),
+                uri: integration
+                    .uri
+                    .clone()
+                    .ok_or("the integration has no uri")?,
+                request: request_side(integration)?,
+                responses: responses::compile(&integration.integration_responses)?,
+                timeout,
+            };
+            if integration.kind == IntegrationType::Http {
+                CompiledIntegration::Http(http)
+            } else {
+                CompiledIntegration::HttpProxy(http)
+            }
+        }
+        IntegrationType::AwsProxy => {
+            let uri = integration
+                .uri
+                .as_deref()
+                .ok_or("the integration has no uri")?;
+            CompiledIntegration::LambdaProxy(LambdaIntegration {
+                function: lambda_function(uri)
+                    .ok_or_else(|| format!("not a Lambda invocation uri: {uri}"))?,
+                method: integration
+                    .http_method
+                    .clone()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
+                timeout,
+            })
+        }
+        IntegrationType::Aws => {
+            return Err("AWS (non-proxy) integrations are not supported yet".into());
+        }
+    })
+}
+
+fn timeout_of(i: &Integration) -> Duration {
+    let ms = if i.timeout_in_millis <= 0 {
+        DEFAULT_TIMEOUT_MS
+    } else {
+        i.timeout_in_millis.clamp(MIN_TIMEOUT_MS, MAX_TIMEOUT_MS)
+    };
+    Duration::from_millis(ms as u64)
+}
+
+fn request_side(i: &Integration) -> Result<RequestSide, String> {
+    let mut params = Vec::new();
+    for (target, source) in &i.request_parameters {
+        let t = parse_request_target(target).map_err(|e| e.to_string())?;
+        let s = parse_source(source).map_err(|e| e.to_string())?;
+        params.push((t, s));
+    }
+    let mut templates = Vec::new();
+    for (content_type, text) in &i.request_templates {
+        let t =
+            mapping::compile(text).map_err(|e| format!("request template {content_type}: {e}"))?;
+        templates.push((content_type.to_ascii_lowercase(), t));
+    }
+    let passthrough = match i.passthrough_behavior.as_deref() {
+        Some("WHEN_NO_TEMPLATES") => Passthrough::WhenNoTemplates,
+        Some("NEVER") => Passthrough::Never,
+        _ => Passthrough::WhenNoMatch,
+    };
+    Ok(RequestSide {
+        params,
+        templates,
+        passthrough,
+    })
+}
+
+/// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function}/invocations`
+/// → `{function}`.
+pub fn lambda_function(uri: &str) -> Option<String> {
+    let (_, path) = uri.split_once(":lambda:path/")?;
+    let rest = path.strip_prefix("2015-03-31/functions/")?;
+    let function = rest.strip_suffix("/invocations")?;
+    (!function.is_empty()).then(|| function.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_uris() {
+        assert_eq!(
+            lambda_function("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations")
+                .as_deref(),
+            Some("arn:aws:lambda:us-east-1:1:function:f")
+        );
+        assert_eq!(
+            lambda_function("arn:aws:apigateway:r:lambda:path/2015-03-31/functions/${stageVariables.fn}/invocations").as_deref(),
+            Some("${stageVariables.fn}")
+        );
+        assert_eq!(lambda_function("arn:aws:apigateway:r:s3:path/x"), None);
+    }
+}

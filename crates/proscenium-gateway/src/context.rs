@@ -1,0 +1,193 @@
+//! `RequestCtx`: one invocation's state as it moves through the pipeline, and the
+//! `$context` variables it exposes to mappings and templates.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::HeaderMap;
+use percent_encoding::percent_decode_str;
+
+use crate::compile::{CompiledMethod, CompiledStage};
+use crate::params::Inputs;
+use crate::router::PathParam;
+use crate::target::InvokeTarget;
+
+/// The method a request was routed to, with the path parameters it bound.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    pub method: Arc<CompiledMethod>,
+    pub params: Vec<PathParam>,
+}
+
+#[derive(Debug)]
+pub struct RequestCtx {
+    pub request_id: String,
+    pub apigw_id: String,
+    pub trace_id: String,
+    pub now: SystemTime,
+    pub method: http::Method,
+    pub target: InvokeTarget,
+    pub headers: HeaderMap,
+    pub raw_query: Option<String>,
+    /// Decoded query parameters, in request order.
+    pub query: Vec<(String, String)>,
+    pub remote: SocketAddr,
+    pub protocol: &'static str,
+    pub body: Bytes,
+    pub account_id: String,
+    /// Set by `resolve_stage` (and possibly swapped for the canary).
+    pub stage: Option<Arc<CompiledStage>>,
+    /// Set by `route`.
+    pub matched: Option<Matched>,
+    /// Whether a backend was called (AWS then returns `X-Amzn-Trace-Id`).
+    pub called_backend: bool,
+}
+
+impl RequestCtx {
+    /// `$context.X` / `context.X` (None: unknown or not applicable).
+    pub fn context_var(&self, name: &str) -> Option<String> {
+        let stage = self.stage.as_deref();
+        let m = self.matched.as_ref();
+        Some(match name {
+            "requestId" => self.request_id.clone(),
+            "extendedRequestId" => self.apigw_id.clone(),
+            "apiId" => self.target.api_id.clone(),
+            "stage" => self.target.stage.clone(),
+            "accountId" => self.account_id.clone(),
+            "deploymentId" => stage?.deployment.deployment_id.clone(),
+            "httpMethod" => self.method.as_str().to_string(),
+            "resourceId" => m?.method.resource_id.clone(),
+            "resourcePath" => m?.method.resource_path.clone(),
+            "path" => self.target.context_path.clone(),
+            "protocol" => self.protocol.to_string(),
+            "domainName" => self.target.domain_name.clone(),
+            "domainPrefix" => self
+                .target
+                .domain_name
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            "requestTime" => request_time(self.now),
+            "requestTimeEpoch" => epoch_millis(self.now).to_string(),
+            "identity.sourceIp" => self.remote.ip().to_string(),
+            "identity.userAgent" => self.header("user-agent")?,
+            "xrayTraceId" => self.trace_id.clone(),
+            _ => return None,
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+
+    /// Runs `f` with the mapping inputs of this request (and of the integration response).
+    pub fn with_inputs<R>(
+        &self,
+        response: Option<(&HeaderMap, &[u8])>,
+        f: impl FnOnce(&Inputs<'_>) -> R,
+    ) -> R {
+        let ctx = |n: &str| self.context_var(n);
+        let empty = crate::compile::Variables::new();
+        let vars = self.stage.as_deref().map_or(&empty, |s| &*s.variables);
+        let inputs = Inputs {
+            path: self.matched.as_ref().map_or(&[][..], |m| &m.params),
+            query: &self.query,
+            headers: &self.headers,
+            body: &self.body,
+            stage_variables: vars,
+            context: &ctx,
+            response,
+        };
+        f(&inputs)
+    }
+}
+
+pub fn epoch_millis(t: SystemTime) -> u128 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis())
+}
+
+/// `$context.requestTime`: `21/Nov/2026:06:00:43 +0000`.
+pub fn request_time(t: SystemTime) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(m - 1) as usize % 12],
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 → (year, month 1-12, day 1-31), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Parses a query string as a form (`+` is a space), keeping order and repeats.
+pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
+    let Some(raw) = raw else { return Vec::new() };
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+fn form_decode(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_decode_str(&plus).decode_utf8_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn request_time_format() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_763_704_843);
+        assert_eq!(request_time(t), "21/Nov/2025:06:00:43 +0000");
+        assert_eq!(request_time(UNIX_EPOCH), "01/Jan/1970:00:00:00 +0000");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(request_time(leap), "29/Feb/2000:00:00:00 +0000");
+    }
+
+    #[test]
+    fn query_parsing() {
+        let q = parse_query(Some("a=1&b=x+y&c=%2B%40&a=2&flag&&=v"));
+        let want: Vec<(String, String)> = [
+            ("a", "1"),
+            ("b", "x y"),
+            ("c", "+@"),
+            ("a", "2"),
+            ("flag", ""),
+            ("", "v"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(q, want);
+        assert!(parse_query(None).is_empty());
+    }
+}

@@ -1,0 +1,171 @@
+//! `GatewayError`: every way an invocation fails, with who failed and which gateway response
+//! type answers it. Rendering lives in `gateway_response.rs` (the one error-to-HTTP mapping).
+
+/// The gateway response types the data plane raises (AWS's names), plus `Forbidden` for an
+/// unknown API or stage, which no API can customise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Forbidden,
+    MissingAuthenticationToken,
+    RequestTooLarge,
+    UnsupportedMediaType,
+    BadRequestParameters,
+    BadRequestBody,
+    ApiConfigurationError,
+    IntegrationFailure,
+    IntegrationTimeout,
+    Default5xx,
+}
+
+impl Kind {
+    /// AWS's gateway response type name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Forbidden => "FORBIDDEN",
+            Kind::MissingAuthenticationToken => "MISSING_AUTHENTICATION_TOKEN",
+            Kind::RequestTooLarge => "REQUEST_TOO_LARGE",
+            Kind::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Kind::BadRequestParameters => "BAD_REQUEST_PARAMETERS",
+            Kind::BadRequestBody => "BAD_REQUEST_BODY",
+            Kind::ApiConfigurationError => "API_CONFIGURATION_ERROR",
+            Kind::IntegrationFailure => "INTEGRATION_FAILURE",
+            Kind::IntegrationTimeout => "INTEGRATION_TIMEOUT",
+            Kind::Default5xx => "DEFAULT_5XX",
+        }
+    }
+
+    /// The status AWS answers when nobody customised the response.
+    pub fn default_status(self) -> u16 {
+        match self {
+            Kind::Forbidden | Kind::MissingAuthenticationToken => 403,
+            Kind::RequestTooLarge => 413,
+            Kind::UnsupportedMediaType => 415,
+            Kind::BadRequestParameters | Kind::BadRequestBody => 400,
+            Kind::ApiConfigurationError | Kind::Default5xx => 500,
+            Kind::IntegrationFailure | Kind::IntegrationTimeout => 504,
+        }
+    }
+
+    /// The `x-amzn-ErrorType` header AWS sends with it.
+    pub fn error_type(self) -> &'static str {
+        match self {
+            Kind::Forbidden => "ForbiddenException",
+            Kind::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            Kind::RequestTooLarge => "RequestTooLargeException",
+            Kind::UnsupportedMediaType => "UnsupportedMediaTypeException",
+            Kind::BadRequestParameters | Kind::BadRequestBody => "BadRequestException",
+            Kind::ApiConfigurationError | Kind::Default5xx | Kind::IntegrationFailure => {
+                "InternalServerErrorException"
+            }
+            Kind::IntegrationTimeout => "InternalServerErrorException",
+        }
+    }
+
+    /// AWS prints integration-side failures as `{"message": "…"}` (with a space) and
+    /// request-side ones as `{"message":"…"}`.
+    pub fn spaced_body(self) -> bool {
+        matches!(
+            self,
+            Kind::ApiConfigurationError
+                | Kind::IntegrationFailure
+                | Kind::IntegrationTimeout
+                | Kind::Default5xx
+        )
+    }
+}
+
+/// Who caused the failure (for logs and metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Client,
+    Integration,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?} ({origin:?}): {message}")]
+pub struct GatewayError {
+    pub kind: Kind,
+    pub origin: Origin,
+    /// `$context.error.message`.
+    pub message: String,
+    /// A status other than the type's default (e.g. 502 for a malformed Lambda response).
+    pub status: Option<u16>,
+    /// Detail for the logs only (never sent to the client).
+    pub detail: String,
+}
+
+impl GatewayError {
+    pub fn new(kind: Kind, origin: Origin, message: impl Into<String>) -> Self {
+        GatewayError {
+            kind,
+            origin,
+            message: message.into(),
+            status: None,
+            detail: String::new(),
+        }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(Kind::Forbidden, Origin::Client, "Forbidden")
+    }
+
+    pub fn missing_token() -> Self {
+        Self::new(
+            Kind::MissingAuthenticationToken,
+            Origin::Client,
+            "Missing Authentication Token",
+        )
+    }
+
+    pub fn too_large() -> Self {
+        Self::new(Kind::RequestTooLarge, Origin::Client, "Request Too Long")
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            Kind::UnsupportedMediaType,
+            Origin::Client,
+            "Unsupported Media Type",
+        )
+    }
+
+    /// AWS's 500 `Internal server error` for a configuration or backend-connection problem.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(
+            Kind::ApiConfigurationError,
+            Origin::Internal,
+            "Internal server error",
+        )
+        .with_detail(detail)
+    }
+
+    /// AWS's 502 for an integration that answered something unusable.
+    pub fn bad_gateway(detail: impl Into<String>) -> Self {
+        Self::new(
+            Kind::Default5xx,
+            Origin::Integration,
+            "Internal server error",
+        )
+        .with_status(502)
+        .with_detail(detail)
+    }
+
+    pub fn timeout() -> Self {
+        Self::new(
+            Kind::IntegrationTimeout,
+            Origin::Integration,
+            "Endpoint request timed out",
+        )
+    }
+}

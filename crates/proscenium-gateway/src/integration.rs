@@ -1,0 +1,168 @@
+//! Calling the integration: dispatch over the closed set of integration kinds, and the
+//! request-side steps they share (parameter mappings, request template selection,
+//! stage-variable and path substitution in URIs).
+
+pub mod http;
+pub mod lambda;
+pub mod mock;
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use crate::Shared;
+use crate::compile::{CompiledIntegration, Passthrough, RequestSide, Variables};
+use crate::context::RequestCtx;
+use crate::error::GatewayError;
+use crate::mapping::{self, TemplateInput};
+use crate::params::{Inputs, RequestTarget};
+use crate::responses::MethodResponse;
+
+/// Runs the routed method's integration and returns the method response.
+pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodResponse, GatewayError> {
+    let method = match &ctx.matched {
+        Some(m) => m.method.clone(),
+        None => return Err(GatewayError::missing_token()),
+    };
+    match &method.integration {
+        Err(reason) => Err(GatewayError::internal(reason.clone())),
+        Ok(CompiledIntegration::Mock(i)) => mock::invoke(ctx, i),
+        Ok(CompiledIntegration::Http(i)) => http::invoke_http(shared, ctx, i).await,
+        Ok(CompiledIntegration::HttpProxy(i)) => http::invoke_proxy(shared, ctx, i).await,
+        Ok(CompiledIntegration::LambdaProxy(i)) => lambda::invoke(shared, ctx, i).await,
+    }
+}
+
+/// The integration request parameters produced by `requestParameters`.
+#[derive(Debug, Default)]
+pub struct Mapped {
+    pub path: HashMap<String, String>,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+}
+
+pub fn map_request(side: &RequestSide, inputs: &Inputs<'_>) -> Mapped {
+    let mut out = Mapped::default();
+    for (target, source) in &side.params {
+        let values = source.resolve(inputs);
+        match target {
+            RequestTarget::Path(n) => {
+                if let Some(v) = values.into_iter().last() {
+                    out.path.insert(n.clone(), v);
+                }
+            }
+            RequestTarget::Query(n) => out.query.extend(values.into_iter().map(|v| (n.clone(), v))),
+            RequestTarget::Header(n) => {
+                if !values.is_empty() {
+                    out.headers.push((n.clone(), values.join(",")));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The request's media type (`application/json` when absent), lowercase, without parameters.
+pub fn content_type(ctx: &RequestCtx) -> String {
+    ctx.header("content-type")
+        .and_then(|ct| ct.split(';').next().map(|s| s.trim().to_ascii_lowercase()))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "application/json".into())
+}
+
+/// Applies the request template for the request's content type, or the passthrough rule.
+/// Returns the body and the content type it has.
+pub fn request_body(side: &RequestSide, ctx: &RequestCtx) -> Result<(Bytes, String), GatewayError> {
+    let ct = content_type(ctx);
+    if let Some((key, t)) = side.templates.iter().find(|(k, _)| *k == ct) {
+        let rendered = ctx.with_inputs(None, |inputs| {
+            let input = TemplateInput {
+                body: &ctx.body,
+                params: inputs,
+                context: inputs.context,
+                stage_variables: inputs.stage_variables,
+            };
+            mapping::render(t, &input)
+        });
+        return rendered
+            .map(|s| (Bytes::from(s), key.clone()))
+            .map_err(|e| GatewayError::internal(e.to_string()));
+    }
+    match side.passthrough {
+        Passthrough::WhenNoMatch => Ok((ctx.body.clone(), ct)),
+        Passthrough::WhenNoTemplates if side.templates.is_empty() => Ok((ctx.body.clone(), ct)),
+        _ => Err(GatewayError::unsupported_media_type()),
+    }
+}
+
+/// Replaces `${stageVariables.X}` in an integration URI or function name.
+pub fn substitute_stage_variables(text: &str, vars: &Variables) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${stageVariables.") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "${stageVariables.".len()..];
+        match after.find('}') {
+            Some(end) => {
+                out.push_str(vars.get(&after[..end]).map_or("", String::as_str));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces `{name}` placeholders with `value(name)` (empty when unknown).
+pub fn substitute_path(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = after[..end].trim_end_matches('+');
+                out.push_str(&value(name).unwrap_or_default());
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutions() {
+        let mut vars = Variables::new();
+        vars.insert("host".into(), "127.0.0.1:9".into());
+        assert_eq!(
+            substitute_stage_variables(
+                "http://${stageVariables.host}/x/${stageVariables.nope}y",
+                &vars
+            ),
+            "http://127.0.0.1:9/x/y"
+        );
+        assert_eq!(
+            substitute_stage_variables("a${stageVariables.open", &vars),
+            "a${stageVariables.open"
+        );
+        let v = |n: &str| (n == "id").then(|| "7".to_string());
+        assert_eq!(
+            substitute_path("http://h/p/{id}/{proxy+}/{x", v),
+            "http://h/p/7//{x"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! HTTP and HTTP_PROXY integrations.
+//!
+//! HTTP_PROXY forwards method, path (parameters and `{proxy}` substituted into the URI),
+//! query, headers (minus hop-by-hop) and body, and returns the backend's status, headers
+//! (AWS's reserved ones remapped to `x-amzn-Remapped-*`) and body. HTTP (non-proxy) builds
+//! the request from `requestParameters` and request templates, then selects an integration
+//! response by the backend status code.
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http_body_util::Full;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use super::{Mapped, map_request, request_body, substitute_path, substitute_stage_variables};
+use crate::Shared;
+use crate::client::{self, SendError};
+use crate::compile::HttpIntegration;
+use crate::context::RequestCtx;
+use crate::error::GatewayError;
+use crate::responses::{self, MethodResponse};
+
+/// Characters escaped in a path segment substituted into a URI.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'^')
+    .add(b'|')
+    .add(b'\\');
+/// Characters escaped in a query key or value.
+const QUERY: &AsciiSet = &SEGMENT.add(b'&').add(b'=').add(b'+');
+
+/// Request headers never forwarded (hop-by-hop, or recomputed).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+/// Backend response headers AWS renames to `x-amzn-Remapped-{name}`.
+const REMAPPED: &[&str] = &[
+    "authorization",
+    "connection",
+    "content-length",
+    "content-md5",
+    "date",
+    "expect",
+    "host",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "trailer",
+    "upgrade",
+    "user-agent",
+    "www-authenticate",
+    "x-amzn-requestid",
+    "x-amzn-errortype",
+    "x-amz-apigw-id",
+];
+
+pub async fn invoke_proxy(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    i: &HttpIntegration,
+) -> Result<MethodResponse, GatewayError> {
+    let mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
+    let uri = backend_uri(ctx, i, &mapped, ctx.raw_query.as_deref())?;
+    let mut headers = HeaderMap::new();
+    for (name, value) in &ctx.headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let forwarded = match ctx.header("x-forwarded-for") {
+        Some(prev) => format!("{prev}, {}", ctx.remote.ip()),
+        None => ctx.remote.ip().to_string(),
+    };
+    set(&mut headers, "x-forwarded-for", &forwarded);
+    add_gateway_headers(ctx, &mut headers);
+    apply_mapped_headers(&mut headers, &mapped);
+    let method = backend_method(&i.method, &ctx.method)?;
+    let (parts, body) = call(shared, ctx, method, uri, headers, ctx.body.clone(), i).await?;
+    let mut out = HeaderMap::new();
+    for (name, value) in &parts.headers {
+        let n = name.as_str();
+        if n == "transfer-encoding" {
+            continue;
+        }
+        if REMAPPED.contains(&n) {
+            if let Ok(h) = HeaderName::from_bytes(format!("x-amzn-remapped-{n}").as_bytes()) {
+                out.append(h, value.clone());
+            }
+        } else {
+            out.append(name.clone(), value.clone());
+        }
+    }
+    Ok(MethodResponse {
+        status: parts.status,
+        headers: out,
+        body,
+    })
+}
+
+pub async fn invoke_http(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    i: &HttpIntegration,
+) -> Result<MethodResponse, GatewayError> {
+    let mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
+    let (body, content_type) = request_body(&i.request, ctx)?;
+    let uri = backend_uri(ctx, i, &mapped, None)?;
+    let mut headers = HeaderMap::new();
+    let accept = ctx
+        .header("accept")
+        .unwrap_or_else(|| "application/json".into());
+    set(&mut headers, "accept", &accept);
+    set(&mut headers, "content-type", &content_type);
+    set(
+        &mut headers,
+        "user-agent",
+        &format!("AmazonAPIGateway_{}", ctx.target.api_id),
+    );
+    add_gateway_headers(ctx, &mut headers);
+    apply_mapped_headers(&mut headers, &mapped);
+    let method = backend_method(&i.method, &ctx.method)?;
+    let (parts, backend_body) = call(shared, ctx, method, uri, headers, body, i).await?;
+    let selected = i.responses.select(parts.status.as_str()).ok_or_else(|| {
+        GatewayError::internal(
+            "No match for output mapping and no default output mapping configured",
+        )
+    })?;
+    ctx.with_inputs(Some((&parts.headers, &backend_body)), |inputs| {
+        responses::method_response(selected, inputs, &backend_body)
+    })
+    .map_err(|e| GatewayError::internal(e.to_string()))
+}
+
+async fn call(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    method: Method,
+    uri: http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    i: &HttpIntegration,
+) -> Result<(http::response::Parts, Bytes), GatewayError> {
+    let mut req = http::Request::new(Full::new(body));
+    *req.method_mut() = method;
+    *req.uri_mut() = uri;
+    *req.headers_mut() = headers;
+    ctx.called_backend = true;
+    client::send(
+        &shared.client,
+        req,
+        i.timeout,
+        shared.config.max_payload_bytes,
+    )
+    .await
+    .map_err(|e| match e {
+        SendError::Timeout => GatewayError::timeout(),
+        other => GatewayError::internal(other.to_string()),
+    })
+}
+
+/// The backend URI: stage variables, then `{param}` placeholders (mapped values first, then
+/// the method's own path parameters), then mapped query parameters after `extra_query`.
+fn backend_uri(
+    ctx: &RequestCtx,
+    i: &HttpIntegration,
+    mapped: &Mapped,
+    extra_query: Option<&str>,
+) -> Result<http::Uri, GatewayError> {
+    let vars = ctx.stage.as_deref().map(|s| &*s.variables);
+    let base = match vars {
+        Some(v) => substitute_stage_variables(&i.uri, v),
+        None => i.uri.clone(),
+    };
+    let (path_part, own_query) = match base.split_once('?') {
+        Some((p, q)) => (p.to_string(), Some(q.to_string())),
+        None => (base, None),
+    };
+    let params = ctx.matched.as_ref().map_or(&[][..], |m| &m.params);
+    let mut uri = substitute_path(&path_part, |name| {
+        if let Some(v) = mapped.path.get(name) {
+            return Some(utf8_percent_encode(v, SEGMENT).to_string());
+        }
+        params.iter().find(|p| p.name == name).map(|p| {
+            if p.greedy {
+                p.value.clone()
+            } else {
+                utf8_percent_encode(&p.value, SEGMENT).to_string()
+            }
+        })
+    });
+    let mut query: Vec<String> = own_query
+        .into_iter()
+        .chain(extra_query.map(str::to_string))
+        .filter(|q| !q.is_empty())
+        .collect();
+    for (k, v) in &mapped.query {
+        query.push(format!(
+            "{}={}",
+            utf8_percent_encode(k, QUERY),
+            utf8_percent_encode(v, QUERY)
+        ));
+    }
+    if !query.is_empty() {
+        uri.push('?');
+        uri.push_str(&query.join("&"));
+    }
+    uri.parse::<http::Uri>()
+        .map_err(|e| GatewayError::internal(format!("Invalid endpoint address {uri:?}: {e}")))
+}
+
+fn backend_method(configured: &str, client: &Method) -> Result<Method, GatewayError> {
+    if configured == "ANY" || configured.is_empty() {
+        return Ok(client.clone());
+    }
+    Method::from_bytes(configured.as_bytes())
+        .map_err(|_| GatewayError::internal(format!("invalid integration method {configured}")))
+}
+
+fn add_gateway_headers(ctx: &RequestCtx, headers: &mut HeaderMap) {
+    set(headers, "x-amzn-apigateway-api-id", &ctx.target.api_id);
+    set(headers, "x-amzn-trace-id", &ctx.trace_id);
+}
+
+fn apply_mapped_headers(headers: &mut HeaderMap, mapped: &Mapped) {
+    for (name, value) in &mapped.headers {
+        set(headers, name, value);
+    }
+}
+
+fn set(headers: &mut HeaderMap, name: &str, value: &str) {
+    if let (Ok(n), Ok(v)) = (
+        HeaderName::from_bytes(name.as_bytes()),
+        HeaderValue::from_str(value),
+    ) {
+        headers.insert(n, v);
+    }
+}

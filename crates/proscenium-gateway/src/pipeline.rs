@@ -1,0 +1,207 @@
+//! The invocation pipeline: small named phases over `&mut RequestCtx`, in one visible
+//! sequence. Any phase may fail with a `GatewayError`, which short-circuits to the gateway
+//! response (`gateway_response.rs`).
+//!
+//! `begin → resolve_stage → choose_canary → check_declared_length → route → read_body →
+//! integration::invoke → finish`
+
+use std::error::Error as StdError;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body;
+
+use crate::context::{Matched, RequestCtx, parse_query};
+use crate::error::GatewayError;
+use crate::gateway_response;
+use crate::registry::Lookup;
+use crate::responses::MethodResponse;
+use crate::target::InvokeTarget;
+use crate::{Shared, ids, integration};
+
+/// Serves one invocation; never fails.
+pub async fn serve<B>(
+    shared: &Shared,
+    req: Request<B>,
+    target: InvokeTarget,
+    remote: SocketAddr,
+) -> Response<Full<Bytes>>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
+    let mut ctx = begin(shared, parts, target, remote);
+    match run(shared, &mut ctx, body).await {
+        Ok(resp) => finish(&ctx, resp),
+        Err(err) => fail(&ctx, &err),
+    }
+}
+
+async fn run<B>(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    body: B,
+) -> Result<MethodResponse, GatewayError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    resolve_stage(shared, ctx)?;
+    choose_canary(shared, ctx);
+    check_declared_length(shared, ctx)?;
+    route(ctx)?;
+    read_body(shared, ctx, body).await?;
+    integration::invoke(shared, ctx).await
+}
+
+fn begin(
+    shared: &Shared,
+    parts: http::request::Parts,
+    target: InvokeTarget,
+    remote: SocketAddr,
+) -> RequestCtx {
+    let rng = shared.config.random.as_ref();
+    let now = shared.config.clock.now();
+    let incoming_trace = parts
+        .headers
+        .get("x-amzn-trace-id")
+        .and_then(|v| v.to_str().ok());
+    let trace_id = ids::trace_id(incoming_trace, now, rng);
+    let raw_query = parts.uri.query().map(str::to_string);
+    RequestCtx {
+        request_id: ids::request_id(rng),
+        apigw_id: ids::apigw_id(rng),
+        trace_id,
+        now,
+        query: parse_query(raw_query.as_deref()),
+        raw_query,
+        method: parts.method,
+        target,
+        headers: parts.headers,
+        remote,
+        protocol: protocol(parts.version),
+        body: Bytes::new(),
+        account_id: shared.config.account_id.clone(),
+        stage: None,
+        matched: None,
+        called_backend: false,
+    }
+}
+
+fn protocol(v: http::Version) -> &'static str {
+    match v {
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        _ => "HTTP/1.1",
+    }
+}
+
+fn resolve_stage(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), GatewayError> {
+    match shared
+        .registry
+        .lookup(&ctx.target.api_id, &ctx.target.stage)
+    {
+        Lookup::Found(stage) => {
+            if !stage.scope.account.is_empty() {
+                ctx.account_id = stage.scope.account.clone();
+            }
+            ctx.stage = Some(stage);
+            Ok(())
+        }
+        Lookup::UnknownApi | Lookup::UnknownStage => Err(GatewayError::forbidden()),
+    }
+}
+
+/// Sends `percentTraffic` of the stage's requests to its canary deployment.
+fn choose_canary(shared: &Shared, ctx: &mut RequestCtx) {
+    let Some(stage) = &ctx.stage else { return };
+    let Some(canary) = &stage.canary else { return };
+    if canary.percent > 0.0 && shared.config.random.percent() < canary.percent {
+        ctx.stage = Some(canary.stage.clone());
+    }
+}
+
+fn check_declared_length(shared: &Shared, ctx: &RequestCtx) -> Result<(), GatewayError> {
+    let declared = ctx
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > shared.config.max_payload_bytes as u64 => Err(GatewayError::too_large()),
+        _ => Ok(()),
+    }
+}
+
+fn route(ctx: &mut RequestCtx) -> Result<(), GatewayError> {
+    let stage = ctx.stage.clone().ok_or_else(GatewayError::forbidden)?;
+    let found = stage
+        .deployment
+        .router
+        .lookup(ctx.method.as_str(), &ctx.target.path)
+        .ok_or_else(GatewayError::missing_token)?;
+    ctx.matched = Some(Matched {
+        method: found.value.clone(),
+        params: found.params,
+    });
+    Ok(())
+}
+
+async fn read_body<B>(shared: &Shared, ctx: &mut RequestCtx, body: B) -> Result<(), GatewayError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let collected = Limited::new(body, shared.config.max_payload_bytes)
+        .collect()
+        .await;
+    match collected {
+        Ok(c) => {
+            ctx.body = c.to_bytes();
+            Ok(())
+        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(GatewayError::too_large()),
+        Err(e) => Err(GatewayError::new(
+            crate::error::Kind::BadRequestBody,
+            crate::error::Origin::Client,
+            "Invalid request body",
+        )
+        .with_detail(e.to_string())),
+    }
+}
+
+/// Adds the headers AWS puts on every answer.
+fn stamp(ctx: &RequestCtx, headers: &mut http::HeaderMap, with_trace: bool) {
+    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ctx.apigw_id) {
+        headers.insert("x-amz-apigw-id", v);
+    }
+    if with_trace && let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
+        headers.insert("x-amzn-trace-id", v);
+    }
+}
+
+fn finish(ctx: &RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
+    let mut out = Response::new(Full::new(resp.body));
+    *out.status_mut() = resp.status;
+    *out.headers_mut() = resp.headers;
+    stamp(ctx, out.headers_mut(), ctx.called_backend);
+    out
+}
+
+fn fail(ctx: &RequestCtx, err: &GatewayError) -> Response<Full<Bytes>> {
+    tracing::debug!(request_id = %ctx.request_id, kind = ?err.kind, origin = ?err.origin, detail = %err.detail, "{}", err.message);
+    let custom = ctx
+        .stage
+        .as_deref()
+        .map(|s| &s.deployment.gateway_responses);
+    let rendered = ctx.with_inputs(None, |inputs| gateway_response::render(err, custom, inputs));
+    let mut out = Response::new(Full::new(rendered.body));
+    *out.status_mut() = rendered.status;
+    *out.headers_mut() = rendered.headers;
+    stamp(ctx, out.headers_mut(), false);
+    out
+}

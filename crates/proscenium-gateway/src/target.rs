@@ -1,0 +1,213 @@
+//! Recognising an invocation: which API, stage and resource path a request is for.
+//!
+//! Pure (no I/O). Three URL forms reach a stage:
+//! - host style: `Host: {apiId}.execute-api.{anything}` with path `/{stage}/{path}`;
+//! - `/_aws/execute-api/{apiId}/{stage}/{path}`;
+//! - `/restapis/{apiId}/{stage}/_user_request_/{path}`.
+//!
+//! Anything else is not an invocation (the management API answers it).
+
+/// Which URL form carried the invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlStyle {
+    Host,
+    AwsPath,
+    UserRequest,
+}
+
+/// A recognised invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeTarget {
+    pub api_id: String,
+    /// The stage name (may be empty: `GET /` on an API host).
+    pub stage: String,
+    /// The resource path as sent (still percent-encoded), always starting with `/`.
+    pub path: String,
+    /// The path the client sent after the API part (`$context.path`): `/{stage}/{path}`.
+    pub context_path: String,
+    /// The domain name the client addressed (`$context.domainName`).
+    pub domain_name: String,
+    pub style: UrlStyle,
+}
+
+/// Recognises an invocation, or `None` when the request is for someone else.
+pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
+    let host = host_of(parts).unwrap_or_default();
+    let path = parts.uri.path();
+    if let Some(api_id) = api_id_from_host(&host) {
+        let (stage, rest) = split_stage(path);
+        return Some(InvokeTarget {
+            api_id: api_id.to_string(),
+            stage: stage.to_string(),
+            path: normalise(rest),
+            context_path: path.to_string(),
+            domain_name: host_without_port(&host).to_string(),
+            style: UrlStyle::Host,
+        });
+    }
+    if let Some(rest) = path.strip_prefix("/_aws/execute-api/") {
+        let (api_id, after) = rest.split_once('/').unwrap_or((rest, ""));
+        if api_id.is_empty() {
+            return None;
+        }
+        let (stage, rest) = split_stage(after);
+        return Some(target_from_path(
+            api_id,
+            stage,
+            rest,
+            &host,
+            UrlStyle::AwsPath,
+        ));
+    }
+    if let Some(rest) = path.strip_prefix("/restapis/") {
+        let mut it = rest.splitn(4, '/');
+        let api_id = it.next()?;
+        let stage = it.next()?;
+        if it.next()? != "_user_request_" || api_id.is_empty() {
+            return None;
+        }
+        let rest = it.next().unwrap_or("");
+        return Some(target_from_path(
+            api_id,
+            stage,
+            &format!("/{rest}"),
+            &host,
+            UrlStyle::UserRequest,
+        ));
+    }
+    None
+}
+
+fn target_from_path(
+    api_id: &str,
+    stage: &str,
+    rest: &str,
+    host: &str,
+    style: UrlStyle,
+) -> InvokeTarget {
+    let path = normalise(rest);
+    InvokeTarget {
+        api_id: api_id.to_string(),
+        stage: stage.to_string(),
+        context_path: format!("/{stage}{rest}"),
+        path,
+        domain_name: host_without_port(host).to_string(),
+        style,
+    }
+}
+
+fn host_of(parts: &http::request::Parts) -> Option<String> {
+    if let Some(h) = parts.headers.get(http::header::HOST) {
+        return h.to_str().ok().map(str::to_string);
+    }
+    parts.uri.authority().map(|a| a.as_str().to_string())
+}
+
+fn host_without_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |i| &host[..=i]);
+    }
+    match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// `{apiId}.execute-api.{anything}` → `apiId`.
+fn api_id_from_host(host: &str) -> Option<&str> {
+    let host = host_without_port(host);
+    let (api_id, rest) = host.split_once('.')?;
+    let (label, tail) = rest.split_once('.')?;
+    if !label.eq_ignore_ascii_case("execute-api") || tail.is_empty() || api_id.is_empty() {
+        return None;
+    }
+    api_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        .then_some(api_id)
+}
+
+/// `/{stage}/{rest}` → (`stage`, `/{rest}`), ignoring extra leading slashes before the stage.
+fn split_stage(path: &str) -> (&str, &str) {
+    let trimmed = path.trim_start_matches('/');
+    match trimmed.find('/') {
+        Some(i) => (&trimmed[..i], &trimmed[i..]),
+        None => (trimmed, "/"),
+    }
+}
+
+/// Collapses the slashes that lead the resource path (`//x` is `/x`, as AWS routes it).
+fn normalise(rest: &str) -> String {
+    format!("/{}", rest.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(host: &str, uri: &str) -> http::request::Parts {
+        let mut b = http::Request::builder().uri(uri);
+        if !host.is_empty() {
+            b = b.header("host", host);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn host_style_variants() {
+        for host in [
+            "abc123.execute-api.localhost:4566",
+            "abc123.execute-api.localhost.localstack.cloud:4566",
+            "abc123.execute-api.us-east-1.amazonaws.com",
+        ] {
+            let t = invoke_target(&parts(host, "/dev/pets/1?x=1")).unwrap();
+            assert_eq!(
+                (t.api_id.as_str(), t.stage.as_str(), t.path.as_str()),
+                ("abc123", "dev", "/pets/1")
+            );
+            assert_eq!(t.context_path, "/dev/pets/1");
+            assert_eq!(t.style, UrlStyle::Host);
+        }
+        let t = invoke_target(&parts("a.execute-api.x", "//dev//p")).unwrap();
+        assert_eq!((t.stage.as_str(), t.path.as_str()), ("dev", "/p"));
+        let t = invoke_target(&parts("a.execute-api.x", "/")).unwrap();
+        assert_eq!((t.stage.as_str(), t.path.as_str()), ("", "/"));
+        assert_eq!(t.domain_name, "a.execute-api.x");
+    }
+
+    #[test]
+    fn path_styles() {
+        let t = invoke_target(&parts("localhost:4566", "/_aws/execute-api/abc/dev/pets")).unwrap();
+        assert_eq!(
+            (t.api_id.as_str(), t.stage.as_str(), t.path.as_str()),
+            ("abc", "dev", "/pets")
+        );
+        assert_eq!(t.context_path, "/dev/pets");
+        let t = invoke_target(&parts(
+            "localhost",
+            "/restapis/abc/dev/_user_request_/pets/1/",
+        ))
+        .unwrap();
+        assert_eq!(
+            (t.api_id.as_str(), t.stage.as_str(), t.path.as_str()),
+            ("abc", "dev", "/pets/1/")
+        );
+        assert_eq!(t.style, UrlStyle::UserRequest);
+        let t = invoke_target(&parts("localhost", "/restapis/abc/dev/_user_request_")).unwrap();
+        assert_eq!(t.path, "/");
+    }
+
+    #[test]
+    fn not_invocations() {
+        for (h, u) in [
+            ("localhost:4566", "/restapis/abc/resources"),
+            ("localhost:4566", "/restapis/abc/stages/dev"),
+            ("localhost:4566", "/restapis"),
+            ("execute-api.localhost", "/dev/x"),
+            ("localhost", "/_aws/execute-api/"),
+            ("", "/dev/x"),
+        ] {
+            assert_eq!(invoke_target(&parts(h, u)), None, "{h} {u}");
+        }
+    }
+}
