@@ -202,7 +202,8 @@ class ProsceniumServer:
 def make_client(endpoint: str, region: str = REGION, access_key: str = "test",
                 secret_key: str = "test", **config_kwargs):
     cfg = {
-        "retries": {"max_attempts": 1},
+        # retries disabled: exactly one attempt per call ({"max_attempts": 1} would still retry once)
+        "retries": {"total_max_attempts": 1},
         "connect_timeout": 5,
         "read_timeout": 15,
     }
