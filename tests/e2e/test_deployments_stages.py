@@ -106,7 +106,7 @@ def test_create_deployment_without_stage(client, dapi):
     assert status_of(resp) == 201
     assert set(strip_meta(resp)) == {"id", "createdDate"}
     assert is_timestamp(resp["createdDate"])
-    assert client.get_stages(restApiId=api_id)["item"] == []
+    assert client.get_stages(restApiId=api_id).get("item", []) == []
 
 
 def test_create_deployment_with_description(client, dapi):
@@ -225,7 +225,7 @@ def test_delete_deployment_refused_for_stage_created_by_deploy(client, dapi):
         client.delete_stage(restApiId=api_id, stageName="s1")
         client.delete_deployment(restApiId=api_id, deploymentId=dep["id"])
     assert client.get_deployments(restApiId=api_id)["items"] == []
-    assert client.get_stages(restApiId=api_id)["item"] == []
+    assert client.get_stages(restApiId=api_id).get("item", []) == []
 
 
 def test_delete_old_deployment_after_redeploy(client, dapi):
@@ -242,7 +242,7 @@ def test_delete_old_deployment_after_redeploy(client, dapi):
 def test_deploy_api_without_methods_fails(client, api):
     err = client_error(client.create_deployment, restApiId=api["id"], stageName="dev")
     assert_error(err, 400, "BadRequestException", "The REST API doesn't contain any methods")
-    assert client.get_stages(restApiId=api["id"])["item"] == []
+    assert client.get_stages(restApiId=api["id"]).get("item", []) == []
 
 
 def test_deploy_method_without_integration_fails(client, api):
@@ -864,6 +864,6 @@ def test_stages_are_isolated_per_api(client, dapi):
     client.create_deployment(restApiId=api_id, stageName="dev")
     other = create_api(client)
     add_mock_method(client, other["id"], other["rootResourceId"])
-    assert client.get_stages(restApiId=other["id"])["item"] == []
+    assert client.get_stages(restApiId=other["id"]).get("item", []) == []
     err = client_error(client.get_stage, restApiId=other["id"], stageName="dev")
     assert_error(err, 404, "NotFoundException", STAGE_NOT_FOUND)

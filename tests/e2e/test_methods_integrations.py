@@ -73,16 +73,15 @@ def test_delete_method(client, api_id, root_id):
     assert_error(err, 404, "NotFoundException", METHOD_NOT_FOUND)
 
 
-def test_put_method_overwrites(client, api_id, root_id):
+def test_put_method_twice_conflicts(client, api_id, root_id):
     client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="GET", authorizationType="NONE",
                       operationName="first")
-    resp = client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="GET",
-                             authorizationType="AWS_IAM", apiKeyRequired=True)
-    assert status_of(resp) == 201
+    err = client_error(client.put_method, restApiId=api_id, resourceId=root_id, httpMethod="GET",
+                       authorizationType="AWS_IAM", apiKeyRequired=True)
+    assert_error(err, 409, "ConflictException", "Method already exists for this resource")
     got = client.get_method(restApiId=api_id, resourceId=root_id, httpMethod="GET")
-    assert got["authorizationType"] == "AWS_IAM"
-    assert got["apiKeyRequired"] is True
-    assert "operationName" not in got
+    assert got["authorizationType"] == "NONE"
+    assert got["operationName"] == "first"
 
 
 def test_put_method_request_parameters(client, api_id, root_id):

@@ -131,7 +131,7 @@ def test_deletes_survive_restart(private_server, restart_server):
     client = private_server.client()
     assert [a["id"] for a in client.get_rest_apis()["items"]] == [keep["id"]]
     assert client.get_deployments(restApiId=keep["id"])["items"] == []
-    assert client.get_stages(restApiId=keep["id"])["item"] == []
+    assert client.get_stages(restApiId=keep["id"]).get("item", []) == []
     assert_error(client_error(client.get_rest_api, restApiId=gone["id"]), 404, "NotFoundException")
 
 
