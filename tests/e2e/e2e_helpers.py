@@ -113,10 +113,9 @@ class ProsceniumServer:
         ]
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        # never let credentials of the developer's shell leak into the server config
-        env.pop("PROSCENIUM_ACCESS_KEY_ID", None)
-        env.pop("PROSCENIUM_SECRET_ACCESS_KEY", None)
+        # never let PROSCENIUM_* settings (credentials, listeners, ...) of the developer's shell
+        # leak into the server under test: it is configured by flags and extra_env only
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PROSCENIUM_")}
         env.update(self.extra_env)
         return env
 

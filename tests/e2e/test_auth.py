@@ -113,9 +113,7 @@ def test_health_endpoint_needs_no_signature(auth_server):
 
 
 def _run_serve(args, env_extra=None, timeout=10):
-    env = dict(os.environ)
-    env.pop("PROSCENIUM_ACCESS_KEY_ID", None)
-    env.pop("PROSCENIUM_SECRET_ACCESS_KEY", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROSCENIUM_")}
     env.update(env_extra or {})
     return subprocess.run([proscenium_bin(), "serve", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
