@@ -1,1 +1,127 @@
-fn main() {}
+//! `proscenium`: a self-hosted AWS API Gateway (REST APIs). This file is the command line:
+//! it parses flags, sets up logging and hands a validated [`config::Config`] to [`run::serve`].
+
+mod config;
+mod metrics;
+mod run;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A self-hosted AWS API Gateway: point the AWS CLI, boto3, the SDKs or Terraform at it
+/// (`--endpoint-url http://127.0.0.1:4566`), define REST APIs, deploy them to stages, and
+/// call them at http://{apiId}.execute-api.localhost:4566/{stage}/{path}.
+#[derive(Parser)]
+#[command(name = "proscenium", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway: the management API and every deployed stage on one listener.
+    ///
+    /// Settings come from defaults, then --config FILE (TOML), then PROSCENIUM_* environment
+    /// variables, then these flags. Set PROSCENIUM_ACCESS_KEY_ID and PROSCENIUM_SECRET_ACCESS_KEY
+    /// to require SigV4-signed management requests.
+    Serve(ServeArgs),
+    /// Print the version.
+    Version,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:4566] (env PROSCENIUM_LISTEN).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Serve the management API on this address instead, and only invocations on --listen.
+    #[arg(long)]
+    management_listen: Option<SocketAddr>,
+    /// Directory for state and logs [default: ./.proscenium] (env PROSCENIUM_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The 12-digit AWS account id to act as [default: 000000000000].
+    #[arg(long)]
+    account_id: Option<String>,
+    /// Lambda Invoke API endpoint for Lambda integrations (e.g. http://127.0.0.1:9001).
+    #[arg(long)]
+    lambda_endpoint: Option<String>,
+    /// TOML configuration file (env PROSCENIUM_CONFIG).
+    #[arg(long, env = "PROSCENIUM_CONFIG")]
+    config: Option<PathBuf>,
+    /// Allow a non-loopback management listener without credentials.
+    #[arg(long)]
+    allow_unauthenticated: bool,
+    /// Log format: text or json (env PROSCENIUM_LOG_FORMAT; level from RUST_LOG).
+    #[arg(long)]
+    log_format: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Version => {
+            println!("proscenium {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let flags = config::Overrides {
+        listen: args.listen,
+        management_listen: args.management_listen,
+        data_dir: args.data_dir,
+        account_id: args.account_id,
+        lambda_endpoint: args.lambda_endpoint,
+        allow_unauthenticated: args.allow_unauthenticated,
+        log_format: args.log_format,
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let cfg = match config::Config::load(args.config.as_deref(), &env, &flags) {
+        Ok(c) => c,
+        Err(errors) => {
+            eprintln!("proscenium: cannot start:");
+            for e in errors {
+                eprintln!("  - {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&cfg.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("proscenium: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run::serve(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("proscenium: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

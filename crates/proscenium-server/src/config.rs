@@ -1,0 +1,299 @@
+//! The gateway's configuration: defaults, then a TOML file, then `PROSCENIUM_*` environment
+//! variables, then command-line flags. `validate` reports every problem at once.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything `proscenium serve` can be told. Each field has a TOML key of the same name and
+/// an environment variable `PROSCENIUM_<NAME>` (upper case).
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address of the listener that serves both planes (and health/metrics).
+    pub listen: SocketAddr,
+    /// When set, the management API moves to this address and `listen` serves invocations only.
+    pub management_listen: Option<SocketAddr>,
+    /// Where state (`state.db`) and logs live.
+    pub data_dir: PathBuf,
+    /// The 12-digit account every request acts as.
+    pub account_id: String,
+    /// Region used when a management request carries no SigV4 credential scope.
+    pub default_region: String,
+    /// Lambda Invoke API endpoint for AWS_PROXY/AWS Lambda integrations.
+    pub lambda_endpoint: Option<String>,
+    /// Access key id that management requests must be signed with (with `secret_access_key`).
+    pub access_key_id: Option<String>,
+    /// Secret of `access_key_id`. Never printed.
+    pub secret_access_key: Option<String>,
+    /// Allow a non-loopback listener without credentials.
+    pub allow_unauthenticated: bool,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// Seconds a graceful shutdown waits for in-flight requests.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4566)),
+            management_listen: None,
+            data_dir: PathBuf::from("./.proscenium"),
+            account_id: "000000000000".into(),
+            default_region: "us-east-1".into(),
+            lambda_endpoint: None,
+            access_key_id: None,
+            secret_access_key: None,
+            allow_unauthenticated: false,
+            log_format: "text".into(),
+            shutdown_grace_seconds: 10,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    /// Redacts the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("management_listen", &self.management_listen)
+            .field("data_dir", &self.data_dir)
+            .field("account_id", &self.account_id)
+            .field("default_region", &self.default_region)
+            .field("lambda_endpoint", &self.lambda_endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("allow_unauthenticated", &self.allow_unauthenticated)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// Command-line values; `None` means "not given".
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub management_listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub account_id: Option<String>,
+    pub lambda_endpoint: Option<String>,
+    pub allow_unauthenticated: bool,
+    pub log_format: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration from a file (if any), `env` (name → value), and the flags.
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+        flags: &Overrides,
+    ) -> Result<Config, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut c = match file {
+            None => Config::default(),
+            Some(p) => match std::fs::read_to_string(p) {
+                Err(e) => {
+                    return Err(vec![format!(
+                        "cannot read config file {}: {e}",
+                        p.display()
+                    )]);
+                }
+                Ok(text) => match toml::from_str::<Config>(&text) {
+                    Ok(c) => c,
+                    Err(e) => return Err(vec![format!("config file {}: {e}", p.display())]),
+                },
+            },
+        };
+        let mut parse_addr = |name: &str, slot: &mut SocketAddr| {
+            if let Some(v) = env(name) {
+                match v.parse() {
+                    Ok(a) => *slot = a,
+                    Err(_) => {
+                        errors.push(format!("{name}={v} is not an address like 127.0.0.1:4566"))
+                    }
+                }
+            }
+        };
+        parse_addr("PROSCENIUM_LISTEN", &mut c.listen);
+        if let Some(v) = env("PROSCENIUM_MANAGEMENT_LISTEN") {
+            match v.parse() {
+                Ok(a) => c.management_listen = Some(a),
+                Err(_) => errors.push(format!(
+                    "PROSCENIUM_MANAGEMENT_LISTEN={v} is not an address like 127.0.0.1:4567"
+                )),
+            }
+        }
+        if let Some(v) = env("PROSCENIUM_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        let strings: [(&str, &mut String); 3] = [
+            ("PROSCENIUM_ACCOUNT_ID", &mut c.account_id),
+            ("PROSCENIUM_DEFAULT_REGION", &mut c.default_region),
+            ("PROSCENIUM_LOG_FORMAT", &mut c.log_format),
+        ];
+        for (name, slot) in strings {
+            if let Some(v) = env(name) {
+                *slot = v;
+            }
+        }
+        for (name, slot) in [
+            ("PROSCENIUM_LAMBDA_ENDPOINT", &mut c.lambda_endpoint),
+            ("PROSCENIUM_ACCESS_KEY_ID", &mut c.access_key_id),
+            ("PROSCENIUM_SECRET_ACCESS_KEY", &mut c.secret_access_key),
+        ] {
+            if let Some(v) = env(name).filter(|v| !v.is_empty()) {
+                *slot = Some(v);
+            }
+        }
+        if let Some(v) = env("PROSCENIUM_ALLOW_UNAUTHENTICATED") {
+            c.allow_unauthenticated = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = flags.listen {
+            c.listen = v;
+        }
+        if let Some(v) = flags.management_listen {
+            c.management_listen = Some(v);
+        }
+        if let Some(v) = &flags.data_dir {
+            c.data_dir = v.clone();
+        }
+        if let Some(v) = &flags.account_id {
+            c.account_id = v.clone();
+        }
+        if let Some(v) = &flags.lambda_endpoint {
+            c.lambda_endpoint = Some(v.clone());
+        }
+        if let Some(v) = &flags.log_format {
+            c.log_format = v.clone();
+        }
+        c.allow_unauthenticated |= flags.allow_unauthenticated;
+        errors.extend(c.validate());
+        if errors.is_empty() {
+            Ok(c)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        self.access_key_id.is_some() && self.secret_access_key.is_some()
+    }
+
+    /// Every problem with the configuration, in plain words.
+    pub fn validate(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push(format!(
+                "account id {:?} must be 12 digits",
+                self.account_id
+            ));
+        }
+        if self.access_key_id.is_some() != self.secret_access_key.is_some() {
+            errors.push("access_key_id and secret_access_key must be given together".into());
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            errors.push(format!(
+                "log format {:?} must be text or json",
+                self.log_format
+            ));
+        }
+        if let Some(e) = &self.lambda_endpoint {
+            if !(e.starts_with("http://") || e.starts_with("https://")) {
+                errors.push(format!(
+                    "lambda endpoint {e:?} must be an http:// or https:// URL"
+                ));
+            }
+        }
+        let management = self.management_listen.unwrap_or(self.listen);
+        if !management.ip().is_loopback() && !self.has_credentials() && !self.allow_unauthenticated
+        {
+            errors.push(format!(
+                "refusing to serve the management API on the non-loopback address {management} without credentials: \
+                 set PROSCENIUM_ACCESS_KEY_ID and PROSCENIUM_SECRET_ACCESS_KEY, or pass --allow-unauthenticated"
+            ));
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_are_loopback_and_the_contract_paths() {
+        let c = Config::load(None, &env_of(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:4566");
+        assert_eq!(c.data_dir, PathBuf::from("./.proscenium"));
+        assert_eq!(c.account_id, "000000000000");
+    }
+
+    #[test]
+    fn precedence_is_file_then_env_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1000\"\naccount_id = \"111111111111\"\n",
+        )
+        .unwrap();
+        let env = env_of(&[("PROSCENIUM_LISTEN", "127.0.0.1:2000")]);
+        let c = Config::load(Some(&file), &env, &Overrides::default()).unwrap();
+        assert_eq!(c.listen.port(), 2000);
+        assert_eq!(c.account_id, "111111111111");
+        let flags = Overrides {
+            listen: Some("127.0.0.1:3000".parse().unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::load(Some(&file), &env, &flags)
+                .unwrap()
+                .listen
+                .port(),
+            3000
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let env = env_of(&[
+            ("PROSCENIUM_ACCOUNT_ID", "12"),
+            ("PROSCENIUM_LISTEN", "0.0.0.0:4566"),
+            ("PROSCENIUM_LOG_FORMAT", "xml"),
+        ]);
+        let errs = Config::load(None, &env, &Overrides::default()).unwrap_err();
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(errs.iter().any(|e| e.contains("refusing")));
+    }
+
+    #[test]
+    fn credentials_or_the_flag_allow_a_public_listener_and_secrets_are_redacted() {
+        let env = env_of(&[
+            ("PROSCENIUM_LISTEN", "0.0.0.0:4566"),
+            ("PROSCENIUM_ACCESS_KEY_ID", "AK"),
+            ("PROSCENIUM_SECRET_ACCESS_KEY", "sekrit"),
+        ]);
+        let c = Config::load(None, &env, &Overrides::default()).unwrap();
+        assert!(!format!("{c:?}").contains("sekrit"));
+        let flags = Overrides {
+            listen: Some("0.0.0.0:1".parse().unwrap()),
+            allow_unauthenticated: true,
+            ..Default::default()
+        };
+        assert!(Config::load(None, &env_of(&[]), &flags).is_ok());
+    }
+}

@@ -1,0 +1,238 @@
+//! Wiring: open the store, build the control plane and the data plane, bind the listeners,
+//! dispatch each request to its plane, and shut down gracefully on SIGINT/SIGTERM.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::body::Body;
+use http::{Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use proscenium_control::ControlState;
+use proscenium_control::auth::Credentials;
+use proscenium_gateway::{Gateway, GatewayConfig};
+use proscenium_store::{SqliteStore, Store};
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::metrics::{Metrics, Plane};
+
+/// What a listener serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Management API, invocations, health and metrics (the default single listener).
+    All,
+    /// Invocations, health and metrics (when the management API has its own address).
+    Invoke,
+    /// Management API, health and metrics.
+    Management,
+}
+
+struct App {
+    control: axum::Router,
+    gateway: Arc<Gateway>,
+    metrics: Metrics,
+    started: Instant,
+}
+
+/// Runs the gateway until a shutdown signal.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let db = config.data_dir.join("state.db");
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
+
+    let mut control = ControlState::new(store.clone(), config.account_id.clone());
+    control.default_region = config.default_region.clone();
+    if let (Some(k), Some(s)) = (&config.access_key_id, &config.secret_access_key) {
+        control.credentials = Some(Arc::new(Credentials::new().with(k.clone(), s.clone())));
+    }
+    let gateway = Gateway::start(
+        store.clone(),
+        GatewayConfig {
+            account_id: config.account_id.clone(),
+            lambda_endpoint: config.lambda_endpoint.clone(),
+            ..GatewayConfig::default()
+        },
+    )
+    .await;
+    let app = Arc::new(App {
+        control: proscenium_control::router(control),
+        gateway,
+        metrics: Metrics::default(),
+        started,
+    });
+
+    let mut listeners = Vec::new();
+    let main_role = if config.management_listen.is_some() {
+        Role::Invoke
+    } else {
+        Role::All
+    };
+    listeners.push((bind(config.listen).await?, main_role));
+    if let Some(addr) = config.management_listen {
+        listeners.push((bind(addr).await?, Role::Management));
+    }
+    for (l, role) in &listeners {
+        let what = match role {
+            Role::All => "management API and invocations",
+            Role::Invoke => "invocations",
+            Role::Management => "management API",
+        };
+        tracing::info!(address = %l.local_addr()?, serves = what, "listening");
+    }
+    tracing::info!(data_dir = %config.data_dir.display(), authenticated = config.has_credentials(), elapsed_ms = started.elapsed().as_millis() as u64, "ready");
+
+    let shutdown = tokio_util_shutdown();
+    let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
+    let mut accept_tasks = Vec::new();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    for (listener, role) in listeners {
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        let graceful = graceful.clone();
+        accept_tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    accepted = listener.accept() => {
+                        let Ok((stream, remote)) = accepted else { continue };
+                        let _ = stream.set_nodelay(true);
+                        let app = app.clone();
+                        let svc = hyper::service::service_fn(move |req| {
+                            let app = app.clone();
+                            async move { Ok::<_, Infallible>(dispatch(&app, role, req, remote).await) }
+                        });
+                        let conn = auto::Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
+                        let conn = graceful.watch(conn);
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                    }
+                }
+            }
+        }));
+    }
+    shutdown.await;
+    tracing::info!("shutting down: no new connections; finishing in-flight requests");
+    let _ = stop_tx.send(true);
+    for t in accept_tasks {
+        let _ = t.await;
+    }
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    match Arc::try_unwrap(graceful) {
+        Ok(g) => {
+            if tokio::time::timeout(grace, g.shutdown()).await.is_err() {
+                tracing::warn!(
+                    "in-flight requests did not finish within {grace:?}; stopping anyway"
+                );
+            }
+        }
+        Err(_) => tracing::warn!("connections still being accepted at shutdown"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+fn tokio_util_shutdown() -> impl std::future::Future<Output = ()> {
+    async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = term.recv() => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+    }
+}
+
+async fn dispatch(
+    app: &App,
+    role: Role,
+    req: Request<Incoming>,
+    remote: SocketAddr,
+) -> Response<Body> {
+    match req.uri().path() {
+        "/_proscenium/health" => {
+            return text(
+                StatusCode::OK,
+                "application/json",
+                "{\"status\":\"ok\"}".into(),
+            );
+        }
+        "/_proscenium/metrics" => {
+            let body = app.metrics.render(app.started.elapsed().as_secs_f64());
+            return text(StatusCode::OK, "text/plain; version=0.0.4", body);
+        }
+        _ => {}
+    }
+    if role != Role::Management {
+        let (parts, body) = req.into_parts();
+        if let Some(target) = proscenium_gateway::invoke_target(&parts) {
+            let resp = app
+                .gateway
+                .handle(Request::from_parts(parts, body), target, remote)
+                .await;
+            app.metrics.record(Plane::Invoke, resp.status().as_u16());
+            return resp.map(Body::new);
+        }
+        if role == Role::Invoke {
+            let resp = text(
+                StatusCode::FORBIDDEN,
+                "application/json",
+                "{\"message\":\"Forbidden\"}".into(),
+            );
+            app.metrics.record(Plane::Invoke, 403);
+            return resp;
+        }
+        return management(app, Request::from_parts(parts, body)).await;
+    }
+    management(app, req).await
+}
+
+async fn management(app: &App, req: Request<Incoming>) -> Response<Body> {
+    let resp = match app.control.clone().oneshot(req.map(Body::new)).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    app.metrics
+        .record(Plane::Management, resp.status().as_u16());
+    resp
+}
+
+fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
+    r
+}
