@@ -1,1 +1,41 @@
-//! placeholder
+//! `proscenium-vtl`: a pure Apache Velocity 1.7 engine in API Gateway's dialect.
+//!
+//! Owns parsing and rendering of mapping templates plus API Gateway's `$input`,
+//! `$util`, `$context` and `$stageVariables`, and Jayway-style JSONPath. It does
+//! no I/O, reads no clock and keeps no globals: a [`Template`] is compiled once
+//! by [`parse`] and rendered many times with [`Template::render`].
+//!
+//! Template selection and passthrough belong to the data plane, not here.
+
+mod ast;
+mod error;
+mod escape;
+mod eval;
+mod eval_expr;
+mod input;
+mod json;
+mod jsonpath;
+mod methods_coll;
+mod methods_str;
+mod number;
+mod parse_expr;
+mod parse_text;
+mod regex_java;
+mod scan;
+mod template;
+mod util;
+mod value;
+
+pub use error::{ParseError, RenderError, RenderErrorKind};
+pub use template::{
+    Limits, Params, RenderInput, Rendered, RequestOverride, ResponseOverride, Template, parse,
+};
+
+/// Evaluates a JSONPath against a JSON document and returns the JSON text of
+/// the selection, as `$input.json(path)` does (`None` when nothing matches).
+/// The data plane uses it for `method.request.body.<JSONPath>` mappings.
+pub fn json_path_text(body: &str, path: &str) -> Result<Option<String>, String> {
+    let root = json::parse_body(body)?;
+    let sel = jsonpath::select(&root, path)?;
+    Ok(sel.map(|v| json::to_json(&v)))
+}

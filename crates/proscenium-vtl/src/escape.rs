@@ -1,0 +1,102 @@
+//! String escapers behind `$util`: commons-lang 2 `escapeJavaScript`, and
+//! `java.net.URLEncoder` / `URLDecoder` in UTF-8.
+
+/// `StringEscapeUtils.escapeJavaScript` (commons-lang 2.6): escapes `'`, `"`,
+/// `\`, `/`, control characters and every non-ASCII UTF-16 unit as `\uXXXX`.
+pub(crate) fn escape_javascript(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for u in s.encode_utf16() {
+        match u {
+            0x22 => out.push_str("\\\""),
+            0x27 => out.push_str("\\'"),
+            0x5C => out.push_str("\\\\"),
+            0x2F => out.push_str("\\/"),
+            0x08 => out.push_str("\\b"),
+            0x0A => out.push_str("\\n"),
+            0x09 => out.push_str("\\t"),
+            0x0C => out.push_str("\\f"),
+            0x0D => out.push_str("\\r"),
+            u if !(0x20..=0x7f).contains(&u) => out.push_str(&format!("\\u{u:04X}")),
+            u => out.push(char::from(u as u8)),
+        }
+    }
+    out
+}
+
+/// `URLEncoder.encode(s, "UTF-8")`: space becomes `+`, `.-*_` and alphanumerics stay.
+pub(crate) fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3 / 2);
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `URLDecoder.decode(s, "UTF-8")`: `+` is a space; a bad `%` escape is an error.
+pub(crate) fn url_decode(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut pending: Vec<u8> = Vec::new();
+    while i < b.len() {
+        match b.get(i) {
+            Some(b'%') => {
+                let hex = s.get(i + 1..i + 3).filter(|h| h.len() == 2);
+                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(|| {
+                    "java.lang.IllegalArgumentException: URLDecoder: Illegal hex characters in escape (%) pattern"
+                        .to_string()
+                })?;
+                pending.push(byte);
+                i += 3;
+                continue;
+            }
+            Some(c) => {
+                if !pending.is_empty() {
+                    out.push_str(&String::from_utf8_lossy(&pending));
+                    pending.clear();
+                }
+                if *c == b'+' {
+                    out.push(' ');
+                    i += 1;
+                } else {
+                    let start = i;
+                    while matches!(b.get(i), Some(c) if *c != b'%' && *c != b'+') {
+                        i += 1;
+                    }
+                    out.push_str(s.get(start..i).unwrap_or(""));
+                }
+            }
+            None => break,
+        }
+    }
+    if !pending.is_empty() {
+        out.push_str(&String::from_utf8_lossy(&pending));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_javascript_like_commons_lang() {
+        assert_eq!(escape_javascript(r#"a'b"c\d/e"#), r#"a\'b\"c\\d\/e"#);
+        assert_eq!(escape_javascript("é\n\u{1}"), "\\u00E9\\n\\u0001");
+        assert_eq!(escape_javascript("😀"), "\\uD83D\\uDE00");
+        assert_eq!(escape_javascript("\u{7f}"), "\u{7f}");
+    }
+
+    #[test]
+    fn url_round_trip() {
+        assert_eq!(url_encode("a b&c=d/é*~"), "a+b%26c%3Dd%2F%C3%A9*%7E");
+        assert_eq!(url_decode("a+b%26c%3Dd%2F%C3%A9").unwrap(), "a b&c=d/é");
+        assert!(url_decode("%zz").is_err());
+    }
+}

@@ -1,0 +1,468 @@
+//! Rendering of template nodes: text, references, `#set`, `#if`, `#foreach`,
+//! macros, `#define`, `#evaluate`, `#break` and `#stop`, under [`Limits`].
+//!
+//! Expression and reference evaluation live in `eval_expr.rs`.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::ast::{Block, MacroDef, Node, RefNode, RefPart};
+use crate::error::{EvalError, RenderErrorKind};
+use crate::json;
+use crate::template::{Compiled, Limits, RenderInput, compile};
+use crate::value::{JMap, LoopInfo, Value};
+
+/// What a block asks its caller to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Normal,
+    Break,
+    Stop,
+}
+
+/// Per-render evaluation state.
+pub(crate) struct Ctx<'t> {
+    pub(crate) vars: HashMap<String, Value>,
+    pub(crate) data: &'t RenderInput,
+    pub(crate) limits: &'t Limits,
+    macros: &'t HashMap<String, Arc<MacroDef>>,
+    extra_macros: HashMap<String, Arc<MacroDef>>,
+    pub(crate) steps: u64,
+    pub(crate) depth: usize,
+    out_len: usize,
+    /// Parsed request body, computed on first use.
+    pub(crate) body_json: Option<Result<Value, String>>,
+}
+
+pub(crate) type EvalResult<T> = Result<T, EvalError>;
+
+impl<'t> Ctx<'t> {
+    pub(crate) fn new(t: &'t Compiled, data: &'t RenderInput, limits: &'t Limits) -> Self {
+        let mut vars = HashMap::with_capacity(16);
+        vars.insert("input".to_string(), Value::Input);
+        vars.insert("util".to_string(), Value::Util);
+        vars.insert("context".to_string(), context_value(&data.context));
+        let mut stage = JMap::default();
+        for (k, v) in &data.stage_variables {
+            stage.put(Value::str(k), Value::str(v));
+        }
+        vars.insert("stageVariables".to_string(), Value::map(stage));
+        Ctx {
+            vars,
+            data,
+            limits,
+            macros: &t.macros,
+            extra_macros: HashMap::new(),
+            steps: 0,
+            depth: 0,
+            out_len: 0,
+            body_json: None,
+        }
+    }
+
+    /// The `$context` map as created, even if the template rebinds `$context`.
+    pub(crate) fn context_handle(&self) -> Value {
+        self.vars.get("context").cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn step(&mut self, pos: usize) -> EvalResult<()> {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            return Err(EvalError::new(
+                RenderErrorKind::Limit,
+                pos,
+                "evaluation step limit exceeded",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn enter(&mut self, pos: usize) -> EvalResult<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(EvalError::new(
+                RenderErrorKind::Limit,
+                pos,
+                "nesting depth limit exceeded",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn write(&mut self, out: &mut String, s: &str, pos: usize) -> EvalResult<()> {
+        self.out_len += s.len();
+        if self.out_len > self.limits.max_output_bytes {
+            return Err(EvalError::new(
+                RenderErrorKind::Limit,
+                pos,
+                "output size limit exceeded",
+            ));
+        }
+        out.push_str(s);
+        Ok(())
+    }
+
+    pub(crate) fn render_top(&mut self, block: &Block, out: &mut String) -> EvalResult<()> {
+        self.render_block(block, out).map(|_| ())
+    }
+
+    pub(crate) fn render_block(&mut self, block: &Block, out: &mut String) -> EvalResult<Flow> {
+        for node in block {
+            let flow = self.render_node(node, out)?;
+            if flow != Flow::Normal {
+                return Ok(flow);
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    /// Writes a value as Velocity prints it (`#define` bodies are rendered).
+    pub(crate) fn write_value(
+        &mut self,
+        v: &Value,
+        out: &mut String,
+        pos: usize,
+    ) -> EvalResult<()> {
+        match v {
+            Value::Define(body) => {
+                let body = body.clone();
+                self.enter(pos)?;
+                let r = self.render_block(&body, out);
+                self.leave();
+                r.map(|_| ())
+            }
+            Value::Str(s) => self.write(out, s, pos),
+            other => {
+                let s = other.to_java_string();
+                self.write(out, &s, pos)
+            }
+        }
+    }
+
+    fn render_node(&mut self, node: &Node, out: &mut String) -> EvalResult<Flow> {
+        match node {
+            Node::Text(t) => self.write(out, t, 0)?,
+            Node::Ref(r) => {
+                let v = self.eval_ref(r)?;
+                if v.is_null() {
+                    if !r.silent {
+                        self.write(out, &r.literal, r.pos)?;
+                    }
+                } else {
+                    self.write_value(&v, out, r.pos)?;
+                }
+            }
+            Node::EscapedRef {
+                backslashes,
+                reference,
+            } => {
+                let v = self.eval_ref(reference)?;
+                let n = *backslashes;
+                if v.is_null() {
+                    // Velocity 1.7: an odd run keeps half plus one, an even run stays whole.
+                    let s = "\\".repeat(if n % 2 == 1 { n / 2 + 1 } else { n });
+                    self.write(out, &s, reference.pos)?;
+                    self.write(out, &reference.literal, reference.pos)?;
+                } else {
+                    let s = "\\".repeat(n / 2);
+                    self.write(out, &s, reference.pos)?;
+                    if n % 2 == 1 {
+                        self.write(out, &reference.literal, reference.pos)?;
+                    } else {
+                        self.write_value(&v, out, reference.pos)?;
+                    }
+                }
+            }
+            Node::Set { target, value, pos } => {
+                self.step(*pos)?;
+                let v = self.eval(value)?;
+                if !v.is_null() {
+                    self.assign(target, v)?;
+                }
+            }
+            Node::If {
+                branches,
+                otherwise,
+            } => {
+                for (cond, block) in branches {
+                    if self.truthy(cond)? {
+                        return self.render_block(block, out);
+                    }
+                }
+                if let Some(block) = otherwise {
+                    return self.render_block(block, out);
+                }
+            }
+            Node::Foreach {
+                var,
+                iterable,
+                body,
+                pos,
+            } => return self.foreach(var, iterable, body, *pos, out),
+            Node::Break => return Ok(Flow::Break),
+            Node::Stop => return Ok(Flow::Stop),
+            Node::MacroCall { name, args, pos } => return self.call_macro(name, args, *pos, out),
+            Node::Define { name, body } => {
+                self.vars.insert(name.clone(), Value::Define(body.clone()));
+            }
+            Node::Evaluate { expr, pos } => return self.evaluate(expr, *pos, out),
+            Node::Unsupported { name, pos } => {
+                return Err(EvalError::new(
+                    RenderErrorKind::Unsupported,
+                    *pos,
+                    format!("#{name} is not available in API Gateway mapping templates"),
+                ));
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn assign(&mut self, target: &RefNode, v: Value) -> EvalResult<()> {
+        let Some((last, init)) = target.parts.split_last() else {
+            self.vars.insert(target.root.clone(), v);
+            return Ok(());
+        };
+        let obj = self.eval_chain(target, init)?;
+        match (last, &obj) {
+            (RefPart::Property(name), Value::Map(m)) => {
+                if let Ok(mut m) = m.try_borrow_mut() {
+                    m.put(Value::str(name), v);
+                }
+            }
+            (RefPart::Index(e), _) => {
+                let idx = self.eval(e)?;
+                match &obj {
+                    Value::Map(m) => {
+                        if let Ok(mut m) = m.try_borrow_mut() {
+                            m.put(idx, v);
+                        }
+                    }
+                    Value::List(l) => {
+                        if let (Ok(mut l), Some(i)) = (l.try_borrow_mut(), idx_int(&idx)) {
+                            let len = l.len() as i64;
+                            let i = if i < 0 { i + len } else { i };
+                            if let Some(slot) = usize::try_from(i).ok().and_then(|i| l.get_mut(i)) {
+                                *slot = v;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn foreach(
+        &mut self,
+        var: &str,
+        iterable: &crate::ast::Expr,
+        body: &Block,
+        pos: usize,
+        out: &mut String,
+    ) -> EvalResult<Flow> {
+        let coll = self.eval(iterable)?;
+        // Lists are iterated live so that a structural change during the loop
+        // fails like Java's ConcurrentModificationException; maps by snapshot.
+        let (live, items): (Option<&crate::value::ListRef>, Vec<Value>) = match &coll {
+            Value::List(l) => (Some(l), Vec::new()),
+            Value::Map(m) => (
+                None,
+                m.try_borrow()
+                    .map(|m| m.entries.iter().map(|(_, v)| v.clone()).collect())
+                    .unwrap_or_default(),
+            ),
+            _ => (None, Vec::new()),
+        };
+        let len_of = |items: &Vec<Value>| match live {
+            Some(l) => l.try_borrow().map(|l| l.len()).unwrap_or(0),
+            None => items.len(),
+        };
+        let start_len = len_of(&items);
+        let saved: Vec<(&str, Option<Value>)> =
+            [var, "foreach", "velocityCount", "velocityHasNext"]
+                .into_iter()
+                .map(|k| (k, self.vars.get(k).cloned()))
+                .collect();
+        let parent = self.vars.get("foreach").cloned().unwrap_or_default();
+        let max = self.limits.max_foreach_iterations;
+        let mut flow = Flow::Normal;
+        let mut i = 0;
+        loop {
+            let len = len_of(&items);
+            if i >= len || i >= max {
+                break;
+            }
+            if len != start_len {
+                self.restore(saved);
+                let msg = "java.util.ConcurrentModificationException in #foreach";
+                return Err(EvalError::new(RenderErrorKind::Invocation, pos, msg));
+            }
+            let item = match live {
+                Some(l) => l
+                    .try_borrow()
+                    .ok()
+                    .and_then(|l| l.get(i).cloned())
+                    .unwrap_or_default(),
+                None => items.get(i).cloned().unwrap_or_default(),
+            };
+            self.step(pos)?;
+            let has_next = i + 1 < len;
+            i += 1;
+            let i = i - 1;
+            self.vars.insert(var.to_string(), item);
+            self.vars.insert(
+                "velocityCount".into(),
+                Value::Int(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+            );
+            self.vars
+                .insert("velocityHasNext".into(), Value::Bool(has_next));
+            let info = LoopInfo {
+                index: i,
+                has_next,
+                parent: parent.clone(),
+            };
+            self.vars
+                .insert("foreach".into(), Value::Loop(Rc::new(info)));
+            match self.render_block(body, out)? {
+                Flow::Normal => {}
+                Flow::Break => break,
+                Flow::Stop => {
+                    flow = Flow::Stop;
+                    break;
+                }
+            }
+        }
+        self.restore(saved);
+        Ok(flow)
+    }
+
+    fn restore(&mut self, saved: Vec<(&str, Option<Value>)>) {
+        for (k, old) in saved {
+            match old {
+                Some(v) => self.vars.insert(k.to_string(), v),
+                None => self.vars.remove(k),
+            };
+        }
+    }
+
+    fn call_macro(
+        &mut self,
+        name: &str,
+        args: &[crate::ast::Expr],
+        pos: usize,
+        out: &mut String,
+    ) -> EvalResult<Flow> {
+        let Some(def) = self
+            .macros
+            .get(name)
+            .or_else(|| self.extra_macros.get(name))
+            .cloned()
+        else {
+            return Ok(Flow::Normal);
+        };
+        self.step(pos)?;
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a)?);
+        }
+        let mut saved = Vec::with_capacity(def.params.len());
+        for (i, p) in def.params.iter().enumerate() {
+            saved.push((p.clone(), self.vars.get(p).cloned()));
+            match values.get(i) {
+                Some(v) if !v.is_null() => self.vars.insert(p.clone(), v.clone()),
+                _ => self.vars.remove(p),
+            };
+        }
+        self.enter(pos)?;
+        let r = self.render_block(&def.body, out);
+        self.leave();
+        for (k, old) in saved {
+            match old {
+                Some(v) => self.vars.insert(k, v),
+                None => self.vars.remove(&k),
+            };
+        }
+        r
+    }
+
+    fn evaluate(
+        &mut self,
+        expr: &crate::ast::Expr,
+        pos: usize,
+        out: &mut String,
+    ) -> EvalResult<Flow> {
+        let v = self.eval(expr)?;
+        if v.is_null() {
+            return Ok(Flow::Normal);
+        }
+        let src = v.to_java_string();
+        self.enter(pos)?;
+        let compiled = compile(&src, self.depth).map_err(|e| {
+            EvalError::new(RenderErrorKind::Evaluate, pos, format!("#evaluate: {}", e))
+        });
+        let r = compiled.and_then(|c| {
+            for (k, m) in &c.macros {
+                self.extra_macros.insert(k.clone(), m.clone());
+            }
+            self.render_block(&c.block, out).map_err(|mut e| {
+                e.pos = pos;
+                e
+            })
+        });
+        self.leave();
+        r
+    }
+}
+
+fn idx_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(i64::from(*i)),
+        Value::Long(i) => Some(*i),
+        _ => None,
+    }
+}
+
+/// Builds `$context`, making sure the override maps exist.
+fn context_value(ctx: &serde_json::Value) -> Value {
+    let v = json::from_serde(ctx);
+    let v = if let Value::Map(_) = v {
+        v
+    } else {
+        Value::map(JMap::default())
+    };
+    if let Value::Map(m) = &v
+        && let Ok(mut m) = m.try_borrow_mut()
+    {
+        let req = ensure_map(&mut m, "requestOverride");
+        if let Value::Map(r) = &req
+            && let Ok(mut r) = r.try_borrow_mut()
+        {
+            for k in ["header", "querystring", "path"] {
+                ensure_map(&mut r, k);
+            }
+        }
+        let res = ensure_map(&mut m, "responseOverride");
+        if let Value::Map(r) = &res
+            && let Ok(mut r) = r.try_borrow_mut()
+        {
+            ensure_map(&mut r, "header");
+        }
+    }
+    v
+}
+
+fn ensure_map(m: &mut JMap, key: &str) -> Value {
+    if let Some(v @ Value::Map(_)) = m.get_str(key) {
+        return v.clone();
+    }
+    let fresh = Value::map(JMap::default());
+    m.put(Value::str(key), fresh.clone());
+    fresh
+}

@@ -1,0 +1,93 @@
+//! API Gateway's `$input`: `body`, `json(path)`, `path(path)`, `params()` and
+//! `params(name)` (path, then query string, then header; `""` when absent).
+//!
+//! The body is parsed once per render; `path()` hands out a deep copy so that
+//! a template mutating the result does not change later selections.
+
+use crate::eval::Ctx;
+use crate::json;
+use crate::jsonpath;
+use crate::value::{JMap, Value};
+
+fn pairs_map(pairs: &[(String, String)]) -> Value {
+    let mut m = JMap::default();
+    for (k, v) in pairs {
+        m.put(Value::str(k), Value::str(v));
+    }
+    Value::map(m)
+}
+
+fn body_root(ctx: &mut Ctx<'_>) -> Result<Value, String> {
+    if ctx.body_json.is_none() {
+        ctx.body_json = Some(json::parse_body(&ctx.data.body));
+    }
+    match &ctx.body_json {
+        Some(Ok(v)) => Ok(v.clone()),
+        Some(Err(e)) => Err(e.clone()),
+        None => Err("unreachable: body not parsed".into()),
+    }
+}
+
+pub(crate) fn call(ctx: &mut Ctx<'_>, name: &str, args: &[Value]) -> Result<Option<Value>, String> {
+    Ok(Some(match (name, args) {
+        ("getBody", []) => Value::str(&ctx.data.body),
+        ("params", []) => {
+            let p = &ctx.data.params;
+            let mut m = JMap::default();
+            m.put(Value::str("path"), pairs_map(&p.path));
+            m.put(Value::str("querystring"), pairs_map(&p.querystring));
+            m.put(Value::str("header"), pairs_map(&p.header));
+            Value::map(m)
+        }
+        ("params", [Value::Str(n)]) => {
+            let p = &ctx.data.params;
+            let found = [&p.path, &p.querystring, &p.header]
+                .into_iter()
+                .find_map(|list| {
+                    list.iter()
+                        .find(|(k, _)| **k == **n)
+                        .map(|(_, v)| v.as_str())
+                });
+            Value::str(found.unwrap_or(""))
+        }
+        ("path", [Value::Str(p)]) => {
+            let root = body_root(ctx)?;
+            match jsonpath::select(&root, p)? {
+                Some(v) => deep_copy(&v, 0),
+                None => Value::Null,
+            }
+        }
+        ("json", [Value::Str(p)]) => {
+            let root = body_root(ctx)?;
+            match jsonpath::select(&root, p)? {
+                Some(v) => Value::string(json::to_json(&v)),
+                None => Value::str(""),
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Copies lists and maps so the cached body stays untouched.
+pub(crate) fn deep_copy(v: &Value, depth: usize) -> Value {
+    if depth > 256 {
+        return Value::Null;
+    }
+    match v {
+        Value::List(l) => match l.try_borrow() {
+            Ok(l) => Value::list(l.iter().map(|x| deep_copy(x, depth + 1)).collect()),
+            Err(_) => Value::Null,
+        },
+        Value::Map(m) => match m.try_borrow() {
+            Ok(m) => Value::map(JMap {
+                entries: m
+                    .entries
+                    .iter()
+                    .map(|(k, x)| (k.clone(), deep_copy(x, depth + 1)))
+                    .collect(),
+            }),
+            Err(_) => Value::Null,
+        },
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,198 @@
+//! Java number semantics: `Double.toString`, Velocity 1.7 `MathUtils` arithmetic
+//! (int → long → BigInteger promotion, integer division, double contagion) and
+//! numeric comparison.
+
+use crate::ast::BinOp;
+use crate::value::Value;
+
+/// Formats a double exactly as Java's `Double.toString` does.
+pub(crate) fn java_double(d: f64) -> String {
+    if d.is_nan() {
+        return "NaN".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    if d == 0.0 {
+        return if d.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
+    }
+    // Shortest round-trip digits and decimal exponent, e.g. "1.2345e6".
+    let sci = format!("{:e}", d.abs());
+    let (mant, exp) = match sci.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (sci.as_str(), 0),
+    };
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let sign = if d < 0.0 { "-" } else { "" };
+    let abs = d.abs();
+    if (1e-3..1e7).contains(&abs) {
+        // Plain notation: digits with the point placed after exp+1 digits.
+        let point = exp + 1;
+        let mut s = String::from(sign);
+        if point <= 0 {
+            s.push_str("0.");
+            for _ in 0..(-point) {
+                s.push('0');
+            }
+            s.push_str(&digits);
+        } else {
+            let p = point as usize;
+            if digits.len() <= p {
+                s.push_str(&digits);
+                for _ in digits.len()..p {
+                    s.push('0');
+                }
+                s.push_str(".0");
+            } else {
+                s.push_str(&digits[..p]);
+                s.push('.');
+                s.push_str(&digits[p..]);
+            }
+        }
+        s
+    } else {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        let rest = if rest.is_empty() { "0" } else { rest };
+        format!("{sign}{first}.{rest}E{exp}")
+    }
+}
+
+/// Calculation base, as Velocity's `MathUtils` picks it.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+enum Base {
+    Int,
+    Long,
+    Big,
+    Double,
+}
+
+fn base(v: &Value) -> Option<Base> {
+    Some(match v {
+        Value::Int(_) => Base::Int,
+        Value::Long(_) => Base::Long,
+        Value::Big(_) => Base::Big,
+        Value::Double(_) => Base::Double,
+        _ => return None,
+    })
+}
+
+fn as_i128(v: &Value) -> i128 {
+    match v {
+        Value::Int(i) => i128::from(*i),
+        Value::Long(i) => i128::from(*i),
+        Value::Big(i) => *i,
+        Value::Double(d) => *d as i128,
+        _ => 0,
+    }
+}
+
+pub(crate) fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => f64::from(*i),
+        Value::Long(i) => *i as f64,
+        Value::Big(i) => *i as f64,
+        Value::Double(d) => *d,
+        _ => 0.0,
+    }
+}
+
+/// Wraps an integer result in the smallest type at least as wide as the operands.
+fn wrap(v: i128, at_least: Base) -> Value {
+    if at_least == Base::Int
+        && let Ok(i) = i32::try_from(v)
+    {
+        return Value::Int(i);
+    }
+    if at_least <= Base::Long
+        && let Ok(i) = i64::try_from(v)
+    {
+        return Value::Long(i);
+    }
+    Value::Big(v)
+}
+
+/// Applies an arithmetic operator; `None` is Velocity's null (bad operands, x/0).
+pub(crate) fn arith(op: BinOp, l: &Value, r: &Value) -> Option<Value> {
+    let b = base(l)?.max(base(r)?);
+    if b == Base::Double {
+        let (x, y) = (as_f64(l), as_f64(r));
+        if matches!(op, BinOp::Div | BinOp::Mod) && y == 0.0 {
+            return None;
+        }
+        return Some(Value::Double(match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+            BinOp::Mod => x % y,
+            _ => return None,
+        }));
+    }
+    let (x, y) = (as_i128(l), as_i128(r));
+    let v = match op {
+        BinOp::Add => x.checked_add(y)?,
+        BinOp::Sub => x.checked_sub(y)?,
+        BinOp::Mul => x.checked_mul(y)?,
+        BinOp::Div => x.checked_div(y)?,
+        BinOp::Mod => x.checked_rem(y)?,
+        _ => return None,
+    };
+    Some(wrap(v, b))
+}
+
+/// Numeric comparison (`MathUtils.compare`); `None` when either side is not a number.
+pub(crate) fn compare(l: &Value, r: &Value) -> Option<std::cmp::Ordering> {
+    let b = base(l)?.max(base(r)?);
+    if b == Base::Double {
+        as_f64(l).partial_cmp(&as_f64(r))
+    } else {
+        Some(as_i128(l).cmp(&as_i128(r)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_to_string_matches_java() {
+        assert_eq!(java_double(1.0), "1.0");
+        assert_eq!(java_double(1e10), "1.0E10");
+        assert_eq!(java_double(1e-5), "1.0E-5");
+        assert_eq!(java_double(12.5), "12.5");
+        assert_eq!(java_double(0.001), "0.001");
+        assert_eq!(java_double(1234567.0), "1234567.0");
+        assert_eq!(java_double(12345678.0), "1.2345678E7");
+        assert_eq!(java_double(-0.5), "-0.5");
+        assert_eq!(java_double(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn integer_math_promotes() {
+        assert!(matches!(
+            arith(BinOp::Add, &Value::Int(i32::MAX), &Value::Int(1)),
+            Some(Value::Long(2147483648))
+        ));
+        assert!(matches!(
+            arith(BinOp::Div, &Value::Int(7), &Value::Int(2)),
+            Some(Value::Int(3))
+        ));
+        assert!(matches!(
+            arith(BinOp::Div, &Value::Int(-7), &Value::Int(2)),
+            Some(Value::Int(-3))
+        ));
+        assert!(arith(BinOp::Div, &Value::Int(1), &Value::Int(0)).is_none());
+        assert!(matches!(
+            arith(BinOp::Add, &Value::Long(i64::MAX), &Value::Int(1)),
+            Some(Value::Big(_))
+        ));
+    }
+}

@@ -1,0 +1,219 @@
+//! The public API: [`parse`] compiles a [`Template`]; [`Template::render`] runs it
+//! against a [`RenderInput`] within [`Limits`] and returns a [`Rendered`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ast::{Block, MacroDef};
+use crate::error::{ParseError, RenderError};
+use crate::eval::Ctx;
+use crate::parse_text::{Parser, Shared, Stop, scan_macro_names};
+use crate::scan::Cursor;
+use crate::value::Value;
+
+/// A compiled template: immutable, `Send + Sync`, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Template {
+    inner: Arc<Compiled>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) src: String,
+    pub(crate) block: Block,
+    pub(crate) macros: HashMap<String, Arc<MacroDef>>,
+}
+
+/// Compiles a template source.
+pub fn parse(src: &str) -> Result<Template, ParseError> {
+    let compiled = compile(src, 0)?;
+    Ok(Template {
+        inner: Arc::new(compiled),
+    })
+}
+
+/// Compiles `src`, starting nesting at `depth` (used by `#evaluate`).
+pub(crate) fn compile(src: &str, depth: usize) -> Result<Compiled, ParseError> {
+    let mut shared = Shared {
+        macro_names: scan_macro_names(src),
+        ..Shared::default()
+    };
+    let mut p = Parser {
+        c: Cursor::new(src, src, 0, depth),
+        sh: &mut shared,
+    };
+    let (block, stop) = p.parse_block()?;
+    match stop {
+        Stop::Eof => {}
+        Stop::End => {
+            return Err(p.c.error(
+                p.c.pos.saturating_sub(1),
+                "#end without a matching directive",
+            ));
+        }
+        Stop::Else | Stop::ElseIf(_) => {
+            return Err(p
+                .c
+                .error(p.c.pos.saturating_sub(1), "#else or #elseif outside #if"));
+        }
+    }
+    Ok(Compiled {
+        src: src.to_string(),
+        block,
+        macros: shared.macros,
+    })
+}
+
+/// Bounds on one render. Exceeding any of them is a [`RenderError`], except
+/// `max_foreach_iterations`, which silently ends the loop as API Gateway does.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Iterations of one `#foreach` (API Gateway: 1000).
+    pub max_foreach_iterations: usize,
+    /// Nesting of macro calls, `#evaluate` and interpolated strings.
+    pub max_depth: usize,
+    /// Size of the rendered output in bytes.
+    pub max_output_bytes: usize,
+    /// Evaluation steps (nodes, expressions, method calls, loop turns).
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_foreach_iterations: 1000,
+            max_depth: 64,
+            max_output_bytes: 10 << 20,
+            max_steps: 2_000_000,
+        }
+    }
+}
+
+/// Request parameters as `$input.params()` exposes them, in arrival order.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    pub path: Vec<(String, String)>,
+    pub querystring: Vec<(String, String)>,
+    pub header: Vec<(String, String)>,
+}
+
+/// Everything a template can read. In response templates `body` and `params`
+/// describe the integration response.
+#[derive(Debug, Clone, Default)]
+pub struct RenderInput {
+    pub body: String,
+    pub params: Params,
+    /// The `$context` tree (`requestId`, `identity.sourceIp`, `authorizer.*`, …).
+    /// `requestOverride`/`responseOverride` maps are added when absent.
+    pub context: serde_json::Value,
+    pub stage_variables: Vec<(String, String)>,
+}
+
+/// Values written to `$context.requestOverride.*`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestOverride {
+    pub header: Vec<(String, String)>,
+    pub querystring: Vec<(String, String)>,
+    pub path: Vec<(String, String)>,
+}
+
+/// Values written to `$context.responseOverride.*`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseOverride {
+    /// The printed value of `status`, if the template set one.
+    pub status: Option<String>,
+    pub header: Vec<(String, String)>,
+}
+
+impl ResponseOverride {
+    /// `status` as an HTTP status code, when it is a valid one.
+    pub fn status_code(&self) -> Option<u16> {
+        self.status
+            .as_deref()
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|c| (100..=599).contains(c))
+    }
+}
+
+/// The result of a render.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub output: String,
+    pub request_override: RequestOverride,
+    pub response_override: ResponseOverride,
+}
+
+impl Template {
+    /// The source the template was compiled from.
+    pub fn source(&self) -> &str {
+        &self.inner.src
+    }
+
+    /// Renders the template. Never panics, whatever the template or input.
+    pub fn render(&self, data: &RenderInput, limits: &Limits) -> Result<Rendered, RenderError> {
+        let inner = &*self.inner;
+        let mut ctx = Ctx::new(inner, data, limits);
+        let context = ctx.context_handle();
+        let mut out = String::with_capacity(inner.src.len() + data.body.len() / 2);
+        ctx.render_top(&inner.block, &mut out)
+            .map_err(|e| e.into_render(&inner.src))?;
+        let (request_override, response_override) = read_overrides(&context);
+        Ok(Rendered {
+            output: out,
+            request_override,
+            response_override,
+        })
+    }
+}
+
+fn pairs(map: &Value, key: &str) -> Vec<(String, String)> {
+    let Value::Map(m) = map else {
+        return Vec::new();
+    };
+    let Ok(m) = m.try_borrow() else {
+        return Vec::new();
+    };
+    match m.get_str(key) {
+        Some(Value::Map(inner)) => match inner.try_borrow() {
+            Ok(inner) => inner
+                .entries
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.to_java_string(), v.to_java_string()))
+                .collect(),
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn child(map: &Value, key: &str) -> Value {
+    match map {
+        Value::Map(m) => m
+            .try_borrow()
+            .ok()
+            .and_then(|m| m.get_str(key).cloned())
+            .unwrap_or_default(),
+        _ => Value::Null,
+    }
+}
+
+fn read_overrides(context: &Value) -> (RequestOverride, ResponseOverride) {
+    let req = child(context, "requestOverride");
+    let res = child(context, "responseOverride");
+    let status = match child(&res, "status") {
+        Value::Null => None,
+        v => Some(v.to_java_string()),
+    };
+    (
+        RequestOverride {
+            header: pairs(&req, "header"),
+            querystring: pairs(&req, "querystring"),
+            path: pairs(&req, "path"),
+        },
+        ResponseOverride {
+            status,
+            header: pairs(&res, "header"),
+        },
+    )
+}

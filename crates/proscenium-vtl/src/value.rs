@@ -1,0 +1,276 @@
+//! Runtime values modelled on the Java objects Velocity sees in API Gateway.
+//!
+//! Lists and maps are shared and mutable (`Rc<RefCell<…>>`) because Java
+//! collections are references: `$list.add(1)` changes every alias. Values live
+//! only for one render, so they need not be `Send`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::ast::Block;
+use crate::number::java_double;
+
+/// A Java `List` (also used for sets, arrays and `keySet()`/`values()`).
+pub(crate) type ListRef = Rc<RefCell<Vec<Value>>>;
+/// A Java `LinkedHashMap`, kept as insertion-ordered pairs.
+pub(crate) type MapRef = Rc<RefCell<JMap>>;
+
+/// Printing stops growing past this many bytes (guards self-containing lists).
+const MAX_PRINT: usize = 16 << 20;
+
+/// Insertion-ordered map with Java key equality.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct JMap {
+    pub(crate) entries: Vec<(Value, Value)>,
+}
+
+impl JMap {
+    pub(crate) fn get(&self, key: &Value) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.java_equals(key))
+            .map(|(_, v)| v)
+    }
+
+    pub(crate) fn get_str(&self, key: &str) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| matches!(k, Value::Str(s) if &**s == key))
+            .map(|(_, v)| v)
+    }
+
+    /// `put`: returns the previous value (Java returns null when absent).
+    pub(crate) fn put(&mut self, key: Value, value: Value) -> Value {
+        for (k, v) in self.entries.iter_mut() {
+            if k.java_equals(&key) {
+                return std::mem::replace(v, value);
+            }
+        }
+        self.entries.push((key, value));
+        Value::Null
+    }
+
+    pub(crate) fn remove(&mut self, key: &Value) -> Value {
+        match self.entries.iter().position(|(k, _)| k.java_equals(key)) {
+            Some(i) => self.entries.remove(i).1,
+            None => Value::Null,
+        }
+    }
+}
+
+/// State of one `#foreach` loop, exposed as `$foreach`.
+#[derive(Debug, Clone)]
+pub(crate) struct LoopInfo {
+    pub(crate) index: usize,
+    pub(crate) has_next: bool,
+    pub(crate) parent: Value,
+}
+
+/// Any value a template can hold.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Value {
+    #[default]
+    Null,
+    Bool(bool),
+    Int(i32),
+    Long(i64),
+    /// Java `BigInteger`, which Velocity produces when `long` math overflows.
+    Big(i128),
+    Double(f64),
+    Str(Rc<str>),
+    List(ListRef),
+    Map(MapRef),
+    /// A `Map.Entry` from `entrySet()`.
+    Entry(Rc<(Value, Value)>),
+    Loop(Rc<LoopInfo>),
+    /// The body of a `#define`, rendered when printed.
+    Define(std::sync::Arc<Block>),
+    /// API Gateway's `$input`.
+    Input,
+    /// API Gateway's `$util`.
+    Util,
+}
+
+impl Value {
+    pub(crate) fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub(crate) fn string(s: String) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub(crate) fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(items)))
+    }
+
+    pub(crate) fn map(m: JMap) -> Value {
+        Value::Map(Rc::new(RefCell::new(m)))
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub(crate) fn is_number(&self) -> bool {
+        matches!(
+            self,
+            Value::Int(_) | Value::Long(_) | Value::Big(_) | Value::Double(_)
+        )
+    }
+
+    /// Java `toString()`; `Define` bodies are rendered by the evaluator instead.
+    pub(crate) fn to_java_string(&self) -> String {
+        let mut out = String::new();
+        self.write_java(&mut out, 0);
+        out
+    }
+
+    pub(crate) fn write_java(&self, out: &mut String, depth: usize) {
+        use std::fmt::Write;
+        if depth > 64 || out.len() > MAX_PRINT {
+            return;
+        }
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Long(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Big(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Double(d) => out.push_str(&java_double(*d)),
+            Value::Str(s) => out.push_str(s),
+            Value::List(l) => match l.try_borrow() {
+                Ok(items) => {
+                    out.push('[');
+                    for (i, v) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        v.write_java(out, depth + 1);
+                    }
+                    out.push(']');
+                }
+                Err(_) => out.push_str("(this Collection)"),
+            },
+            Value::Map(m) => match m.try_borrow() {
+                Ok(map) => {
+                    out.push('{');
+                    for (i, (k, v)) in map.entries.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        k.write_java(out, depth + 1);
+                        out.push('=');
+                        v.write_java(out, depth + 1);
+                    }
+                    out.push('}');
+                }
+                Err(_) => out.push_str("(this Map)"),
+            },
+            Value::Entry(e) => {
+                e.0.write_java(out, depth + 1);
+                out.push('=');
+                e.1.write_java(out, depth + 1);
+            }
+            Value::Loop(_) => out.push_str("org.apache.velocity.runtime.directive.ForeachScope"),
+            Value::Define(_) => out.push_str("#define"),
+            Value::Input => out.push_str("$input"),
+            Value::Util => out.push_str("$util"),
+        }
+    }
+
+    /// Java `Object.equals`: numbers of different boxed types are not equal.
+    pub(crate) fn java_equals(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Long(a), Value::Long(b)) => a == b,
+            (Value::Big(a), Value::Big(b)) => a == b,
+            (Value::Double(a), Value::Double(b)) => {
+                a.to_bits() == b.to_bits() || (a == b && *a != 0.0)
+            }
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::List(a), Value::List(b)) => {
+                if Rc::ptr_eq(a, b) {
+                    return true;
+                }
+                let (Ok(a), Ok(b)) = (a.try_borrow(), b.try_borrow()) else {
+                    return false;
+                };
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.java_equals(y))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                if Rc::ptr_eq(a, b) {
+                    return true;
+                }
+                let (Ok(a), Ok(b)) = (a.try_borrow(), b.try_borrow()) else {
+                    return false;
+                };
+                a.entries.len() == b.entries.len()
+                    && a.entries
+                        .iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| v.java_equals(w)))
+            }
+            (Value::Entry(a), Value::Entry(b)) => a.0.java_equals(&b.0) && a.1.java_equals(&b.1),
+            (Value::Input, Value::Input) | (Value::Util, Value::Util) => true,
+            _ => false,
+        }
+    }
+
+    /// A short Java-ish class name, used to decide Velocity's `==` strategy.
+    pub(crate) fn class_tag(&self) -> u8 {
+        match self {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::Int(_) | Value::Long(_) | Value::Big(_) | Value::Double(_) => 2,
+            Value::Str(_) => 3,
+            Value::List(_) => 4,
+            Value::Map(_) => 5,
+            Value::Entry(_) => 6,
+            Value::Loop(_) => 7,
+            Value::Define(_) => 8,
+            Value::Input => 9,
+            Value::Util => 10,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prints_like_java_collections() {
+        let mut m = JMap::default();
+        m.put(Value::str("a"), Value::Int(1));
+        m.put(
+            Value::str("b"),
+            Value::list(vec![Value::str("x"), Value::Null, Value::Double(2.0)]),
+        );
+        assert_eq!(Value::map(m).to_java_string(), "{a=1, b=[x, null, 2.0]}");
+    }
+
+    #[test]
+    fn put_returns_previous() {
+        let mut m = JMap::default();
+        assert!(m.put(Value::str("a"), Value::Int(1)).is_null());
+        assert!(matches!(
+            m.put(Value::str("a"), Value::Int(2)),
+            Value::Int(1)
+        ));
+        assert!(matches!(m.get_str("a"), Some(Value::Int(2))));
+    }
+
+    #[test]
+    fn boxed_types_differ_in_equals() {
+        assert!(!Value::Int(1).java_equals(&Value::Long(1)));
+        assert!(Value::str("a").java_equals(&Value::str("a")));
+    }
+}
