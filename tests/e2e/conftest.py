@@ -13,6 +13,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+pytest.register_assert_rewrite("e2e_helpers")  # readable diffs from the shared assertions
 
 from e2e_helpers import (  # noqa: E402
     REGION,

@@ -235,7 +235,7 @@ def assert_error(resp: dict, status: int, code: str, message: str | None = None)
     got_msg = resp["Error"].get("Message")
     assert (got_status, got_code) == (status, code), f"unexpected error: {resp.get('Error')} ({got_status})"
     if message is not None:
-        assert got_msg == message
+        assert got_msg == message, f"{got_code} message differs"
 
 
 def expect_error(fn: Callable, status: int, code: str, message: str | None = None, **kwargs) -> dict:
