@@ -15,7 +15,7 @@ use crate::compile::{CompiledIntegration, Passthrough, RequestSide, Variables};
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
 use crate::mapping::{self, TemplateInput};
-use crate::params::{Inputs, RequestTarget};
+use crate::params::{Inputs, RequestTarget, Source};
 use crate::responses::MethodResponse;
 
 /// Runs the routed method's integration and returns the method response.
@@ -36,7 +36,8 @@ pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodRespo
 /// The integration request parameters produced by `requestParameters`.
 #[derive(Debug, Default)]
 pub struct Mapped {
-    pub path: HashMap<String, String>,
+    /// Path parameters: (value, whether it is already URI-encoded — a greedy parameter).
+    pub path: HashMap<String, (String, bool)>,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
 }
@@ -47,8 +48,9 @@ pub fn map_request(side: &RequestSide, inputs: &Inputs<'_>) -> Mapped {
         let values = source.resolve(inputs);
         match target {
             RequestTarget::Path(n) => {
+                let raw = matches!(source, Source::Path(p) if inputs.path.iter().any(|q| &q.name == p && q.greedy));
                 if let Some(v) = values.into_iter().last() {
-                    out.path.insert(n.clone(), v);
+                    out.path.insert(n.clone(), (v, raw));
                 }
             }
             RequestTarget::Query(n) => out.query.extend(values.into_iter().map(|v| (n.clone(), v))),

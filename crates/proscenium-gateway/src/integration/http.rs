@@ -196,8 +196,12 @@ fn backend_uri(
     };
     let params = ctx.matched.as_ref().map_or(&[][..], |m| &m.params);
     let mut uri = substitute_path(&path_part, |name| {
-        if let Some(v) = mapped.path.get(name) {
-            return Some(utf8_percent_encode(v, SEGMENT).to_string());
+        if let Some((v, raw)) = mapped.path.get(name) {
+            return Some(if *raw {
+                v.clone()
+            } else {
+                utf8_percent_encode(v, SEGMENT).to_string()
+            });
         }
         params.iter().find(|p| p.name == name).map(|p| {
             if p.greedy {
