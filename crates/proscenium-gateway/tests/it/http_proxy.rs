@@ -143,3 +143,94 @@ async fn slow_backend_times_out_with_504() {
     assert_eq!(r.status, 504);
     assert_eq!(r.body, "{\"message\": \"Endpoint request timed out\"}");
 }
+
+#[tokio::test]
+async fn backend_connections_are_pooled_and_kept_alive() {
+    let (backend_addr, _, connections) = counting_backend(|_| reply(200, &[], "pong")).await;
+    let env = Env::start(GatewayConfig::default()).await;
+    let mut def = api("poolapi");
+    add_method(
+        &mut def,
+        "/ping",
+        "GET",
+        integration(
+            IntegrationType::HttpProxy,
+            Some("GET"),
+            Some(&format!("http://{backend_addr}/ping")),
+        ),
+    );
+    env.deploy(&def, "d1", stage("dev", "d1")).await;
+    for _ in 0..10 {
+        let r = env.call("GET", "poolapi", "/dev/ping", &[], "").await;
+        assert_eq!((r.status, r.body.as_str()), (200, "pong"));
+    }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_redeploy_does_not_fail_the_request_in_flight() {
+    let (backend_addr, _) = backend(|_| reply(200, &[], "from the old deployment")).await;
+    let env = std::sync::Arc::new(Env::start(GatewayConfig::default()).await);
+    let mut old = api("swapapi");
+    add_method(
+        &mut old,
+        "/x",
+        "GET",
+        integration(
+            IntegrationType::HttpProxy,
+            Some("GET"),
+            Some(&format!("http://{backend_addr}/sleep/300")),
+        ),
+    );
+    env.deploy(&old, "d1", stage("dev", "d1")).await;
+    let in_flight = {
+        let env = env.clone();
+        tokio::spawn(async move { env.call("GET", "swapapi", "/dev/x", &[], "").await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut new = api("swapapi");
+    add_method(&mut new, "/x", "GET", mock(200, "from the new deployment"));
+    env.deploy(&new, "d2", stage("dev", "d2")).await;
+    let next = env.call("GET", "swapapi", "/dev/x", &[], "").await;
+    assert_eq!(next.body, "from the new deployment");
+    let first = in_flight.await.unwrap();
+    assert_eq!(
+        (first.status, first.body.as_str()),
+        (200, "from the old deployment")
+    );
+}
+
+#[tokio::test]
+async fn clients_may_speak_http2() {
+    let env = Env::start(GatewayConfig::default()).await;
+    let mut def = api("h2api");
+    add_method(&mut def, "/x", "GET", mock(200, "over h2"));
+    env.deploy(&def, "d1", stage("dev", "d1")).await;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .http2_only(true)
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let req = http::Request::builder()
+        .uri(format!(
+            "http://h2api.execute-api.localhost:{}/dev/x",
+            env.addr.port()
+        ))
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let mut parts = req.into_parts();
+    parts.0.uri = format!("http://{}/dev/x", env.addr).parse().unwrap();
+    parts
+        .0
+        .headers
+        .insert("host", "h2api.execute-api.localhost".parse().unwrap());
+    let resp = client
+        .request(http::Request::from_parts(parts.0, parts.1))
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    assert_eq!(resp.status(), 200);
+    use http_body_util::BodyExt;
+    assert_eq!(
+        resp.into_body().collect().await.unwrap().to_bytes(),
+        "over h2"
+    );
+}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -344,9 +345,20 @@ pub async fn backend<F>(reply: F) -> (SocketAddr, SeenLog)
 where
     F: Fn(&Seen) -> http::Response<Full<Bytes>> + Send + Sync + 'static,
 {
+    let (addr, log, _) = counting_backend(reply).await;
+    (addr, log)
+}
+
+/// [`backend`], also counting the TCP connections it accepted.
+pub async fn counting_backend<F>(reply: F) -> (SocketAddr, SeenLog, Arc<AtomicUsize>)
+where
+    F: Fn(&Seen) -> http::Response<Full<Bytes>> + Send + Sync + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let log: SeenLog = Arc::default();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
     let reply = Arc::new(reply);
     let seen_log = log.clone();
     tokio::spawn(async move {
@@ -354,6 +366,7 @@ where
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            counter.fetch_add(1, Ordering::SeqCst);
             let reply = reply.clone();
             let log = seen_log.clone();
             tokio::spawn(async move {
@@ -391,7 +404,7 @@ where
             });
         }
     });
-    (addr, log)
+    (addr, log, connections)
 }
 
 pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Full<Bytes>> {
