@@ -69,6 +69,7 @@ pub enum CompiledIntegration {
     Http(HttpIntegration),
     HttpProxy(HttpIntegration),
     LambdaProxy(LambdaIntegration),
+    LambdaAws(LambdaAwsIntegration),
 }
 
 /// How the request becomes the integration request (mappings and templates).
@@ -100,6 +101,15 @@ pub struct HttpIntegration {
     pub method: String,
     /// The URI, with `${stageVariables.X}` and `{param}` placeholders still in it.
     pub uri: String,
+    pub request: RequestSide,
+    pub responses: Responses,
+    pub timeout: Duration,
+}
+
+/// An AWS (non-proxy) integration with Lambda.
+#[derive(Debug)]
+pub struct LambdaAwsIntegration {
+    pub function: String,
     pub request: RequestSide,
     pub responses: Responses,
     pub timeout: Duration,
@@ -244,7 +254,18 @@ fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
             })
         }
         IntegrationType::Aws => {
-            return Err("AWS (non-proxy) integrations are not supported yet".into());
+            let uri = integration
+                .uri
+                .as_deref()
+                .ok_or("the integration has no uri")?;
+            let function = lambda_function(uri)
+                .ok_or("AWS service integrations other than Lambda are not supported yet")?;
+            CompiledIntegration::LambdaAws(LambdaAwsIntegration {
+                function,
+                request: request_side(integration)?,
+                responses: responses::compile(&integration.integration_responses)?,
+                timeout,
+            })
         }
     })
 }

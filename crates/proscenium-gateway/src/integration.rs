@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod lambda;
+pub mod lambda_proxy;
 pub mod mock;
 
 use std::collections::HashMap;
@@ -29,7 +30,8 @@ pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodRespo
         Ok(CompiledIntegration::Mock(i)) => mock::invoke(ctx, i),
         Ok(CompiledIntegration::Http(i)) => http::invoke_http(shared, ctx, i).await,
         Ok(CompiledIntegration::HttpProxy(i)) => http::invoke_proxy(shared, ctx, i).await,
-        Ok(CompiledIntegration::LambdaProxy(i)) => lambda::invoke(shared, ctx, i).await,
+        Ok(CompiledIntegration::LambdaProxy(i)) => lambda::invoke_proxy(shared, ctx, i).await,
+        Ok(CompiledIntegration::LambdaAws(i)) => lambda::invoke_aws(shared, ctx, i).await,
     }
 }
 

@@ -70,12 +70,17 @@ pub fn compile(all: &BTreeMap<String, IntegrationResponse>) -> Result<Responses,
 }
 
 impl Responses {
+    /// The response without a selection pattern.
+    pub fn default_response(&self) -> Option<&CompiledResponse> {
+        self.list.iter().find(|r| r.pattern.is_none())
+    }
+
     /// The response whose pattern matches `subject`, else the default one.
     pub fn select(&self, subject: &str) -> Option<&CompiledResponse> {
         self.list
             .iter()
             .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(subject)))
-            .or_else(|| self.list.iter().find(|r| r.pattern.is_none()))
+            .or_else(|| self.default_response())
     }
 }
 

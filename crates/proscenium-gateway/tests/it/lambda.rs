@@ -33,6 +33,22 @@ async fn fake_lambda() -> (std::net::SocketAddr, SeenLog) {
                 &[("x-amz-function-error", "Unhandled")],
                 "{\"errorMessage\": \"boom\", \"errorType\": \"Error\"}",
             ),
+            "echo" => reply(200, &[], &s.body),
+            "fails" => reply(
+                200,
+                &[("x-amz-function-error", "Unhandled")],
+                "{\"errorMessage\": \"Bad Request: missing id\", \"errorType\": \"Error\"}",
+            ),
+            "other-error" => reply(
+                200,
+                &[("x-amz-function-error", "Unhandled")],
+                "{\"errorMessage\": \"something else\"}",
+            ),
+            "binary" => reply(
+                200,
+                &[],
+                "{\"statusCode\": 200, \"body\": \"aGVsbG8=\", \"isBase64Encoded\": true, \"headers\": {\"content-type\": \"image/png\"}}",
+            ),
             _ => reply(
                 404,
                 &[],
@@ -203,4 +219,74 @@ async fn missing_function_and_non_post_integrations_are_500() {
         (r.status, r.body.as_str()),
         (500, "{\"message\": \"Internal server error\"}")
     );
+}
+
+async fn env_for(def: proscenium_model::ApiDefinition) -> Env {
+    let (addr, _) = fake_lambda().await;
+    let config = GatewayConfig {
+        lambda_endpoint: Some(format!("http://{addr}")),
+        ..Default::default()
+    };
+    let env = Env::start(config).await;
+    env.deploy(&def, "d1", stage("dev", "d1")).await;
+    env
+}
+
+#[tokio::test]
+async fn aws_lambda_integration_selects_responses_by_error_message() {
+    let mut def = api("awsapi");
+    for (path, function) in [
+        ("/ok", "echo"),
+        ("/bad", "fails"),
+        ("/other", "other-error"),
+    ] {
+        let mut i = integration(
+            IntegrationType::Aws,
+            Some("POST"),
+            Some(&lambda_uri(function)),
+        );
+        i.request_templates.insert(
+            "application/json".into(),
+            "{\"static\": \"payload\"}".into(),
+        );
+        i.integration_responses
+            .insert("200".into(), response("200", None));
+        let mut bad = response("400", Some("Bad Request:.*"));
+        bad.response_templates
+            .insert("application/json".into(), "{\"err\": \"bad\"}".into());
+        i.integration_responses.insert("400".into(), bad);
+        add_method(&mut def, path, "GET", i);
+    }
+    let env = env_for(def).await;
+    let r = env.call("GET", "awsapi", "/dev/ok", &[], "").await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "{\"static\": \"payload\"}")
+    );
+    let r = env.call("GET", "awsapi", "/dev/bad", &[], "").await;
+    assert_eq!((r.status, r.body.as_str()), (400, "{\"err\": \"bad\"}"));
+    // An error no pattern matches takes the default response, error payload and all.
+    let r = env.call("GET", "awsapi", "/dev/other", &[], "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["errorMessage"], "something else");
+}
+
+#[tokio::test]
+async fn base64_bodies_are_decoded_for_binary_accept_types() {
+    let mut def = api("binapi");
+    def.api.binary_media_types = vec!["image/png".into()];
+    let i = integration(
+        IntegrationType::AwsProxy,
+        Some("POST"),
+        Some(&lambda_uri("binary")),
+    );
+    add_method(&mut def, "/img", "GET", i);
+    let env = env_for(def).await;
+    let r = env
+        .call("GET", "binapi", "/dev/img", &[("accept", "image/png")], "")
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "hello"));
+    assert_eq!(r.header("content-type"), Some("image/png"));
+    let r = env.call("GET", "binapi", "/dev/img", &[], "").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "aGVsbG8="));
 }
