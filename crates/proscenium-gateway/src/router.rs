@@ -300,6 +300,17 @@ mod tests {
     }
 
     #[test]
+    fn hostile_paths_do_not_panic() {
+        let r = router(&[("/{a}", &["GET"]), ("/{a}/b/{proxy+}", &["ANY"])]);
+        let long = "/%".repeat(10_000);
+        for p in ["%", "/%%/", "//", "///b//", "/\u{0}/b/c", "/é/b/ü", &long] {
+            let _ = r.lookup("GET", p);
+            let _ = r.lookup("", p);
+        }
+        assert_eq!(hit(&r, "GET", "/%C3%A9").as_deref(), Some("/{a} GET"));
+    }
+
+    #[test]
     fn insert_rejects_broken_trees() {
         let mut r: Router<()> = Router::new();
         let e = |p: &str| Entry {

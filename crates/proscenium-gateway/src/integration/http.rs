@@ -125,11 +125,11 @@ pub async fn invoke_http(
     let (body, content_type) = request_body(&i.request, ctx)?;
     let uri = backend_uri(ctx, i, &mapped, None)?;
     let mut headers = HeaderMap::new();
-    let accept = ctx
-        .header("accept")
-        .unwrap_or_else(|| "application/json".into());
-    set(&mut headers, "accept", &accept);
-    set(&mut headers, "content-type", &content_type);
+    // AWS sends its own Accept (not the client's) and a Content-Type only with a body.
+    set(&mut headers, "accept", "application/json");
+    if !body.is_empty() {
+        set(&mut headers, "content-type", &content_type);
+    }
     set(
         &mut headers,
         "user-agent",

@@ -47,7 +47,7 @@ async fn request_parameters_are_mapped_into_the_integration_request() {
             "GET",
             "mapapi",
             "/test/things/a%20b?search=cats&tag=x&tag=y&ignored=1",
-            &[("x-client", "c1"), ("accept", "application/json")],
+            &[("x-client", "c1"), ("accept", "text/html")],
             "",
         )
         .await;
@@ -61,6 +61,11 @@ async fn request_parameters_are_mapped_into_the_integration_request() {
     assert_eq!(s.headers["x-literal"], "fixed");
     assert_eq!(s.headers["x-from-client"], "c1");
     assert_eq!(s.headers["user-agent"], "AmazonAPIGateway_mapapi");
+    assert_eq!(s.headers["accept"], "application/json");
+    assert!(
+        !s.headers.contains_key("content-type"),
+        "no body, no Content-Type"
+    );
     assert!(
         !s.headers.contains_key("x-client"),
         "non-proxy HTTP does not forward client headers"

@@ -175,3 +175,25 @@ async fn customised_gateway_responses_are_served_as_deployed() {
         serde_json::json!({"error": "Missing Authentication Token", "type": "MISSING_AUTHENTICATION_TOKEN"})
     );
 }
+
+#[tokio::test]
+async fn hostile_paths_get_gateway_responses() {
+    let env = pets_env().await;
+    let r = env
+        .call("GET", "petsapi", "/dev/pets/%E2%28%ZZ%", &[], "")
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "{\"pet\": 1}"));
+    let deep = "/x".repeat(2000);
+    let r = env
+        .call("GET", "petsapi", &format!("/dev{deep}"), &[], "")
+        .await;
+    assert_eq!(r.status, 403);
+    let r = env
+        .call("GET", "petsapi", "/dev/pets/%2F%2F", &[], "")
+        .await;
+    assert_eq!(r.status, 200);
+    let r = env
+        .call("GET", "petsapi", "/dev/pets?%%=%&a=%ff", &[], "")
+        .await;
+    assert_eq!(r.status, 200);
+}
