@@ -18,6 +18,7 @@ use crate::mapping::{self, Template};
 use crate::params::{RequestTarget, Source, parse_request_target, parse_source};
 use crate::responses::{self, Responses};
 use crate::router::{Entry, Router};
+use crate::validate::Validation;
 
 /// Stage variables (after any canary overrides).
 pub type Variables = BTreeMap<String, String>;
@@ -59,6 +60,7 @@ pub struct CompiledMethod {
     pub http_method: String,
     pub resource_id: String,
     pub resource_path: String,
+    pub validation: Validation,
     /// `Err(reason)`: the integration is missing or misconfigured (AWS's 500 at request time).
     pub integration: Result<CompiledIntegration, String>,
 }
@@ -140,6 +142,7 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
                 http_method: name.to_ascii_uppercase(),
                 resource_id: resource.id.clone(),
                 resource_path: resource.path.clone(),
+                validation: Validation::compile(method, &def.request_validators),
                 integration,
             };
             methods.insert(name.to_ascii_uppercase(), Arc::new(compiled));

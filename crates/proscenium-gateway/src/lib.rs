@@ -24,6 +24,7 @@ pub mod registry;
 pub mod responses;
 pub mod router;
 pub mod target;
+pub mod validate;
 
 use std::error::Error as StdError;
 use std::net::SocketAddr;

@@ -3,7 +3,7 @@
 //! response (`gateway_response.rs`).
 //!
 //! `begin → resolve_stage → choose_canary → check_declared_length → route → read_body →
-//! integration::invoke → finish`
+//! validate → integration::invoke → finish`
 
 use std::error::Error as StdError;
 use std::net::SocketAddr;
@@ -54,6 +54,7 @@ where
     check_declared_length(shared, ctx)?;
     route(ctx)?;
     read_body(shared, ctx, body).await?;
+    validate(ctx)?;
     integration::invoke(shared, ctx).await
 }
 
@@ -169,6 +170,15 @@ where
         )
         .with_detail(e.to_string())),
     }
+}
+
+/// The method's request validator (required parameters, JSON body).
+fn validate(ctx: &RequestCtx) -> Result<(), GatewayError> {
+    let Some(m) = &ctx.matched else { return Ok(()) };
+    let content_type = integration::content_type(ctx);
+    ctx.with_inputs(None, |inputs| {
+        m.method.validation.check(inputs, &content_type)
+    })
 }
 
 /// Adds the headers AWS puts on every answer.

@@ -197,3 +197,69 @@ async fn hostile_paths_get_gateway_responses() {
         .await;
     assert_eq!(r.status, 200);
 }
+
+#[tokio::test]
+async fn request_validators_check_required_parameters_and_json_bodies() {
+    let env = Env::start(GatewayConfig::default()).await;
+    let mut def = api("valapi");
+    add_method(&mut def, "/v/{issuer}", "POST", mock(200, "valid"));
+    def.request_validators.insert(
+        "val1".into(),
+        proscenium_model::RequestValidator {
+            id: "val1".into(),
+            name: Some("all".into()),
+            validate_request_body: true,
+            validate_request_parameters: true,
+        },
+    );
+    let resource = def
+        .resources
+        .values_mut()
+        .find(|r| r.path == "/v/{issuer}")
+        .unwrap();
+    let method = resource.resource_methods.get_mut("POST").unwrap();
+    method.request_validator_id = Some("val1".into());
+    for p in [
+        "method.request.header.x-header-param",
+        "method.request.path.issuer",
+        "method.request.querystring.qs1",
+    ] {
+        method.request_parameters.insert(p.into(), true);
+    }
+    method
+        .request_parameters
+        .insert("method.request.querystring.optional".into(), false);
+    method
+        .request_models
+        .insert("application/json".into(), "testSchema".into());
+    env.deploy(&def, "d1", stage("dev", "d1")).await;
+
+    let r = env.call("POST", "valapi", "/dev/v/me", &[], "{}").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.body,
+        "{\"message\":\"Missing required request parameters: [x-header-param, qs1]\"}"
+    );
+    assert_eq!(r.header("x-amzn-errortype"), Some("BadRequestException"));
+    let ok_headers = [
+        ("x-header-param", "1"),
+        ("content-type", "application/json"),
+    ];
+    let r = env
+        .call("POST", "valapi", "/dev/v/me?qs1=a", &ok_headers, "not json")
+        .await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, "{\"message\":\"Invalid request body\"}")
+    );
+    let r = env
+        .call(
+            "POST",
+            "valapi",
+            "/dev/v/me?qs1=a",
+            &ok_headers,
+            "{\"a\": 1}",
+        )
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "valid"));
+}
