@@ -174,7 +174,13 @@ where
 
 /// The method's request validator (required parameters, JSON body).
 fn validate(ctx: &RequestCtx) -> Result<(), GatewayError> {
-    let Some(m) = &ctx.matched else { return Ok(()) };
+    let Some(m) = ctx
+        .matched
+        .as_ref()
+        .filter(|m| !m.method.validation.is_empty())
+    else {
+        return Ok(());
+    };
     let content_type = integration::content_type(ctx);
     ctx.with_inputs(None, |inputs| {
         m.method.validation.check(inputs, &content_type)

@@ -65,7 +65,15 @@ impl Registry {
                 &rec.stage.deployment_id,
             )
             .await;
-            let Some(main) = main else { continue };
+            let Some(main) = main else {
+                // Keep serving what we had rather than dropping the stage on a read error.
+                if let Lookup::Found(old) = self.lookup(&rec.api_id, &rec.stage.stage_name) {
+                    map.entry(rec.api_id.clone())
+                        .or_default()
+                        .insert(rec.stage.stage_name.clone(), old);
+                }
+                continue;
+            };
             let canary_id = rec
                 .stage
                 .canary_settings

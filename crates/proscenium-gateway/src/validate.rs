@@ -52,6 +52,11 @@ impl Validation {
         out
     }
 
+    /// Whether there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        self.required.is_empty() && self.json_bodies.is_empty()
+    }
+
     /// Checks a request; `content_type` is its media type.
     pub fn check(&self, inputs: &Inputs<'_>, content_type: &str) -> Result<(), GatewayError> {
         let missing: Vec<&str> = self
