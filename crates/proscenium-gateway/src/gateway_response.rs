@@ -48,14 +48,14 @@ pub fn render(
         default_status: Some(err.kind.default_status()),
     });
     let gr = effective(ty, custom);
-    let code = if custom.contains_key(err.kind.name()) {
-        gr.status_code
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(fallback_status)
-    } else {
-        fallback_status
-    };
+    // The effective status (the type's own customisation, a class default's, or AWS's), except
+    // that an error carrying its own status (a 502) keeps it unless its type is customised.
+    let code = gr
+        .status_code
+        .as_deref()
+        .and_then(|s| s.parse::<u16>().ok())
+        .filter(|_| err.status.is_none() || custom.contains_key(err.kind.name()))
+        .unwrap_or(fallback_status);
     for (key, expr) in &gr.response_parameters {
         let (Ok(name), Ok(src)) = (
             parse_header_target(key, "gatewayresponse.header."),

@@ -126,7 +126,7 @@ pub fn method_response(
             .pop()
             .and_then(|v| HeaderValue::from_str(&v).ok())
         {
-            headers.insert(name.clone(), v);
+            headers.insert(outgoing_name(name), v);
         }
     }
     Ok(MethodResponse {
@@ -134,6 +134,37 @@ pub fn method_response(
         headers,
         body,
     })
+}
+
+/// Headers AWS never lets an integration set: they are renamed `x-amzn-Remapped-{name}`.
+const REMAPPED: &[&str] = &[
+    "authorization",
+    "connection",
+    "content-length",
+    "content-md5",
+    "date",
+    "expect",
+    "host",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "trailer",
+    "upgrade",
+    "user-agent",
+    "www-authenticate",
+    "x-amzn-requestid",
+    "x-amzn-errortype",
+    "x-amz-apigw-id",
+];
+
+/// The name an integration-provided header is sent under.
+pub fn outgoing_name(name: &HeaderName) -> HeaderName {
+    if REMAPPED.contains(&name.as_str())
+        && let Ok(h) = HeaderName::from_bytes(format!("x-amzn-remapped-{name}").as_bytes())
+    {
+        return h;
+    }
+    name.clone()
 }
 
 /// `application/json` first (AWS's default content type), else the first template.

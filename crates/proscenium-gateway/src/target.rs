@@ -40,7 +40,7 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
             api_id: api_id.to_string(),
             stage: stage.to_string(),
             path: normalise(rest),
-            context_path: path.to_string(),
+            context_path: normalise(path),
             domain_name: host_without_port(&host).to_string(),
             style: UrlStyle::Host,
         });
@@ -170,6 +170,7 @@ mod tests {
         }
         let t = invoke_target(&parts("a.execute-api.x", "//dev//p")).unwrap();
         assert_eq!((t.stage.as_str(), t.path.as_str()), ("dev", "/p"));
+        assert_eq!(t.context_path, "/dev//p");
         let t = invoke_target(&parts("a.execute-api.x", "/")).unwrap();
         assert_eq!((t.stage.as_str(), t.path.as_str()), ("", "/"));
         assert_eq!(t.domain_name, "a.execute-api.x");

@@ -52,27 +52,6 @@ const HOP_BY_HOP: &[&str] = &[
     "content-length",
 ];
 
-/// Backend response headers AWS renames to `x-amzn-Remapped-{name}`.
-const REMAPPED: &[&str] = &[
-    "authorization",
-    "connection",
-    "content-length",
-    "content-md5",
-    "date",
-    "expect",
-    "host",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "trailer",
-    "upgrade",
-    "user-agent",
-    "www-authenticate",
-    "x-amzn-requestid",
-    "x-amzn-errortype",
-    "x-amz-apigw-id",
-];
-
 pub async fn invoke_proxy(
     shared: &Shared,
     ctx: &mut RequestCtx,
@@ -101,13 +80,7 @@ pub async fn invoke_proxy(
         if n == "transfer-encoding" {
             continue;
         }
-        if REMAPPED.contains(&n) {
-            if let Ok(h) = HeaderName::from_bytes(format!("x-amzn-remapped-{n}").as_bytes()) {
-                out.append(h, value.clone());
-            }
-        } else {
-            out.append(name.clone(), value.clone());
-        }
+        out.append(responses::outgoing_name(name), value.clone());
     }
     Ok(MethodResponse {
         status: parts.status,

@@ -47,6 +47,11 @@ pub async fn invoke_proxy(
     let (mut resp, is_base64) = parse_response(&answer.payload).map_err(|why| {
         GatewayError::bad_gateway(format!("Malformed Lambda proxy response: {why}"))
     })?;
+    let mut headers = http::HeaderMap::with_capacity(resp.headers.len());
+    for (name, value) in &resp.headers {
+        headers.append(responses::outgoing_name(name), value.clone());
+    }
+    resp.headers = headers;
     if is_base64 && wants_binary(ctx) {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(&resp.body)

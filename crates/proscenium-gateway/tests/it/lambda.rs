@@ -21,7 +21,7 @@ async fn fake_lambda() -> (std::net::SocketAddr, SeenLog) {
                 &[],
                 &json!({
                     "statusCode": 201,
-                    "headers": {"x-fn": "good", "content-type": "text/plain"},
+                    "headers": {"x-fn": "good", "content-type": "text/plain", "server": "fn"},
                     "multiValueHeaders": {"x-multi": ["a", "b"]},
                     "body": "hello from lambda"
                 })
@@ -107,6 +107,7 @@ async fn good_response_and_the_event_aws_builds() {
     assert_eq!(r.status, 201);
     assert_eq!(r.body, "hello from lambda");
     assert_eq!(r.header("x-fn"), Some("good"));
+    assert_eq!(r.header("x-amzn-remapped-server"), Some("fn"));
     assert_eq!(r.header("x-multi"), Some("a, b"));
     assert_eq!(r.header("content-type"), Some("text/plain"));
     assert!(r.header("x-amzn-trace-id").is_some());
