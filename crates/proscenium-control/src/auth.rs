@@ -67,13 +67,19 @@ pub async fn authenticate(State(st): State<ControlState>, req: Request, next: Ne
             .into_response();
         }
     };
-    let caller = match verify(&st, &parts, &bytes) {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
+    let request_id = st.new_request_id();
+    let mut resp = match verify(&st, &parts, &bytes) {
+        Ok(caller) => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(e) => e.into_response(),
     };
-    parts.extensions.insert(caller);
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    if let Ok(v) = axum::http::HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
 }
 
 fn verify(

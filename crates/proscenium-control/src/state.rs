@@ -70,6 +70,20 @@ impl ControlState {
         self.clock.now()
     }
 
+    /// A request id in AWS's UUID form.
+    pub fn new_request_id(&self) -> String {
+        let w: Vec<u32> = (0..4).map(|_| self.ids.next_u32()).collect();
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:04x}{:08x}",
+            w[0],
+            w[1] >> 16,
+            (w[1] & 0x0fff) | 0x4000,
+            ((w[2] >> 16) & 0x3fff) | 0x8000,
+            w[2] & 0xffff,
+            w[3]
+        )
+    }
+
     /// A fresh AWS-style identifier of `len` characters.
     pub fn new_id(&self, len: usize) -> String {
         proscenium_model::id::generate(len, || self.ids.next_u32())

@@ -88,7 +88,11 @@ pub fn effective(
     templates.insert("application/json".into(), DEFAULT_TEMPLATE.into());
     GatewayResponse {
         response_type: ty.name.to_string(),
-        status_code: ty.default_status.map(|s| s.to_string()),
+        // A customised class default lends its status too (AWS: DEFAULT_5XX at 599 makes every
+        // uncustomised 5XX type answer 599).
+        status_code: class
+            .and_then(|c| c.status_code.clone())
+            .or(ty.default_status.map(|s| s.to_string())),
         response_parameters: class
             .map(|c| c.response_parameters.clone())
             .unwrap_or_default(),
@@ -119,7 +123,7 @@ mod tests {
             },
         );
         let e = effective(lookup_type("API_CONFIGURATION_ERROR").unwrap(), &custom);
-        assert_eq!(e.status_code.as_deref(), Some("500"));
+        assert_eq!(e.status_code.as_deref(), Some("599"));
         assert_eq!(e.response_parameters, params);
         assert!(e.default_response);
         let e4 = effective(lookup_type("THROTTLED").unwrap(), &custom);

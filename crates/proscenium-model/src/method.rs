@@ -34,10 +34,11 @@ pub struct Method {
 #[serde(rename_all = "camelCase")]
 pub struct MethodResponse {
     pub status_code: String,
-    #[serde(default, skip_serializing_if = "BoolMap::is_empty")]
-    pub response_parameters: BoolMap,
-    #[serde(default, skip_serializing_if = "StringMap::is_empty")]
-    pub response_models: StringMap,
+    /// `Some(empty)` when given empty: AWS prints what was put, and drops a map emptied by patches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<BoolMap>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_models: Option<StringMap>,
 }
 
 /// HTTP methods API Gateway accepts for a method (`ANY` matches every one).

@@ -26,6 +26,16 @@ pub fn build(
             "The REST API doesn't contain any methods",
         ));
     }
+    let missing_integration = def
+        .resources
+        .values()
+        .flat_map(|r| r.resource_methods.values())
+        .any(|m| m.method_integration.is_none());
+    if missing_integration {
+        return Err(ValidationError::bad_request(
+            "No integration defined for method",
+        ));
+    }
     Ok(DeploymentSnapshot {
         format: SNAPSHOT_FORMAT,
         deployment_id: deployment_id.to_string(),

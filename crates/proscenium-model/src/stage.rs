@@ -63,7 +63,9 @@ impl Stage {
 #[serde(rename_all = "camelCase")]
 pub struct MethodSetting {
     pub metrics_enabled: bool,
-    pub logging_level: String,
+    /// AWS prints the level only once it was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_level: Option<String>,
     pub data_trace_enabled: bool,
     pub throttling_burst_limit: i64,
     pub throttling_rate_limit: f64,
@@ -79,7 +81,7 @@ impl Default for MethodSetting {
     fn default() -> Self {
         MethodSetting {
             metrics_enabled: false,
-            logging_level: "OFF".into(),
+            logging_level: None,
             data_trace_enabled: false,
             throttling_burst_limit: 5000,
             throttling_rate_limit: 10000.0,

@@ -98,6 +98,7 @@ fn check_content_types(templates: &StringMap) -> ApiResult<()> {
 struct PutIntegrationRequest {
     #[serde(rename = "type")]
     kind: Option<String>,
+    #[serde(rename = "httpMethod", alias = "integrationHttpMethod")]
     integration_http_method: Option<String>,
     uri: Option<String>,
     connection_type: Option<String>,
@@ -173,10 +174,6 @@ pub async fn put_integration(
     body: Bytes,
 ) -> ApiResult<Response> {
     let req: PutIntegrationRequest = json_body(&body)?;
-    let (_, r) = load_resource(&st, &caller, &api_id, &resource_id).await?;
-    r.resource_methods
-        .get(&http_method)
-        .ok_or_else(invalid_method)?;
     let mut errors = Vec::new();
     let kind_names = ["HTTP", "MOCK", "AWS_PROXY", "HTTP_PROXY", "AWS"];
     match req.kind.as_deref() {
@@ -195,6 +192,10 @@ pub async fn put_integration(
         .as_deref()
         .and_then(IntegrationType::parse)
         .ok_or_else(|| ApiError::Internal("type checked above".into()))?;
+    let (_, r) = load_resource(&st, &caller, &api_id, &resource_id).await?;
+    r.resource_methods
+        .get(&http_method)
+        .ok_or_else(invalid_method)?;
     if let Some(p) = req.passthrough_behavior.as_deref() {
         if !PASSTHROUGH_BEHAVIORS.contains(&p) {
             return Err(ApiError::bad_request(format!(
@@ -208,7 +209,10 @@ pub async fn put_integration(
             .integration_http_method
             .filter(|_| kind != IntegrationType::Mock),
         uri: req.uri.filter(|u| !u.is_empty()),
-        connection_type: req.connection_type,
+        connection_type: req.connection_type.or_else(|| {
+            matches!(kind, IntegrationType::Http | IntegrationType::HttpProxy)
+                .then(|| "INTERNET".to_string())
+        }),
         connection_id: req.connection_id,
         credentials: req.credentials,
         request_parameters: string_map(req.request_parameters)?,
@@ -430,6 +434,7 @@ pub async fn get_integration_response(
     caller: Caller,
     Path((api_id, resource_id, http_method, status)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
+    check_status(&status)?;
     let (_, r) = load_resource(&st, &caller, &api_id, &resource_id).await?;
     let m = r
         .resource_methods
@@ -453,6 +458,7 @@ pub async fn update_integration_response(
     body: Bytes,
 ) -> ApiResult<Response> {
     let ops = patch::parse(&body, "updateIntegrationResponseInput")?;
+    check_status(&status)?;
     let out = edit_integration(&st, &caller, &(api_id, resource_id, http_method), |i| {
         let ir = i
             .integration_responses
@@ -488,6 +494,7 @@ pub async fn delete_integration_response(
     caller: Caller,
     Path((api_id, resource_id, http_method, status)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
+    check_status(&status)?;
     let ids = (api_id, resource_id, http_method);
     edit_method(&st, &caller, &ids.0, &ids.1, &ids.2, |_, m| {
         let i = m

@@ -111,18 +111,21 @@ fn request_parameters(raw: serde_json::Map<String, Value>) -> ApiResult<BoolMap>
     let mut out = BoolMap::new();
     let mut names = std::collections::BTreeSet::new();
     for (k, v) in raw {
-        let b = v.as_bool().ok_or_else(|| {
+        let bad = |what: &str| {
             ApiError::bad_request(format!(
-                "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {}]",
-                v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+                "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {what}]"
             ))
-        })?;
+        };
         let name = k.rsplit('.').next().unwrap_or(&k).to_string();
-        if !k.starts_with("method.request.") {
-            return Err(ApiError::bad_request(format!(
-                "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid method request parameter specified: {k}]"
-            )));
+        if !is_request_parameter(&k) {
+            return Err(bad(&k));
         }
+        let b = v.as_bool().ok_or_else(|| {
+            bad(&v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string()))
+        })?;
         if !names.insert(name) {
             return Err(ApiError::bad_request(
                 "Parameter names must be unique across querystring, header and path",
@@ -131,6 +134,20 @@ fn request_parameters(raw: serde_json::Map<String, Value>) -> ApiResult<BoolMap>
         out.insert(k, b);
     }
     Ok(out)
+}
+
+/// `method.request.{path|querystring|multivaluequerystring|header|multivalueheader}.NAME`.
+fn is_request_parameter(k: &str) -> bool {
+    let Some(rest) = k.strip_prefix("method.request.") else {
+        return false;
+    };
+    let Some((location, name)) = rest.split_once('.') else {
+        return false;
+    };
+    matches!(
+        location,
+        "path" | "querystring" | "multivaluequerystring" | "header" | "multivalueheader"
+    ) && !name.is_empty()
 }
 
 /// The cross-references AWS checks on a method: authorizer, validator, models.
@@ -155,18 +172,13 @@ fn check_references(def: &ApiDefinition, m: &Method) -> ApiResult<()> {
         }
     }
     for model in m.request_models.values() {
-        if !def.models.contains_key(model) && !is_builtin_model(model) {
+        if !def.models.contains_key(model) {
             return Err(ApiError::bad_request(format!(
                 "Invalid model identifier specified: {model}"
             )));
         }
     }
     Ok(())
-}
-
-/// Every API has the `Empty` and `Error` models.
-pub fn is_builtin_model(name: &str) -> bool {
-    matches!(name, "Empty" | "Error")
 }
 
 pub async fn put_method(
@@ -245,6 +257,12 @@ pub async fn update_method(
             for op in &ops {
                 apply(m, op)?;
             }
+            if !matches!(
+                m.authorization_type.as_str(),
+                "CUSTOM" | "COGNITO_USER_POOLS"
+            ) {
+                m.authorizer_id = None;
+            }
             check_references(def, m)?;
             Ok(m.clone())
         },
@@ -283,7 +301,10 @@ fn apply(m: &mut Method, op: &PatchOp) -> ApiResult<()> {
         }
         (["apiKeyRequired"], _) => {
             replace_only(op)?;
-            m.api_key_required = op.bool_value()?;
+            m.api_key_required = op
+                .value
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         }
         (["operationName"], _) => {
             replace_only(op)?;
@@ -365,7 +386,7 @@ pub async fn delete_method(
 
 // --- Method responses ---
 
-fn check_status_code(code: &str) -> ApiResult<()> {
+pub fn check_status_code(code: &str) -> ApiResult<()> {
     if is_valid_status_code(code) {
         Ok(())
     } else {
@@ -382,10 +403,8 @@ pub fn invalid_status() -> ApiError {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PutMethodResponseRequest {
-    #[serde(default)]
-    response_parameters: BoolMap,
-    #[serde(default)]
-    response_models: StringMap,
+    response_parameters: Option<BoolMap>,
+    response_models: Option<StringMap>,
 }
 
 pub async fn put_method_response(
@@ -466,63 +485,50 @@ pub async fn update_method_response(
 
 fn apply_method_response(mr: &mut MethodResponse, op: &PatchOp) -> ApiResult<()> {
     let raw: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
+    let invalid = || ApiError::bad_request(format!("Invalid patch path {}", op.path));
     match raw.as_slice() {
         ["responseParameters", k] => {
             let k = patch::unescape(k);
+            let missing = || ApiError::not_found("Invalid parameter name specified");
+            let map = mr.response_parameters.get_or_insert_with(Default::default);
             match op.op {
-                Op::Replace if !mr.response_parameters.contains_key(&k) => {
-                    return Err(ApiError::not_found("Invalid parameter name specified"));
-                }
+                Op::Replace if !map.contains_key(&k) => return Err(missing()),
                 Op::Add | Op::Replace => {
-                    mr.response_parameters.insert(
+                    map.insert(
                         k,
                         op.value
                             .as_deref()
-                            .map(|v| v.eq_ignore_ascii_case("true"))
-                            .unwrap_or(false),
+                            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
                     );
                 }
                 Op::Remove => {
-                    mr.response_parameters
-                        .remove(&k)
-                        .ok_or_else(|| ApiError::not_found("Invalid parameter name specified"))?;
+                    map.remove(&k).ok_or_else(missing)?;
                 }
-                _ => {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid patch path {}",
-                        op.path
-                    )));
-                }
+                _ => return Err(invalid()),
+            }
+            if map.is_empty() {
+                mr.response_parameters = None;
             }
         }
         ["responseModels", k] => {
             let k = patch::unescape(k);
+            let missing = || ApiError::not_found("Content-Type specified was not found");
+            let map = mr.response_models.get_or_insert_with(Default::default);
             match op.op {
-                Op::Replace if !mr.response_models.contains_key(&k) => {
-                    return Err(ApiError::not_found("Content-Type specified was not found"));
-                }
+                Op::Replace if !map.contains_key(&k) => return Err(missing()),
                 Op::Add | Op::Replace => {
-                    mr.response_models.insert(k, op.value()?.to_string());
+                    map.insert(k, op.value()?.to_string());
                 }
                 Op::Remove => {
-                    mr.response_models.remove(&k).ok_or_else(|| {
-                        ApiError::not_found("Content-Type specified was not found")
-                    })?;
+                    map.remove(&k).ok_or_else(missing)?;
                 }
-                _ => {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid patch path {}",
-                        op.path
-                    )));
-                }
+                _ => return Err(invalid()),
+            }
+            if map.is_empty() {
+                mr.response_models = None;
             }
         }
-        _ => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid patch path {}",
-                op.path
-            )));
-        }
+        _ => return Err(invalid()),
     }
     Ok(())
 }

@@ -17,6 +17,41 @@ fn not_found(name: &str) -> ApiError {
     ApiError::not_found(format!("Invalid model name specified: {name}"))
 }
 
+fn unknown_api_is_unknown_model(e: ApiError, name: &str) -> ApiError {
+    match e {
+        ApiError::NotFound(m) if m.starts_with("Invalid API identifier") => not_found(name),
+        e => e,
+    }
+}
+
+/// The models every new REST API has (AWS creates them with the API).
+pub fn default_models(mut new_id: impl FnMut() -> String) -> Vec<Model> {
+    let schema = |title: &str, extra: &str| {
+        format!(
+            "{{\n  \"$schema\" : \"http://json-schema.org/draft-04/schema#\",\n  \"title\" : \"{title}\",\n  \"type\" : \"object\"{extra}\n}}"
+        )
+    };
+    vec![
+        Model {
+            id: new_id(),
+            name: "Empty".into(),
+            description: Some("This is a default empty schema model".into()),
+            schema: Some(schema("Empty Schema", "")),
+            content_type: "application/json".into(),
+        },
+        Model {
+            id: new_id(),
+            name: "Error".into(),
+            description: Some("This is a default error schema model".into()),
+            schema: Some(schema(
+                "Error Schema",
+                ",\n  \"properties\" : {\n    \"message\" : { \"type\" : \"string\" }\n  }",
+            )),
+            content_type: "application/json".into(),
+        },
+    ]
+}
+
 /// AWS refuses a schema with nothing in it.
 fn check_schema(schema: Option<&str>) -> ApiResult<()> {
     let empty = match schema.map(str::trim) {
@@ -63,7 +98,7 @@ pub async fn create_model(
     let model = Model {
         id: st.new_id(CHILD_ID_LEN),
         name: name.clone(),
-        description: req.description,
+        description: req.description.filter(|d| !d.is_empty()),
         schema: req.schema,
         content_type,
     };
@@ -85,7 +120,9 @@ pub async fn get_model(
     caller: Caller,
     Path((api_id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let def = load_api(&st, &caller.scope, &api_id).await?;
+    let def = load_api(&st, &caller.scope, &api_id)
+        .await
+        .map_err(|_| not_found(&name))?;
     ok(def
         .value
         .models
@@ -123,7 +160,7 @@ pub async fn update_model(
                 return Err(op.invalid_path(&[]));
             }
             match op.path.as_str() {
-                "/description" => m.description = op.value.clone(),
+                "/description" => m.description = op.value.clone().filter(|d| !d.is_empty()),
                 "/schema" => {
                     check_schema(op.value.as_deref())?;
                     m.schema = op.value.clone();
@@ -133,7 +170,8 @@ pub async fn update_model(
         }
         Ok(m.clone())
     })
-    .await?;
+    .await
+    .map_err(|e| unknown_api_is_unknown_model(e, &name))?;
     ok(&out)
 }
 
@@ -154,6 +192,7 @@ pub async fn delete_model(
         def.models.remove(&name);
         Ok(())
     })
-    .await?;
+    .await
+    .map_err(|e| unknown_api_is_unknown_model(e, &name))?;
     accepted()
 }

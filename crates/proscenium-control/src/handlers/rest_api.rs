@@ -26,12 +26,21 @@ struct CreateRestApiRequest {
     binary_media_types: Vec<String>,
     minimum_compression_size: Option<serde_json::Value>,
     api_key_source: Option<String>,
-    endpoint_configuration: Option<EndpointConfiguration>,
+    endpoint_configuration: Option<EndpointConfigurationInput>,
     policy: Option<String>,
     #[serde(default)]
     tags: StringMap,
     #[serde(default)]
     disable_execute_api_endpoint: bool,
+}
+
+/// As sent: `types` absent and `types: []` mean different things to AWS.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EndpointConfigurationInput {
+    types: Option<Vec<String>>,
+    ip_address_type: Option<String>,
+    vpc_endpoint_ids: Option<Vec<String>>,
 }
 
 const MAX_COMPRESSION: i64 = 10_485_760;
@@ -48,9 +57,19 @@ fn compression_size(v: &serde_json::Value) -> ApiResult<i64> {
 
 /// AWS's endpoint-configuration rules and defaults (EDGE/ipv4; PRIVATE is dualstack only).
 fn endpoint_configuration(
-    input: Option<EndpointConfiguration>,
+    input: Option<EndpointConfigurationInput>,
 ) -> ApiResult<EndpointConfiguration> {
-    let mut ec = input.unwrap_or_default();
+    let explicit_empty = input
+        .as_ref()
+        .and_then(|i| i.types.as_ref())
+        .is_some_and(Vec::is_empty);
+    let mut ec = input
+        .map(|i| EndpointConfiguration {
+            types: i.types.unwrap_or_default(),
+            ip_address_type: i.ip_address_type,
+            vpc_endpoint_ids: i.vpc_endpoint_ids,
+        })
+        .unwrap_or_default();
     let mut errors = Vec::new();
     if ec
         .types
@@ -69,6 +88,11 @@ fn endpoint_configuration(
         IP_ADDRESS_TYPES,
     );
     finish_validation(errors)?;
+    if explicit_empty {
+        return Err(ApiError::bad_request(
+            "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
+        ));
+    }
     if ec.types.is_empty() {
         ec.types = vec!["EDGE".into()];
     }
@@ -143,6 +167,9 @@ pub async fn create_rest_api(
         root_resource_id: st.new_id(API_ID_LEN),
     };
     let mut def = ApiDefinition::new(api);
+    for m in super::model::default_models(|| st.new_id(CHILD_ID_LEN)) {
+        def.models.insert(m.name.clone(), m);
+    }
     if let Some(source) = req.clone_from {
         let src = load_api(&st, &caller.scope, &source).await?;
         let mut cloned = ApiDefinition::clone(&src.value);
@@ -155,7 +182,6 @@ pub async fn create_rest_api(
         def = cloned;
     }
     st.store.put_api(&caller.scope, &def, None).await?;
-    let _ = CHILD_ID_LEN;
     created(&def.api)
 }
 
@@ -273,11 +299,10 @@ fn apply(api: &mut RestApi, op: &PatchOp) -> ApiResult<()> {
                 }
             }
             Op::Replace => {
+                // AWS removes the old type and appends the new one.
                 let new = op.value()?.to_string();
-                match api.binary_media_types.iter_mut().find(|t| t == ty) {
-                    Some(slot) => *slot = new,
-                    None => api.binary_media_types.push(new),
-                }
+                api.binary_media_types.retain(|t| t != ty && *t != new);
+                api.binary_media_types.push(new);
             }
             Op::Remove => api.binary_media_types.retain(|t| t != ty),
             _ => return Err(op.invalid_path(&[])),

@@ -24,7 +24,7 @@ pub fn stage_shape(s: &Stage) -> Value {
 }
 
 pub fn invalid_stage() -> ApiError {
-    ApiError::not_found("Invalid Stage identifier specified")
+    ApiError::not_found("Invalid stage identifier specified")
 }
 
 pub async fn load_stage(

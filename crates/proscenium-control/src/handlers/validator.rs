@@ -17,6 +17,13 @@ fn not_found() -> ApiError {
     ApiError::not_found("Invalid Request Validator identifier specified")
 }
 
+fn unknown_api_is_unknown_validator(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotFound(m) if m.starts_with("Invalid API identifier") => not_found(),
+        e => e,
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequestValidatorRequest {
@@ -57,7 +64,9 @@ pub async fn get_request_validator(
     caller: Caller,
     Path((api_id, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let def = load_api(&st, &caller.scope, &api_id).await?;
+    let def = load_api(&st, &caller.scope, &api_id)
+        .await
+        .map_err(|_| not_found())?;
     ok(def
         .value
         .request_validators
@@ -122,7 +131,8 @@ pub async fn update_request_validator(
         }
         Ok(v.clone())
     })
-    .await?;
+    .await
+    .map_err(unknown_api_is_unknown_validator)?;
     ok(&out)
 }
 
@@ -135,6 +145,7 @@ pub async fn delete_request_validator(
         def.request_validators.remove(&id).ok_or_else(not_found)?;
         Ok(())
     })
-    .await?;
+    .await
+    .map_err(unknown_api_is_unknown_validator)?;
     accepted()
 }

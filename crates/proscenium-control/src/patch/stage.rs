@@ -165,11 +165,8 @@ fn access_log(stage: &mut Stage, field: &str, op: &PatchOp) -> ApiResult<()> {
             }
             *slot = Some(v.to_string());
         }
-        Op::Remove => {
-            if slot.take().is_none() {
-                return Err(cannot_remove(&format!("accessLogSettings/{field}")));
-            }
-        }
+        // AWS refuses to remove one field: only `remove /accessLogSettings` clears them.
+        Op::Remove => return Err(cannot_remove(&format!("accessLogSettings/{field}"))),
         _ => return Err(require(op, &[]).unwrap_err()),
     }
     if settings.destination_arn.is_none() && settings.format.is_none() {
@@ -221,10 +218,10 @@ fn canary(
                 .get_or_insert_with(new_canary)
                 .use_stage_cache = op.bool_value()?;
         }
-        "stageVariableOverrides" if op.op == Op::Remove => match stage.canary_settings.as_mut() {
-            Some(c) if !c.stage_variable_overrides.is_empty() => c.stage_variable_overrides.clear(),
-            _ => return Err(cannot_remove("canarySettings/stageVariableOverrides")),
-        },
+        // AWS refuses to remove the whole map; overrides are removed one by one.
+        "stageVariableOverrides" if op.op == Op::Remove => {
+            return Err(cannot_remove("canarySettings/stageVariableOverrides"));
+        }
         _ if field.starts_with("stageVariableOverrides/") => {
             let name = unescape(&field["stageVariableOverrides/".len()..]);
             if op.op == Op::Remove && stage.canary_settings.is_none() {
@@ -353,7 +350,7 @@ fn method_setting(stage: &mut Stage, op: &PatchOp) -> ApiResult<()> {
                     "Invalid logging level specified: {v}. Must be one of: [OFF, ERROR, INFO]"
                 )));
             }
-            ms.logging_level = v;
+            ms.logging_level = Some(v);
         }
         "throttling/burstLimit" => ms.throttling_burst_limit = op.int_value()?,
         "throttling/rateLimit" => ms.throttling_rate_limit = op.double_value()?,
