@@ -234,3 +234,70 @@ async fn clients_may_speak_http2() {
         "over h2"
     );
 }
+
+#[tokio::test]
+async fn a_backend_sending_garbage_gets_a_gateway_response() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let _ = s
+                .write_all(b"\x00\x01garbage that is not HTTP\r\n\r\n")
+                .await;
+            let _ = s.shutdown().await;
+        }
+    });
+    let env = Env::start(GatewayConfig::default()).await;
+    let mut def = api("garbageapi");
+    add_method(
+        &mut def,
+        "/x",
+        "GET",
+        integration(
+            IntegrationType::HttpProxy,
+            Some("GET"),
+            Some(&format!("http://{addr}/")),
+        ),
+    );
+    env.deploy(&def, "d1", stage("dev", "d1")).await;
+    let r = env.call("GET", "garbageapi", "/dev/x", &[], "").await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (500, "{\"message\": \"Internal server error\"}")
+    );
+}
+
+#[tokio::test]
+async fn a_misconfigured_method_fails_alone() {
+    let (backend_addr, _) = backend(|_| reply(200, &[], "fine")).await;
+    let env = Env::start(GatewayConfig::default()).await;
+    let mut def = api("brokenapi");
+    let mut broken = integration(
+        IntegrationType::Http,
+        Some("GET"),
+        Some(&format!("http://{backend_addr}/")),
+    );
+    broken
+        .integration_responses
+        .insert("200".into(), response("200", Some("(unclosed")));
+    add_method(&mut def, "/broken", "GET", broken);
+    add_method(
+        &mut def,
+        "/fine",
+        "GET",
+        integration(
+            IntegrationType::HttpProxy,
+            Some("GET"),
+            Some(&format!("http://{backend_addr}/")),
+        ),
+    );
+    env.deploy(&def, "d1", stage("dev", "d1")).await;
+    let r = env.call("GET", "brokenapi", "/dev/broken", &[], "").await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (500, "{\"message\": \"Internal server error\"}")
+    );
+    let r = env.call("GET", "brokenapi", "/dev/fine", &[], "").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "fine"));
+}
