@@ -31,6 +31,8 @@ pub struct CompiledDeployment {
     pub router: Router<Arc<CompiledMethod>>,
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
     pub binary_media_types: Vec<String>,
+    /// `disableExecuteApiEndpoint` as deployed: the default invoke URLs answer 403.
+    pub execute_api_disabled: bool,
     /// Configuration problems found while compiling (also logged).
     pub problems: Vec<String>,
 }
@@ -165,6 +167,7 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
         router,
         gateway_responses: def.gateway_responses.clone(),
         binary_media_types: def.api.binary_media_types.clone(),
+        execute_api_disabled: def.api.disable_execute_api_endpoint,
         problems,
     }
 }

@@ -105,6 +105,9 @@ fn resolve_stage(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), GatewayErr
         .registry
         .lookup(&ctx.target.api_id, &ctx.target.stage)
     {
+        Lookup::Found(stage) if stage.deployment.execute_api_disabled => {
+            Err(GatewayError::forbidden())
+        }
         Lookup::Found(stage) => {
             if !stage.scope.account.is_empty() {
                 ctx.account_id = stage.scope.account.clone();

@@ -263,3 +263,25 @@ async fn request_validators_check_required_parameters_and_json_bodies() {
         .await;
     assert_eq!((r.status, r.body.as_str()), (200, "valid"));
 }
+
+#[tokio::test]
+async fn a_disabled_execute_api_endpoint_is_forbidden_once_deployed() {
+    let env = pets_env().await;
+    let mut def = api("petsapi");
+    add_method(&mut def, "/pets", "GET", mock(200, "{\"pets\": []}"));
+    def.api.disable_execute_api_endpoint = true;
+    env.put_api(&def).await;
+    env.gateway.reload().await;
+    assert_eq!(
+        env.call("GET", "petsapi", "/dev/pets", &[], "")
+            .await
+            .status,
+        200
+    );
+    env.deploy(&def, "d2", stage("dev", "d2")).await;
+    let r = env.call("GET", "petsapi", "/dev/pets", &[], "").await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (403, "{\"message\":\"Forbidden\"}")
+    );
+}
