@@ -76,12 +76,12 @@ impl ApiDefinition {
     ) -> Result<(), ValidationError> {
         let kind = classify_path_part(part)?;
         let parent = self.resources.get(parent_id).ok_or_else(invalid_resource)?;
-        if let Some(pp) = parent.path_part.as_deref() {
-            if classify_path_part(pp).ok() == Some(PartKind::Greedy) {
-                return Err(ValidationError::bad_request(format!(
-                    "Cannot create a child of a resource with a greedy path variable: {pp}"
-                )));
-            }
+        if let Some(pp) = parent.path_part.as_deref()
+            && classify_path_part(pp).ok() == Some(PartKind::Greedy)
+        {
+            return Err(ValidationError::bad_request(format!(
+                "Cannot create a child of a resource with a greedy path variable: {pp}"
+            )));
         }
         for sibling in self.children(parent_id) {
             if Some(sibling.id.as_str()) == except {

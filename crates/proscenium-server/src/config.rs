@@ -202,12 +202,12 @@ impl Config {
                 self.log_format
             ));
         }
-        if let Some(e) = &self.lambda_endpoint {
-            if !(e.starts_with("http://") || e.starts_with("https://")) {
-                errors.push(format!(
-                    "lambda endpoint {e:?} must be an http:// or https:// URL"
-                ));
-            }
+        if let Some(e) = &self.lambda_endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            errors.push(format!(
+                "lambda endpoint {e:?} must be an http:// or https:// URL"
+            ));
         }
         let management = self.management_listen.unwrap_or(self.listen);
         if !management.ip().is_loopback() && !self.has_credentials() && !self.allow_unauthenticated

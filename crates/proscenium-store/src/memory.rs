@@ -203,14 +203,14 @@ impl Store for MemoryStore {
             deployment.id.clone(),
             (deployment.clone(), Arc::new(snapshot.clone())),
         );
-        if let Some(w) = stage {
-            if let Err(e) = g.write_stage(&k, w) {
-                // Roll back the deployment: the pair is atomic.
-                if let Some(entry) = g.apis.get_mut(&k) {
-                    entry.deployments.remove(&deployment.id);
-                }
-                return Err(e);
+        if let Some(w) = stage
+            && let Err(e) = g.write_stage(&k, w)
+        {
+            // Roll back the deployment: the pair is atomic.
+            if let Some(entry) = g.apis.get_mut(&k) {
+                entry.deployments.remove(&deployment.id);
             }
+            return Err(e);
         }
         drop(g);
         self.changed();

@@ -85,13 +85,13 @@ pub fn page(items: Vec<(String, Value)>, q: &Query) -> ApiResult<Value> {
 
 /// Checks a value against an enum the way Coral validates input, collecting AWS's message.
 pub fn check_enum(errors: &mut Vec<String>, value: Option<&str>, at: &str, allowed: &[&str]) {
-    if let Some(v) = value {
-        if !allowed.contains(&v) {
-            errors.push(format!(
+    if let Some(v) = value
+        && !allowed.contains(&v)
+    {
+        errors.push(format!(
                 "Value '{v}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
                 allowed.join(", ")
             ));
-        }
     }
 }
 

@@ -196,12 +196,12 @@ pub async fn put_integration(
     r.resource_methods
         .get(&http_method)
         .ok_or_else(invalid_method)?;
-    if let Some(p) = req.passthrough_behavior.as_deref() {
-        if !PASSTHROUGH_BEHAVIORS.contains(&p) {
-            return Err(ApiError::bad_request(format!(
-                "Invalid passthrough behavior specified: {p}. Valid options are WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER"
-            )));
-        }
+    if let Some(p) = req.passthrough_behavior.as_deref()
+        && !PASSTHROUGH_BEHAVIORS.contains(&p)
+    {
+        return Err(ApiError::bad_request(format!(
+            "Invalid passthrough behavior specified: {p}. Valid options are WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER"
+        )));
     }
     let integration = Integration {
         kind,

@@ -164,12 +164,12 @@ fn check_references(def: &ApiDefinition, m: &Method) -> ApiResult<()> {
             "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
         ));
     }
-    if let Some(v) = &m.request_validator_id {
-        if !def.request_validators.contains_key(v) {
-            return Err(ApiError::bad_request(
-                "Invalid Request Validator identifier specified",
-            ));
-        }
+    if let Some(v) = &m.request_validator_id
+        && !def.request_validators.contains_key(v)
+    {
+        return Err(ApiError::bad_request(
+            "Invalid Request Validator identifier specified",
+        ));
     }
     for model in m.request_models.values() {
         if !def.models.contains_key(model) {

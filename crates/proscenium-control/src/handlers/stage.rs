@@ -184,18 +184,17 @@ pub async fn update_stage(
         .collect();
     let mut stage = current.value.clone();
     patch::stage::apply(&mut stage, &ops, &|id| deployments.iter().any(|d| d == id))?;
-    if let Some(cert) = stage.client_certificate_id.as_deref() {
-        if current.value.client_certificate_id.as_deref() != Some(cert)
-            && st
-                .store
-                .get_client_certificate(&caller.scope, cert)
-                .await
-                .is_err()
-        {
-            return Err(ApiError::bad_request(format!(
-                "Invalid client certificate identifier specified: {cert}"
-            )));
-        }
+    if let Some(cert) = stage.client_certificate_id.as_deref()
+        && current.value.client_certificate_id.as_deref() != Some(cert)
+        && st
+            .store
+            .get_client_certificate(&caller.scope, cert)
+            .await
+            .is_err()
+    {
+        return Err(ApiError::bad_request(format!(
+            "Invalid client certificate identifier specified: {cert}"
+        )));
     }
     stage.last_updated_date = st.now().floor();
     st.store

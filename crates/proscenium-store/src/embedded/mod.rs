@@ -114,13 +114,13 @@ impl Store for SqliteStore {
         let k = (scope.clone(), api_id.to_string());
         self.run(move |sh, c| {
             let rev = sql::api_revision(c, &k.0, &k.1)?;
-            if let Some((r, def)) = lock(&sh.apis).get(&k) {
-                if *r == rev {
-                    return Ok(Versioned {
-                        value: def.clone(),
-                        revision: rev,
-                    });
-                }
+            if let Some((r, def)) = lock(&sh.apis).get(&k)
+                && *r == rev
+            {
+                return Ok(Versioned {
+                    value: def.clone(),
+                    revision: rev,
+                });
             }
             let def = Arc::new(sql::get_api(c, &k.0, &k.1)?);
             lock(&sh.apis).insert(k, (rev, def.clone()));
