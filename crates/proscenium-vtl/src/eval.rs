@@ -12,6 +12,11 @@ use crate::error::{EvalError, RenderErrorKind};
 use crate::json;
 use crate::template::{Compiled, Limits, RenderInput, compile};
 use crate::value::{JMap, LoopInfo, Value};
+use crate::vars::Vars;
+
+/// Deepest nesting of rendered blocks (macros and `#define` included), which
+/// keeps the native stack bounded.
+const MAX_BLOCK_DEPTH: usize = 512;
 
 /// What a block asks its caller to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,49 +26,95 @@ pub(crate) enum Flow {
     Stop,
 }
 
+/// Variables API Gateway provides, created on first reference.
+const BUILTINS: [&str; 4] = ["input", "util", "context", "stageVariables"];
+
 /// Per-render evaluation state.
 pub(crate) struct Ctx<'t> {
-    pub(crate) vars: HashMap<String, Value>,
+    pub(crate) vars: Vars,
     pub(crate) data: &'t RenderInput,
     pub(crate) limits: &'t Limits,
     macros: &'t HashMap<String, Arc<MacroDef>>,
     extra_macros: HashMap<String, Arc<MacroDef>>,
     pub(crate) steps: u64,
     pub(crate) depth: usize,
+    pub(crate) expr_depth: usize,
+    block_depth: usize,
     out_len: usize,
     /// Parsed request body, computed on first use.
     pub(crate) body_json: Option<Result<Value, String>>,
+    /// Whether `body_json` (or part of it) was handed to the template as is.
+    pub(crate) body_lent: bool,
+    /// `mutations` when the body was lent.
+    pub(crate) body_lent_at: u64,
+    /// Count of list/map mutations so far (invalidates a lent body).
+    pub(crate) mutations: u64,
+    lazy_done: [bool; 4],
+    context: Option<Value>,
 }
 
 pub(crate) type EvalResult<T> = Result<T, EvalError>;
 
 impl<'t> Ctx<'t> {
     pub(crate) fn new(t: &'t Compiled, data: &'t RenderInput, limits: &'t Limits) -> Self {
-        let mut vars = HashMap::with_capacity(16);
-        vars.insert("input".to_string(), Value::Input);
-        vars.insert("util".to_string(), Value::Util);
-        vars.insert("context".to_string(), context_value(&data.context));
-        let mut stage = JMap::default();
-        for (k, v) in &data.stage_variables {
-            stage.put(Value::str(k), Value::str(v));
-        }
-        vars.insert("stageVariables".to_string(), Value::map(stage));
         Ctx {
-            vars,
+            vars: Vars::default(),
             data,
             limits,
             macros: &t.macros,
             extra_macros: HashMap::new(),
             steps: 0,
             depth: 0,
+            expr_depth: 0,
+            block_depth: 0,
             out_len: 0,
             body_json: None,
+            body_lent: false,
+            body_lent_at: 0,
+            mutations: 0,
+            lazy_done: [false; 4],
+            context: None,
         }
     }
 
-    /// The `$context` map as created, even if the template rebinds `$context`.
+    /// Looks a variable up, materialising the API Gateway built-ins on first use.
+    pub(crate) fn lookup(&mut self, name: &str) -> Value {
+        if let Some(v) = self.vars.get(name) {
+            return v.clone();
+        }
+        let Some(i) = BUILTINS.iter().position(|b| *b == name) else {
+            return Value::Null;
+        };
+        if self.lazy_done.get(i).copied().unwrap_or(true) {
+            return Value::Null;
+        }
+        if let Some(done) = self.lazy_done.get_mut(i) {
+            *done = true;
+        }
+        let v = match i {
+            0 => Value::Input,
+            1 => Value::Util,
+            2 => {
+                let c = context_value(&self.data.context);
+                self.context = Some(c.clone());
+                c
+            }
+            _ => {
+                let mut stage = JMap::default();
+                for (k, v) in &self.data.stage_variables {
+                    stage.put(Value::str(k), Value::str(v));
+                }
+                Value::map(stage)
+            }
+        };
+        self.vars.set(name, v.clone());
+        v
+    }
+
+    /// The `$context` map as created (if the template used it), even if the
+    /// template later rebinds `$context`.
     pub(crate) fn context_handle(&self) -> Value {
-        self.vars.get("context").cloned().unwrap_or_default()
+        self.context.clone().unwrap_or_default()
     }
 
     pub(crate) fn step(&mut self, pos: usize) -> EvalResult<()> {
@@ -112,13 +163,27 @@ impl<'t> Ctx<'t> {
     }
 
     pub(crate) fn render_block(&mut self, block: &Block, out: &mut String) -> EvalResult<Flow> {
+        self.block_depth += 1;
+        if self.block_depth > MAX_BLOCK_DEPTH {
+            self.block_depth -= 1;
+            return Err(EvalError::new(
+                RenderErrorKind::Limit,
+                0,
+                "blocks nest too deeply",
+            ));
+        }
+        let mut result = Ok(Flow::Normal);
         for node in block {
-            let flow = self.render_node(node, out)?;
-            if flow != Flow::Normal {
-                return Ok(flow);
+            match self.render_node(node, out) {
+                Ok(Flow::Normal) => {}
+                other => {
+                    result = other;
+                    break;
+                }
             }
         }
-        Ok(Flow::Normal)
+        self.block_depth -= 1;
+        result
     }
 
     /// Writes a value as Velocity prints it (`#define` bodies are rendered).
@@ -208,7 +273,7 @@ impl<'t> Ctx<'t> {
             Node::Stop => return Ok(Flow::Stop),
             Node::MacroCall { name, args, pos } => return self.call_macro(name, args, *pos, out),
             Node::Define { name, body } => {
-                self.vars.insert(name.clone(), Value::Define(body.clone()));
+                self.vars.set(name, Value::Define(body.clone()));
             }
             Node::Evaluate { expr, pos } => return self.evaluate(expr, *pos, out),
             Node::Unsupported { name, pos } => {
@@ -224,10 +289,11 @@ impl<'t> Ctx<'t> {
 
     fn assign(&mut self, target: &RefNode, v: Value) -> EvalResult<()> {
         let Some((last, init)) = target.parts.split_last() else {
-            self.vars.insert(target.root.clone(), v);
+            self.vars.set(&target.root, v);
             return Ok(());
         };
         let obj = self.eval_chain(target, init)?;
+        self.mutations += 1;
         match (last, &obj) {
             (RefPart::Property(name), Value::Map(m)) => {
                 if let Ok(mut m) = m.try_borrow_mut() {
@@ -288,9 +354,9 @@ impl<'t> Ctx<'t> {
         let saved: Vec<(&str, Option<Value>)> =
             [var, "foreach", "velocityCount", "velocityHasNext"]
                 .into_iter()
-                .map(|k| (k, self.vars.get(k).cloned()))
+                .map(|k| (k, Some(self.lookup(k)).filter(|v| !v.is_null())))
                 .collect();
-        let parent = self.vars.get("foreach").cloned().unwrap_or_default();
+        let parent = self.lookup("foreach");
         let max = self.limits.max_foreach_iterations;
         let mut flow = Flow::Normal;
         let mut i = 0;
@@ -316,20 +382,16 @@ impl<'t> Ctx<'t> {
             let has_next = i + 1 < len;
             i += 1;
             let i = i - 1;
-            self.vars.insert(var.to_string(), item);
-            self.vars.insert(
-                "velocityCount".into(),
-                Value::Int(i32::try_from(i + 1).unwrap_or(i32::MAX)),
-            );
-            self.vars
-                .insert("velocityHasNext".into(), Value::Bool(has_next));
+            self.vars.set(var, item);
+            let count = Value::Int(i32::try_from(i + 1).unwrap_or(i32::MAX));
+            self.vars.set("velocityCount", count);
+            self.vars.set("velocityHasNext", Value::Bool(has_next));
             let info = LoopInfo {
                 index: i,
                 has_next,
                 parent: parent.clone(),
             };
-            self.vars
-                .insert("foreach".into(), Value::Loop(Rc::new(info)));
+            self.vars.set("foreach", Value::Loop(Rc::new(info)));
             match self.render_block(body, out)? {
                 Flow::Normal => {}
                 Flow::Break => break,
@@ -345,10 +407,7 @@ impl<'t> Ctx<'t> {
 
     fn restore(&mut self, saved: Vec<(&str, Option<Value>)>) {
         for (k, old) in saved {
-            match old {
-                Some(v) => self.vars.insert(k.to_string(), v),
-                None => self.vars.remove(k),
-            };
+            self.vars.restore(k, old);
         }
     }
 
@@ -374,20 +433,17 @@ impl<'t> Ctx<'t> {
         }
         let mut saved = Vec::with_capacity(def.params.len());
         for (i, p) in def.params.iter().enumerate() {
-            saved.push((p.clone(), self.vars.get(p).cloned()));
+            saved.push((p.as_str(), self.vars.get(p).cloned()));
             match values.get(i) {
-                Some(v) if !v.is_null() => self.vars.insert(p.clone(), v.clone()),
+                Some(v) if !v.is_null() => self.vars.set(p, v.clone()),
                 _ => self.vars.remove(p),
-            };
+            }
         }
         self.enter(pos)?;
         let r = self.render_block(&def.body, out);
         self.leave();
         for (k, old) in saved {
-            match old {
-                Some(v) => self.vars.insert(k, v),
-                None => self.vars.remove(&k),
-            };
+            self.vars.restore(k, old);
         }
         r
     }

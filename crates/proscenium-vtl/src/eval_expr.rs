@@ -15,8 +15,26 @@ use crate::{input, methods_coll, methods_str, util};
 /// Largest list a range literal may build.
 const MAX_RANGE: i64 = 1_000_000;
 
+/// Deepest expression evaluation (keeps the native stack bounded).
+const MAX_EXPR_DEPTH: usize = 256;
+
 impl Ctx<'_> {
     pub(crate) fn eval(&mut self, e: &Expr) -> EvalResult<Value> {
+        self.expr_depth += 1;
+        if self.expr_depth > MAX_EXPR_DEPTH {
+            self.expr_depth -= 1;
+            return Err(EvalError::new(
+                RenderErrorKind::Limit,
+                0,
+                "expression nests too deeply",
+            ));
+        }
+        let r = self.eval_inner(e);
+        self.expr_depth -= 1;
+        r
+    }
+
+    fn eval_inner(&mut self, e: &Expr) -> EvalResult<Value> {
         Ok(match e {
             Expr::Ref(r) => self.eval_ref(r)?,
             Expr::Str(s) => Value::str(s),
@@ -77,6 +95,21 @@ impl Ctx<'_> {
 
     /// Velocity's `evaluate()`: the truth of an expression in `#if`.
     pub(crate) fn truthy(&mut self, e: &Expr) -> EvalResult<bool> {
+        self.expr_depth += 1;
+        if self.expr_depth > MAX_EXPR_DEPTH {
+            self.expr_depth -= 1;
+            return Err(EvalError::new(
+                RenderErrorKind::Limit,
+                0,
+                "expression nests too deeply",
+            ));
+        }
+        let r = self.truthy_inner(e);
+        self.expr_depth -= 1;
+        r
+    }
+
+    fn truthy_inner(&mut self, e: &Expr) -> EvalResult<bool> {
         Ok(match e {
             Expr::Ref(r) => match self.eval_ref(r)? {
                 Value::Null => false,
@@ -132,7 +165,7 @@ impl Ctx<'_> {
     /// Evaluates the root and the given parts of a reference.
     pub(crate) fn eval_chain(&mut self, r: &RefNode, parts: &[RefPart]) -> EvalResult<Value> {
         self.step(r.pos)?;
-        let mut cur = self.vars.get(&r.root).cloned().unwrap_or_default();
+        let mut cur = self.lookup(&r.root);
         for part in parts {
             if cur.is_null() {
                 return Ok(Value::Null);
@@ -168,6 +201,9 @@ impl Ctx<'_> {
         let r = match obj {
             Value::Str(s) => methods_str::call(s, name, args)?,
             Value::List(_) | Value::Map(_) | Value::Entry(_) => {
+                if methods_coll::MUTATORS.contains(&name) {
+                    self.mutations += 1;
+                }
                 methods_coll::call(obj, name, args)?
             }
             Value::Input => input::call(self, name, args)?,

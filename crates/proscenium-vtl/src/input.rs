@@ -1,8 +1,9 @@
 //! API Gateway's `$input`: `body`, `json(path)`, `path(path)`, `params()` and
 //! `params(name)` (path, then query string, then header; `""` when absent).
 //!
-//! The body is parsed once per render; `path()` hands out a deep copy so that
-//! a template mutating the result does not change later selections.
+//! The body is parsed once per render and lent without copying to the first
+//! `path()` call; later calls copy, and a mutation of lent data makes the next
+//! call re-parse, so results behave like Java's fresh objects.
 
 use crate::eval::Ctx;
 use crate::json;
@@ -17,14 +18,36 @@ fn pairs_map(pairs: &[(String, String)]) -> Value {
     Value::map(m)
 }
 
-fn body_root(ctx: &mut Ctx<'_>) -> Result<Value, String> {
+/// The parsed body, guaranteed unmodified: re-parsed when a lent copy may
+/// have been mutated since it was handed out.
+fn pristine_root(ctx: &mut Ctx<'_>) -> Result<Value, String> {
+    if ctx.body_lent && ctx.mutations != ctx.body_lent_at {
+        ctx.body_json = None;
+        ctx.body_lent = false;
+    }
     if ctx.body_json.is_none() {
         ctx.body_json = Some(json::parse_body(&ctx.data.body));
     }
     match &ctx.body_json {
         Some(Ok(v)) => Ok(v.clone()),
         Some(Err(e)) => Err(e.clone()),
-        None => Err("unreachable: body not parsed".into()),
+        None => Err("body not parsed".into()),
+    }
+}
+
+/// `$input.path`: the first selection shares the cached tree (no copy); later
+/// ones get deep copies, so templates never observe each other's mutations.
+fn path(ctx: &mut Ctx<'_>, p: &str) -> Result<Value, String> {
+    let root = pristine_root(ctx)?;
+    let Some(sel) = jsonpath::select(&root, p)? else {
+        return Ok(Value::Null);
+    };
+    if ctx.body_lent {
+        Ok(deep_copy(&sel, 0))
+    } else {
+        ctx.body_lent = true;
+        ctx.body_lent_at = ctx.mutations;
+        Ok(sel)
     }
 }
 
@@ -50,15 +73,9 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, name: &str, args: &[Value]) -> Result<Opti
                 });
             Value::str(found.unwrap_or(""))
         }
-        ("path", [Value::Str(p)]) => {
-            let root = body_root(ctx)?;
-            match jsonpath::select(&root, p)? {
-                Some(v) => deep_copy(&v, 0),
-                None => Value::Null,
-            }
-        }
+        ("path", [Value::Str(p)]) => path(ctx, p)?,
         ("json", [Value::Str(p)]) => {
-            let root = body_root(ctx)?;
+            let root = pristine_root(ctx)?;
             match jsonpath::select(&root, p)? {
                 Some(v) => Value::string(json::to_json(&v)),
                 None => Value::str(""),

@@ -39,9 +39,7 @@ pub(crate) fn parse_body(body: &str) -> Result<Value, String> {
     if body.trim().is_empty() {
         return Ok(Value::map(JMap::default()));
     }
-    let v: serde_json::Value =
-        serde_json::from_str(body).map_err(|e| format!("invalid JSON: {e}"))?;
-    Ok(from_serde(&v))
+    crate::json_parse::parse(body)
 }
 
 /// Compact JSON text of a value.

@@ -14,6 +14,7 @@ mod eval;
 mod eval_expr;
 mod input;
 mod json;
+mod json_parse;
 mod jsonpath;
 mod methods_coll;
 mod methods_str;
@@ -25,6 +26,7 @@ mod scan;
 mod template;
 mod util;
 mod value;
+mod vars;
 
 pub use error::{ParseError, RenderError, RenderErrorKind};
 pub use template::{

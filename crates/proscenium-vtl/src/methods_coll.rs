@@ -7,6 +7,18 @@ use std::rc::Rc;
 
 use crate::value::{JMap, Value};
 
+/// Methods that change a list or map (they invalidate a lent request body).
+pub(crate) const MUTATORS: &[&str] = &[
+    "add",
+    "remove",
+    "set",
+    "clear",
+    "addAll",
+    "put",
+    "putAll",
+    "putIfAbsent",
+];
+
 fn oob(i: i64, len: usize) -> String {
     format!("java.lang.IndexOutOfBoundsException: Index {i} out of bounds for length {len}")
 }

@@ -77,7 +77,7 @@ fn java_trim(s: &str) -> &str {
 
 pub(crate) fn call(s: &str, name: &str, args: &[Value]) -> Result<Option<Value>, String> {
     let sarg = |i: usize| match args.get(i) {
-        Some(Value::Str(a)) => Some(a.clone()),
+        Some(Value::Str(a)) => Some(&**a),
         _ => None,
     };
     let v = match (name, args.len()) {
@@ -141,23 +141,23 @@ pub(crate) fn call(s: &str, name: &str, args: &[Value]) -> Result<Option<Value>,
                 find16(&hay, &n, from)
             } as i32)
         }
-        ("startsWith", 1) => Value::Bool(sarg(0).is_some_and(|p| s.starts_with(&*p))),
+        ("startsWith", 1) => Value::Bool(sarg(0).is_some_and(|p| s.starts_with(p))),
         ("startsWith", 2) => {
             let (Some(p), Some(off)) = (sarg(0), args.get(1).and_then(int_arg)) else {
                 return Ok(None);
             };
-            let (u, pu) = (utf16(s), utf16(&p));
+            let (u, pu) = (utf16(s), utf16(p));
             let ok = usize::try_from(off)
                 .ok()
                 .and_then(|o| u.get(o..))
                 .is_some_and(|rest| rest.starts_with(&pu));
             Value::Bool(ok)
         }
-        ("endsWith", 1) => Value::Bool(sarg(0).is_some_and(|p| s.ends_with(&*p))),
-        ("contains", 1) => Value::Bool(sarg(0).is_some_and(|p| s.contains(&*p))),
+        ("endsWith", 1) => Value::Bool(sarg(0).is_some_and(|p| s.ends_with(p))),
+        ("contains", 1) => Value::Bool(sarg(0).is_some_and(|p| s.contains(p))),
         ("equals", 1) => Value::Bool(sarg(0).is_some_and(|p| *p == *s)),
         ("equalsIgnoreCase", 1) => Value::Bool(sarg(0).is_some_and(|p| {
-            let (a, b) = (utf16(s), utf16(&p));
+            let (a, b) = (utf16(s), utf16(p));
             a.len() == b.len() && s.to_uppercase() == p.to_uppercase()
         })),
         ("concat", 1) => match sarg(0) {
@@ -165,7 +165,7 @@ pub(crate) fn call(s: &str, name: &str, args: &[Value]) -> Result<Option<Value>,
             None => return Ok(None),
         },
         ("compareTo", 1) => match sarg(0) {
-            Some(p) => Value::Int(compare16(s, &p)),
+            Some(p) => Value::Int(compare16(s, p)),
             None => return Ok(None),
         },
         ("compareToIgnoreCase", 1) => match sarg(0) {
@@ -176,17 +176,17 @@ pub(crate) fn call(s: &str, name: &str, args: &[Value]) -> Result<Option<Value>,
             None => return Ok(None),
         },
         ("replace", 2) => match (sarg(0), sarg(1)) {
-            (Some(a), Some(b)) => Value::string(s.replace(&*a, &b)),
+            (Some(a), Some(b)) => Value::string(s.replace(a, b)),
             _ => return Ok(None),
         },
         ("replaceAll" | "replaceFirst", 2) => match (sarg(0), sarg(1)) {
             (Some(re), Some(rep)) => {
-                Value::string(regex_java::replace(s, &re, &rep, name == "replaceAll")?)
+                Value::string(regex_java::replace(s, re, rep, name == "replaceAll")?)
             }
             _ => return Ok(None),
         },
         ("matches", 1) => match sarg(0) {
-            Some(re) => Value::Bool(regex_java::full_match(s, &re)?),
+            Some(re) => Value::Bool(regex_java::full_match(s, re)?),
             None => return Ok(None),
         },
         ("split", 1 | 2) => {
@@ -198,7 +198,7 @@ pub(crate) fn call(s: &str, name: &str, args: &[Value]) -> Result<Option<Value>,
                 },
                 None => 0,
             };
-            let parts = regex_java::split(s, &re, limit)?;
+            let parts = regex_java::split(s, re, limit)?;
             Value::list(parts.into_iter().map(Value::string).collect())
         }
         _ => return Ok(None),

@@ -24,6 +24,15 @@ pub(crate) fn java_double(d: f64) -> String {
             "0.0".into()
         };
     }
+    let abs = d.abs();
+    if (1e-3..1e7).contains(&abs) {
+        // Rust's shortest plain form is Java's in this range, minus the ".0".
+        let mut s = format!("{d}");
+        if !s.contains('.') {
+            s.push_str(".0");
+        }
+        return s;
+    }
     // Shortest round-trip digits and decimal exponent, e.g. "1.2345e6".
     let sci = format!("{:e}", d.abs());
     let (mant, exp) = match sci.split_once('e') {
@@ -32,37 +41,9 @@ pub(crate) fn java_double(d: f64) -> String {
     };
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let sign = if d < 0.0 { "-" } else { "" };
-    let abs = d.abs();
-    if (1e-3..1e7).contains(&abs) {
-        // Plain notation: digits with the point placed after exp+1 digits.
-        let point = exp + 1;
-        let mut s = String::from(sign);
-        if point <= 0 {
-            s.push_str("0.");
-            for _ in 0..(-point) {
-                s.push('0');
-            }
-            s.push_str(&digits);
-        } else {
-            let p = point as usize;
-            if digits.len() <= p {
-                s.push_str(&digits);
-                for _ in digits.len()..p {
-                    s.push('0');
-                }
-                s.push_str(".0");
-            } else {
-                s.push_str(&digits[..p]);
-                s.push('.');
-                s.push_str(&digits[p..]);
-            }
-        }
-        s
-    } else {
-        let (first, rest) = digits.split_at(1.min(digits.len()));
-        let rest = if rest.is_empty() { "0" } else { rest };
-        format!("{sign}{first}.{rest}E{exp}")
-    }
+    let (first, rest) = digits.split_at(1.min(digits.len()));
+    let rest = if rest.is_empty() { "0" } else { rest };
+    format!("{sign}{first}.{rest}E{exp}")
 }
 
 /// Calculation base, as Velocity's `MathUtils` picks it.

@@ -9,12 +9,32 @@ use crate::error::ParseError;
 use crate::parse_text::{Parser, Stop};
 use crate::scan::Cursor;
 
+/// Most binary operators one directive or argument expression may contain.
+const MAX_OPERATORS: usize = 512;
+
 impl Parser<'_, '_> {
     pub(crate) fn parse_expr(&mut self) -> Result<Expr, ParseError> {
+        if self.expr_nesting == 0 {
+            self.ops = 0;
+        }
+        self.expr_nesting += 1;
         self.c.enter()?;
         let r = self.or_expr();
         self.c.leave();
+        self.expr_nesting -= 1;
         r
+    }
+
+    /// Builds a binary node, bounding operator chains (whose trees nest
+    /// without parser recursion) so evaluation depth stays bounded.
+    fn bin(&mut self, op: BinOp, l: Expr, r: Expr, pos: usize) -> Result<Expr, ParseError> {
+        self.ops += 1;
+        if self.ops > MAX_OPERATORS {
+            return Err(self
+                .c
+                .error(self.c.pos, "expression has too many operators"));
+        }
+        Ok(Expr::Bin(op, Box::new(l), Box::new(r), pos))
     }
 
     /// Matches a symbol or a whole word operator after optional whitespace.
@@ -49,7 +69,7 @@ impl Parser<'_, '_> {
             let pos = self.c.abs(self.c.pos);
             if self.op("||", Some("or")) {
                 let r = self.and_expr()?;
-                l = Expr::Bin(BinOp::Or, Box::new(l), Box::new(r), pos);
+                l = self.bin(BinOp::Or, l, r, pos)?;
             } else {
                 return Ok(l);
             }
@@ -62,7 +82,7 @@ impl Parser<'_, '_> {
             let pos = self.c.abs(self.c.pos);
             if self.op("&&", Some("and")) {
                 let r = self.eq_expr()?;
-                l = Expr::Bin(BinOp::And, Box::new(l), Box::new(r), pos);
+                l = self.bin(BinOp::And, l, r, pos)?;
             } else {
                 return Ok(l);
             }
@@ -81,7 +101,7 @@ impl Parser<'_, '_> {
                 return Ok(l);
             };
             let r = self.rel_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r), pos);
+            l = self.bin(op, l, r, pos)?;
         }
     }
 
@@ -101,7 +121,7 @@ impl Parser<'_, '_> {
                 return Ok(l);
             };
             let r = self.add_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r), pos);
+            l = self.bin(op, l, r, pos)?;
         }
     }
 
@@ -117,7 +137,7 @@ impl Parser<'_, '_> {
                 return Ok(l);
             };
             let r = self.mul_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r), pos);
+            l = self.bin(op, l, r, pos)?;
         }
     }
 
@@ -135,7 +155,7 @@ impl Parser<'_, '_> {
                 return Ok(l);
             };
             let r = self.unary()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r), pos);
+            l = self.bin(op, l, r, pos)?;
         }
     }
 
@@ -263,10 +283,7 @@ impl Parser<'_, '_> {
             // Rendered as a template at evaluation time.
             let mut c = Cursor::new(&text, &text, 0, self.c.depth);
             c.top = false;
-            let mut sub = Parser {
-                c,
-                sh: &mut *self.sh,
-            };
+            let mut sub = Parser::new(c, &mut *self.sh);
             let base_err = |e: ParseError| {
                 let mut e2 = self.c.error(body_start, e.message.clone());
                 e2.message = format!("in string literal: {}", e.message);

@@ -23,6 +23,20 @@ pub(crate) struct Shared {
 pub(crate) struct Parser<'a, 's> {
     pub(crate) c: Cursor<'a>,
     pub(crate) sh: &'s mut Shared,
+    /// Binary operators in the current top-level expression.
+    pub(crate) ops: usize,
+    pub(crate) expr_nesting: usize,
+}
+
+impl<'a, 's> Parser<'a, 's> {
+    pub(crate) fn new(c: Cursor<'a>, sh: &'s mut Shared) -> Self {
+        Parser {
+            c,
+            sh,
+            ops: 0,
+            expr_nesting: 0,
+        }
+    }
 }
 
 /// Why a block ended.

@@ -38,10 +38,7 @@ pub(crate) fn compile(src: &str, depth: usize) -> Result<Compiled, ParseError> {
         macro_names: scan_macro_names(src),
         ..Shared::default()
     };
-    let mut p = Parser {
-        c: Cursor::new(src, src, 0, depth),
-        sh: &mut shared,
-    };
+    let mut p = Parser::new(Cursor::new(src, src, 0, depth), &mut shared);
     let (block, stop) = p.parse_block()?;
     match stop {
         Stop::Eof => {}
@@ -153,11 +150,10 @@ impl Template {
     pub fn render(&self, data: &RenderInput, limits: &Limits) -> Result<Rendered, RenderError> {
         let inner = &*self.inner;
         let mut ctx = Ctx::new(inner, data, limits);
-        let context = ctx.context_handle();
         let mut out = String::with_capacity(inner.src.len() + data.body.len() / 2);
         ctx.render_top(&inner.block, &mut out)
             .map_err(|e| e.into_render(&inner.src))?;
-        let (request_override, response_override) = read_overrides(&context);
+        let (request_override, response_override) = read_overrides(&ctx.context_handle());
         Ok(Rendered {
             output: out,
             request_override,

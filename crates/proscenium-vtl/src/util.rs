@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::escape::{escape_javascript, url_decode, url_encode};
-use crate::json;
+use crate::json_parse;
 use crate::value::Value;
 
 pub(crate) fn call(name: &str, args: &[Value]) -> Result<Option<Value>, String> {
@@ -14,11 +14,7 @@ pub(crate) fn call(name: &str, args: &[Value]) -> Result<Option<Value>, String> 
     };
     Ok(Some(match name {
         "escapeJavaScript" => Value::string(escape_javascript(s)),
-        "parseJson" => {
-            let v: serde_json::Value =
-                serde_json::from_str(s).map_err(|e| format!("invalid JSON: {e}"))?;
-            json::from_serde(&v)
-        }
+        "parseJson" => json_parse::parse(s)?,
         "urlEncode" => Value::string(url_encode(s)),
         "urlDecode" => Value::string(url_decode(s)?),
         "base64Encode" => Value::string(STANDARD.encode(s.as_bytes())),

@@ -11,9 +11,118 @@ use crate::ast::Block;
 use crate::number::java_double;
 
 /// A Java `List` (also used for sets, arrays and `keySet()`/`values()`).
-pub(crate) type ListRef = Rc<RefCell<Vec<Value>>>;
+pub(crate) type ListRef = Rc<ListCell>;
 /// A Java `LinkedHashMap`, kept as insertion-ordered pairs.
-pub(crate) type MapRef = Rc<RefCell<JMap>>;
+pub(crate) type MapRef = Rc<MapCell>;
+
+/// List storage. Its `Drop` is iterative so that deeply nested values built
+/// by a template cannot overflow the stack when freed.
+#[derive(Debug, Default)]
+pub(crate) struct ListCell(RefCell<Vec<Value>>);
+
+/// Map storage, with the same iterative `Drop` as [`ListCell`].
+#[derive(Debug, Default)]
+pub(crate) struct MapCell(RefCell<JMap>);
+
+impl std::ops::Deref for ListCell {
+    type Target = RefCell<Vec<Value>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for MapCell {
+    type Target = RefCell<JMap>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// Frees values without recursion: children whose last owner is going away
+/// are moved onto an explicit stack.
+fn drain(mut stack: Vec<Value>) {
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::List(rc) => {
+                if let Ok(mut cell) = Rc::try_unwrap(rc) {
+                    stack.append(cell.0.get_mut());
+                }
+            }
+            Value::Map(rc) => {
+                if let Ok(mut cell) = Rc::try_unwrap(rc) {
+                    for (k, v) in cell.0.get_mut().entries.drain(..) {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+            }
+            Value::Entry(rc) => {
+                if let Ok((k, v)) = Rc::try_unwrap(rc) {
+                    stack.push(k);
+                    stack.push(v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::List(_) | Value::Map(_) | Value::Entry(_))
+}
+
+impl Drop for ListCell {
+    fn drop(&mut self) {
+        let items = self.0.get_mut();
+        if items.iter().any(is_container) {
+            drain(std::mem::take(items));
+        }
+    }
+}
+
+impl Drop for MapCell {
+    fn drop(&mut self) {
+        let entries = &mut self.0.get_mut().entries;
+        if entries
+            .iter()
+            .any(|(k, v)| is_container(k) || is_container(v))
+        {
+            let mut stack = Vec::with_capacity(entries.len() * 2);
+            for (k, v) in entries.drain(..) {
+                stack.push(k);
+                stack.push(v);
+            }
+            drain(stack);
+        }
+    }
+}
+
+/// A Java `String`: owned, or a slice of a parsed JSON body (shared, not copied).
+#[derive(Debug, Clone)]
+pub(crate) enum JStr {
+    Owned(Rc<str>),
+    /// `(body, start, len)`: bytes of an escape-free JSON string.
+    Slice(Rc<String>, u32, u32),
+}
+
+impl std::ops::Deref for JStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            JStr::Owned(s) => s,
+            JStr::Slice(body, start, len) => {
+                let (a, n) = (*start as usize, *len as usize);
+                body.get(a..a + n).unwrap_or("")
+            }
+        }
+    }
+}
+
+impl PartialEq for JStr {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
 
 /// Printing stops growing past this many bytes (guards self-containing lists).
 const MAX_PRINT: usize = 16 << 20;
@@ -77,7 +186,7 @@ pub(crate) enum Value {
     /// Java `BigInteger`, which Velocity produces when `long` math overflows.
     Big(i128),
     Double(f64),
-    Str(Rc<str>),
+    Str(JStr),
     List(ListRef),
     Map(MapRef),
     /// A `Map.Entry` from `entrySet()`.
@@ -93,19 +202,19 @@ pub(crate) enum Value {
 
 impl Value {
     pub(crate) fn str(s: &str) -> Value {
-        Value::Str(Rc::from(s))
+        Value::Str(JStr::Owned(Rc::from(s)))
     }
 
     pub(crate) fn string(s: String) -> Value {
-        Value::Str(Rc::from(s))
+        Value::Str(JStr::Owned(Rc::from(s)))
     }
 
     pub(crate) fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(items)))
+        Value::List(Rc::new(ListCell(RefCell::new(items))))
     }
 
     pub(crate) fn map(m: JMap) -> Value {
-        Value::Map(Rc::new(RefCell::new(m)))
+        Value::Map(Rc::new(MapCell(RefCell::new(m))))
     }
 
     pub(crate) fn is_null(&self) -> bool {
@@ -187,6 +296,13 @@ impl Value {
 
     /// Java `Object.equals`: numbers of different boxed types are not equal.
     pub(crate) fn java_equals(&self, other: &Value) -> bool {
+        self.eq_depth(other, 0)
+    }
+
+    fn eq_depth(&self, other: &Value, depth: usize) -> bool {
+        if depth > 128 {
+            return false;
+        }
         match (self, other) {
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
@@ -196,7 +312,7 @@ impl Value {
             (Value::Double(a), Value::Double(b)) => {
                 a.to_bits() == b.to_bits() || (a == b && *a != 0.0)
             }
-            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => **a == **b,
             (Value::List(a), Value::List(b)) => {
                 if Rc::ptr_eq(a, b) {
                     return true;
@@ -204,7 +320,10 @@ impl Value {
                 let (Ok(a), Ok(b)) = (a.try_borrow(), b.try_borrow()) else {
                     return false;
                 };
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.java_equals(y))
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|(x, y)| x.eq_depth(y, depth + 1))
             }
             (Value::Map(a), Value::Map(b)) => {
                 if Rc::ptr_eq(a, b) {
@@ -216,9 +335,11 @@ impl Value {
                 a.entries.len() == b.entries.len()
                     && a.entries
                         .iter()
-                        .all(|(k, v)| b.get(k).is_some_and(|w| v.java_equals(w)))
+                        .all(|(k, v)| b.get(k).is_some_and(|w| v.eq_depth(w, depth + 1)))
             }
-            (Value::Entry(a), Value::Entry(b)) => a.0.java_equals(&b.0) && a.1.java_equals(&b.1),
+            (Value::Entry(a), Value::Entry(b)) => {
+                a.0.eq_depth(&b.0, depth + 1) && a.1.eq_depth(&b.1, depth + 1)
+            }
             (Value::Input, Value::Input) | (Value::Util, Value::Util) => true,
             _ => false,
         }
@@ -266,6 +387,23 @@ mod tests {
             Value::Int(1)
         ));
         assert!(matches!(m.get_str("a"), Some(Value::Int(2))));
+    }
+
+    #[test]
+    fn deep_nesting_drops_without_recursion() {
+        let mut v = Value::list(Vec::new());
+        for _ in 0..200_000 {
+            v = Value::list(vec![v]);
+        }
+        let mut m = Value::map(JMap::default());
+        for _ in 0..200_000 {
+            let mut j = JMap::default();
+            j.put(Value::str("k"), m);
+            m = Value::map(j);
+        }
+        assert!(!v.java_equals(&m));
+        drop(v);
+        drop(m);
     }
 
     #[test]

@@ -1,0 +1,310 @@
+//! A strict RFC 8259 JSON parser that builds template values directly (no
+//! intermediate tree): objects become insertion-ordered maps (a repeated key
+//! keeps its first position and last value), integers become Integer, Long or
+//! BigInteger like json-smart, other numbers Double. Nesting is bounded.
+
+use std::rc::Rc;
+
+use crate::value::{JMap, JStr, Value};
+
+const MAX_DEPTH: usize = 128;
+
+struct P<'a> {
+    /// Shared copy of the input: escape-free strings become slices of it.
+    body: Rc<String>,
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
+    Err(format!("invalid JSON: {msg} at byte {}", p.i))
+}
+
+/// Parses one JSON document (surrounding whitespace allowed).
+pub(crate) fn parse(s: &str) -> Result<Value, String> {
+    let body = Rc::new(s.to_string());
+    let mut p = P {
+        body: body.clone(),
+        s: body.as_str(),
+        b: body.as_bytes(),
+        i: 0,
+    };
+    p.ws();
+    let v = p.value(0)?;
+    p.ws();
+    if p.i != p.b.len() {
+        return err(&p, "trailing characters");
+    }
+    Ok(v)
+}
+
+impl P<'_> {
+    fn ws(&mut self) {
+        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn lit(&mut self, word: &str, v: Value) -> Result<Value, String> {
+        if self
+            .b
+            .get(self.i..)
+            .is_some_and(|r| r.starts_with(word.as_bytes()))
+        {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            err(self, "unexpected token")
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, String> {
+        if depth > MAX_DEPTH {
+            return err(self, "nesting too deep");
+        }
+        match self.b.get(self.i) {
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => self.string_value(),
+            Some(b't') => self.lit("true", Value::Bool(true)),
+            Some(b'f') => self.lit("false", Value::Bool(false)),
+            Some(b'n') => self.lit("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => err(self, "expected a value"),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, String> {
+        self.i += 1;
+        let mut m = JMap::default();
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Ok(Value::map(m));
+        }
+        loop {
+            self.ws();
+            if self.b.get(self.i) != Some(&b'"') {
+                return err(self, "expected a string key");
+            }
+            let Value::Str(k) = self.string_value()? else {
+                return err(self, "bad key");
+            };
+            self.ws();
+            if self.b.get(self.i) != Some(&b':') {
+                return err(self, "expected ':'");
+            }
+            self.i += 1;
+            self.ws();
+            let v = self.value(depth + 1)?;
+            match m
+                .entries
+                .iter_mut()
+                .find(|(key, _)| matches!(key, Value::Str(s) if **s == *k))
+            {
+                Some(slot) => slot.1 = v,
+                None => m.entries.push((Value::Str(k), v)),
+            }
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Value::map(m));
+                }
+                _ => return err(self, "expected ',' or '}'"),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, String> {
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Ok(Value::list(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value(depth + 1)?);
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(Value::list(items));
+                }
+                _ => return err(self, "expected ',' or ']'"),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| "invalid JSON: short \\u escape".to_string())?;
+        let v =
+            u32::from_str_radix(h, 16).map_err(|_| "invalid JSON: bad \\u escape".to_string())?;
+        self.i += 4;
+        Ok(v)
+    }
+
+    /// A string value, allocated once when it holds no escapes.
+    fn string_value(&mut self) -> Result<Value, String> {
+        let start = self.i + 1;
+        let mut j = start;
+        while matches!(self.b.get(j), Some(c) if *c != b'"' && *c != b'\\' && *c >= 0x20) {
+            j += 1;
+        }
+        if self.b.get(j) == Some(&b'"') {
+            self.i = j + 1;
+            if let (Ok(a), Ok(n)) = (u32::try_from(start), u32::try_from(j - start)) {
+                return Ok(Value::Str(JStr::Slice(self.body.clone(), a, n)));
+            }
+            return Ok(Value::str(self.s.get(start..j).unwrap_or("")));
+        }
+        Ok(Value::string(self.string()?))
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while matches!(self.b.get(self.i), Some(c) if *c != b'"' && *c != b'\\' && *c >= 0x20) {
+                self.i += 1;
+            }
+            out.push_str(self.s.get(start..self.i).unwrap_or(""));
+            match self.b.get(self.i) {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let c = self.b.get(self.i).copied();
+                    self.i += 1;
+                    match c {
+                        Some(b'"') => out.push('"'),
+                        Some(b'\\') => out.push('\\'),
+                        Some(b'/') => out.push('/'),
+                        Some(b'b') => out.push('\u{8}'),
+                        Some(b'f') => out.push('\u{c}'),
+                        Some(b'n') => out.push('\n'),
+                        Some(b'r') => out.push('\r'),
+                        Some(b't') => out.push('\t'),
+                        Some(b'u') => {
+                            let hi = self.hex4()?;
+                            let cp = if (0xD800..0xDC00).contains(&hi)
+                                && self.b.get(self.i..self.i + 2) == Some(b"\\u")
+                            {
+                                let save = self.i;
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                                } else {
+                                    self.i = save;
+                                    hi
+                                }
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                        }
+                        _ => return err(self, "bad escape"),
+                    }
+                }
+                _ => return err(self, "unterminated string"),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, String> {
+        let start = self.i;
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
+                    self.i += 1;
+                }
+            }
+            _ => return err(self, "bad number"),
+        }
+        let mut float = false;
+        if self.b.get(self.i) == Some(&b'.') {
+            float = true;
+            self.i += 1;
+            if !matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
+                return err(self, "bad fraction");
+            }
+            while matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            float = true;
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
+                return err(self, "bad exponent");
+            }
+            while matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
+                self.i += 1;
+            }
+        }
+        let text = self.s.get(start..self.i).unwrap_or("0");
+        if !float {
+            if let Ok(i) = text.parse::<i32>() {
+                return Ok(Value::Int(i));
+            }
+            if let Ok(l) = text.parse::<i64>() {
+                return Ok(Value::Long(l));
+            }
+            if let Ok(b) = text.parse::<i128>() {
+                return Ok(Value::Big(b));
+            }
+        }
+        text.parse::<f64>()
+            .map(Value::Double)
+            .or_else(|_| err(self, "bad number"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        let v = parse(r#" {"a":[1,-2,3000000000,1.5e2,"x\u00e9\ud83d\ude00\n"],"b":{},"a":true} "#)
+            .unwrap();
+        assert_eq!(v.to_java_string(), "{a=true, b={}}");
+        let v = parse(r#"[1,-2,3000000000,1.5e2,"\u00e9\ud83d\ude00"]"#).unwrap();
+        assert_eq!(v.to_java_string(), "[1, -2, 3000000000, 150.0, é😀]");
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{'a':1}",
+            "01",
+            "1.",
+            "tru",
+            "\"a",
+            "[1] x",
+            "{\"a\" 1}",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        let deep = "[".repeat(1000) + &"]".repeat(1000);
+        assert!(parse(&deep).is_err());
+    }
+}
