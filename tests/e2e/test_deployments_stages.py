@@ -57,7 +57,12 @@ def cannot_remove(setting: str) -> str:
     return f"Cannot remove method setting {setting} because there is no method setting for this method "
 
 
+FRESH_STAGE_KEYS = {"cacheClusterEnabled", "cacheClusterStatus", "createdDate", "deploymentId",
+                    "lastUpdatedDate", "methodSettings", "stageName", "tracingEnabled"}
+
+
 def assert_fresh_stage(stage: dict, name: str, deployment_id: str) -> None:
+    assert set(strip_meta(stage)) - {"description"} == FRESH_STAGE_KEYS
     assert stage["stageName"] == name
     assert stage["deploymentId"] == deployment_id
     assert stage["cacheClusterEnabled"] is False

@@ -404,8 +404,28 @@ def test_put_mock_integration_defaults(client, api_id, root_id):
     assert resp["cacheKeyParameters"] == []
     assert resp["cacheNamespace"]
     assert resp["requestTemplates"] == {"application/json": '{"statusCode": 200}'}
-    assert "connectionType" not in resp
-    assert "httpMethod" not in resp
+    assert set(strip_meta(resp)) == {"cacheKeyParameters", "cacheNamespace", "passthroughBehavior",
+                                     "requestTemplates", "timeoutInMillis", "type"}
+
+
+def test_put_mock_integration_with_request_parameters(client, api_id, root_id):
+    client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="GET", authorizationType="NONE",
+                      requestParameters={"method.request.path.testPath": True})
+    resp = client.put_integration(
+        restApiId=api_id, resourceId=root_id, httpMethod="GET", type="MOCK",
+        requestParameters={"integration.request.path.integrationPath": "method.request.path.testPath"},
+        requestTemplates={"application/json": "{statusCode: 200}"})
+    assert status_of(resp) == 201
+    body = strip_meta(resp)
+    assert body.pop("cacheNamespace")
+    assert body == {
+        "cacheKeyParameters": [],
+        "passthroughBehavior": "WHEN_NO_MATCH",
+        "requestParameters": {"integration.request.path.integrationPath": "method.request.path.testPath"},
+        "requestTemplates": {"application/json": "{statusCode: 200}"},
+        "timeoutInMillis": 29000,
+        "type": "MOCK",
+    }
 
 
 def test_put_http_integration(client, api_id, root_id):
@@ -469,7 +489,8 @@ def test_put_lambda_integration(client, api_id, root_id, integration_type):
                                   type=integration_type, uri=LAMBDA_URI, integrationHttpMethod="POST")
     assert status_of(resp) == 201
     assert (resp["type"], resp["uri"], resp["httpMethod"]) == (integration_type, LAMBDA_URI, "POST")
-    assert "connectionType" not in resp
+    assert set(strip_meta(resp)) == {"cacheKeyParameters", "cacheNamespace", "httpMethod", "passthroughBehavior",
+                                     "timeoutInMillis", "type", "uri"}
 
 
 def test_put_aws_integration_with_credentials(client, api_id, root_id):
@@ -599,6 +620,14 @@ def test_integration_response_lifecycle(client, get_method):
     err = client_error(client.get_integration_response, **get_method, statusCode="200")
     assert_error(err, 404, "NotFoundException", STATUS_NOT_FOUND)
     assert "integrationResponses" not in client.get_method(**get_method)["methodIntegration"]
+
+
+def test_put_integration_response_minimal_before_method_response(client, get_method):
+    # AWS does not require the matching method response to exist first
+    resp = client.put_integration_response(**get_method, statusCode="200")
+    assert status_of(resp) == 201
+    assert strip_meta(resp) == {"statusCode": "200"}
+    assert strip_meta(client.get_integration_response(**get_method, statusCode="200")) == {"statusCode": "200"}
 
 
 def test_put_integration_response_empty_templates(client, get_method):

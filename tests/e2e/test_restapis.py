@@ -11,6 +11,7 @@ from e2e_helpers import (
     create_api,
     is_timestamp,
     status_of,
+    strip_meta,
     unique_name,
 )
 
@@ -46,8 +47,8 @@ def test_create_rest_api_defaults(client):
     assert resp["endpointConfiguration"] == {"types": ["EDGE"], "ipAddressType": "ipv4"}
     assert is_timestamp(resp["createdDate"])
     assert resp["id"] and resp["rootResourceId"]
-    for absent in ("description", "binaryMediaTypes", "version", "minimumCompressionSize"):
-        assert absent not in resp
+    assert set(strip_meta(resp)) == {"apiKeySource", "createdDate", "disableExecuteApiEndpoint",
+                                     "endpointConfiguration", "id", "name", "rootResourceId"}
 
 
 def test_rest_api_and_root_ids_look_like_aws_ids(client):
