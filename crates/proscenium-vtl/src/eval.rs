@@ -16,7 +16,7 @@ use crate::vars::Vars;
 
 /// Deepest nesting of rendered blocks (macros and `#define` included), which
 /// keeps the native stack bounded.
-const MAX_BLOCK_DEPTH: usize = 512;
+const MAX_BLOCK_DEPTH: usize = 128;
 
 /// What a block asks its caller to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use crate::{input, methods_coll, methods_str, util};
 const MAX_RANGE: i64 = 1_000_000;
 
 /// Deepest expression evaluation (keeps the native stack bounded).
-const MAX_EXPR_DEPTH: usize = 256;
+const MAX_EXPR_DEPTH: usize = 128;
 
 impl Ctx<'_> {
     pub(crate) fn eval(&mut self, e: &Expr) -> EvalResult<Value> {

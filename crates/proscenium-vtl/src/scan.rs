@@ -6,7 +6,7 @@
 use crate::error::{ParseError, line_col};
 
 /// Nesting bound for blocks, expressions and interpolated strings.
-pub(crate) const MAX_PARSE_DEPTH: usize = 128;
+pub(crate) const MAX_PARSE_DEPTH: usize = 64;
 
 pub(crate) struct Cursor<'a> {
     pub(crate) src: &'a str,
