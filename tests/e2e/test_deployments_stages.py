@@ -872,3 +872,29 @@ def test_stages_are_isolated_per_api(client, dapi):
     assert client.get_stages(restApiId=other["id"]).get("item", []) == []
     err = client_error(client.get_stage, restApiId=other["id"], stageName="dev")
     assert_error(err, 404, "NotFoundException", STAGE_NOT_FOUND)
+
+
+def test_concurrent_stage_variable_updates_are_not_lost(client, staged):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
+    api_id, _ = staged
+
+    def set_var(i):
+        try:
+            return update_stage(client, api_id, op("replace", f"/variables/v{i}", str(i)))
+        except ClientError as e:
+            return e.response
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(set_var, range(16)))
+    applied = set()
+    for i, res in enumerate(results):
+        status = res["ResponseMetadata"]["HTTPStatusCode"]
+        assert status in (200, 409, 429), res
+        if status == 200:
+            applied.add(f"v{i}")
+    assert applied
+    variables = client.get_stage(restApiId=api_id, stageName="dev").get("variables", {})
+    assert applied <= set(variables), f"lost updates: {applied - set(variables)}"

@@ -280,3 +280,36 @@ def test_greedy_child_of_static_resource(client, api_id, root_id):
     assert status_of(resp) == 201
     assert resp["path"] == "/parent/{child+}"
     assert resp["pathPart"] == "{child+}"
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def test_concurrent_resource_creation(client, api_id, root_id):
+    """Terraform creates siblings in parallel: every create either succeeds or is throttled (429)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
+    def create(i):
+        try:
+            return client.create_resource(restApiId=api_id, parentId=root_id, pathPart=f"r{i}")
+        except ClientError as e:
+            return e.response
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(create, range(24)))
+    created = []
+    for res in results:
+        status = res["ResponseMetadata"]["HTTPStatusCode"]
+        assert status in (201, 429), res
+        if status == 201:
+            created.append(res)
+        else:
+            assert res["Error"]["Code"] == "TooManyRequestsException"
+    assert created, "no concurrent create succeeded"
+    assert len({r["id"] for r in created}) == len(created)
+    listed = _paths(client, api_id)
+    for res in created:
+        assert listed[res["path"]]["id"] == res["id"]
+    assert len(listed) == len(created) + 1

@@ -410,3 +410,12 @@ def test_rest_apis_are_isolated_per_region(client, client_factory):
     in_eu = create_api(other)
     assert client_error(client.get_rest_api, restApiId=in_eu["id"])["Error"]["Code"] == "NotFoundException"
     assert other.get_rest_api(restApiId=in_eu["id"])["id"] == in_eu["id"]
+
+
+def test_unicode_names_round_trip(client):
+    name = "Bücher-API ✓ 名前"
+    desc = "Déjà vu — \"quoted\" & <tagged> / slash"
+    created = create_api(client, name=name, description=desc)
+    assert (created["name"], created["description"]) == (name, desc)
+    got = client.get_rest_api(restApiId=created["id"])
+    assert (got["name"], got["description"]) == (name, desc)
