@@ -898,3 +898,15 @@ def test_concurrent_stage_variable_updates_are_not_lost(client, staged):
     assert applied
     variables = client.get_stage(restApiId=api_id, stageName="dev").get("variables", {})
     assert applied <= set(variables), f"lost updates: {applied - set(variables)}"
+
+
+def test_remove_per_method_setting_unescaped(client, dapi):
+    """Terraform deletes aws_api_gateway_method_settings with an unescaped `remove /path/METHOD`."""
+    api_id, root_id = dapi
+    pets = client.create_resource(restApiId=api_id, parentId=root_id, pathPart="pets")
+    pet = client.create_resource(restApiId=api_id, parentId=pets["id"], pathPart="{id}")
+    add_mock_method(client, api_id, pet["id"], "GET")
+    client.create_deployment(restApiId=api_id, stageName="dev")
+    update_stage(client, api_id, op("replace", "/pets/{id}/GET/metrics/enabled", "true"))
+    resp = update_stage(client, api_id, op("remove", "/pets/{id}/GET"))
+    assert resp["methodSettings"] == {}

@@ -747,3 +747,25 @@ def test_model_reference_names_the_method_path(client, api_id, root_id):
                  "Cannot delete model 'Two', is referenced in method request: /test/ANY")
     client.delete_method(restApiId=api_id, resourceId=res["id"], httpMethod="ANY")
     assert status_of(client.delete_model(restApiId=api_id, modelName="Two")) == 202
+
+
+def test_update_http_integration_fields(client, api_id, root_id):
+    """The replace paths Terraform's aws_api_gateway_integration sends on update."""
+    client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="GET", authorizationType="NONE")
+    kw = {"restApiId": api_id, "resourceId": root_id, "httpMethod": "GET"}
+    client.put_integration(**kw, type="HTTP", uri="http://example.com/a", integrationHttpMethod="GET")
+    resp = client.update_integration(**kw, patchOperations=[
+        {"op": "replace", "path": "/uri", "value": "http://example.com/b"},
+        {"op": "replace", "path": "/httpMethod", "value": "PUT"},
+        {"op": "replace", "path": "/timeoutInMillis", "value": "5000"},
+        {"op": "replace", "path": "/passthroughBehavior", "value": "NEVER"},
+        {"op": "replace", "path": "/contentHandling", "value": "CONVERT_TO_TEXT"},
+    ])
+    assert status_of(resp) == 200
+    assert resp["uri"] == "http://example.com/b"
+    assert resp["httpMethod"] == "PUT"
+    assert resp["timeoutInMillis"] == 5000
+    assert resp["passthroughBehavior"] == "NEVER"
+    assert resp["contentHandling"] == "CONVERT_TO_TEXT"
+    got = client.get_integration(**kw)
+    assert (got["uri"], got["httpMethod"], got["timeoutInMillis"]) == ("http://example.com/b", "PUT", 5000)
