@@ -769,3 +769,29 @@ def test_update_http_integration_fields(client, api_id, root_id):
     assert resp["contentHandling"] == "CONVERT_TO_TEXT"
     got = client.get_integration(**kw)
     assert (got["uri"], got["httpMethod"], got["timeoutInMillis"]) == ("http://example.com/b", "PUT", 5000)
+
+
+def test_put_aws_integration_arn_without_path_or_action(client, api_id, root_id):
+    client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="GET", authorizationType="NONE")
+    err = client_error(client.put_integration, restApiId=api_id, resourceId=root_id, httpMethod="GET",
+                       type="AWS", uri="arn:aws:iam::0000000000:role/service-role/asdf",
+                       integrationHttpMethod="POST")
+    assert_error(err, 400, "BadRequestException", "AWS ARN for integration must contain path or action")
+
+
+def test_put_aws_integration_action_uri(client, api_id, root_id):
+    client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="POST", authorizationType="NONE")
+    uri = "arn:aws:apigateway:us-east-1:dynamodb:action/Scan"
+    resp = client.put_integration(restApiId=api_id, resourceId=root_id, httpMethod="POST", type="AWS",
+                                  uri=uri, integrationHttpMethod="POST",
+                                  credentials="arn:aws:iam::000000000000:role/apigw-dynamodb",
+                                  requestTemplates={"application/json": '{"TableName": "t"}'})
+    assert status_of(resp) == 201
+    assert resp["uri"] == uri
+
+
+def test_put_integration_response_invalid_template_content_type(loose_client, get_method):
+    err = client_error(loose_client.put_integration_response, **get_method, statusCode="200",
+                       selectionPattern="", responseTemplates={123: '{"statusCode": 200}'})
+    assert_error(err, 400, "BadRequestException",
+                 "Validation Result: warnings : [], errors : [Invalid content type specified: 123]")

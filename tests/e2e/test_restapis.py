@@ -419,3 +419,11 @@ def test_unicode_names_round_trip(client):
     assert (created["name"], created["description"]) == (name, desc)
     got = client.get_rest_api(restApiId=created["id"])
     assert (got["name"], got["description"]) == (name, desc)
+
+
+def test_update_rest_api_invalid_endpoint_type(client, api):
+    resp = client_error(client.update_rest_api, restApiId=api["id"], patchOperations=[
+        {"op": "replace", "path": "/endpointConfiguration/types/EDGE", "value": "wrong"}])
+    assert_error(resp, 400, "BadRequestException",
+                 "Invalid EndpointTypes specified. Valid options are REGIONAL,EDGE,PRIVATE")
+    assert client.get_rest_api(restApiId=api["id"])["endpointConfiguration"]["types"] == ["EDGE"]
