@@ -40,6 +40,8 @@ pub(crate) struct Ctx<'t> {
     pub(crate) depth: usize,
     pub(crate) expr_depth: usize,
     block_depth: usize,
+    /// `(parameter, caller's source text)` for active macro calls.
+    macro_literals: Vec<(String, String)>,
     out_len: usize,
     /// Parsed request body, computed on first use.
     pub(crate) body_json: Option<Result<Value, String>>,
@@ -67,6 +69,7 @@ impl<'t> Ctx<'t> {
             depth: 0,
             expr_depth: 0,
             block_depth: 0,
+            macro_literals: Vec::new(),
             out_len: 0,
             body_json: None,
             body_lent: false,
@@ -216,7 +219,12 @@ impl<'t> Ctx<'t> {
                 let v = self.eval_ref(r)?;
                 if v.is_null() {
                     if !r.silent {
-                        self.write(out, &r.literal, r.pos)?;
+                        let lit = match r.parts.is_empty() {
+                            true => self.macro_literal(&r.root),
+                            false => None,
+                        };
+                        let lit = lit.unwrap_or_else(|| r.literal.clone());
+                        self.write(out, &lit, r.pos)?;
                     }
                 } else {
                     self.write_value(&v, out, r.pos)?;
@@ -411,6 +419,16 @@ impl<'t> Ctx<'t> {
         }
     }
 
+    /// Source text of the caller's argument when a macro parameter is bound
+    /// to a null reference: Velocity passes arguments by name.
+    fn macro_literal(&self, name: &str) -> Option<String> {
+        self.macro_literals
+            .iter()
+            .rev()
+            .find(|(p, _)| p == name)
+            .map(|(_, l)| l.clone())
+    }
+
     fn call_macro(
         &mut self,
         name: &str,
@@ -431,6 +449,12 @@ impl<'t> Ctx<'t> {
         for a in args {
             values.push(self.eval(a)?);
         }
+        let mark = self.macro_literals.len();
+        for (p, a) in def.params.iter().zip(args.iter()) {
+            if let crate::ast::Expr::Ref(r) = a {
+                self.macro_literals.push((p.clone(), r.literal.clone()));
+            }
+        }
         let mut saved = Vec::with_capacity(def.params.len());
         for (i, p) in def.params.iter().enumerate() {
             saved.push((p.as_str(), self.vars.get(p).cloned()));
@@ -442,6 +466,7 @@ impl<'t> Ctx<'t> {
         self.enter(pos)?;
         let r = self.render_block(&def.body, out);
         self.leave();
+        self.macro_literals.truncate(mark);
         for (k, old) in saved {
             self.vars.restore(k, old);
         }

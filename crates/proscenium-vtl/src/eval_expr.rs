@@ -148,10 +148,15 @@ impl Ctx<'_> {
                 })
             }
             BinOp::Add if matches!(a, Value::Str(_)) || matches!(b, Value::Str(_)) => {
-                if a.is_null() || b.is_null() {
-                    Value::Null
-                } else {
-                    Value::string(a.to_java_string() + &b.to_java_string())
+                // A null reference joins the string as its source text.
+                let side = |v: &Value, e: &Expr| match (v, e) {
+                    (Value::Null, Expr::Ref(r)) => Some(r.literal.clone()),
+                    (Value::Null, _) => None,
+                    _ => Some(v.to_java_string()),
+                };
+                match (side(&a, l), side(&b, r)) {
+                    (Some(x), Some(y)) => Value::string(x + &y),
+                    _ => Value::Null,
                 }
             }
             _ => arith(op, &a, &b).unwrap_or(Value::Null),

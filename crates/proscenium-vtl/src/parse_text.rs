@@ -524,10 +524,8 @@ impl<'a> Parser<'a, '_> {
                             self.c.pos += 1;
                             parts.push(RefPart::Index(e));
                         }
-                        _ => {
-                            self.c.pos = save;
-                            break;
-                        }
+                        // Velocity 1.7 rejects `$a[` not followed by an index.
+                        _ => return Err(self.c.error(save, "bad [index] after reference")),
                     }
                 }
                 _ => break,
