@@ -3,11 +3,21 @@
 //!
 //! Must not: be bypassed; every other module receives a `&dyn Clock` / `&dyn Random`.
 
-use std::time::SystemTime;
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-/// The wall clock (request times in `$context` and Lambda events).
+/// The wall clock (request times in `$context` and Lambda events) and a monotonic one
+/// (throttling, cache expiry, latencies).
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> SystemTime;
+
+    /// Nanoseconds on a clock that never goes backwards. The default derives it from `now`,
+    /// which suits test clocks; the system clock uses `Instant`.
+    fn monotonic_nanos(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    }
 }
 
 /// The real clock.
@@ -17,6 +27,67 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+
+    fn monotonic_nanos(&self) -> u64 {
+        static START: OnceLock<Instant> = OnceLock::new();
+        let start = *START.get_or_init(Instant::now);
+        u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A clock tests move by hand (wall and monotonic time advance together).
+#[derive(Debug)]
+pub struct ManualClock {
+    nanos: std::sync::atomic::AtomicU64,
+}
+
+impl ManualClock {
+    /// Starts at `epoch_secs` seconds after 1970.
+    pub fn new(epoch_secs: u64) -> Self {
+        ManualClock {
+            nanos: std::sync::atomic::AtomicU64::new(epoch_secs.saturating_mul(1_000_000_000)),
+        }
+    }
+
+    pub fn advance(&self, d: std::time::Duration) {
+        let add = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos
+            .fetch_add(add, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> SystemTime {
+        let n = self.nanos.load(std::sync::atomic::Ordering::SeqCst);
+        UNIX_EPOCH + std::time::Duration::from_nanos(n)
+    }
+}
+
+/// A seeded generator (splitmix64): reproducible canary routing and ids in tests.
+#[derive(Debug)]
+pub struct SeededRandom {
+    state: std::sync::atomic::AtomicU64,
+}
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> Self {
+        SeededRandom {
+            state: std::sync::atomic::AtomicU64::new(seed),
+        }
+    }
+}
+
+impl Random for SeededRandom {
+    fn next_u64(&self) -> u64 {
+        let s = self
+            .state
+            .fetch_add(0x9e37_79b9_7f4a_7c15, std::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 

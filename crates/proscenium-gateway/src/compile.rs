@@ -18,6 +18,8 @@ use crate::mapping::{self, Template};
 use crate::params::{RequestTarget, Source, parse_request_target, parse_source};
 use crate::responses::{self, Responses};
 use crate::router::{Entry, Router};
+use crate::settings::{self, StageSettings};
+use crate::throttle::Bucket;
 use crate::validate::Validation;
 
 /// Stage variables (after any canary overrides).
@@ -27,6 +29,8 @@ pub type Variables = BTreeMap<String, String>;
 #[derive(Debug)]
 pub struct CompiledDeployment {
     pub api_id: String,
+    /// The RestApi's name (a metrics label).
+    pub api_name: String,
     pub deployment_id: String,
     pub router: Router<Arc<CompiledMethod>>,
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
@@ -35,6 +39,15 @@ pub struct CompiledDeployment {
     pub execute_api_disabled: bool,
     /// Configuration problems found while compiling (also logged).
     pub problems: Vec<String>,
+    /// Every method, by `CompiledMethod::index`.
+    pub method_list: Vec<Arc<CompiledMethod>>,
+}
+
+impl CompiledDeployment {
+    /// Every method of the deployment, in `index` order.
+    pub fn methods(&self) -> impl Iterator<Item = &CompiledMethod> {
+        self.method_list.iter().map(|m| &**m)
+    }
 }
 
 /// A stage as served: a compiled deployment plus the stage's own settings.
@@ -48,6 +61,8 @@ pub struct CompiledStage {
     pub canary: Option<Canary>,
     /// Whether this is the canary side of a stage.
     pub is_canary: bool,
+    /// Throttling, caching, logging, metrics and tracing settings of this side.
+    pub settings: Arc<StageSettings>,
 }
 
 /// A stage's canary: `percent` of requests are served by `stage`.
@@ -59,12 +74,18 @@ pub struct Canary {
 
 #[derive(Debug)]
 pub struct CompiledMethod {
+    /// Position in `CompiledDeployment::method_list` (indexes per-stage settings).
+    pub index: usize,
     pub http_method: String,
     pub resource_id: String,
     pub resource_path: String,
     pub validation: Validation,
     /// `Err(reason)`: the integration is missing or misconfigured (AWS's 500 at request time).
     pub integration: Result<CompiledIntegration, String>,
+    /// The integration's `cacheKeyParameters` (name as configured, and where it reads).
+    pub cache_key: Vec<(String, Source)>,
+    /// `cacheNamespace` (the resource id when unset, as AWS does).
+    pub cache_namespace: String,
 }
 
 #[derive(Debug)]
@@ -133,6 +154,7 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
     let def = &snapshot.definition;
     let mut router = Router::new();
     let mut problems = Vec::new();
+    let mut method_list = Vec::new();
     for resource in def.resources.values() {
         let mut methods = HashMap::new();
         for (name, method) in &resource.resource_methods {
@@ -140,14 +162,19 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
             if let Err(reason) = &integration {
                 problems.push(format!("{} {}: {reason}", name, resource.path));
             }
-            let compiled = CompiledMethod {
+            let (cache_key, cache_namespace) = cache_key_of(method, &resource.id, &mut problems);
+            let compiled = Arc::new(CompiledMethod {
+                index: method_list.len(),
                 http_method: name.to_ascii_uppercase(),
                 resource_id: resource.id.clone(),
                 resource_path: resource.path.clone(),
                 validation: Validation::compile(method, &def.request_validators),
                 integration,
-            };
-            methods.insert(name.to_ascii_uppercase(), Arc::new(compiled));
+                cache_key,
+                cache_namespace,
+            });
+            method_list.push(compiled.clone());
+            methods.insert(name.to_ascii_uppercase(), compiled);
         }
         let entry = Entry {
             resource_id: resource.id.clone(),
@@ -163,28 +190,58 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
     }
     CompiledDeployment {
         api_id: api_id.to_string(),
+        api_name: def.api.name.clone(),
         deployment_id: snapshot.deployment_id.clone(),
         router,
         gateway_responses: def.gateway_responses.clone(),
         binary_media_types: def.api.binary_media_types.clone(),
         execute_api_disabled: def.api.disable_execute_api_endpoint,
         problems,
+        method_list,
     }
 }
 
-/// Puts a stage together from its compiled deployment(s).
+/// The integration's `cacheKeyParameters` as sources, and its `cacheNamespace`.
+fn cache_key_of(
+    method: &Method,
+    resource_id: &str,
+    problems: &mut Vec<String>,
+) -> (Vec<(String, Source)>, String) {
+    let Some(i) = method.method_integration.as_ref() else {
+        return (vec![], resource_id.to_string());
+    };
+    let mut key = Vec::new();
+    for p in &i.cache_key_parameters {
+        match parse_source(p) {
+            Ok(src) => key.push((p.clone(), src)),
+            Err(e) => problems.push(format!("cacheKeyParameters: {e}")),
+        }
+    }
+    let ns = i
+        .cache_namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| resource_id.to_string());
+    (key, ns)
+}
+
+/// Puts a stage together from its compiled deployment(s); `builder` supplies (and keeps
+/// across recompiles) the stateful settings: buckets, caches, metrics series.
 pub fn compile_stage(
     scope: &Scope,
     api_id: &str,
     stage: &Stage,
     deployment: Arc<CompiledDeployment>,
     canary_deployment: Option<Arc<CompiledDeployment>>,
+    account: Arc<Bucket>,
+    builder: &mut settings::Builder<'_>,
 ) -> CompiledStage {
     let variables: Variables = stage.variables.clone();
     let canary = match (&stage.canary_settings, canary_deployment) {
         (Some(settings), Some(dep)) => {
             let mut vars = variables.clone();
             vars.extend(settings.stage_variable_overrides.clone());
+            let side = builder.stage_settings(account.clone(), api_id, stage, &dep, true);
             Some(Canary {
                 percent: settings.percent_traffic.clamp(0.0, 100.0),
                 stage: Arc::new(CompiledStage {
@@ -195,11 +252,13 @@ pub fn compile_stage(
                     variables: Arc::new(vars),
                     canary: None,
                     is_canary: true,
+                    settings: Arc::new(side),
                 }),
             })
         }
         _ => None,
     };
+    let settings = builder.stage_settings(account, api_id, stage, &deployment, false);
     CompiledStage {
         scope: scope.clone(),
         api_id: api_id.to_string(),
@@ -208,6 +267,7 @@ pub fn compile_stage(
         variables: Arc::new(variables),
         canary,
         is_canary: false,
+        settings: Arc::new(settings),
     }
 }
 

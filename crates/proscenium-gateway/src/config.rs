@@ -1,5 +1,6 @@
 //! `GatewayConfig`: what the server tells the data plane at start-up.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::clock::{Clock, Random, SystemClock, ThreadRandom};
@@ -19,6 +20,10 @@ pub struct GatewayConfig {
     pub clock: Arc<dyn Clock>,
     /// Randomness (request ids, canary routing).
     pub random: Arc<dyn Random>,
+    /// Where access and execution logs are written (`{data_dir}/logs/…`); None: no log files.
+    pub data_dir: Option<PathBuf>,
+    /// Caps every stage cache below its `cacheClusterSize` (bytes); None: the cluster size.
+    pub cache_max_bytes: Option<u64>,
 }
 
 impl Default for GatewayConfig {
@@ -29,6 +34,8 @@ impl Default for GatewayConfig {
             max_payload_bytes: MAX_PAYLOAD_BYTES,
             clock: Arc::new(SystemClock),
             random: Arc::new(ThreadRandom),
+            data_dir: None,
+            cache_max_bytes: None,
         }
     }
 }
@@ -39,6 +46,8 @@ impl std::fmt::Debug for GatewayConfig {
             .field("account_id", &self.account_id)
             .field("lambda_endpoint", &self.lambda_endpoint)
             .field("max_payload_bytes", &self.max_payload_bytes)
+            .field("data_dir", &self.data_dir)
+            .field("cache_max_bytes", &self.cache_max_bytes)
             .finish_non_exhaustive()
     }
 }

@@ -43,6 +43,41 @@ pub struct RequestCtx {
     pub matched: Option<Matched>,
     /// Whether a backend was called (AWS then returns `X-Amzn-Trace-Id`).
     pub called_backend: bool,
+    /// Monotonic nanoseconds when the request arrived (latencies, throttling, cache expiry).
+    pub start_nanos: u64,
+    /// What happened, for metrics and logs.
+    pub outcome: Outcome,
+    /// Execution log lines, when the method's `loggingLevel` asks for them.
+    pub exec: Option<Box<crate::exec_log::ExecTrace>>,
+    /// The span id sent to backends when the stage has `tracingEnabled`.
+    pub trace_parent: Option<String>,
+}
+
+/// The cache's part in a request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CacheUse {
+    #[default]
+    None,
+    Hit,
+    /// A cacheable request the backend serves; the response is stored under `key`.
+    Miss {
+        key: String,
+        ttl_secs: u64,
+    },
+}
+
+/// What a request ended with (filled as the pipeline runs).
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub status: u16,
+    pub response_length: usize,
+    pub integration_nanos: Option<u64>,
+    pub integration_status: Option<u16>,
+    /// Gateway response type and `$context.error.message` of a failure.
+    pub error: Option<(&'static str, String)>,
+    pub cache: CacheUse,
+    /// `Cache-Control: max-age=0` was ignored (no authorization): say so in a header.
+    pub cache_warning: bool,
 }
 
 impl RequestCtx {
@@ -129,7 +164,7 @@ pub fn request_time(t: SystemTime) -> String {
 }
 
 /// Days since 1970-01-01 → (year, month 1-12, day 1-31), proleptic Gregorian.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

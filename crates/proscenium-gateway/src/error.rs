@@ -15,6 +15,8 @@ pub enum Kind {
     IntegrationFailure,
     IntegrationTimeout,
     Default5xx,
+    Throttled,
+    AccessDenied,
 }
 
 impl Kind {
@@ -31,13 +33,16 @@ impl Kind {
             Kind::IntegrationFailure => "INTEGRATION_FAILURE",
             Kind::IntegrationTimeout => "INTEGRATION_TIMEOUT",
             Kind::Default5xx => "DEFAULT_5XX",
+            Kind::Throttled => "THROTTLED",
+            Kind::AccessDenied => "ACCESS_DENIED",
         }
     }
 
     /// The status AWS answers when nobody customised the response.
     pub fn default_status(self) -> u16 {
         match self {
-            Kind::Forbidden | Kind::MissingAuthenticationToken => 403,
+            Kind::Forbidden | Kind::MissingAuthenticationToken | Kind::AccessDenied => 403,
+            Kind::Throttled => 429,
             Kind::RequestTooLarge => 413,
             Kind::UnsupportedMediaType => 415,
             Kind::BadRequestParameters | Kind::BadRequestBody => 400,
@@ -58,6 +63,8 @@ impl Kind {
                 "InternalServerErrorException"
             }
             Kind::IntegrationTimeout => "InternalServerErrorException",
+            Kind::Throttled => "TooManyRequestsException",
+            Kind::AccessDenied => "AccessDeniedException",
         }
     }
 

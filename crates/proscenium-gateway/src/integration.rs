@@ -9,12 +9,14 @@ pub mod mock;
 
 use std::collections::HashMap;
 
+use ::http::HeaderMap;
 use bytes::Bytes;
 
 use crate::Shared;
 use crate::compile::{CompiledIntegration, Passthrough, RequestSide, Variables};
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
+use crate::exec_log;
 use crate::mapping::{self, TemplateInput};
 use crate::params::{Inputs, RequestTarget, Source};
 use crate::responses::MethodResponse;
@@ -97,6 +99,60 @@ pub fn request_body(side: &RequestSide, ctx: &RequestCtx) -> Result<(Bytes, Stri
         Passthrough::WhenNoTemplates if side.templates.is_empty() => Ok((ctx.body.clone(), ct)),
         _ => Err(GatewayError::unsupported_media_type()),
     }
+}
+
+/// Execution log lines for a request about to be sent to a backend.
+pub fn log_endpoint_request(
+    ctx: &mut RequestCtx,
+    uri: &::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) {
+    exec_log::with(ctx, |t| {
+        t.info(format!("Endpoint request URI: {uri}"));
+        t.data(|| {
+            format!(
+                "Endpoint request headers: {}",
+                exec_log::headers_map(headers)
+            )
+        });
+        t.data(|| {
+            format!(
+                "Endpoint request body after transformations: {}",
+                exec_log::body(body)
+            )
+        });
+        t.info(format!("Sending request to {uri}"));
+    });
+}
+
+/// Records the backend's answer (integration status, execution log lines).
+pub fn log_endpoint_response(
+    ctx: &mut RequestCtx,
+    parts: &::http::response::Parts,
+    body: &[u8],
+    took_nanos: u64,
+) {
+    ctx.outcome.integration_status = Some(parts.status.as_u16());
+    exec_log::with(ctx, |t| {
+        t.info(format!(
+            "Received response. Status: {}, Integration latency: {} ms",
+            parts.status.as_u16(),
+            took_nanos / 1_000_000
+        ));
+        t.data(|| {
+            format!(
+                "Endpoint response headers: {}",
+                exec_log::headers_map(&parts.headers)
+            )
+        });
+        t.data(|| {
+            format!(
+                "Endpoint response body before transformations: {}",
+                exec_log::body(body)
+            )
+        });
+    });
 }
 
 /// Replaces `${stageVariables.X}` in an integration URI or function name.

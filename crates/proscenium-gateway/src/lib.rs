@@ -8,22 +8,32 @@
 //! Must not: write to the store, depend on the control plane, or panic on hostile input.
 //! See README.md for the pipeline.
 
+pub mod access_log;
+pub mod cache;
 pub mod client;
 pub mod clock;
 pub mod compile;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod exec_log;
 pub mod gateway_response;
 pub mod ids;
 pub mod integration;
+pub mod logsink;
 pub mod mapping;
+pub mod metrics;
+pub mod observe;
 pub mod params;
+pub mod phases;
 pub mod pipeline;
 pub mod registry;
 pub mod responses;
 pub mod router;
+pub mod settings;
 pub mod target;
+pub mod throttle;
+pub mod trace;
 pub mod validate;
 
 use std::error::Error as StdError;
@@ -35,7 +45,7 @@ use http_body_util::Full;
 use hyper::body::Body;
 use proscenium_store::Store;
 
-pub use clock::{Clock, Random, SystemClock, ThreadRandom};
+pub use clock::{Clock, ManualClock, Random, SeededRandom, SystemClock, ThreadRandom};
 pub use config::{GatewayConfig, MAX_PAYLOAD_BYTES};
 pub use target::{InvokeTarget, UrlStyle, invoke_target};
 
@@ -44,6 +54,8 @@ pub struct Shared {
     pub config: GatewayConfig,
     pub registry: Arc<registry::Registry>,
     pub client: client::Backend,
+    /// The access/execution log writer (None without `data_dir`).
+    pub logs: Option<Arc<logsink::LogSink>>,
 }
 
 /// The data plane. Cheap to share (`Arc`); every method takes `&self`.
@@ -56,7 +68,16 @@ impl Gateway {
     /// Loads every stage from the store, compiles them, and spawns a task that recompiles on
     /// `store.watch()` changes. Must be called inside a Tokio runtime.
     pub async fn start(store: Arc<dyn Store>, config: GatewayConfig) -> Arc<Gateway> {
-        let registry = Arc::new(registry::Registry::default());
+        let logs = config.data_dir.as_deref().and_then(|dir| {
+            logsink::LogSink::start(dir)
+                .map_err(|e| tracing::warn!("cannot start the log writer: {e}"))
+                .ok()
+                .map(Arc::new)
+        });
+        let registry = Arc::new(registry::Registry::with_options(registry::Options {
+            cache_max_bytes: config.cache_max_bytes,
+            logs: logs.clone(),
+        }));
         if let Err(e) = registry.rebuild(store.as_ref()).await {
             tracing::warn!("could not load stages at start-up: {e}");
         }
@@ -66,6 +87,7 @@ impl Gateway {
                 config,
                 registry,
                 client: client::backend(),
+                logs,
             },
             store,
         })
@@ -106,5 +128,33 @@ impl Gateway {
     /// Number of stages currently served.
     pub fn stage_count(&self) -> usize {
         self.shared.registry.stage_count()
+    }
+
+    /// Empties a stage's cache (FlushStageCache), its canary's too. Unknown stages are ignored.
+    pub fn flush_stage_cache(&self, api_id: &str, stage: &str) {
+        self.shared.registry.flush_cache(api_id, stage);
+    }
+
+    /// The data plane's metrics in Prometheus text format (appended to `/_proscenium/metrics`).
+    pub fn render_metrics(&self) -> String {
+        let mut out = metrics::render(&self.shared.registry.series());
+        if let Some(logs) = &self.shared.logs {
+            out.push_str(
+                "# HELP proscenium_log_lines_dropped_total Log lines dropped because the writer was behind.\n# TYPE proscenium_log_lines_dropped_total counter\n",
+            );
+            out.push_str(&format!(
+                "proscenium_log_lines_dropped_total {}\n",
+                logs.dropped()
+            ));
+        }
+        out
+    }
+
+    /// Writes every access and execution log line queued so far. Call it after in-flight
+    /// requests have finished (graceful shutdown); the gateway keeps serving afterwards.
+    pub async fn shutdown(&self) {
+        if let Some(logs) = &self.shared.logs {
+            logs.flush().await;
+        }
     }
 }

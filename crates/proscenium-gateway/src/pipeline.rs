@@ -2,8 +2,9 @@
 //! sequence. Any phase may fail with a `GatewayError`, which short-circuits to the gateway
 //! response (`gateway_response.rs`).
 //!
-//! `begin → resolve_stage → choose_canary → check_declared_length → route → read_body →
-//! validate → integration::invoke → finish`
+//! `begin → resolve_stage → choose_canary → start_tracing → check_declared_length → route →
+//! throttle → read_body → start_exec_log → validate → cache_lookup → integration::invoke →
+//! cache_store → finish`, then `observe::record` (metrics, access and execution logs).
 
 use std::error::Error as StdError;
 use std::net::SocketAddr;
@@ -13,13 +14,14 @@ use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Body;
 
-use crate::context::{Matched, RequestCtx, parse_query};
-use crate::error::GatewayError;
+use crate::context::{Matched, Outcome, RequestCtx, parse_query};
+use crate::error::{GatewayError, Kind, Origin};
+use crate::exec_log::{self, headers_map};
 use crate::gateway_response;
 use crate::registry::Lookup;
 use crate::responses::MethodResponse;
 use crate::target::InvokeTarget;
-use crate::{Shared, ids, integration};
+use crate::{Shared, ids, integration, observe, phases, trace};
 
 /// Serves one invocation; never fails.
 pub async fn serve<B>(
@@ -34,10 +36,12 @@ where
 {
     let (parts, body) = req.into_parts();
     let mut ctx = begin(shared, parts, target, remote);
-    match run(shared, &mut ctx, body).await {
-        Ok(resp) => finish(&ctx, resp),
-        Err(err) => fail(&ctx, &err),
-    }
+    let resp = match run(shared, &mut ctx, body).await {
+        Ok(resp) => finish(&mut ctx, resp),
+        Err(err) => fail(&mut ctx, &err),
+    };
+    observe::record(shared, &mut ctx, &resp);
+    resp
 }
 
 async fn run<B>(
@@ -51,11 +55,24 @@ where
 {
     resolve_stage(shared, ctx)?;
     choose_canary(shared, ctx);
+    phases::start_tracing(shared, ctx);
     check_declared_length(shared, ctx)?;
     route(ctx)?;
+    phases::throttle(ctx)?;
     read_body(shared, ctx, body).await?;
+    phases::start_exec_log(ctx);
     validate(ctx)?;
-    integration::invoke(shared, ctx).await
+    if let Some(hit) = phases::cache_lookup(ctx)? {
+        return Ok(hit);
+    }
+    let clock = shared.config.clock.as_ref();
+    let started = clock.monotonic_nanos();
+    let result = integration::invoke(shared, ctx).await;
+    let ended = clock.monotonic_nanos();
+    ctx.outcome.integration_nanos = Some(ended.saturating_sub(started));
+    let resp = result?;
+    phases::cache_store(ctx, &resp, ended);
+    Ok(resp)
 }
 
 fn begin(
@@ -66,11 +83,20 @@ fn begin(
 ) -> RequestCtx {
     let rng = shared.config.random.as_ref();
     let now = shared.config.clock.now();
+    let from_w3c = || {
+        parts
+            .headers
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(trace::root_from_traceparent)
+    };
     let incoming_trace = parts
         .headers
         .get("x-amzn-trace-id")
-        .and_then(|v| v.to_str().ok());
-    let trace_id = ids::trace_id(incoming_trace, now, rng);
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(from_w3c);
+    let trace_id = ids::trace_id(incoming_trace.as_deref(), now, rng);
     let raw_query = parts.uri.query().map(str::to_string);
     RequestCtx {
         request_id: ids::request_id(rng),
@@ -89,6 +115,10 @@ fn begin(
         stage: None,
         matched: None,
         called_backend: false,
+        start_nanos: shared.config.clock.monotonic_nanos(),
+        outcome: Outcome::default(),
+        exec: None,
+        trace_parent: None,
     }
 }
 
@@ -203,24 +233,87 @@ fn stamp(ctx: &RequestCtx, headers: &mut http::HeaderMap, with_trace: bool) {
     }
 }
 
-fn finish(ctx: &RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
+fn finish(ctx: &mut RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
+    if let Some(t) = ctx.exec.as_deref_mut() {
+        t.data(|| {
+            format!(
+                "Method response body after transformations: {}",
+                exec_log::body(&resp.body)
+            )
+        });
+        t.data(|| format!("Method response headers: {}", headers_map(&resp.headers)));
+        t.info("Successfully completed execution");
+        t.info(format!(
+            "Method completed with status: {}",
+            resp.status.as_u16()
+        ));
+    }
     let mut out = Response::new(Full::new(resp.body));
     *out.status_mut() = resp.status;
     *out.headers_mut() = resp.headers;
-    stamp(ctx, out.headers_mut(), ctx.called_backend);
+    if ctx.outcome.cache_warning {
+        out.headers_mut().insert(
+            http::header::WARNING,
+            HeaderValue::from_static(
+                "199 - \"Cache-Control: max-age=0 ignored: invalidation requires authorization\"",
+            ),
+        );
+    }
+    stamp(
+        ctx,
+        out.headers_mut(),
+        ctx.called_backend || ctx.trace_parent.is_some(),
+    );
     out
 }
 
-fn fail(ctx: &RequestCtx, err: &GatewayError) -> Response<Full<Bytes>> {
+fn fail(ctx: &mut RequestCtx, err: &GatewayError) -> Response<Full<Bytes>> {
+    ctx.outcome.error = Some((err.kind.name(), err.message.clone()));
+    if ctx.exec.is_none() {
+        phases::start_exec_log(ctx);
+    }
     tracing::debug!(request_id = %ctx.request_id, kind = ?err.kind, origin = ?err.origin, detail = %err.detail, "{}", err.message);
     let custom = ctx
         .stage
         .as_deref()
         .map(|s| &s.deployment.gateway_responses);
     let rendered = ctx.with_inputs(None, |inputs| gateway_response::render(err, custom, inputs));
+    if let Some(t) = ctx.exec.as_deref_mut() {
+        log_failure(t, err, &rendered);
+    }
     let mut out = Response::new(Full::new(rendered.body));
     *out.status_mut() = rendered.status;
     *out.headers_mut() = rendered.headers;
-    stamp(ctx, out.headers_mut(), false);
+    stamp(ctx, out.headers_mut(), ctx.trace_parent.is_some());
     out
+}
+
+/// The execution log lines of a failed request.
+fn log_failure(t: &mut exec_log::ExecTrace, err: &GatewayError, out: &gateway_response::Rendered) {
+    let detail = if err.detail.is_empty() {
+        &err.message
+    } else {
+        &err.detail
+    };
+    match (err.kind, err.origin) {
+        (Kind::IntegrationTimeout, _) => t.error("Execution failed due to a timeout error"),
+        (_, Origin::Internal) => t.error(format!(
+            "Execution failed due to configuration error: {detail}"
+        )),
+        (_, Origin::Integration) => t.error(format!("Execution failed: {detail}")),
+        (_, Origin::Client) => t.info(format!("{}: {detail}", err.kind.name())),
+    }
+    let status = out.status.as_u16();
+    let line = format!(
+        "Gateway response type: {} with status code: {status}",
+        err.kind.name()
+    );
+    if status >= 500 {
+        t.error(line);
+    } else {
+        t.info(line);
+    }
+    t.data(|| format!("Gateway response body: {}", exec_log::body(&out.body)));
+    t.data(|| format!("Gateway response headers: {}", headers_map(&out.headers)));
+    t.info(format!("Method completed with status: {status}"));
 }

@@ -14,6 +14,10 @@ use proscenium_model::Scope;
 use proscenium_store::{Store, StoreError};
 
 use crate::compile::{CompiledDeployment, CompiledStage, compile_deployment, compile_stage};
+use crate::logsink::LogSink;
+use crate::metrics::Series;
+use crate::settings::{Builder, Pools};
+use crate::throttle::{Bucket, Limits};
 
 type StageMap = HashMap<String, HashMap<String, Arc<CompiledStage>>>;
 type CacheKey = (Scope, String, String);
@@ -30,9 +34,51 @@ pub struct Registry {
     stages: ArcSwap<StageMap>,
     /// Compiled deployments; only the (serialised) rebuild touches it.
     cache: tokio::sync::Mutex<HashMap<CacheKey, Arc<CompiledDeployment>>>,
+    /// Buckets, caches and series kept across rebuilds (locked after `cache`).
+    pools: tokio::sync::Mutex<Pools>,
+    /// Every metrics series, for rendering.
+    series: ArcSwap<Vec<Arc<Series>>>,
+    options: Options,
+}
+
+/// What the registry needs from the gateway's configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    pub cache_max_bytes: Option<u64>,
+    pub logs: Option<Arc<LogSink>>,
 }
 
 impl Registry {
+    pub fn with_options(options: Options) -> Registry {
+        Registry {
+            options,
+            ..Registry::default()
+        }
+    }
+
+    /// Every metrics series currently registered.
+    pub fn series(&self) -> Arc<Vec<Arc<Series>>> {
+        self.series.load_full()
+    }
+
+    /// Empties a stage's cache (and its canary's). False when there is no such stage.
+    pub fn flush_cache(&self, api_id: &str, stage: &str) -> bool {
+        let Lookup::Found(s) = self.lookup(api_id, stage) else {
+            return false;
+        };
+        if let Some(c) = &s.settings.cache {
+            c.flush();
+        }
+        if let Some(c) = s
+            .canary
+            .as_ref()
+            .and_then(|c| c.stage.settings.cache.as_ref())
+        {
+            c.flush();
+        }
+        true
+    }
+
     pub fn lookup(&self, api_id: &str, stage: &str) -> Lookup {
         let map = self.stages.load();
         match map.get(api_id) {
@@ -52,9 +98,34 @@ impl Registry {
     /// Re-reads every stage and swaps the new map in. On a store error the old map stays.
     pub async fn rebuild(&self, store: &dyn Store) -> Result<(), StoreError> {
         let mut cache = self.cache.lock().await;
+        let mut pools = self.pools.lock().await;
         let records = store.all_stages().await?;
         let mut fresh: HashMap<CacheKey, Arc<CompiledDeployment>> = HashMap::new();
         let mut map = StageMap::new();
+        let mut accounts: HashMap<Scope, Limits> = HashMap::new();
+        for rec in &records {
+            if accounts.contains_key(&rec.scope) {
+                continue;
+            }
+            let limits = match store.get_account(&rec.scope).await {
+                Ok(Some(a)) => Limits {
+                    rate: a.throttle_settings.rate_limit,
+                    burst: a.throttle_settings.burst_limit,
+                },
+                Ok(None) => Limits::DEFAULT,
+                Err(e) => {
+                    tracing::warn!("cannot read account settings, using the defaults: {e}");
+                    Limits::DEFAULT
+                }
+            };
+            accounts.insert(rec.scope.clone(), limits);
+        }
+        let mut builder = Builder {
+            old: &pools,
+            fresh: Pools::default(),
+            cache_max_bytes: self.options.cache_max_bytes,
+            logs: self.options.logs.as_deref(),
+        };
         for rec in records {
             let main = deployment(
                 store,
@@ -85,11 +156,25 @@ impl Registry {
                 }
                 None => None,
             };
-            let compiled = compile_stage(&rec.scope, &rec.api_id, &rec.stage, main, canary);
+            let limits = accounts.get(&rec.scope).copied().unwrap_or(Limits::DEFAULT);
+            let account: Arc<Bucket> = builder.account_bucket(&rec.scope, limits);
+            let compiled = compile_stage(
+                &rec.scope,
+                &rec.api_id,
+                &rec.stage,
+                main,
+                canary,
+                account,
+                &mut builder,
+            );
             map.entry(rec.api_id.clone())
                 .or_default()
                 .insert(rec.stage.stage_name.clone(), Arc::new(compiled));
         }
+        let fresh_pools = builder.fresh;
+        // Stages kept from the previous map (read errors) keep their series registered.
+        self.series.store(Arc::new(fresh_pools.all_series()));
+        *pools = fresh_pools;
         *cache = fresh;
         self.stages.store(Arc::new(map));
         Ok(())

@@ -132,12 +132,14 @@ async fn call(
     body: Bytes,
     i: &HttpIntegration,
 ) -> Result<(http::response::Parts, Bytes), GatewayError> {
+    super::log_endpoint_request(ctx, &uri, &headers, &body);
     let mut req = http::Request::new(Full::new(body));
     *req.method_mut() = method;
     *req.uri_mut() = uri;
     *req.headers_mut() = headers;
     ctx.called_backend = true;
-    client::send(
+    let started = shared.config.clock.monotonic_nanos();
+    let answer = client::send(
         &shared.client,
         req,
         i.timeout,
@@ -147,7 +149,14 @@ async fn call(
     .map_err(|e| match e {
         SendError::Timeout => GatewayError::timeout(),
         other => GatewayError::internal(other.to_string()),
-    })
+    })?;
+    let took = shared
+        .config
+        .clock
+        .monotonic_nanos()
+        .saturating_sub(started);
+    super::log_endpoint_response(ctx, &answer.0, &answer.1, took);
+    Ok(answer)
 }
 
 /// The backend URI: stage variables, then `{param}` placeholders (mapped values first, then
@@ -214,7 +223,14 @@ fn backend_method(configured: &str, client: &Method) -> Result<Method, GatewayEr
 
 fn add_gateway_headers(ctx: &RequestCtx, headers: &mut HeaderMap) {
     set(headers, "x-amzn-apigateway-api-id", &ctx.target.api_id);
-    set(headers, "x-amzn-trace-id", &ctx.trace_id);
+    match &ctx.trace_parent {
+        Some(parent) => {
+            let (amzn, w3c) = crate::trace::backend_headers(&ctx.trace_id, parent, &ctx.request_id);
+            set(headers, "x-amzn-trace-id", &amzn);
+            set(headers, "traceparent", &w3c);
+        }
+        None => set(headers, "x-amzn-trace-id", &ctx.trace_id),
+    }
 }
 
 fn apply_mapped_headers(headers: &mut HeaderMap, mapped: &Mapped) {

@@ -144,7 +144,22 @@ async fn call_function(
         "x-amz-invocation-type",
         HeaderValue::from_static("RequestResponse"),
     );
+    if let Some(parent) = &ctx.trace_parent {
+        let (amzn, _) = crate::trace::backend_headers(&ctx.trace_id, parent, &ctx.request_id);
+        if let Ok(v) = HeaderValue::from_str(&amzn) {
+            h.insert("x-amzn-trace-id", v);
+        }
+    }
+    {
+        let (uri, headers, body) = (req.uri().clone(), req.headers().clone(), req.body().clone());
+        let body = http_body_util::BodyExt::collect(body)
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        super::log_endpoint_request(ctx, &uri, &headers, &body);
+    }
     ctx.called_backend = true;
+    let started = shared.config.clock.monotonic_nanos();
     let (parts, body) = client::send(
         &shared.client,
         req,
@@ -156,6 +171,12 @@ async fn call_function(
         SendError::Timeout => GatewayError::timeout(),
         other => GatewayError::internal(other.to_string()),
     })?;
+    let took = shared
+        .config
+        .clock
+        .monotonic_nanos()
+        .saturating_sub(started);
+    super::log_endpoint_response(ctx, &parts, &body, took);
     if !parts.status.is_success() {
         return Err(GatewayError::internal(format!(
             "Lambda invoke answered {}",
