@@ -525,6 +525,11 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "UntagResource" => on(filter, tags::untag_resource),
         "GetTags" => on(filter, tags::get_tags),
         "GetAccount" => on(filter, account::get_account),
+        "GenerateClientCertificate" => on(filter, client_certificate::generate_client_certificate),
+        "GetClientCertificate" => on(filter, client_certificate::get_client_certificate),
+        "GetClientCertificates" => on(filter, client_certificate::get_client_certificates),
+        "UpdateClientCertificate" => on(filter, client_certificate::update_client_certificate),
+        "DeleteClientCertificate" => on(filter, client_certificate::delete_client_certificate),
         "UpdateAccount" => on(filter, account::update_account),
         _ => return None,
     })

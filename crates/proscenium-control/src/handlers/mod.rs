@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod authorizer;
+pub mod client_certificate;
 pub mod common;
 pub mod deployment;
 pub mod gateway_response;
