@@ -2,6 +2,7 @@
 //! it parses flags, sets up logging and hands a validated [`config::Config`] to [`run::serve`].
 
 mod config;
+mod console;
 mod metrics;
 mod run;
 

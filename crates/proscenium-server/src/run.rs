@@ -189,6 +189,9 @@ async fn dispatch(
             let body = app.metrics.render(app.started.elapsed().as_secs_f64());
             return text(StatusCode::OK, "text/plain; version=0.0.4", body);
         }
+        p if p.starts_with(crate::console::PREFIX) => {
+            return crate::console::serve(req.method(), p);
+        }
         _ => {}
     }
     if role != Role::Management {

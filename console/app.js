@@ -1,0 +1,52 @@
+// Entry point: session check, then a hash router over the pages.
+import { h, clear, loading, showError, errorSlot } from './ui.js';
+import { getCreds, setCreds } from './api.js';
+import { needsSignIn, signInPage } from './auth.js';
+import { apisPage } from './apis.js';
+import { apiPage } from './resources.js';
+import { stagesPage } from './stages.js';
+
+import { leave } from './nav.js';
+
+const main = document.getElementById('main');
+
+function renderSession() {
+  const slot = document.getElementById('session');
+  const c = getCreds();
+  clear(slot, c ? [
+    h('span', `Signed in as ${c.accessKeyId} · ${c.region}`),
+    h('button.small', { type: 'button', onclick: () => { setCreds(null); boot(); } }, 'Sign out'),
+  ] : []);
+}
+
+async function route() {
+  leave();
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  clear(main, loading());
+  try {
+    if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
+    else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
+    else await apiPage(main, parts[1]);
+  } catch (e) {
+    const slot = errorSlot();
+    clear(main, h('h1', 'Something went wrong'), slot,
+      h('p', h('a', { href: '#/apis' }, 'Back to the APIs')));
+    showError(slot, e);
+  }
+}
+
+async function boot() {
+  renderSession();
+  clear(main, loading('Connecting to the gateway…'));
+  const need = await needsSignIn();
+  if (need) {
+    signInPage(main, need, () => { renderSession(); route(); });
+    return;
+  }
+  route();
+}
+
+window.addEventListener('hashchange', () => {
+  if (!main.querySelector('.signin')) route();
+});
+boot();

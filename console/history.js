@@ -1,0 +1,41 @@
+// Deployment history: every deployment, the active one marked; select one and make it active.
+import { h, confirmDialog, fmtDate } from './ui.js';
+import { patchStage } from './api.js';
+
+export function historyTab(panel, { api, stage, deployments, reload }) {
+  let selected = null;
+  const change = h('button.primary', { type: 'button', disabled: true }, 'Change active deployment');
+  const group = `dep-${stage.stageName}`;
+  const rows = deployments.map((d) => {
+    const active = d.id === stage.deploymentId;
+    const canary = stage.canarySettings && stage.canarySettings.deploymentId === d.id;
+    const radio = h('input', { type: 'radio', name: group, value: d.id, id: `pick-${d.id}`, 'aria-label': `Select deployment ${d.id}` });
+    radio.addEventListener('change', () => {
+      selected = d;
+      change.disabled = active;
+      change.title = active ? 'This deployment is already active' : '';
+    });
+    return h('tr' + (active ? '.active' : ''), { dataset: { deploymentId: d.id } },
+      h('td', radio),
+      h('td', h('label', { for: radio.id }, h('code', d.id))),
+      h('td', fmtDate(d.createdDate)),
+      h('td', d.description || h('span.muted', 'no description')),
+      h('td', active ? h('span.badge.active', 'Active') : null, canary ? h('span.badge.canary', 'Canary') : null));
+  });
+  change.addEventListener('click', async () => {
+    if (!selected) return;
+    const ok = await confirmDialog('Make active deployment', [
+      h('p', 'Stage ', h('strong', stage.stageName), ' will serve deployment ', h('code', selected.id),
+        selected.description ? ` (${selected.description})` : '', ' instead of ', h('code', stage.deploymentId), '.'),
+      h('p.hint', 'The change takes effect for the next request; in-flight requests finish on the current deployment.'),
+    ], 'Make active deployment', {
+      action: () => patchStage(api.id, stage.stageName, [{ op: 'replace', path: '/deploymentId', value: selected.id }]),
+    });
+    if (ok) reload('history');
+  });
+  panel.append(h('div.card',
+    h('div.page-head', h('h2', 'Deployment history'), change),
+    deployments.length
+      ? h('table.list.history', h('thead', h('tr', h('th', h('span.sr-only', 'Select')), ...['Deployment ID', 'Deployed', 'Description', 'Status'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', rows))
+      : h('p.empty', 'No deployments yet.')));
+}
