@@ -89,7 +89,8 @@ type CacheKey = (String, String, bool, u64);
 pub struct Pools {
     buckets: HashMap<BucketKey, Arc<Bucket>>,
     accounts: HashMap<(Scope, (u64, i64)), Arc<Bucket>>,
-    caches: HashMap<CacheKey, Arc<StageCache>>,
+    /// Each cache with the stage's `cache_flush_generation` it last saw.
+    caches: HashMap<CacheKey, (Arc<StageCache>, u64)>,
     series: HashMap<Labels, Arc<Series>>,
 }
 
@@ -173,9 +174,19 @@ impl Builder<'_> {
                 !shared_cache,
                 cap,
             );
-            reuse(&mut self.fresh.caches, &self.old.caches, key, || {
-                Arc::new(StageCache::new(cap))
-            })
+            let generation = stage.cache_flush_generation;
+            let (c, seen) = reuse(
+                &mut self.fresh.caches,
+                &self.old.caches,
+                key.clone(),
+                || (Arc::new(StageCache::new(cap)), generation),
+            );
+            // FlushStageCache bumps the generation in the store: empty the cache once.
+            if seen != generation {
+                c.flush();
+                self.fresh.caches.insert(key, (c.clone(), generation));
+            }
+            c
         });
         let mut methods = vec![];
         for m in dep.methods() {

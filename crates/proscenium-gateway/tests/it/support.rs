@@ -148,6 +148,8 @@ pub fn stage(name: &str, deployment: &str) -> Stage {
         tags: StringMap::new(),
         created_date: 0.0,
         last_updated_date: 0.0,
+        cache_flush_generation: 0,
+        authorizer_flush_generation: 0,
     }
 }
 
