@@ -205,6 +205,20 @@ impl<'t> Ctx<'t> {
                 r.map(|_| ())
             }
             Value::Str(s) => self.write(out, s, pos),
+            Value::Int(_) | Value::Long(_) | Value::Bool(_) => {
+                // Printed straight into the output, without a temporary string.
+                let start = out.len();
+                other_write(v, out);
+                self.out_len += out.len() - start;
+                if self.out_len > self.limits.max_output_bytes {
+                    return Err(EvalError::new(
+                        RenderErrorKind::Limit,
+                        pos,
+                        "output size limit exceeded",
+                    ));
+                }
+                Ok(())
+            }
             other => {
                 let s = other.to_java_string();
                 self.write(out, &s, pos)
@@ -500,6 +514,16 @@ impl<'t> Ctx<'t> {
         self.leave();
         r
     }
+}
+
+fn other_write(v: &Value, out: &mut String) {
+    use std::fmt::Write;
+    let _ = match v {
+        Value::Int(i) => write!(out, "{i}"),
+        Value::Long(i) => write!(out, "{i}"),
+        Value::Bool(b) => write!(out, "{b}"),
+        _ => Ok(()),
+    };
 }
 
 fn idx_int(v: &Value) -> Option<i64> {

@@ -206,10 +206,7 @@ impl Ctx<'_> {
         let r = match obj {
             Value::Str(s) => methods_str::call(s, name, args)?,
             Value::List(_) | Value::Map(_) | Value::Entry(_) => {
-                if methods_coll::MUTATORS.contains(&name) {
-                    self.mutations += 1;
-                }
-                methods_coll::call(obj, name, args)?
+                methods_coll::call(obj, name, args, &mut self.mutations)?
             }
             Value::Input => input::call(self, name, args)?,
             Value::Util => util::call(name, args)?,

@@ -7,18 +7,6 @@ use std::rc::Rc;
 
 use crate::value::{JMap, Value};
 
-/// Methods that change a list or map (they invalidate a lent request body).
-pub(crate) const MUTATORS: &[&str] = &[
-    "add",
-    "remove",
-    "set",
-    "clear",
-    "addAll",
-    "put",
-    "putAll",
-    "putIfAbsent",
-];
-
 fn oob(i: i64, len: usize) -> String {
     format!("java.lang.IndexOutOfBoundsException: Index {i} out of bounds for length {len}")
 }
@@ -30,11 +18,19 @@ fn idx(v: &Value) -> Option<i64> {
     }
 }
 
-pub(crate) fn call(obj: &Value, name: &str, args: &[Value]) -> Result<Option<Value>, String> {
+/// `mutations` counts calls that may change a list or map (they invalidate a
+/// lent request body, see `input.rs`).
+pub(crate) fn call(
+    obj: &Value,
+    name: &str,
+    args: &[Value],
+    mutations: &mut u64,
+) -> Result<Option<Value>, String> {
     match obj {
         Value::List(l) => {
             let busy = || "java.util.ConcurrentModificationException".to_string();
             if matches!(name, "add" | "remove" | "set" | "clear" | "addAll") {
+                *mutations += 1;
                 let mut l = l.try_borrow_mut().map_err(|_| busy())?;
                 return list_mut(&mut l, name, args);
             }
@@ -44,6 +40,7 @@ pub(crate) fn call(obj: &Value, name: &str, args: &[Value]) -> Result<Option<Val
         Value::Map(m) => {
             let busy = || "java.util.ConcurrentModificationException".to_string();
             if matches!(name, "put" | "remove" | "clear" | "putAll" | "putIfAbsent") {
+                *mutations += 1;
                 let arg_map = match (name, args) {
                     ("putAll", [Value::Map(o)]) if Rc::ptr_eq(m, o) => {
                         return Ok(Some(Value::Null));
