@@ -1,6 +1,6 @@
 //! Access logs, execution logs, metrics and tracing headers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use proscenium_gateway::GatewayConfig;
 use proscenium_model::{AccessLogSettings, IntegrationType, MethodSetting};
@@ -13,9 +13,9 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
-async fn logged_env(dir: &PathBuf, format: &str) -> (Env, SeenLog) {
+async fn logged_env(dir: &Path, format: &str) -> (Env, SeenLog) {
     let env = Env::start(GatewayConfig {
-        data_dir: Some(dir.clone()),
+        data_dir: Some(dir.to_path_buf()),
         ..Default::default()
     })
     .await;
