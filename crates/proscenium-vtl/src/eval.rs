@@ -478,7 +478,11 @@ impl<'t> Ctx<'t> {
             }
         }
         self.enter(pos)?;
-        let r = self.render_block(&def.body, out);
+        // `#break` inside a macro leaves only the macro body.
+        let r = self.render_block(&def.body, out).map(|f| match f {
+            Flow::Break => Flow::Normal,
+            other => other,
+        });
         self.leave();
         self.macro_literals.truncate(mark);
         for (k, old) in saved {

@@ -316,7 +316,6 @@ fn range_end(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(i64::from(*i)),
         Value::Long(i) => i32::try_from(*i).ok().map(i64::from),
-        Value::Str(s) => s.trim().parse::<i32>().ok().map(i64::from),
         _ => None,
     }
 }

@@ -323,6 +323,12 @@ impl Parser<'_, '_> {
         if self.c.starts_with("..") {
             self.c.pos += 2;
             let last = self.parse_expr()?;
+            let ok = |e: &Expr| matches!(e, Expr::Int(_) | Expr::Long(_) | Expr::Ref(_));
+            if !ok(&first) || !ok(&last) {
+                return Err(self
+                    .c
+                    .error(self.c.pos, "range ends must be integers or references"));
+            }
             self.c.skip_ws();
             self.c.expect(b']', "']' closing a range")?;
             return Ok(Expr::Range(Box::new(first), Box::new(last)));

@@ -314,6 +314,14 @@ impl<'a> Parser<'a, '_> {
         }
         let known = DIRECTIVES.contains(&name);
         if !known && !self.sh.macro_names.contains(name) {
+            if self.c.peek() == Some(b'(') {
+                // Velocity parses `#unknown(args)` as a macro call (so bad
+                // arguments are a parse error) and renders it as text.
+                self.c.pos += 1;
+                self.call_args_until_paren(start)?;
+                text.push_str(self.c.slice(start, self.c.pos));
+                return Ok(Some(None));
+            }
             return Ok(None);
         }
         if !self.open_paren() {
@@ -431,17 +439,8 @@ impl<'a> Parser<'a, '_> {
                 });
             }
             _ => {
-                let mut args = Vec::new();
-                loop {
-                    self.c.skip_ws();
-                    match self.c.peek() {
-                        Some(b')') => break,
-                        Some(b',') => self.c.pos += 1,
-                        None => return Err(self.c.error(start, "unclosed macro call")),
-                        _ => args.push(self.parse_expr()?),
-                    }
-                }
-                self.close_paren()?;
+                let args = self.call_args_until_paren(start)?;
+                self.c.eat_trailing_newline();
                 out.push(Node::MacroCall {
                     name: name.to_string(),
                     args,
@@ -450,6 +449,23 @@ impl<'a> Parser<'a, '_> {
             }
         }
         Ok(Some(None))
+    }
+
+    /// Macro-call arguments, separated by blanks or commas, through the `)`.
+    fn call_args_until_paren(&mut self, start: usize) -> Result<Vec<Expr>, ParseError> {
+        let mut args = Vec::new();
+        loop {
+            self.c.skip_ws();
+            match self.c.peek() {
+                Some(b')') => {
+                    self.c.pos += 1;
+                    return Ok(args);
+                }
+                Some(b',') => self.c.pos += 1,
+                None => return Err(self.c.error(start, "unclosed macro call")),
+                _ => args.push(self.parse_expr()?),
+            }
+        }
     }
 
     fn expect_ref(&mut self) -> Result<RefNode, ParseError> {
@@ -482,8 +498,7 @@ impl<'a> Parser<'a, '_> {
             if self.c.peek() == Some(b'}') {
                 self.c.pos += 1;
             } else {
-                self.c.pos = start;
-                return Ok(None);
+                return Err(self.c.error(start, "expected '}' closing ${reference}"));
             }
         }
         let literal = self.c.slice(start, self.c.pos).to_string();
