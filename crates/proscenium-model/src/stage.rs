@@ -36,7 +36,17 @@ pub struct Stage {
     pub tags: StringMap,
     pub created_date: Timestamp,
     pub last_updated_date: Timestamp,
+    /// Bumped by FlushStageCache: the data plane empties the stage's cache when it changes.
+    /// Stored, never shown on the wire.
+    #[serde(default)]
+    pub cache_flush_generation: u64,
+    /// Bumped by FlushStageAuthorizersCache, likewise.
+    #[serde(default)]
+    pub authorizer_flush_generation: u64,
 }
+
+/// Stage members that are stored but are not part of AWS's Stage shape.
+pub const INTERNAL_STAGE_FIELDS: &[&str] = &["cacheFlushGeneration", "authorizerFlushGeneration"];
 
 impl Stage {
     /// AWS's `cacheClusterStatus`: available at once when enabled (there is no cluster to wait for).

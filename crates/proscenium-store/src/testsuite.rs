@@ -76,6 +76,8 @@ pub fn stage(name: &str, deployment: &str) -> Stage {
         tags: BTreeMap::new(),
         created_date: 1.0,
         last_updated_date: 1.0,
+        cache_flush_generation: 0,
+        authorizer_flush_generation: 0,
     }
 }
 

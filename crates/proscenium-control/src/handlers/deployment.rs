@@ -162,6 +162,8 @@ fn stage_for_deployment(
             tags: Default::default(),
             created_date: now.floor(),
             last_updated_date: now.floor(),
+            cache_flush_generation: 0,
+            authorizer_flush_generation: 0,
         },
     };
     match &req.canary_settings {

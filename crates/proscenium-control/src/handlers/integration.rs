@@ -138,7 +138,7 @@ fn validate(i: &Integration) -> ApiResult<()> {
         IntegrationType::Aws | IntegrationType::AwsProxy => {
             let uri = i.uri.as_deref().unwrap_or("");
             let parts: Vec<&str> = uri.splitn(6, ':').collect();
-            if parts.len() < 6 || parts[0] != "arn" || parts[2] != "apigateway" {
+            if parts.len() < 6 || parts[0] != "arn" {
                 return Err(ApiError::bad_request(
                     "Invalid ARN specified in the request",
                 ));
@@ -147,6 +147,11 @@ fn validate(i: &Integration) -> ApiResult<()> {
             if !(tail.starts_with("path/") || tail.starts_with("action/")) {
                 return Err(ApiError::bad_request(
                     "AWS ARN for integration must contain path or action",
+                ));
+            }
+            if parts[2] != "apigateway" {
+                return Err(ApiError::bad_request(
+                    "Invalid ARN specified in the request",
                 ));
             }
             if i.kind == IntegrationType::AwsProxy
@@ -411,6 +416,10 @@ pub async fn put_integration_response(
 ) -> ApiResult<Response> {
     let req: PutIntegrationResponseRequest = json_body(&body)?;
     check_status(&status)?;
+    let sent_empty_templates = req
+        .response_templates
+        .as_ref()
+        .is_some_and(|t| t.is_empty());
     let templates = string_map(req.response_templates)?;
     check_content_types(&templates)?;
     let ir = IntegrationResponse {
@@ -426,7 +435,12 @@ pub async fn put_integration_response(
         Ok(())
     })
     .await?;
-    created(&integration_response_shape(&out))
+    let mut shape = integration_response_shape(&out);
+    if sent_empty_templates {
+        // AWS echoes an explicitly empty map (it is not kept: a later Get omits it).
+        shape["responseTemplates"] = serde_json::json!({});
+    }
+    created(&shape)
 }
 
 pub async fn get_integration_response(

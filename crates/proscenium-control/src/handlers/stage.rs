@@ -19,6 +19,11 @@ use crate::patch;
 /// A stage as AWS prints it: the stored fields plus `cacheClusterStatus`.
 pub fn stage_shape(s: &Stage) -> Value {
     let mut v = serde_json::to_value(s).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        for f in proscenium_model::stage::INTERNAL_STAGE_FIELDS {
+            o.remove(*f);
+        }
+    }
     v["cacheClusterStatus"] = json!(s.cache_cluster_status());
     v
 }
@@ -119,6 +124,8 @@ pub async fn create_stage(
         tags: req.tags,
         created_date: now,
         last_updated_date: now,
+        cache_flush_generation: 0,
+        authorizer_flush_generation: 0,
     };
     match st
         .store
@@ -221,13 +228,42 @@ pub async fn delete_stage(
     accepted()
 }
 
-/// Flushing needs only a stage that exists; the data plane's cache watches for it (issue 5).
+/// Bumps one of the stage's flush generations; the data plane (on every node) empties the
+/// matching cache when it sees the new value in the store's change feed.
+async fn bump_flush(
+    st: &ControlState,
+    caller: &Caller,
+    api_id: &str,
+    name: &str,
+    authorizers: bool,
+) -> ApiResult<()> {
+    let _guard = st.write_lock.lock().await;
+    let current = load_stage(st, &caller.scope, api_id, name).await?;
+    let mut stage = current.value;
+    if authorizers {
+        stage.authorizer_flush_generation += 1;
+    } else {
+        stage.cache_flush_generation += 1;
+    }
+    st.store
+        .put_stage(
+            &caller.scope,
+            api_id,
+            StageWrite {
+                stage,
+                expected: Some(current.revision),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
 pub async fn flush_stage_cache(
     State(st): State<ControlState>,
     caller: Caller,
     Path((api_id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    load_stage(&st, &caller.scope, &api_id, &name).await?;
+    bump_flush(&st, &caller, &api_id, &name, false).await?;
     accepted()
 }
 
@@ -236,6 +272,6 @@ pub async fn flush_stage_authorizers_cache(
     caller: Caller,
     Path((api_id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    load_stage(&st, &caller.scope, &api_id, &name).await?;
+    bump_flush(&st, &caller, &api_id, &name, true).await?;
     accepted()
 }
