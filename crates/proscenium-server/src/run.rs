@@ -219,13 +219,34 @@ async fn dispatch(
 }
 
 async fn management(app: &App, req: Request<Incoming>) -> Response<Body> {
+    let changes_serving = changes_what_is_served(req.method(), req.uri().path());
     let resp = match app.control.clone().oneshot(req.map(Body::new)).await {
         Ok(r) => r,
         Err(never) => match never {},
     };
     app.metrics
         .record(Plane::Management, resp.status().as_u16());
+    if changes_serving && resp.status().is_success() {
+        // "Takes effect for the next request": the data plane follows the store's change feed
+        // anyway; waiting for it here means the caller's next invocation already sees it.
+        app.gateway.reload().await;
+    }
     resp
+}
+
+/// Whether a management call can change what a stage serves (stages, deployments, account
+/// throttling, client certificates, deleting an API). Edits of the API itself cannot: they
+/// reach a stage only through a new deployment.
+fn changes_what_is_served(method: &http::Method, path: &str) -> bool {
+    if *method == http::Method::GET {
+        return false;
+    }
+    let segments = path.trim_matches('/').split('/').count();
+    path.contains("/stages")
+        || path.contains("/deployments")
+        || path.starts_with("/account")
+        || path.starts_with("/clientcertificates")
+        || (path.starts_with("/restapis/") && segments == 2 && *method == http::Method::DELETE)
 }
 
 fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {

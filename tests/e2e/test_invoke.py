@@ -1,0 +1,305 @@
+"""Invocations through the real binary: APIs built with boto3, deployed, and called over HTTP
+at their invoke URLs, with real backends and a Lambda Invoke endpoint on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from e2e_helpers import make_client, unique_name
+
+LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+              "arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
+
+
+class Backend(BaseHTTPRequestHandler):
+    """Echoes what it received as JSON; `/status/NNN` answers NNN, `/slow` sleeps 2 s."""
+
+    def _answer(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        if "/slow" in self.path:
+            time.sleep(2)
+        status = 200
+        if "/status/" in self.path:
+            status = int(self.path.split("/status/")[1][:3])
+        payload = json.dumps({"method": self.command, "path": self.path, "body": body,
+                              "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("x-backend", "yes")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+class FakeLambda(BaseHTTPRequestHandler):
+    """A Lambda Invoke endpoint: the function name decides the answer."""
+
+    events: list = []
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        event = json.loads(self.rfile.read(length) or b"{}")
+        FakeLambda.events.append((self.path, event))
+        name = self.path.split("/functions/")[1].split("/")[0].split(":")[-1]
+        headers = {"content-type": "application/json"}
+        if name == "good":
+            out = {"statusCode": 201, "headers": {"x-fn": "good"}, "body": json.dumps({"echo": event["path"]})}
+        elif name == "malformed":
+            out = {"statusCode": "not a number", "nobody": True}
+        else:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+            out = {"errorMessage": "boom", "errorType": "Error"}
+        data = json.dumps(out).encode()
+        self.send_response(200)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(handler) -> ThreadingHTTPServer:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+@pytest.fixture(scope="module")
+def backend():
+    srv = serve(Backend)
+    yield f"127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def lambda_endpoint():
+    srv = serve(FakeLambda)
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def gw(lambda_endpoint):
+    """A private server that knows the Lambda endpoint."""
+    from e2e_helpers import ProsceniumServer
+    srv = ProsceniumServer(extra_args=["--lambda-endpoint", lambda_endpoint])
+    srv.start()
+    yield srv
+    srv.cleanup()
+
+
+@pytest.fixture(scope="module")
+def c(gw):
+    return make_client(gw.endpoint)
+
+
+def call(gw, method, path, body=None, headers=None, host=None):
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    h = dict(headers or {})
+    if host:
+        h["Host"] = host
+    conn.request(method, path, body=body, headers=h)
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+def new_api(c):
+    api = c.create_rest_api(name=unique_name("invoke"))
+    return api["id"], api["rootResourceId"]
+
+
+def mock_method(c, api_id, res_id, method, body, status="200"):
+    c.put_method(restApiId=api_id, resourceId=res_id, httpMethod=method, authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=res_id, httpMethod=method, type="MOCK",
+                      requestTemplates={"application/json": '{"statusCode": %s}' % status})
+    c.put_method_response(restApiId=api_id, resourceId=res_id, httpMethod=method, statusCode=status)
+    c.put_integration_response(restApiId=api_id, resourceId=res_id, httpMethod=method, statusCode=status,
+                               selectionPattern="", responseTemplates={"application/json": body})
+
+
+def test_mock_at_every_invoke_url_style(gw, c):
+    api_id, root = new_api(c)
+    pets = c.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]
+    mock_method(c, api_id, pets, "GET", '{"pets": []}')
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    for path, host in [(f"/restapis/{api_id}/dev/_user_request_/pets", None),
+                       (f"/_aws/execute-api/{api_id}/dev/pets", None),
+                       ("/dev/pets", f"{api_id}.execute-api.localhost:{gw.port}"),
+                       ("/dev/pets", f"{api_id}.execute-api.us-east-1.amazonaws.com")]:
+        status, headers, body = call(gw, "GET", path, host=host)
+        assert (status, json.loads(body)) == (200, {"pets": []}), path
+        assert headers.get("x-amzn-requestid"), path
+
+
+def test_missing_routes_and_stages(gw, c):
+    api_id, root = new_api(c)
+    mock_method(c, api_id, root, "GET", "{}")
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, headers, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/nothing/here")
+    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    status, _, body = call(gw, "POST", f"/restapis/{api_id}/dev/_user_request_/")
+    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/nostage/_user_request_/")
+    assert status == 403
+
+
+def test_snapshot_rules_redeploy_rollback_and_two_stages(gw, c):
+    api_id, root = new_api(c)
+    mock_method(c, api_id, root, "GET", '{"v": 1}')
+    d1 = c.create_deployment(restApiId=api_id, stageName="prod")["id"]
+    url = f"/restapis/{api_id}/prod/_user_request_/"
+    assert json.loads(call(gw, "GET", url)[2]) == {"v": 1}
+    # An edit without a redeploy changes nothing callable.
+    c.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                               selectionPattern="", responseTemplates={"application/json": '{"v": 2}'})
+    assert json.loads(call(gw, "GET", url)[2]) == {"v": 1}
+    d2 = c.create_deployment(restApiId=api_id, stageName="prod")["id"]
+    assert json.loads(call(gw, "GET", url)[2]) == {"v": 2}
+    # A second stage on the old deployment serves it beside the first.
+    c.create_stage(restApiId=api_id, stageName="old", deploymentId=d1)
+    assert json.loads(call(gw, "GET", f"/restapis/{api_id}/old/_user_request_/")[2]) == {"v": 1}
+    # Rollback: point prod at d1; the next request is served by d1.
+    c.update_stage(restApiId=api_id, stageName="prod",
+                   patchOperations=[{"op": "replace", "path": "/deploymentId", "value": d1}])
+    assert json.loads(call(gw, "GET", url)[2]) == {"v": 1}
+    assert c.get_stage(restApiId=api_id, stageName="prod")["deploymentId"] == d1
+    assert d2 in [d["id"] for d in c.get_deployments(restApiId=api_id)["items"]]
+
+
+def test_http_proxy_forwards_everything(gw, c, backend):
+    api_id, root = new_api(c)
+    proxy = c.create_resource(restApiId=api_id, parentId=root, pathPart="{proxy+}")["id"]
+    c.put_method(restApiId=api_id, resourceId=proxy, httpMethod="ANY", authorizationType="NONE",
+                 requestParameters={"method.request.path.proxy": True})
+    c.put_integration(restApiId=api_id, resourceId=proxy, httpMethod="ANY", type="HTTP_PROXY",
+                      integrationHttpMethod="ANY", uri=f"http://{backend}/base/{{proxy}}",
+                      requestParameters={"integration.request.path.proxy": "method.request.path.proxy"})
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, headers, body = call(gw, "POST", f"/restapis/{api_id}/dev/_user_request_/a/b?x=1&y=two",
+                                 body=b'{"hello": "world"}', headers={"content-type": "application/json",
+                                                                     "x-custom": "42"})
+    echo = json.loads(body)
+    assert status == 200
+    assert echo["method"] == "POST"
+    assert echo["path"] == "/base/a/b?x=1&y=two"
+    assert echo["body"] == '{"hello": "world"}'
+    assert echo["headers"]["x-custom"] == "42"
+    assert headers["x-backend"] == "yes"
+    status, _, _ = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/status/503")
+    assert status == 503, "HTTP_PROXY returns the backend's status as it comes"
+
+
+def test_http_integration_with_mappings_selection_and_stage_variables(gw, c, backend):
+    api_id, root = new_api(c)
+    res = c.create_resource(restApiId=api_id, parentId=root, pathPart="items")["id"]
+    c.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType="NONE",
+                 requestParameters={"method.request.querystring.who": False})
+    c.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="HTTP",
+                      integrationHttpMethod="GET", uri="http://${stageVariables.host}/status/${stageVariables.code}",
+                      requestParameters={"integration.request.header.x-who": "method.request.querystring.who",
+                                         "integration.request.header.x-fixed": "'literal'"})
+    for code in ("200", "500"):
+        c.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode=code,
+                              responseParameters={"method.response.header.x-mapped": False})
+    c.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200",
+                               selectionPattern="", responseParameters={
+                                   "method.response.header.x-mapped": "integration.response.header.x-backend"})
+    c.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="500",
+                               selectionPattern="5\\d{2}",
+                               responseTemplates={"application/json": '{"error": "backend failed"}'})
+    c.create_deployment(restApiId=api_id, stageName="ok", variables={"host": backend, "code": "200"})
+    c.create_deployment(restApiId=api_id, stageName="bad", variables={"host": backend, "code": "503"})
+    status, headers, body = call(gw, "GET", f"/restapis/{api_id}/ok/_user_request_/items?who=alice")
+    echo = json.loads(body)
+    assert status == 200
+    assert echo["path"] == "/status/200"
+    assert echo["headers"]["x-who"] == "alice"
+    assert echo["headers"]["x-fixed"] == "literal"
+    assert headers["x-mapped"] == "yes"
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/bad/_user_request_/items")
+    assert (status, json.loads(body)) == (500, {"error": "backend failed"})
+
+
+def test_timeout_gives_504(gw, c, backend):
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                      integrationHttpMethod="GET", uri=f"http://{backend}/slow", timeoutInMillis=200)
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    t0 = time.monotonic()
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/")
+    assert (status, json.loads(body)) == (504, {"message": "Endpoint request timed out"})
+    assert time.monotonic() - t0 < 1.5
+
+
+def test_payload_over_10_mb_is_refused(gw, c, backend):
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="POST", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="POST", type="HTTP_PROXY",
+                      integrationHttpMethod="POST", uri=f"http://{backend}/")
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    # Announce an oversized body, send a little of it, and read the answer.
+    import socket
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as s:
+        s.sendall((f"POST /restapis/{api_id}/dev/_user_request_/ HTTP/1.1\r\nHost: x\r\n"
+                   f"Content-Length: {10 * 1024 * 1024 + 1}\r\n\r\n").encode() + b"x" * 65536)
+        head = s.recv(4096).decode(errors="replace")
+    assert head.startswith("HTTP/1.1 413"), head
+
+
+def lambda_api(c, function):
+    api_id, root = new_api(c)
+    res = c.create_resource(restApiId=api_id, parentId=root, pathPart="{id}")["id"]
+    c.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="AWS_PROXY",
+                      integrationHttpMethod="POST", uri=LAMBDA_URI.format(name=function))
+    c.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "blue"})
+    return api_id
+
+
+def test_lambda_proxy_event_and_response(gw, c):
+    api_id = lambda_api(c, "good")
+    FakeLambda.events.clear()
+    status, headers, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/42?q=1&q=2",
+                                 headers={"x-h": "v"})
+    assert status == 201
+    assert headers["x-fn"] == "good"
+    assert json.loads(body) == {"echo": "/42"}
+    path, event = FakeLambda.events[-1]
+    assert path.startswith("/2015-03-31/functions/") and path.endswith("/invocations")
+    assert event["resource"] == "/{id}"
+    assert event["path"] == "/42"
+    assert event["httpMethod"] == "GET"
+    assert event["pathParameters"] == {"id": "42"}
+    assert event["queryStringParameters"] == {"q": "2"}
+    assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"]}
+    assert event["headers"]["x-h"] == "v"
+    assert event["stageVariables"] == {"color": "blue"}
+    assert event["requestContext"]["stage"] == "dev"
+    assert event["requestContext"]["apiId"] == api_id
+    assert event["requestContext"]["accountId"] == "000000000000"
+    assert event["requestContext"]["resourcePath"] == "/{id}"
+    assert event["isBase64Encoded"] is False
+
+
+@pytest.mark.parametrize("function", ["malformed", "failing"])
+def test_lambda_bad_answers_are_502(gw, c, function):
+    api_id = lambda_api(c, function)
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/1")
+    assert (status, json.loads(body)) == (502, {"message": "Internal server error"})
