@@ -7,7 +7,7 @@ const NEW = '__new__';
 export function deployDialog(api, { stageName } = {}) {
   return dialog('Deploy API', (close) => {
     const wrap = h('div.deploy');
-    const stageSel = h('select', { name: 'stage' }, h('option', { value: NEW }, '[New stage]'));
+    const stageSel = h('select', { name: 'stage', disabled: true, 'aria-busy': 'true' }, h('option', { value: NEW }, '[New stage]'));
     const newName = h('input', { name: 'stageName', required: true, spellcheck: 'false', placeholder: 'e.g. dev' });
     const stageDesc = h('input', { name: 'stageDescription' });
     const depDesc = h('textarea', { name: 'description', rows: 2 });
@@ -29,6 +29,8 @@ export function deployDialog(api, { stageName } = {}) {
       for (const s of stages) stageSel.append(h('option', { value: s.stageName }, s.stageName));
       if (stageName && stages.some((s) => s.stageName === stageName)) stageSel.value = stageName;
       else if (stages.length) stageSel.value = stages[0].stageName;
+      stageSel.disabled = false;
+      stageSel.removeAttribute('aria-busy');
       sync();
     });
     sync();

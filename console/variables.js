@@ -19,7 +19,7 @@ export function variablesTab(panel, { api, stage, reload }) {
     });
     return h('tr', { dataset: { variable: name } }, h('th', { scope: 'row' }, h('code', name)), h('td', input), h('td.row-actions', saveBtn, rmBtn, slot));
   });
-  const name = h('input', { name: 'name', required: true, pattern: '[A-Za-z0-9_]+', spellcheck: 'false' });
+  const name = h('input', { name: 'name', required: true, spellcheck: 'false' });
   const value = h('input', { name: 'value', spellcheck: 'false' });
   const slot = errorSlot();
   const add = h('button.primary', { type: 'submit' }, 'Add variable');

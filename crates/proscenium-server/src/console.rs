@@ -73,6 +73,7 @@ pub fn serve(method: &Method, path: &str) -> Response<Body> {
     let Some((mime, body)) = lookup(path) else {
         return plain(StatusCode::NOT_FOUND, "Not found\n");
     };
+    let body = dev_override(path).unwrap_or(std::borrow::Cow::Borrowed(body));
     let len = body.len();
     let mut r = Response::new(if method == Method::HEAD {
         Body::empty()
@@ -84,6 +85,28 @@ pub fn serve(method: &Method, path: &str) -> Response<Body> {
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     secure(h);
     r
+}
+
+/// Debug builds only: with `PROSCENIUM_CONSOLE_DIR` set, the same embedded names are read from
+/// that directory on every request, so the console can be edited without rebuilding.
+#[cfg(debug_assertions)]
+fn dev_override(path: &str) -> Option<std::borrow::Cow<'static, str>> {
+    let dir = std::env::var_os("PROSCENIUM_CONSOLE_DIR")?;
+    let rest = path.strip_prefix(PREFIX)?;
+    let name = match rest {
+        "" | "/" => "index.html",
+        _ => rest.strip_prefix('/')?,
+    };
+    // Only names from the table: never a path the request made up.
+    let (known, _, _) = ASSETS.iter().find(|(n, _, _)| *n == name)?;
+    std::fs::read_to_string(std::path::Path::new(&dir).join(known))
+        .ok()
+        .map(std::borrow::Cow::Owned)
+}
+
+#[cfg(not(debug_assertions))]
+fn dev_override(_: &str) -> Option<std::borrow::Cow<'static, str>> {
+    None
 }
 
 fn plain(status: StatusCode, msg: &'static str) -> Response<Body> {
