@@ -58,6 +58,11 @@ fn bench_render(c: &mut Criterion) {
     c.bench_function("parse_template", |b| {
         b.iter(|| parse(black_box(TEMPLATE)).expect("parses"))
     });
+    // Calibration: parsing the same body with serde_json alone. The render
+    // must parse the body too, so compare the two on the machine at hand.
+    c.bench_function("baseline_serde_json_parse_body", |b| {
+        b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(&input.body)).expect("json"))
+    });
 }
 
 criterion_group!(benches, bench_render);

@@ -11,7 +11,7 @@ const MAX_DEPTH: usize = 128;
 
 struct P<'a> {
     /// Shared copy of the input: escape-free strings become slices of it.
-    body: Rc<String>,
+    body: Rc<str>,
     s: &'a str,
     b: &'a [u8],
     i: usize,
@@ -23,10 +23,10 @@ fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
 
 /// Parses one JSON document (surrounding whitespace allowed).
 pub(crate) fn parse(s: &str) -> Result<Value, String> {
-    let body = Rc::new(s.to_string());
+    let body: Rc<str> = Rc::from(s);
     let mut p = P {
         body: body.clone(),
-        s: body.as_str(),
+        s: &body,
         b: body.as_bytes(),
         i: 0,
     };
@@ -161,8 +161,8 @@ impl P<'_> {
         }
         if self.b.get(j) == Some(&b'"') {
             self.i = j + 1;
-            if let (Ok(a), Ok(n)) = (u32::try_from(start), u32::try_from(j - start)) {
-                return Ok(Value::Str(JStr::Slice(self.body.clone(), a, n)));
+            if let Some(js) = JStr::slice(&self.body, start, j) {
+                return Ok(Value::Str(js));
             }
             return Ok(Value::str(self.s.get(start..j).unwrap_or("")));
         }

@@ -97,24 +97,39 @@ impl Drop for MapCell {
     }
 }
 
-/// A Java `String`: owned, or a slice of a parsed JSON body (shared, not copied).
+/// A Java `String`: a range of a shared buffer. Owned strings cover their
+/// whole buffer; strings from a parsed JSON body share the body (no copy).
 #[derive(Debug, Clone)]
-pub(crate) enum JStr {
-    Owned(Rc<str>),
-    /// `(body, start, len)`: bytes of an escape-free JSON string.
-    Slice(Rc<String>, u32, u32),
+pub(crate) struct JStr {
+    buf: Rc<str>,
+    start: u32,
+    len: u32,
+}
+
+impl JStr {
+    pub(crate) fn owned(buf: Rc<str>) -> JStr {
+        // Strings past 4 GiB cannot be built within the render limits.
+        let len = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+        JStr { buf, start: 0, len }
+    }
+
+    /// A slice of `buf`; `None` if the range does not fit.
+    pub(crate) fn slice(buf: &Rc<str>, start: usize, end: usize) -> Option<JStr> {
+        buf.get(start..end)?;
+        let (start, len) = (u32::try_from(start).ok()?, u32::try_from(end - start).ok()?);
+        Some(JStr {
+            buf: buf.clone(),
+            start,
+            len,
+        })
+    }
 }
 
 impl std::ops::Deref for JStr {
     type Target = str;
     fn deref(&self) -> &str {
-        match self {
-            JStr::Owned(s) => s,
-            JStr::Slice(body, start, len) => {
-                let (a, n) = (*start as usize, *len as usize);
-                body.get(a..a + n).unwrap_or("")
-            }
-        }
+        let (a, n) = (self.start as usize, self.len as usize);
+        self.buf.get(a..a + n).unwrap_or("")
     }
 }
 
@@ -202,11 +217,11 @@ pub(crate) enum Value {
 
 impl Value {
     pub(crate) fn str(s: &str) -> Value {
-        Value::Str(JStr::Owned(Rc::from(s)))
+        Value::Str(JStr::owned(Rc::from(s)))
     }
 
     pub(crate) fn string(s: String) -> Value {
-        Value::Str(JStr::Owned(Rc::from(s)))
+        Value::Str(JStr::owned(Rc::from(s)))
     }
 
     pub(crate) fn list(items: Vec<Value>) -> Value {
