@@ -59,6 +59,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         GatewayConfig {
             account_id: config.account_id.clone(),
             lambda_endpoint: config.lambda_endpoint.clone(),
+            data_dir: Some(config.data_dir.clone()),
             ..GatewayConfig::default()
         },
     )
@@ -137,6 +138,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
         Err(_) => tracing::warn!("connections still being accepted at shutdown"),
     }
+    // Every access and execution log line of the requests served is written before exit.
+    app.gateway.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -186,7 +189,8 @@ async fn dispatch(
             );
         }
         "/_proscenium/metrics" => {
-            let body = app.metrics.render(app.started.elapsed().as_secs_f64());
+            let mut body = app.metrics.render(app.started.elapsed().as_secs_f64());
+            body.push_str(&app.gateway.render_metrics());
             return text(StatusCode::OK, "text/plain; version=0.0.4", body);
         }
         p if p.starts_with(crate::console::PREFIX) => {

@@ -308,9 +308,7 @@ pub fn method_setting_key(path: &str) -> Option<(String, Option<String>)> {
     } else {
         method.to_ascii_uppercase()
     };
-    if resource.is_empty() {
-        return None;
-    }
+    // The root resource ("/" or "~1") is keyed "/GET": its path without the leading slash is empty.
     Some((format!("{resource}/{method}"), setting))
 }
 
@@ -425,6 +423,11 @@ mod tests {
             ),
             ("/~1pets/GET", "pets/GET", None),
             ("/*/*", "*/*", None),
+            (
+                "/~1/GET/throttling/burstLimit",
+                "/GET",
+                Some("throttling/burstLimit"),
+            ),
         ];
         for (path, key, setting) in cases {
             let (k, s) = method_setting_key(path).unwrap();
