@@ -2,7 +2,7 @@
 
 import json
 
-from e2e_helpers import ACCOUNT_ID, CliError, unique_name
+from e2e_helpers import ACCOUNT_ID, CliError, add_mock_method, create_api, unique_name
 
 
 def _create_api(aws, **extra):
@@ -23,6 +23,14 @@ def _deployable(aws):
            "--http-method", "GET", "--type", "MOCK",
            "--request-templates", json.dumps({"application/json": '{"statusCode": 200}'}))
     return api_id, res["id"]
+
+
+def _deployable_fast(client):
+    """Same API as _deployable, built with boto3 (the CLI is slow to start)."""
+    api = create_api(client)
+    res = client.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="pets")
+    add_mock_method(client, api["id"], res["id"], "GET")
+    return api["id"], res["id"]
 
 
 def test_cli_create_rest_api_defaults(aws):
@@ -58,16 +66,16 @@ def test_cli_deploy_flow(aws):
     assert [d["id"] for d in deployments["items"]] == [dep["id"]]
 
 
-def test_cli_delete_active_deployment_refused(aws):
-    api_id, _ = _deployable(aws)
+def test_cli_delete_active_deployment_refused(aws, client):
+    api_id, _ = _deployable_fast(client)
     dep = aws.ok("apigateway", "create-deployment", "--rest-api-id", api_id, "--stage-name", "dev")
     err = aws.err("apigateway", "delete-deployment", "--rest-api-id", api_id, "--deployment-id", dep["id"])
     assert "(BadRequestException)" in err
     assert "Active stages pointing to this deployment must be moved or deleted" in err
 
 
-def test_cli_update_stage_method_settings(aws):
-    api_id, _ = _deployable(aws)
+def test_cli_update_stage_method_settings(aws, client):
+    api_id, _ = _deployable_fast(client)
     aws.ok("apigateway", "create-deployment", "--rest-api-id", api_id, "--stage-name", "dev")
     ops = [
         {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"},
@@ -81,16 +89,16 @@ def test_cli_update_stage_method_settings(aws):
     assert stage["variables"] == {"color": "blue"}
 
 
-def test_cli_update_stage_shorthand_patch(aws):
-    api_id, _ = _deployable(aws)
+def test_cli_update_stage_shorthand_patch(aws, client):
+    api_id, _ = _deployable_fast(client)
     aws.ok("apigateway", "create-deployment", "--rest-api-id", api_id, "--stage-name", "dev")
     stage = aws.ok("apigateway", "update-stage", "--rest-api-id", api_id, "--stage-name", "dev",
                    "--patch-operations", "op=replace,path=/description,value=cli-desc")
     assert stage["description"] == "cli-desc"
 
 
-def test_cli_rollback_with_update_stage(aws):
-    api_id, _ = _deployable(aws)
+def test_cli_rollback_with_update_stage(aws, client):
+    api_id, _ = _deployable_fast(client)
     d1 = aws.ok("apigateway", "create-deployment", "--rest-api-id", api_id, "--stage-name", "dev")
     aws.ok("apigateway", "create-deployment", "--rest-api-id", api_id, "--stage-name", "dev")
     stage = aws.ok("apigateway", "update-stage", "--rest-api-id", api_id, "--stage-name", "dev",
@@ -98,16 +106,17 @@ def test_cli_rollback_with_update_stage(aws):
     assert stage["deploymentId"] == d1["id"]
 
 
-def test_cli_pagination_walks_all_pages(aws):
-    created = {_create_api(aws, region="ap-northeast-2")["id"] for _ in range(3)}
+def test_cli_pagination_walks_all_pages(aws, client_factory):
+    other_region = client_factory(region="ap-northeast-2")
+    created = {create_api(other_region)["id"] for _ in range(3)}
     listed = aws.ok("apigateway", "get-rest-apis", "--page-size", "1", "--region", "ap-northeast-2")
     assert created <= {i["id"] for i in listed["items"]}
     ids = [i["id"] for i in listed["items"]]
     assert len(ids) == len(set(ids))
 
 
-def test_cli_tags_on_stage_arn(aws):
-    api_id, _ = _deployable(aws)
+def test_cli_tags_on_stage_arn(aws, client):
+    api_id, _ = _deployable_fast(client)
     aws.ok("apigateway", "create-deployment", "--rest-api-id", api_id, "--stage-name", "prod")
     arn = f"arn:aws:apigateway:us-east-1::/restapis/{api_id}/stages/prod"
     aws.ok("apigateway", "tag-resource", "--resource-arn", arn, "--tags", "owner=cli,env=prod")
