@@ -9,7 +9,7 @@ use crate::ast::{BinOp, Expr, RefNode, RefPart};
 use crate::error::{EvalError, RenderErrorKind};
 use crate::eval::{Ctx, EvalResult};
 use crate::number::{arith, compare};
-use crate::value::{JMap, Value};
+use crate::value::{JMap, LIMIT_PREFIX, MAX_STRING_BYTES, Value};
 use crate::{input, methods_coll, methods_str, util};
 
 /// Largest list a range literal may build.
@@ -155,6 +155,10 @@ impl Ctx<'_> {
                     _ => Some(v.to_java_string()),
                 };
                 match (side(&a, l), side(&b, r)) {
+                    (Some(x), Some(y)) if x.len() + y.len() > MAX_STRING_BYTES => {
+                        let msg = "string concatenation too large";
+                        return Err(EvalError::new(RenderErrorKind::Limit, pos, msg));
+                    }
                     (Some(x), Some(y)) => Value::string(x + &y),
                     _ => Value::Null,
                 }
@@ -188,13 +192,18 @@ impl Ctx<'_> {
                     for a in args {
                         vals.push(self.eval(a)?);
                     }
-                    self.call(&cur, name, &vals).map_err(|m| {
-                        EvalError::new(
-                            RenderErrorKind::Invocation,
-                            r.pos,
-                            format!("{}: {m}", r.literal),
-                        )
-                    })?
+                    let v = self.call(&cur, name, &vals).map_err(|m| {
+                        let kind = match m.starts_with(LIMIT_PREFIX) {
+                            true => RenderErrorKind::Limit,
+                            false => RenderErrorKind::Invocation,
+                        };
+                        EvalError::new(kind, r.pos, format!("{}: {m}", r.literal))
+                    })?;
+                    if matches!(&v, Value::Str(s) if s.len() > MAX_STRING_BYTES) {
+                        let msg = format!("{}: string result too large", r.literal);
+                        return Err(EvalError::new(RenderErrorKind::Limit, r.pos, msg));
+                    }
+                    v
                 }
             };
         }

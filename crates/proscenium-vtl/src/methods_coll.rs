@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crate::value::{JMap, Value};
+use crate::value::{JMap, LIMIT_PREFIX, MAX_COLLECTION, Value};
 
 fn oob(i: i64, len: usize) -> String {
     format!("java.lang.IndexOutOfBoundsException: Index {i} out of bounds for length {len}")
@@ -51,6 +51,10 @@ pub(crate) fn call(
                     _ => None,
                 };
                 let mut m = m.try_borrow_mut().map_err(|_| busy())?;
+                let extra = arg_map.as_ref().map_or(1, |o| o.entries.len());
+                if m.entries.len() + extra > MAX_COLLECTION {
+                    return Err(format!("{LIMIT_PREFIX}map too large"));
+                }
                 return Ok(map_mut(&mut m, name, args, arg_map));
             }
             let m = m.try_borrow().map_err(|_| busy())?;
@@ -107,6 +111,9 @@ fn list_read(l: &[Value], name: &str, args: &[Value]) -> Result<Option<Value>, S
 
 fn list_mut(l: &mut Vec<Value>, name: &str, args: &[Value]) -> Result<Option<Value>, String> {
     Ok(Some(match (name, args) {
+        ("add", [_]) | ("add", [_, _]) if l.len() >= MAX_COLLECTION => {
+            return Err(format!("{LIMIT_PREFIX}list too large"));
+        }
         ("add", [x]) => {
             l.push(x.clone());
             Value::Bool(true)
@@ -142,6 +149,9 @@ fn list_mut(l: &mut Vec<Value>, name: &str, args: &[Value]) -> Result<Option<Val
         },
         ("addAll", [Value::List(o)]) => {
             let items = o.try_borrow().map(|o| o.clone()).unwrap_or_default();
+            if l.len() + items.len() > MAX_COLLECTION {
+                return Err(format!("{LIMIT_PREFIX}list too large"));
+            }
             let changed = !items.is_empty();
             l.extend(items);
             Value::Bool(changed)

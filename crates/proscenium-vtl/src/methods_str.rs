@@ -5,7 +5,7 @@
 
 use crate::number::{as_f64, java_double};
 use crate::regex_java;
-use crate::value::Value;
+use crate::value::{LIMIT_PREFIX, MAX_STRING_BYTES, Value};
 
 fn utf16(s: &str) -> Vec<u16> {
     s.encode_utf16().collect()
@@ -161,6 +161,9 @@ pub(crate) fn call(s: &str, name: &str, args: &[Value]) -> Result<Option<Value>,
             a.len() == b.len() && s.to_uppercase() == p.to_uppercase()
         })),
         ("concat", 1) => match sarg(0) {
+            Some(p) if s.len() + p.len() > MAX_STRING_BYTES => {
+                return Err(format!("{LIMIT_PREFIX}concat() result too large"));
+            }
             Some(p) => Value::string(format!("{s}{p}")),
             None => return Ok(None),
         },
@@ -176,7 +179,18 @@ pub(crate) fn call(s: &str, name: &str, args: &[Value]) -> Result<Option<Value>,
             None => return Ok(None),
         },
         ("replace", 2) => match (sarg(0), sarg(1)) {
-            (Some(a), Some(b)) => Value::string(s.replace(a, b)),
+            (Some(a), Some(b)) => {
+                let hits = if a.is_empty() {
+                    s.chars().count() + 1
+                } else {
+                    s.matches(a).count()
+                };
+                let grown = hits.saturating_mul(b.len()).saturating_add(s.len());
+                if grown.saturating_sub(hits.saturating_mul(a.len())) > MAX_STRING_BYTES {
+                    return Err(format!("{LIMIT_PREFIX}replace() result too large"));
+                }
+                Value::string(s.replace(a, b))
+            }
             _ => return Ok(None),
         },
         ("replaceAll" | "replaceFirst", 2) => match (sarg(0), sarg(1)) {

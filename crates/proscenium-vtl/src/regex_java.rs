@@ -7,6 +7,8 @@
 
 use regex::{Captures, Regex, RegexBuilder};
 
+use crate::value::{LIMIT_PREFIX, MAX_COLLECTION, MAX_STRING_BYTES};
+
 /// Translates a Java pattern into `regex` syntax.
 fn translate(java: &str) -> String {
     let mut out = String::with_capacity(java.len() + 8);
@@ -135,6 +137,9 @@ pub(crate) fn replace(s: &str, java: &str, rep: &str, all: bool) -> Result<Strin
         let Some(m) = caps.get(0) else { continue };
         out.push_str(s.get(last..m.start()).unwrap_or(""));
         expand(&caps, rep, &mut out)?;
+        if out.len() > MAX_STRING_BYTES {
+            return Err(format!("{LIMIT_PREFIX}replaceAll() result too large"));
+        }
         last = m.end();
         if !all {
             break;
@@ -147,6 +152,9 @@ pub(crate) fn replace(s: &str, java: &str, rep: &str, all: bool) -> Result<Strin
 /// `String.split(regex, limit)` with Java's rules for empty strings.
 pub(crate) fn split(s: &str, java: &str, limit: i64) -> Result<Vec<String>, String> {
     let re = compile(java, false)?;
+    if re.find_iter(s).take(MAX_COLLECTION + 1).count() > MAX_COLLECTION {
+        return Err(format!("{LIMIT_PREFIX}split() yields too many parts"));
+    }
     let mut list: Vec<String> = Vec::new();
     let mut index = 0;
     let limited = limit > 0;

@@ -139,6 +139,13 @@ impl PartialEq for JStr {
     }
 }
 
+/// Largest string a method, `+` or a `$util` function may build.
+pub(crate) const MAX_STRING_BYTES: usize = 16 << 20;
+/// Largest list or map a method may grow.
+pub(crate) const MAX_COLLECTION: usize = 1 << 20;
+/// Prefix of method errors that are resource limits rather than Java exceptions.
+pub(crate) const LIMIT_PREFIX: &str = "limit exceeded: ";
+
 /// Printing stops growing past this many bytes (guards self-containing lists).
 const MAX_PRINT: usize = 16 << 20;
 

@@ -207,3 +207,24 @@ fn hostile_nesting_is_an_error_not_a_crash() {
     let r = t.render(&input(""), &Limits::default()).unwrap();
     assert_eq!(r.output, "eq");
 }
+
+#[test]
+fn exponential_growth_hits_a_limit() {
+    for src in [
+        "#set($s = 'ab')#foreach($i in [1..64])#set($s = $s.replace('', $s))#end",
+        "#set($s = 'ab')#foreach($i in [1..64])#set($s = $s.concat($s))#end",
+        "#set($s = 'ab')#foreach($i in [1..64])#set($s = $s + $s)#end",
+        "#set($s = 'ab')#foreach($i in [1..64])#set($s = \"$s$s\")#end",
+        "#set($s = 'ab')#foreach($i in [1..64])#set($s = $s.replaceAll('', $s))#end",
+        "#set($l = [1])#foreach($i in [1..64])#set($d = $l.addAll($l.subList(0, $l.size())))#end",
+        "#set($s = 'ab')#foreach($i in [1..64])#set($s = $util.escapeJavaScript($util.escapeJavaScript(\"$s'\")))#end",
+    ] {
+        let t = parse(src).expect(src);
+        let err = t.render(&input(""), &Limits::default()).expect_err(src);
+        assert_eq!(
+            err.kind,
+            proscenium_vtl::RenderErrorKind::Limit,
+            "{src}: {err}"
+        );
+    }
+}
