@@ -215,6 +215,9 @@ impl Ctx<'_> {
         let r = match obj {
             Value::Str(s) => methods_str::call(s, name, args)?,
             Value::List(_) | Value::Map(_) | Value::Entry(_) => {
+                // Collection methods are linear: charge big receivers so the
+                // step limit also bounds quadratic templates.
+                self.steps += (collection_len(obj) / 64) as u64;
                 methods_coll::call(obj, name, args, &mut self.mutations)?
             }
             Value::Input => input::call(self, name, args)?,
@@ -330,7 +333,16 @@ fn range_end(v: &Value) -> Option<i64> {
 }
 
 /// `$obj.name`: getter, then `Map.get`, then `isName()`, as Velocity's uberspector.
+fn collection_len(v: &Value) -> usize {
+    match v {
+        Value::List(l) => l.try_borrow().map_or(0, |l| l.len()),
+        Value::Map(m) => m.try_borrow().map_or(0, |m| m.entries.len()),
+        _ => 0,
+    }
+}
+
 fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
+    ctx.steps += (collection_len(obj) / 64) as u64;
     match obj {
         Value::Map(m) => m
             .try_borrow()

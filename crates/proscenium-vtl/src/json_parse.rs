@@ -3,6 +3,7 @@
 //! keeps its first position and last value), integers become Integer, Long or
 //! BigInteger like json-smart, other numbers Double. Nesting is bounded.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::value::{JMap, JStr, Value};
@@ -78,6 +79,9 @@ impl P<'_> {
     fn object(&mut self, depth: usize) -> Result<Value, String> {
         self.i += 1;
         let mut m = JMap::default();
+        // Key positions, built once an object is large enough that linear
+        // duplicate checks would make hostile bodies quadratic.
+        let mut index: Option<HashMap<String, usize>> = None;
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -98,13 +102,28 @@ impl P<'_> {
             self.i += 1;
             self.ws();
             let v = self.value(depth + 1)?;
-            match m
-                .entries
-                .iter_mut()
-                .find(|(key, _)| matches!(key, Value::Str(s) if **s == *k))
-            {
+            if index.is_none() && m.entries.len() >= 16 {
+                let keys = m.entries.iter().enumerate();
+                index = Some(
+                    keys.map(|(i, (key, _))| (key.to_java_string(), i))
+                        .collect(),
+                );
+            }
+            let found = match &index {
+                Some(ix) => ix.get(&*k).copied(),
+                None => m
+                    .entries
+                    .iter()
+                    .position(|(key, _)| matches!(key, Value::Str(s) if **s == *k)),
+            };
+            match found.and_then(|i| m.entries.get_mut(i)) {
                 Some(slot) => slot.1 = v,
-                None => m.entries.push((Value::Str(k), v)),
+                None => {
+                    if let Some(ix) = &mut index {
+                        ix.insert(k.to_string(), m.entries.len());
+                    }
+                    m.entries.push((Value::Str(k), v));
+                }
             }
             self.ws();
             match self.b.get(self.i) {
@@ -306,5 +325,13 @@ mod tests {
         }
         let deep = "[".repeat(1000) + &"]".repeat(1000);
         assert!(parse(&deep).is_err());
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{}\":{i}", i % 30)).collect();
+        let v = parse(&format!("{{{}}}", many.join(","))).unwrap();
+        let Value::Map(m) = &v else { panic!("map") };
+        assert_eq!(m.borrow().entries.len(), 30);
+        assert_eq!(
+            m.borrow().get_str("k0").map(|v| v.to_java_string()),
+            Some("30".into())
+        );
     }
 }
