@@ -8,7 +8,7 @@ const el = (name, attrs) => {
 };
 
 // A sparkline of `values` (numbers); `label` is the accessible name.
-export function sparkline(values, { label, width = 220, height = 48, cls = '' } = {}) {
+export function sparkline(values, { label, width = 180, height = 48, cls = '' } = {}) {
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': label, class: `spark ${cls}` });
   const title = el('title', {});
   title.textContent = label;

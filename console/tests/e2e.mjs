@@ -331,6 +331,39 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await screenshot('traffic');
   });
 
+  await t.test('Live traffic with per-stage metrics: base and canary side by side (synthetic feed)', async () => {
+    // The series a gateway with per-stage metrics publishes, growing on every scrape.
+    let n = 0;
+    const feed = () => {
+      n += 1;
+      const l = (canary, extra = '') => `{api_id="${apiId}",api_name="console-e2e",stage="prod",canary="${canary}"${extra}}`;
+      return [
+        `proscenium_requests_total${l('false')} ${100 * n}`,
+        `proscenium_requests_total${l('true')} ${20 * n + (n % 2) * 10}`,
+        `proscenium_4xx_errors_total${l('false')} ${n}`,
+        `proscenium_5xx_errors_total${l('true')} ${2 * n}`,
+        `proscenium_latency_seconds_sum${l('false')} ${0.004 * 100 * n}`,
+        `proscenium_latency_seconds_count${l('false')} ${100 * n}`,
+        `proscenium_latency_seconds_sum${l('true')} ${0.009 * 20 * n}`,
+        `proscenium_latency_seconds_count${l('true')} ${20 * n}`,
+        `proscenium_integration_latency_seconds_sum${l('false')} ${0.001 * 100 * n}`,
+        `proscenium_integration_latency_seconds_count${l('false')} ${100 * n}`,
+      ].join('\n') + '\n';
+    };
+    await page.route('**/_proscenium/metrics', (route) => route.fulfill({ contentType: 'text/plain; version=0.0.4', body: feed() }));
+    await page.getByRole('tab', { name: 'Stage settings' }).click();
+    await page.getByRole('tab', { name: 'Live traffic' }).click();
+    await page.locator('.side.canary .spark polyline').first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.side.base .spark polyline').length === 2);
+    await page.waitForTimeout(4500);
+    const base = await page.locator('.side.base .stats').textContent();
+    const canary = await page.locator('.side.canary .stats').textContent();
+    assert.match(base, /X4(\.0)?avg latency ms/);
+    assert.match(canary, /X9(\.0)?avg latency ms/);
+    await screenshot('traffic-per-stage');
+    await page.unroute('**/_proscenium/metrics');
+  });
+
   await t.test('Canary: delete', async () => {
     await page.getByRole('tab', { name: 'Canary' }).click();
     await page.getByRole('button', { name: 'Delete canary' }).click();

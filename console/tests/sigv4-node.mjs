@@ -6,10 +6,9 @@ const sha = (s) => createHash('sha256').update(s).digest('hex');
 const mac = (k, s) => createHmac('sha256', k).update(s).digest();
 const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 
-export async function signedFetch(base, creds, method, path, body) {
-  const url = new URL(path, base);
-  const text = body === undefined ? '' : JSON.stringify(body);
-  const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+// The SigV4 headers (x-amz-date, x-amz-content-sha256, authorization) for a request.
+export function signHeaders({ method, url, text = '', creds, now = new Date() }) {
+  const date = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
   const day = date.slice(0, 8);
   const region = creds.region || 'us-east-1';
   const hash = sha(text);
@@ -20,17 +19,20 @@ export async function signedFetch(base, creds, method, path, body) {
   const canonical = [method, canonicalPath, query, names.map((n) => `${n}:${headers[n]}\n`).join(''), names.join(';'), hash].join('\n');
   const scope = `${day}/${region}/apigateway/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${date}\n${scope}\n${sha(canonical)}`;
-  const key = ['aws4_request'].reduce((k, s) => mac(k, s),
-    mac(mac(mac('AWS4' + creds.secretAccessKey, day), region), 'apigateway'));
+  const key = mac(mac(mac(mac('AWS4' + creds.secretAccessKey, day), region), 'apigateway'), 'aws4_request');
   const signature = createHmac('sha256', key).update(toSign).digest('hex');
   delete headers.host;
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  return headers;
+}
+
+export async function signedFetch(base, creds, method, path, body) {
+  const url = new URL(path, base);
+  const text = body === undefined ? '' : JSON.stringify(body);
   const resp = await fetch(url, {
     method,
     body: text || undefined,
-    headers: {
-      ...headers, accept: 'application/json', 'content-type': 'application/json',
-      authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-    },
+    headers: { ...signHeaders({ method, url, text, creds }), accept: 'application/json', 'content-type': 'application/json' },
   });
   const raw = await resp.text();
   return { status: resp.status, json: raw ? JSON.parse(raw) : null };

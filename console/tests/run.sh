@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The console's tests: unit tests of its pure modules (node), then end-to-end through the real
+# `proscenium` binary in a real headless Chromium. Installs what is missing first.
+#
+#   console/tests/run.sh                      # builds the server, then runs every test
+#   PROSCENIUM_BIN=/path/to/proscenium console/tests/run.sh   # test that binary instead
+#
+# Screenshots of each page and the server log go to console/tests/artifacts/ (ARTIFACTS_DIR).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium chromium-driver)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+cd "$here"
+if [ ! -d node_modules ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+if [ -z "${PROSCENIUM_BIN:-}" ]; then
+  echo "== cargo build -p proscenium-server"
+  (cd "$root" && cargo build -p proscenium-server)
+  export PROSCENIUM_BIN="$root/target/debug/proscenium"
+fi
+# Test the files embedded in the binary, never a development directory.
+unset PROSCENIUM_CONSOLE_DIR
+
+echo "== node --test (unit, then end-to-end with $PROSCENIUM_BIN)"
+exec node --test --test-concurrency=1 --test-reporter=spec unit.test.mjs e2e.mjs

@@ -1,0 +1,94 @@
+// Unit tests of the console's pure modules, run by node directly (no browser needed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sign, canonicalUri, canonicalQuery } from '../sigv4.js';
+import { parsePrometheus, stageTotals, invokeTotals } from '../metrics.js';
+import { diffSummaries } from '../diff.js';
+import { diffOps, formValues } from '../settings.js';
+import { promotionChanges, PROMOTE_OPS } from '../canary.js';
+import { splitKey, settingPrefix } from '../overrides.js';
+import { signHeaders } from './sigv4-node.mjs';
+
+const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
+
+test('canonical URI encodes the sent path once more (non-S3 double encoding)', () => {
+  assert.equal(canonicalUri('/restapis/a%3Ab/stages/x'), '/restapis/a%253Ab/stages/x');
+  assert.equal(canonicalUri('/a/./b/../c/'), '/a/c/');
+  assert.equal(canonicalUri(''), '/');
+  assert.equal(canonicalQuery(new URLSearchParams('b=2&a=x y&a=1')), 'a=1&a=x%20y&b=2');
+});
+
+test('the browser signer agrees with an independent node:crypto signer', async () => {
+  const now = new Date('2026-01-02T03:04:05Z');
+  for (const [method, u, body] of [
+    ['GET', 'http://127.0.0.1:4566/restapis?limit=500&position=a%2Fb', ''],
+    ['PATCH', 'http://127.0.0.1:4566/restapis/abc/stages/pr%3Aod', '{"patchOperations":[]}'],
+    ['POST', 'http://localhost/restapis/abc/deployments', '{"stageName":"dev"}'],
+  ]) {
+    const url = new URL(u);
+    const mine = await sign({ method, url, rawPath: url.pathname, body, creds, region: creds.region, now });
+    const theirs = signHeaders({ method, url, text: body, creds, now });
+    assert.deepEqual(mine, theirs, u);
+    assert.match(mine.authorization, /Credential=AKIDEXAMPLE\/20260102\/eu-west-1\/apigateway\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+  }
+});
+
+test('Prometheus text: per-stage totals, base and canary apart', () => {
+  const text = `# HELP proscenium_requests_total Requests.
+# TYPE proscenium_requests_total counter
+proscenium_requests_total{api_id="a1",api_name="x",stage="prod",canary="false"} 10
+proscenium_requests_total{api_id="a1",api_name="x",stage="prod",canary="true",resource="/p",method="GET"} 3
+proscenium_requests_total{api_id="a1",api_name="x",stage="prod",canary="true",resource="/q",method="GET"} 1
+proscenium_requests_total{api_id="a1",api_name="x",stage="dev",canary="false"} 99
+proscenium_4xx_errors_total{api_id="a1",stage="prod",canary="false"} 2
+proscenium_latency_seconds_bucket{api_id="a1",stage="prod",canary="false",le="+Inf"} 10
+proscenium_latency_seconds_sum{api_id="a1",stage="prod",canary="false"} 0.5
+proscenium_latency_seconds_count{api_id="a1",stage="prod",canary="false"} 10
+proscenium_http_requests_total{plane="invoke",code="2xx"} 7
+weird_metric{label="with \\"quotes\\" and \\\\ backslash"} 1`;
+  const samples = parsePrometheus(text);
+  assert.equal(samples.at(-1).labels.label, 'with "quotes" and \\ backslash');
+  const t = stageTotals(samples, 'a1', 'prod');
+  assert.equal(t.found, true);
+  assert.deepEqual(t.base, { requests: 10, errors4xx: 2, latencySum: 0.5, latencyCount: 10 });
+  assert.deepEqual(t.canary, { requests: 4 });
+  assert.equal(stageTotals(samples, 'a1', 'nope').found, false);
+  assert.deepEqual(invokeTotals(samples), { '2xx': 7 });
+});
+
+test('deployment diff over API summaries', () => {
+  const a = { '/': {}, '/pets': { GET: { authorizationType: 'NONE', apiKeyRequired: false } }, '/old': { GET: {} } };
+  const b = { '/': {}, '/pets': { GET: { authorizationType: 'AWS_IAM', apiKeyRequired: false }, POST: {} }, '/new': { PUT: {} } };
+  const d = diffSummaries(a, b);
+  assert.deepEqual(d.added, ['Resource /new (PUT)', 'Method POST /pets']);
+  assert.deepEqual(d.removed, ['Resource /old (GET)']);
+  assert.deepEqual(d.changed, ['GET /pets: authorizationType "NONE" → "AWS_IAM"']);
+});
+
+test('the stage editor emits only what changed', () => {
+  const stage = { deploymentId: 'd', methodSettings: { '*/*': { throttlingRateLimit: 10, throttlingBurstLimit: 5, loggingLevel: 'OFF' } }, accessLogSettings: { destinationArn: 'arn:x', format: '$context.requestId' } };
+  const before = formValues(stage);
+  assert.deepEqual(diffOps(before, before), []);
+  assert.deepEqual(diffOps(before, { ...before, rateLimit: '20', cacheClusterEnabled: 'true', cacheClusterSize: '6.1' }), [
+    { op: 'replace', path: '/cacheClusterEnabled', value: 'true' },
+    { op: 'replace', path: '/cacheClusterSize', value: '6.1' },
+    { op: 'replace', path: '/*/*/throttling/rateLimit', value: '20' },
+  ]);
+  assert.deepEqual(diffOps(before, { ...before, logDestination: '', logFormat: '' }), [{ op: 'remove', path: '/accessLogSettings' }]);
+});
+
+test('canary promotion: the operations and the sentences that describe them', () => {
+  assert.deepEqual(PROMOTE_OPS, [
+    { op: 'copy', from: '/canarySettings/deploymentId', path: '/deploymentId' },
+    { op: 'copy', from: '/canarySettings/stageVariableOverrides', path: '/variables' },
+    { op: 'replace', path: '/canarySettings/percentTraffic', value: '0' },
+  ]);
+  const lines = promotionChanges({ deploymentId: 'd1', variables: { a: '1' }, canarySettings: { deploymentId: 'd2', percentTraffic: 10, stageVariableOverrides: { a: '2', b: '3' } } });
+  assert.deepEqual(lines, ['Active deployment: d1 → d2', 'Stage variable a: "1" → "2"', 'Stage variable b: added with "3"',
+    'Canary traffic: 10% → 0% (the canary stays, idle, until you delete it)']);
+});
+
+test('method override keys and patch paths', () => {
+  assert.deepEqual(splitKey('pets/{id}/GET'), { resourcePath: '/pets/{id}', method: 'GET' });
+  assert.equal(settingPrefix('/pets/{id}', 'GET'), '/~1pets~1{id}/GET');
+});
