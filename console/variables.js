@@ -19,12 +19,12 @@ export function variablesTab(panel, { api, stage, reload }) {
     });
     return h('tr', { dataset: { variable: name } }, h('th', { scope: 'row' }, h('code', name)), h('td', input), h('td.row-actions', saveBtn, rmBtn, slot));
   });
-  const name = h('input', { name: 'name', required: true, spellcheck: 'false' });
+  const name = h('input', { name: 'name', required: true, spellcheck: 'false', placeholder: 'letters, digits, _' });
   const value = h('input', { name: 'value', spellcheck: 'false' });
   const slot = errorSlot();
   const add = h('button.primary', { type: 'submit' }, 'Add variable');
   const form = h('form.inline-form', { 'aria-label': 'Add a stage variable' },
-    field('Name', name, 'Letters, digits and underscores.'), field('Value', value), h('div.actions', add), slot);
+    field('Name', name), field('Value', value), h('div.actions', add), slot);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     save([{ op: 'replace', path: `/variables/${name.value.trim()}`, value: value.value }], add, slot);

@@ -203,8 +203,16 @@ test('deploy twice, roll back through Deployment history, create and promote a c
   });
 
   await t.test('change the API and deploy again to the existing stage', async () => {
+    // An HTTP_PROXY method made outside the console shows its integration type and URI.
+    const resources = (await api('GET', `/restapis/${apiId}/resources`)).json.item;
+    const hello = resources.find((r) => r.path === '/hello');
+    assert.equal((await api('PUT', `/restapis/${apiId}/resources/${hello.id}/methods/POST`, { authorizationType: 'NONE' })).status, 201);
+    assert.equal((await api('PUT', `/restapis/${apiId}/resources/${hello.id}/methods/POST/integration`,
+      { type: 'HTTP_PROXY', integrationHttpMethod: 'POST', uri: 'http://backend.invalid/hello' })).status, 201);
     await page.getByRole('link', { name: 'Resources' }).click();
-    await page.getByRole('heading', { name: 'Resources' }).waitFor();
+    const post = page.locator('li[data-path="/hello"] .method[data-method="POST"]');
+    await post.waitFor();
+    assert.match(await post.textContent(), /HTTP_PROXY.*http:\/\/backend\.invalid\/hello/);
     await saveMock('/hello', '{"version": 2}');
     await saveMock('/items', '{"items": []}');
     second = await deploy({ stage: 'prod', isNew: false, description: 'second', name: 'second' });
@@ -376,6 +384,17 @@ test('deploy twice, roll back through Deployment history, create and promote a c
   await t.test('the APIs list shows the API', async () => {
     await page.getByRole('link', { name: 'APIs', exact: true }).first().click();
     await page.locator(`tr[data-api-id="${apiId}"]`).waitFor();
+    await page.getByRole('button', { name: 'Create API' }).click();
+    await dlg().getByLabel('API name').fill('short-lived');
+    await dlg().getByRole('button', { name: 'Create API' }).click();
+    await page.getByRole('heading', { name: 'Resources' }).waitFor();
+    await page.getByRole('link', { name: 'APIs', exact: true }).first().click();
+    await page.getByRole('button', { name: 'Delete API short-lived' }).click();
+    await dlg().getByText('cannot be undone').waitFor();
+    await dlg().getByRole('button', { name: 'Delete API' }).click();
+    await page.getByRole('button', { name: 'Delete API short-lived' }).waitFor({ state: 'detached' });
+    const apis = (await api('GET', '/restapis')).json.item.map((a) => a.name);
+    assert.deepEqual(apis, ['console-e2e']);
     await screenshot('apis');
   });
 
