@@ -235,10 +235,12 @@ fn quadratic_work_is_bounded() {
     let body = format!("{{{}}}", keys.join(","));
     let t = parse("$input.path('$').size()").unwrap();
     let start = std::time::Instant::now();
-    assert_eq!(t.render(&input(&body), &Limits::default()).unwrap().output, "200000");
+    assert_eq!(
+        t.render(&input(&body), &Limits::default()).unwrap().output,
+        "200000"
+    );
     let t = parse("#set($m = {})#foreach($i in [1..1000])#foreach($j in [1..1000])$!m.put(\"$i-$j\", 1)#end#end").unwrap();
     let err = t.render(&input(""), &Limits::default()).unwrap_err();
     assert_eq!(err.kind, proscenium_vtl::RenderErrorKind::Limit);
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
 }
-
