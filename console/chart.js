@@ -14,7 +14,12 @@ export function sparkline(values, { label, width = 180, height = 48, cls = '' } 
   title.textContent = label;
   svg.append(title);
   svg.append(el('line', { x1: 0, y1: height - 1, x2: width, y2: height - 1, class: 'axis' }));
-  if (values.length < 2) return svg;
+  if (values.length < 2) {
+    const t = el('text', { x: 4, y: height / 2, class: 'wait' });
+    t.textContent = 'collecting…';
+    svg.append(t);
+    return svg;
+  }
   const max = Math.max(...values, 1e-9);
   const step = width / (values.length - 1);
   const pts = values.map((v, i) => `${(i * step).toFixed(1)},${(height - 2 - (v / max) * (height - 6)).toFixed(1)}`);

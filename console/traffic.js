@@ -30,7 +30,7 @@ function side(title, sub, samples, key) {
     const dc = (b[key].latencyCount || 0) - (a[key].latencyCount || 0);
     lat.push(dc > 0 ? (1000 * ((b[key].latencySum || 0) - (a[key].latencySum || 0))) / dc : 0);
   }
-  const n = (v, fixed) => (v == null ? '—' : fixed || !Number.isInteger(v) ? v.toFixed(1) : String(v));
+  const n = (v, fixed) => (v == null ? '—' : (fixed || !Number.isInteger(v)) ? v.toFixed(v > 0 && v < 1 ? 2 : 1) : String(v));
   const stat = (label, v, cls = '', fixed = false) => h('div.stat' + cls, h('span.v', n(v, fixed)), h('span.l', label));
   return h('section.card.side.' + key, { 'aria-label': `${title} traffic` },
     h('h3', title, sub ? h('small', ' ', sub) : null),
@@ -40,7 +40,11 @@ function side(title, sub, samples, key) {
       stat('4XX', last.errors4xx ?? 0, last.errors4xx ? '.warn' : ''),
       stat('5XX', last.errors5xx ?? 0, last.errors5xx ? '.bad' : ''),
       stat('avg latency ms', avgMs(last, 'latencySum', 'latencyCount'), '', true),
-      stat('avg integration ms', avgMs(last, 'integrationSum', 'integrationCount'), '', true)),
+      stat('avg integration ms', avgMs(last, 'integrationSum', 'integrationCount'), '', true),
+      last.cacheHits != null || last.cacheMisses != null
+        ? stat('cache hits', last.cacheHits ?? 0) : null,
+      last.cacheHits != null || last.cacheMisses != null
+        ? stat('cache misses', last.cacheMisses ?? 0) : null),
     h('div.charts',
       h('figure', sparkline(rates, { label: `${title} requests per second` }), h('figcaption', 'requests / s')),
       h('figure', sparkline(lat, { label: `${title} latency in milliseconds`, cls: 'lat' }), h('figcaption', 'latency ms'))));

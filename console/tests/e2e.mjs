@@ -336,6 +336,15 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await page.getByRole('tab', { name: 'Live traffic' }).click();
     await page.locator('.traffic-body .side.base, .traffic-body .note').first().waitFor();
     await page.waitForTimeout(2500);
+    const published = (await (await fetch(`${base}/_proscenium/metrics`)).text())
+      .includes(`proscenium_requests_total{api_id="${apiId}"`);
+    if (published) {
+      // This gateway publishes per-stage metrics: the base side counts what was sent.
+      const requests = Number(await page.locator('.side.base .stat .v').first().textContent());
+      assert.ok(requests >= 5, `base requests ${requests}`);
+    } else {
+      await page.locator('.traffic-body .note').waitFor();
+    }
     await screenshot('traffic');
   });
 
