@@ -142,10 +142,10 @@ export function confirmDialog(title, body, confirmLabel, { danger = false, actio
 // Tabs with roving focus; `tabs` = [{id, label, render(panel)}].
 export function tabs(tabsDef, activeId, onSelect) {
   const list = h('div.tablist', { role: 'tablist' });
-  const panel = h('div.tabpanel', { role: 'tabpanel', tabindex: '-1' });
+  const panel = h('div.tabpanel#tabpanel', { role: 'tabpanel', tabindex: '-1' });
   const buttons = tabsDef.map((t) => {
     const b = h('button.tab', {
-      type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-selected': String(t.id === activeId),
+      type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-selected': String(t.id === activeId), 'aria-controls': 'tabpanel',
       tabindex: t.id === activeId ? '0' : '-1', dataset: { tab: t.id },
     }, t.label);
     b.addEventListener('click', () => onSelect(t.id));

@@ -257,6 +257,15 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await screenshot('stage-settings');
   });
 
+  await t.test('tabs follow the arrow keys', async () => {
+    await page.getByRole('tab', { name: 'Stage settings' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-tab') === 'variables');
+    assert.equal(await page.getByRole('tab', { name: 'Stage variables' }).getAttribute('aria-selected'), 'true');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-tab') === 'settings');
+  });
+
   await t.test('stage variables: a refused name is explained next to the form; a good one is added', async () => {
     await page.getByRole('tab', { name: 'Stage variables' }).click();
     await page.getByLabel('Name', { exact: true }).fill('bad-name');
