@@ -102,6 +102,32 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+test('without configured credentials the console opens without a sign-in', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'proscenium-console-open-'));
+  const p = await freePort();
+  const env = { ...process.env, RUST_LOG: 'warn' };
+  delete env.PROSCENIUM_ACCESS_KEY_ID;
+  delete env.PROSCENIUM_SECRET_ACCESS_KEY;
+  const open = spawn(BIN, ['serve', '--listen', `127.0.0.1:${p}`, '--data-dir', dir], { env, stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 200; i++) {
+      try { if ((await fetch(`http://127.0.0.1:${p}/_proscenium/health`)).ok) break; } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const pg = await ctx.newPage();
+    await pg.goto(`http://127.0.0.1:${p}/_proscenium/console/`);
+    await pg.getByRole('heading', { name: 'APIs' }).waitFor();
+    assert.equal(await pg.getByRole('heading', { name: 'Sign in to this gateway' }).count(), 0);
+    assert.equal(await pg.locator('#session').textContent(), '');
+    await ctx.close();
+  } finally {
+    open.kill('SIGTERM');
+    await new Promise((r) => open.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the console is served from the binary with the right content types', async () => {
   for (const [p, type] of [
     ['/_proscenium/console', 'text/html'], ['/_proscenium/console/', 'text/html'],
