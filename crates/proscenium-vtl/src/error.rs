@@ -55,30 +55,41 @@ pub(crate) fn line_col(src: &str, pos: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// An error raised during evaluation before its position is resolved.
+/// An error raised during evaluation before its position is resolved. Boxed
+/// so that the `Result`s threaded through every evaluation step stay small.
 #[derive(Debug, Clone)]
-pub(crate) struct EvalError {
-    pub(crate) kind: RenderErrorKind,
-    pub(crate) pos: usize,
-    pub(crate) message: String,
+pub(crate) struct EvalError(Box<EvalErrorInner>);
+
+#[derive(Debug, Clone)]
+struct EvalErrorInner {
+    kind: RenderErrorKind,
+    pos: usize,
+    message: String,
 }
 
 impl EvalError {
     pub(crate) fn new(kind: RenderErrorKind, pos: usize, message: impl Into<String>) -> Self {
-        Self {
+        EvalError(Box::new(EvalErrorInner {
             kind,
             pos,
             message: message.into(),
-        }
+        }))
+    }
+
+    /// Re-anchors the error (used for errors inside `#evaluate` strings).
+    pub(crate) fn at(mut self, pos: usize) -> Self {
+        self.0.pos = pos;
+        self
     }
 
     pub(crate) fn into_render(self, src: &str) -> RenderError {
-        let (line, column) = line_col(src, self.pos);
+        let inner = *self.0;
+        let (line, column) = line_col(src, inner.pos);
         RenderError {
-            kind: self.kind,
+            kind: inner.kind,
             line,
             column,
-            message: self.message,
+            message: inner.message,
         }
     }
 }

@@ -510,10 +510,7 @@ impl<'t> Ctx<'t> {
             for (k, m) in &c.macros {
                 self.extra_macros.insert(k.clone(), m.clone());
             }
-            self.render_block(&c.block, out).map_err(|mut e| {
-                e.pos = pos;
-                e
-            })
+            self.render_block(&c.block, out).map_err(|e| e.at(pos))
         });
         self.leave();
         r
