@@ -3,7 +3,11 @@
 # the Java shim in difftest/java) and with proscenium-vtl, and compares the
 # outputs byte for byte. Installs nothing: needs java, javac and the Debian
 # packages velocity, libjsonpath-java, libcommons-lang-java.
+# With --bless it also records Velocity's outputs in difftest/golden.txt, which
+# plain `cargo test` then uses as the reference (no Java needed there).
 set -euo pipefail
+bless=""
+if [[ "${1:-}" == "--bless" ]]; then bless=1; fi
 here="$(cd "$(dirname "$0")" && pwd)"
 crate="$(dirname "$here")"
 jars=/usr/share/java
@@ -27,5 +31,5 @@ trap 'rm -rf "$work"' EXIT
 javac -nowarn -cp "${cp#:}" -d "$work/classes" "$here/java/Shim.java"
 java -cp "${cp#:}:$work/classes" Shim "$here/corpus" "$work/out"
 cd "$crate"
-VTL_DIFFTEST_JAVA_OUT="$work/out" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-vtl}" \
+VTL_DIFFTEST_BLESS="$bless" VTL_DIFFTEST_JAVA_OUT="$work/out" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-vtl}" \
   cargo test -p proscenium-vtl --test difftest -- --nocapture

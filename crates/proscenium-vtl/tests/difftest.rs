@@ -2,10 +2,10 @@
 //! `difftest/corpus/*.txt` and compares byte for byte with the outputs the Java
 //! shim wrote to `$VTL_DIFFTEST_JAVA_OUT` (see `difftest/run.sh`).
 //!
-//! Without that variable the corpus is still rendered (catching panics and
-//! parse failures of the corpus itself) but nothing is compared.
+//! Without that variable the outputs recorded in `difftest/golden.txt` (by
+//! `run.sh --bless`) are the reference, so `cargo test` needs no Java.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -124,6 +124,34 @@ fn format_result(r: &Rendered) -> String {
     }
 }
 
+/// Reads `difftest/golden.txt`: Velocity's outputs recorded by
+/// `run.sh --bless`, as `=== name byte-length` headers followed by the bytes.
+fn read_golden(path: &Path) -> Option<BTreeMap<String, String>> {
+    let text = fs::read_to_string(path).ok()?;
+    let mut out = BTreeMap::new();
+    let mut rest = text.as_str();
+    while let Some(header_end) = rest.find('\n') {
+        let header = rest.get(..header_end)?.strip_prefix("=== ")?;
+        let (name, len) = header.rsplit_once(' ')?;
+        let len: usize = len.parse().ok()?;
+        let body = rest.get(header_end + 1..header_end + 1 + len)?;
+        out.insert(name.to_string(), body.to_string());
+        rest = rest.get(header_end + 1 + len + 1..).unwrap_or("");
+    }
+    Some(out)
+}
+
+fn write_golden(path: &Path, outputs: &[(String, String)]) {
+    let mut text = String::new();
+    for (name, body) in outputs {
+        text.push_str(&format!("=== {name} {}\n{body}\n", body.len()));
+    }
+    fs::write(path, text).expect("write golden");
+}
+
+/// Compares every corpus case with Velocity's output: live from the Java shim
+/// when `VTL_DIFFTEST_JAVA_OUT` is set, otherwise from the recorded
+/// `difftest/golden.txt`, so plain `cargo test` still checks byte equality.
 #[test]
 fn differential_corpus() {
     let dir = difftest_dir();
@@ -136,6 +164,10 @@ fn differential_corpus() {
         .filter(|l| !l.is_empty())
         .collect();
     let java_out = std::env::var_os("VTL_DIFFTEST_JAVA_OUT").map(PathBuf::from);
+    let bless = std::env::var_os("VTL_DIFFTEST_BLESS").is_some_and(|v| !v.is_empty());
+    let golden_path = dir.join("golden.txt");
+    let golden = read_golden(&golden_path);
+    let source = if java_out.is_some() { "java" } else { "golden" };
     let mut files: Vec<PathBuf> = fs::read_dir(dir.join("corpus"))
         .expect("corpus dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -143,6 +175,8 @@ fn differential_corpus() {
         .collect();
     files.sort();
     let (mut total, mut passed, mut failed, mut known_hit) = (0, 0, Vec::new(), 0);
+    let (mut missing, mut stale) = (Vec::new(), Vec::new());
+    let mut recorded = Vec::new();
     let mut names = BTreeSet::new();
     for f in &files {
         for case in read_corpus(f) {
@@ -160,9 +194,24 @@ fn differential_corpus() {
                 },
                 Err(_) => "<<error>>".to_string(),
             };
-            let Some(java_dir) = &java_out else { continue };
-            let expected = fs::read_to_string(java_dir.join(format!("{}.out", case.name)))
-                .unwrap_or_else(|_| panic!("no Java output for {}", case.name));
+            let expected = match &java_out {
+                Some(java_dir) => {
+                    let e = fs::read_to_string(java_dir.join(format!("{}.out", case.name)))
+                        .unwrap_or_else(|_| panic!("no Java output for {}", case.name));
+                    if golden.as_ref().and_then(|g| g.get(&case.name)) != Some(&e) {
+                        stale.push(case.name.clone());
+                    }
+                    recorded.push((case.name.clone(), e.clone()));
+                    e
+                }
+                None => match golden.as_ref().and_then(|g| g.get(&case.name)) {
+                    Some(e) => e.clone(),
+                    None => {
+                        missing.push(case.name.clone());
+                        continue;
+                    }
+                },
+            };
             if expected == ours {
                 passed += 1;
                 if known.contains(&case.name) {
@@ -176,22 +225,33 @@ fn differential_corpus() {
                 println!("known divergence: {}", case.name);
             } else {
                 println!(
-                    "--- MISMATCH {}\n  java: {:?}\n  ours: {:?}",
+                    "--- MISMATCH {}\n  {source}: {:?}\n  ours: {:?}",
                     case.name, expected, ours
                 );
                 failed.push(case.name.clone());
             }
         }
     }
-    if java_out.is_none() {
+    if bless && java_out.is_some() {
+        write_golden(&golden_path, &recorded);
         println!(
-            "rendered {total} corpus cases; set VTL_DIFFTEST_JAVA_OUT (difftest/run.sh) to compare with Velocity"
+            "difftest: recorded {} Velocity outputs in {}",
+            recorded.len(),
+            golden_path.display()
         );
-        return;
+        stale.clear();
     }
     println!(
-        "difftest: {total} cases, {passed} identical, {known_hit} known divergences, {} unexpected",
+        "difftest ({source}): {total} cases, {passed} identical, {known_hit} known divergences, {} unexpected",
         failed.len()
     );
     assert!(failed.is_empty(), "unexpected differences: {failed:?}");
+    assert!(
+        missing.is_empty(),
+        "cases without a recorded Velocity output (run difftest/run.sh --bless): {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "golden.txt differs from Velocity for {stale:?}: run difftest/run.sh --bless"
+    );
 }
