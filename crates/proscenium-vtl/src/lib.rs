@@ -6,6 +6,22 @@
 //! by [`parse`] and rendered many times with [`Template::render`].
 //!
 //! Template selection and passthrough belong to the data plane, not here.
+//!
+//! ```
+//! use proscenium_vtl::{Limits, Params, RenderInput, parse};
+//!
+//! let template = parse(r#"{"id": "$input.params('id')", "body": $input.json('$')}
+//! #set($context.responseOverride.status = 201)"#).unwrap();
+//! let input = RenderInput {
+//!     body: r#"{"a":1}"#.into(),
+//!     params: Params { path: vec![("id".into(), "42".into())], ..Params::default() },
+//!     context: serde_json::json!({"requestId": "r-1"}),
+//!     stage_variables: vec![("env".into(), "prod".into())],
+//! };
+//! let out = template.render(&input, &Limits::default()).unwrap();
+//! assert_eq!(out.output, "{\"id\": \"42\", \"body\": {\"a\":1}}\n");
+//! assert_eq!(out.response_override.status_code(), Some(201));
+//! ```
 
 mod ast;
 mod error;
