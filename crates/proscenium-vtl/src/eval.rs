@@ -42,7 +42,7 @@ pub(crate) struct Ctx<'t> {
     block_depth: usize,
     /// `(parameter, caller's source text)` for active macro calls.
     macro_literals: Vec<(String, String)>,
-    out_len: usize,
+    pub(crate) out_len: usize,
     /// Parsed request body, computed on first use.
     pub(crate) body_json: Option<Result<Value, String>>,
     /// Whether `body_json` (or part of it) was handed to the template as is.

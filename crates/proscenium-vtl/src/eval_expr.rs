@@ -39,10 +39,14 @@ impl Ctx<'_> {
             Expr::Ref(r) => self.eval_ref(r)?,
             Expr::Str(s) => Value::str(s),
             Expr::Interp(nodes) => {
+                // The string is not output: its bytes count toward the output
+                // limit only while it is being built, which bounds its size.
                 let mut s = String::new();
+                let saved = self.out_len;
                 self.enter(0)?;
                 let r = self.render_block(nodes, &mut s);
                 self.leave();
+                self.out_len = saved;
                 r?;
                 Value::string(s)
             }

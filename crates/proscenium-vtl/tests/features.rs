@@ -451,3 +451,14 @@ fn unsupported_directives_are_errors() {
         .unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::Unsupported);
 }
+
+#[test]
+fn string_building_in_long_loops_is_not_output() {
+    // 1000 interpolations of a growing string: ~2 MB built in total, 4 KB kept.
+    let t =
+        parse("#set($s = '')#foreach($i in [1..1000])#set($s = \"$s$i,\")#end$s.length()").unwrap();
+    let out = t
+        .render(&RenderInput::default(), &Limits::default())
+        .unwrap();
+    assert_eq!(out.output, "3893");
+}
