@@ -6,6 +6,16 @@ use crate::value::{JMap, Value};
 
 /// Converts a `serde_json` tree (numbers: Integer if they fit, else Long, else Double).
 pub(crate) fn from_serde(v: &serde_json::Value) -> Value {
+    from_serde_at(v, 0)
+}
+
+/// Nesting past this depth becomes null (callers may build any tree).
+const MAX_SERDE_DEPTH: usize = 256;
+
+fn from_serde_at(v: &serde_json::Value, depth: usize) -> Value {
+    if depth > MAX_SERDE_DEPTH {
+        return Value::Null;
+    }
     match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -22,12 +32,14 @@ pub(crate) fn from_serde(v: &serde_json::Value) -> Value {
             }
         }
         serde_json::Value::String(s) => Value::str(s),
-        serde_json::Value::Array(a) => Value::list(a.iter().map(from_serde).collect()),
+        serde_json::Value::Array(a) => {
+            Value::list(a.iter().map(|x| from_serde_at(x, depth + 1)).collect())
+        }
         serde_json::Value::Object(o) => {
             let mut m = JMap::default();
             m.entries.reserve(o.len());
             for (k, v) in o {
-                m.entries.push((Value::str(k), from_serde(v)));
+                m.entries.push((Value::str(k), from_serde_at(v, depth + 1)));
             }
             Value::map(m)
         }
