@@ -102,20 +102,25 @@ fn verify(
         query: parts.uri.query().unwrap_or(""),
         headers: &headers,
     };
-    let region = request
-        .credential_region()
-        .unwrap_or_else(|| st.default_region.clone());
-    let scope = Scope::new(st.account_id.clone(), region);
     let Some(creds) = st.credentials.as_deref() else {
+        check_origin(parts)?;
+        let region = request
+            .credential_region()
+            .unwrap_or_else(|| st.default_region.clone());
         return Ok(Caller {
-            scope,
+            scope: Scope::new(st.account_id.clone(), region),
             access_key_id: None,
         });
     };
     let now = st.now() as u64;
-    match proscenium_sigv4::verify(&request, body, now, creds) {
+    let options = proscenium_sigv4::VerifyOptions {
+        service: Some("apigateway"),
+        ..Default::default()
+    };
+    match proscenium_sigv4::verify_with(&request, body, now, creds, &options) {
+        // The scope is the one the caller signed for, never an unverified header.
         Ok(v) => Ok(Caller {
-            scope,
+            scope: Scope::new(st.account_id.clone(), v.region),
             access_key_id: Some(v.access_key_id),
         }),
         Err(e) => Err(ApiError::Raw {
@@ -123,5 +128,97 @@ fn verify(
             code: e.aws_error_code(),
             message: e.message(),
         }),
+    }
+}
+
+/// Without credentials anyone who can reach the listener may call the API; browsers must not
+/// be turned into such callers by a page from elsewhere. A request carrying `Origin` (only
+/// browsers send it) must come from the same origin, on a loopback host name (which also
+/// defeats DNS rebinding: the attacker's name would be the Host).
+fn check_origin(parts: &axum::http::request::Parts) -> Result<(), ApiError> {
+    let Some(origin) = parts.headers.get("origin") else {
+        return Ok(());
+    };
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, h)| h)
+        .unwrap_or("");
+    if origin_host.eq_ignore_ascii_case(host) && is_loopback_host(host) {
+        return Ok(());
+    }
+    Err(ApiError::Raw {
+        status: 403,
+        code: "AccessDeniedException",
+        message: "Cross-origin management requests are refused while no credentials are configured"
+            .into(),
+    })
+}
+
+/// `localhost`, `*.localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
+    };
+    let name = name.to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "::1"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(headers: &[(&str, &str)]) -> axum::http::request::Parts {
+        let mut b = axum::http::Request::post("/restapis");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn browsers_may_only_call_from_the_same_loopback_origin() {
+        assert!(
+            check_origin(&parts(&[("host", "127.0.0.1:4566")])).is_ok(),
+            "CLI and SDKs send no Origin"
+        );
+        assert!(
+            check_origin(&parts(&[
+                ("host", "localhost:4566"),
+                ("origin", "http://localhost:4566")
+            ]))
+            .is_ok()
+        );
+        assert!(
+            check_origin(&parts(&[
+                ("host", "127.0.0.1:4566"),
+                ("origin", "https://evil.example")
+            ]))
+            .is_err()
+        );
+        assert!(
+            check_origin(&parts(&[
+                ("host", "evil.example:4566"),
+                ("origin", "http://evil.example:4566")
+            ]))
+            .is_err(),
+            "DNS rebinding: same origin but not a loopback name"
+        );
+        assert!(is_loopback_host("[::1]:4566"));
+        assert!(is_loopback_host("api.execute-api.localhost"));
+        assert!(!is_loopback_host("10.0.0.1:4566"));
     }
 }

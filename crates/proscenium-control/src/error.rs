@@ -115,7 +115,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound("Invalid identifier specified".into()),
             StoreError::Conflict(_) => ApiError::Conflict(CONCURRENT_MODIFICATION.into()),
             StoreError::PreconditionFailed(m) => ApiError::BadRequest(m),
-            StoreError::Backend(m) => ApiError::Internal(format!("storage failure: {m}")),
+            StoreError::Backend(m) => {
+                tracing::error!(error = %m, "storage failure");
+                ApiError::Internal("Internal server error".into())
+            }
         }
     }
 }

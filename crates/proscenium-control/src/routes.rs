@@ -588,6 +588,7 @@ pub fn router(state: ControlState) -> Router {
         r = r.route(path, mr);
     }
     r.fallback(unknown)
+        .method_not_allowed_fallback(unknown)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::authenticate,

@@ -37,7 +37,7 @@ pub struct ThrottleSettings {
     pub rate_limit: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientCertificate {
     pub client_certificate_id: String,
@@ -51,4 +51,17 @@ pub struct ClientCertificate {
     pub expiration_date: Timestamp,
     #[serde(default, skip_serializing_if = "StringMap::is_empty")]
     pub tags: StringMap,
+}
+
+impl std::fmt::Debug for ClientCertificate {
+    /// Never prints the private key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("client_certificate_id", &self.client_certificate_id)
+            .field("description", &self.description)
+            .field("created_date", &self.created_date)
+            .field("expiration_date", &self.expiration_date)
+            .field("private_key_pem", &"<redacted>")
+            .finish()
+    }
 }

@@ -181,7 +181,8 @@ impl Config {
     }
 
     pub fn has_credentials(&self) -> bool {
-        self.access_key_id.is_some() && self.secret_access_key.is_some()
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        set(&self.access_key_id) && set(&self.secret_access_key)
     }
 
     /// Every problem with the configuration, in plain words.
@@ -192,6 +193,10 @@ impl Config {
                 "account id {:?} must be 12 digits",
                 self.account_id
             ));
+        }
+        let blank = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
+        if blank(&self.access_key_id) || blank(&self.secret_access_key) {
+            errors.push("access_key_id and secret_access_key must not be empty".into());
         }
         if self.access_key_id.is_some() != self.secret_access_key.is_some() {
             errors.push("access_key_id and secret_access_key must be given together".into());

@@ -188,7 +188,8 @@ async fn dispatch(
                 "{\"status\":\"ok\"}".into(),
             );
         }
-        "/_proscenium/metrics" => {
+        // Metrics name every API and stage: not on a listener that serves only invocations.
+        "/_proscenium/metrics" if role != Role::Invoke => {
             let mut body = app.metrics.render(app.started.elapsed().as_secs_f64());
             body.push_str(&app.gateway.render_metrics());
             return text(StatusCode::OK, "text/plain; version=0.0.4", body);

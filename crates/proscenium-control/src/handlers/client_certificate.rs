@@ -119,7 +119,12 @@ pub async fn get_client_certificates(
     });
     let items = certs
         .iter()
-        .map(|c| (c.client_certificate_id.clone(), certificate_shape(c)))
+        .map(|c| {
+            (
+                super::common::created_key(c.created_date, &c.client_certificate_id),
+                certificate_shape(c),
+            )
+        })
         .collect();
     ok(&page(items, &q)?)
 }

@@ -47,29 +47,39 @@ pub async fn edit_api<T>(
     Ok(out)
 }
 
-/// Pages `items` (already in AWS's order) by `position` (the id of the first item of the
-/// page, as we hand it out) and `limit` (1..=500, default 25), as `{"item": [...], "position"}`.
+/// Pages `items` by `limit` (1..=500, default 25) and `position`, as `{"item": [...],
+/// "position"}`. Each item comes with a sort key, and `items` must be sorted by it; the
+/// opaque `position` encodes the key of the next page's first item, so paging goes on
+/// correctly when items are deleted or added between two pages.
 pub fn page(items: Vec<(String, Value)>, q: &Query) -> ApiResult<Value> {
     let limit = match q.get("limit") {
         None => 25,
-        Some(l) => match l.parse::<usize>() {
-            Ok(n) if (1..=500).contains(&n) => n,
-            _ => {
+        Some(l) => match l.parse::<i64>() {
+            Ok(n) if (1..=500).contains(&n) => n as usize,
+            Ok(n) if n > 500 => {
                 return Err(crate::patch::validation_errors(&[format!(
                     "Value '{l}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 500"
+                )]));
+            }
+            _ => {
+                return Err(crate::patch::validation_errors(&[format!(
+                    "Value '{l}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
                 )]));
             }
         },
     };
     let start = match q.get("position") {
         None => 0,
-        Some(p) => items
-            .iter()
-            .position(|(id, _)| id == p)
-            .ok_or_else(|| ApiError::bad_request("Invalid position parameter"))?,
+        Some(p) => {
+            let key = hex::decode(p)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| ApiError::bad_request("Invalid position parameter"))?;
+            items.partition_point(|(k, _)| *k < key)
+        }
     };
     let end = (start + limit).min(items.len());
-    let next = items.get(end).map(|(id, _)| id.clone());
+    let next = items.get(end).map(|(k, _)| hex::encode(k));
     let page: Vec<Value> = items
         .into_iter()
         .skip(start)
@@ -81,6 +91,11 @@ pub fn page(items: Vec<(String, Value)>, q: &Query) -> ApiResult<Value> {
         out["position"] = Value::String(n);
     }
     Ok(out)
+}
+
+/// A sort key for items listed by creation time, then id.
+pub fn created_key(created: f64, id: &str) -> String {
+    format!("{:020}\u{0}{id}", created.max(0.0) as u64)
 }
 
 /// Checks a value against an enum the way Coral validates input, collecting AWS's message.

@@ -84,6 +84,9 @@ pub async fn create_deployment(
 ) -> ApiResult<Response> {
     let req: CreateDeploymentRequest = json_body(&body)?;
     check_cache_size(req.cache_cluster_size.as_deref())?;
+    if let Some(p) = req.canary_settings.as_ref().and_then(|c| c.percent_traffic) {
+        crate::patch::stage::check_percent_traffic(p)?;
+    }
     let _guard = st.write_lock.lock().await;
     let def = load_api(&st, &caller.scope, &api_id).await?;
     let stage_name = req.stage_name.clone();
@@ -237,7 +240,12 @@ pub async fn get_deployments(
     let ds = st.store.list_deployments(&caller.scope, &api_id).await?;
     let items = ds
         .iter()
-        .map(|d| (d.id.clone(), deployment_shape(d, false)))
+        .map(|d| {
+            (
+                super::common::created_key(d.created_date, &d.id),
+                deployment_shape(d, false),
+            )
+        })
         .collect();
     ok(&page(items, &q)?)
 }

@@ -43,7 +43,10 @@ pub async fn load_resource(
 ) -> ApiResult<(std::sync::Arc<ApiDefinition>, Resource)> {
     let def = load_api(st, &caller.scope, api_id)
         .await
-        .map_err(|_| invalid_resource())?;
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => invalid_resource(),
+            e => e,
+        })?;
     let r = def
         .value
         .resources

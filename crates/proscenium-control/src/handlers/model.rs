@@ -122,7 +122,10 @@ pub async fn get_model(
 ) -> ApiResult<Response> {
     let def = load_api(&st, &caller.scope, &api_id)
         .await
-        .map_err(|_| not_found(&name))?;
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => not_found(&name),
+            e => e,
+        })?;
     ok(def
         .value
         .models

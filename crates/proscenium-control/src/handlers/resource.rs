@@ -94,7 +94,7 @@ pub async fn get_resources(
     rs.sort_by(|a, b| a.path.cmp(&b.path).then(a.id.cmp(&b.id)));
     let items = rs
         .into_iter()
-        .map(|r| (r.id.clone(), resource_shape(r, embed)))
+        .map(|r| (format!("{}\u{0}{}", r.path, r.id), resource_shape(r, embed)))
         .collect();
     ok(&page(items, &q)?)
 }

@@ -215,7 +215,12 @@ pub async fn get_rest_apis(
     let apis = st.store.list_apis(&caller.scope).await?;
     let items = apis
         .into_iter()
-        .map(|a| (a.id.clone(), serde_json::to_value(&a).unwrap_or_default()))
+        .map(|a| {
+            (
+                super::common::created_key(a.created_date, &a.id),
+                serde_json::to_value(&a).unwrap_or_default(),
+            )
+        })
         .collect();
     ok(&page(items, &q)?)
 }

@@ -95,6 +95,9 @@ pub async fn create_stage(
         return Err(invalid_deployment());
     }
     let mut canary = req.canary_settings;
+    if let Some(c) = &canary {
+        patch::stage::check_percent_traffic(c.percent_traffic)?;
+    }
     if let Some(c) = canary.as_mut() {
         match c.deployment_id.clone() {
             Some(d) if !exists(&d).await => {

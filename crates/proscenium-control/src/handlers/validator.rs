@@ -66,7 +66,10 @@ pub async fn get_request_validator(
 ) -> ApiResult<Response> {
     let def = load_api(&st, &caller.scope, &api_id)
         .await
-        .map_err(|_| not_found())?;
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => not_found(),
+            e => e,
+        })?;
     ok(def
         .value
         .request_validators

@@ -13,6 +13,17 @@ const VALID_PATHS: &str = "[/deploymentId, /description, /cacheClusterEnabled, /
 
 const ACCESS_LOG_PATHS: &str = "Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]";
 
+/// AWS's bounds on a canary's share of traffic.
+pub fn check_percent_traffic(p: f64) -> ApiResult<()> {
+    if (0.0..=100.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "Canary traffic percentage must be between 0.0 and 100.0",
+        ))
+    }
+}
+
 fn invalid_path(path: &str) -> ApiError {
     ApiError::bad_request(format!(
         "Invalid method setting path: {path}. Must be one of: {VALID_PATHS}"

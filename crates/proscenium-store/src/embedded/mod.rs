@@ -90,8 +90,20 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
     }
 
-    fn changed(&self) {
-        self.inner.feed.send_modify(|v| *v += 1);
+    /// Like [`run`](Self::run) for writes: the change feed moves inside the blocking task,
+    /// right after the commit, so a caller that goes away cannot leave a committed change
+    /// unannounced.
+    async fn run_write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Shared, &mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.run(move |sh, c| {
+            let out = f(sh, c)?;
+            sh.feed.send_modify(|v| *v += 1);
+            Ok(out)
+        })
+        .await
     }
 }
 
@@ -141,7 +153,7 @@ impl Store for SqliteStore {
         let scope = scope.clone();
         let def = Arc::new(def.clone());
         let rev = self
-            .run(move |sh, c| {
+            .run_write(move |sh, c| {
                 let tx = c.transaction().map_err(backend)?;
                 let rev = sql::put_api(&tx, &scope, &def, expected)?;
                 tx.commit().map_err(backend)?;
@@ -149,13 +161,12 @@ impl Store for SqliteStore {
                 Ok(rev)
             })
             .await?;
-        self.changed();
         Ok(rev)
     }
 
     async fn delete_api(&self, scope: &Scope, api_id: &str) -> StoreResult<()> {
         let k = (scope.clone(), api_id.to_string());
-        self.run(move |sh, c| {
+        self.run_write(move |sh, c| {
             let tx = c.transaction().map_err(backend)?;
             sql::delete_api(&tx, &k.0, &k.1)?;
             tx.commit().map_err(backend)?;
@@ -164,7 +175,6 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await?;
-        self.changed();
         Ok(())
     }
 
@@ -179,7 +189,7 @@ impl Store for SqliteStore {
         let (scope, api_id, deployment) = (scope.clone(), api_id.to_string(), deployment.clone());
         let encoded = snapshot.encode();
         let snap = Arc::new(snapshot.clone());
-        self.run(move |sh, c| {
+        self.run_write(move |sh, c| {
             let tx = c.transaction().map_err(backend)?;
             sql::insert_deployment(&tx, &scope, &api_id, &deployment, &encoded)?;
             if let Some(w) = stage {
@@ -190,7 +200,6 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await?;
-        self.changed();
         Ok(())
     }
 
@@ -235,9 +244,8 @@ impl Store for SqliteStore {
         deployment: &Deployment,
     ) -> StoreResult<()> {
         let (s, a, d) = (scope.clone(), api_id.to_string(), deployment.clone());
-        self.run(move |_, c| sql::update_deployment(c, &s, &a, &d))
+        self.run_write(move |_, c| sql::update_deployment(c, &s, &a, &d))
             .await?;
-        self.changed();
         Ok(())
     }
 
@@ -248,7 +256,7 @@ impl Store for SqliteStore {
         deployment_id: &str,
     ) -> StoreResult<()> {
         let (s, a, d) = (scope.clone(), api_id.to_string(), deployment_id.to_string());
-        self.run(move |sh, c| {
+        self.run_write(move |sh, c| {
             let tx = c.transaction().map_err(backend)?;
             sql::delete_deployment(&tx, &s, &a, &d)?;
             tx.commit().map_err(backend)?;
@@ -256,7 +264,6 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await?;
-        self.changed();
         Ok(())
     }
 
@@ -283,22 +290,20 @@ impl Store for SqliteStore {
     ) -> StoreResult<Revision> {
         let (s, a) = (scope.clone(), api_id.to_string());
         let rev = self
-            .run(move |_, c| {
+            .run_write(move |_, c| {
                 let tx = c.transaction().map_err(backend)?;
                 let rev = sql::put_stage(&tx, &s, &a, &write)?;
                 tx.commit().map_err(backend)?;
                 Ok(rev)
             })
             .await?;
-        self.changed();
         Ok(rev)
     }
 
     async fn delete_stage(&self, scope: &Scope, api_id: &str, stage_name: &str) -> StoreResult<()> {
         let (s, a, n) = (scope.clone(), api_id.to_string(), stage_name.to_string());
-        self.run(move |_, c| sql::delete_stage(c, &s, &a, &n))
+        self.run_write(move |_, c| sql::delete_stage(c, &s, &a, &n))
             .await?;
-        self.changed();
         Ok(())
     }
 
@@ -314,9 +319,8 @@ impl Store for SqliteStore {
 
     async fn put_account(&self, scope: &Scope, account: &Account) -> StoreResult<()> {
         let (s, doc) = (scope.clone(), sql::to_json(account));
-        self.run(move |_, c| sql::put_doc(c, "accounts", &s, "", &doc))
+        self.run_write(move |_, c| sql::put_doc(c, "accounts", &s, "", &doc))
             .await?;
-        self.changed();
         Ok(())
     }
 
@@ -348,17 +352,15 @@ impl Store for SqliteStore {
             cert.client_certificate_id.clone(),
             sql::to_json(cert),
         );
-        self.run(move |_, c| sql::put_doc(c, "client_certificates", &s, &id, &doc))
+        self.run_write(move |_, c| sql::put_doc(c, "client_certificates", &s, &id, &doc))
             .await?;
-        self.changed();
         Ok(())
     }
 
     async fn delete_client_certificate(&self, scope: &Scope, id: &str) -> StoreResult<()> {
         let (s, id) = (scope.clone(), id.to_string());
-        self.run(move |_, c| sql::delete_doc(c, "client_certificates", &s, &id))
+        self.run_write(move |_, c| sql::delete_doc(c, "client_certificates", &s, &id))
             .await?;
-        self.changed();
         Ok(())
     }
 
