@@ -37,8 +37,9 @@ pub(crate) enum Node {
         body: Block,
         pos: usize,
     },
-    /// `#break`: leave the innermost `#foreach` (or the template).
-    Break,
+    /// `#break` / `#break($foreach.parent)`: leave the innermost `#foreach`
+    /// (or macro body, or template), or the loop the argument names.
+    Break(Option<Expr>),
     /// `#stop`: stop rendering altogether.
     Stop,
     /// `#name(args)`: a call to a macro defined with `#macro`.

@@ -22,7 +22,8 @@ const MAX_BLOCK_DEPTH: usize = 128;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flow {
     Normal,
-    Break,
+    /// `None`: the innermost scope; `Some(id)`: the loop with that id.
+    Break(Option<u64>),
     Stop,
 }
 
@@ -40,6 +41,7 @@ pub(crate) struct Ctx<'t> {
     pub(crate) depth: usize,
     pub(crate) expr_depth: usize,
     block_depth: usize,
+    next_loop_id: u64,
     /// `(parameter, caller's source text)` for active macro calls.
     macro_literals: Vec<(String, String)>,
     pub(crate) out_len: usize,
@@ -69,6 +71,7 @@ impl<'t> Ctx<'t> {
             depth: 0,
             expr_depth: 0,
             block_depth: 0,
+            next_loop_id: 0,
             macro_literals: Vec::new(),
             out_len: 0,
             body_json: None,
@@ -291,7 +294,16 @@ impl<'t> Ctx<'t> {
                 body,
                 pos,
             } => return self.foreach(var, iterable, body, *pos, out),
-            Node::Break => return Ok(Flow::Break),
+            Node::Break(arg) => {
+                let target = match arg {
+                    Some(e) => match self.eval(e)? {
+                        Value::Loop(info) => Some(info.id),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                return Ok(Flow::Break(target));
+            }
             Node::Stop => return Ok(Flow::Stop),
             Node::MacroCall { name, args, pos } => return self.call_macro(name, args, *pos, out),
             Node::Define { name, body } => {
@@ -380,6 +392,8 @@ impl<'t> Ctx<'t> {
                 .collect();
         let parent = self.lookup("foreach");
         let max = self.limits.max_foreach_iterations;
+        self.next_loop_id += 1;
+        let loop_id = self.next_loop_id;
         let mut flow = Flow::Normal;
         let mut i = 0;
         loop {
@@ -409,6 +423,7 @@ impl<'t> Ctx<'t> {
             self.vars.set("velocityCount", count);
             self.vars.set("velocityHasNext", Value::Bool(has_next));
             let info = LoopInfo {
+                id: loop_id,
                 index: i,
                 has_next,
                 parent: parent.clone(),
@@ -416,9 +431,10 @@ impl<'t> Ctx<'t> {
             self.vars.set("foreach", Value::Loop(Rc::new(info)));
             match self.render_block(body, out)? {
                 Flow::Normal => {}
-                Flow::Break => break,
-                Flow::Stop => {
-                    flow = Flow::Stop;
+                Flow::Break(None) => break,
+                Flow::Break(Some(id)) if id == loop_id => break,
+                other => {
+                    flow = other;
                     break;
                 }
             }
@@ -480,7 +496,7 @@ impl<'t> Ctx<'t> {
         self.enter(pos)?;
         // `#break` inside a macro leaves only the macro body.
         let r = self.render_block(&def.body, out).map(|f| match f {
-            Flow::Break => Flow::Normal,
+            Flow::Break(None) => Flow::Normal,
             other => other,
         });
         self.leave();
@@ -510,7 +526,13 @@ impl<'t> Ctx<'t> {
             for (k, m) in &c.macros {
                 self.extra_macros.insert(k.clone(), m.clone());
             }
-            self.render_block(&c.block, out).map_err(|e| e.at(pos))
+            // An untargeted `#break` leaves only the evaluated string.
+            self.render_block(&c.block, out)
+                .map_err(|e| e.at(pos))
+                .map(|f| match f {
+                    Flow::Break(None) => Flow::Normal,
+                    other => other,
+                })
         });
         self.leave();
         r

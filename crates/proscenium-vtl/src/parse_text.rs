@@ -297,14 +297,15 @@ impl<'a> Parser<'a, '_> {
             }
             "break" | "stop" => {
                 flush(out, text);
+                let mut arg = None;
                 if self.open_paren() {
-                    self.parse_expr()?;
+                    arg = Some(self.parse_expr()?);
                     self.close_paren()?;
                 } else {
                     self.c.eat_trailing_newline();
                 }
                 out.push(if name == "break" {
-                    Node::Break
+                    Node::Break(arg)
                 } else {
                     Node::Stop
                 });

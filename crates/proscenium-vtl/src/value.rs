@@ -192,6 +192,8 @@ impl JMap {
 /// State of one `#foreach` loop, exposed as `$foreach`.
 #[derive(Debug, Clone)]
 pub(crate) struct LoopInfo {
+    /// Unique per loop run, so `#break($foreach.parent)` can name it.
+    pub(crate) id: u64,
     pub(crate) index: usize,
     pub(crate) has_next: bool,
     pub(crate) parent: Value,
