@@ -13,7 +13,8 @@ import { chromium } from 'playwright-core';
 import { signedFetch } from './sigv4-node.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.PROSCENIUM_BIN || '/work/main/target/debug/proscenium';
+// Default: the workspace's debug build (/work/main/target/debug/proscenium in this checkout).
+const BIN = process.env.PROSCENIUM_BIN || join(here, '..', '..', 'target', 'debug', 'proscenium');
 const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CREDS = { accessKeyId: 'AKIDCONSOLETEST', secretAccessKey: 'console-e2e-secret', region: 'us-east-1' };
