@@ -212,6 +212,8 @@ public class Shim {
         Properties props = new Properties();
         props.setProperty("runtime.log.logsystem.class", "org.apache.velocity.runtime.log.NullLogChute");
         props.setProperty("directive.foreach.maxloops", "1000");
+        // Each case is its own template: inline macros must not leak between cases.
+        props.setProperty("velocimacro.permissions.allow.inline.local.scope", "true");
         VelocityEngine engine = new VelocityEngine(props);
         engine.init();
 
