@@ -111,6 +111,11 @@ impl ApiDefinition {
         part: &str,
     ) -> Result<&Resource, ValidationError> {
         self.check_child(parent_id, part, None)?;
+        if self.resources.contains_key(&id) {
+            return Err(ValidationError::conflict(
+                "Unable to complete operation due to concurrent modification. Please try again later.",
+            ));
+        }
         let parent_path = self.resource(parent_id)?.path.clone();
         let r = Resource {
             id: id.clone(),

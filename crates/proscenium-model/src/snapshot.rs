@@ -49,6 +49,8 @@ pub enum DecodeError {
     Json(#[from] serde_json::Error),
     #[error("snapshot format {0} is newer than this binary understands ({SNAPSHOT_FORMAT})")]
     TooNew(u32),
+    #[error("snapshot format {0} is not one this binary can read or migrate")]
+    Unknown(u32),
 }
 
 impl DeploymentSnapshot {
@@ -66,7 +68,9 @@ impl DeploymentSnapshot {
         let marker: Marker = serde_json::from_slice(bytes)?;
         match marker.format {
             SNAPSHOT_FORMAT => Ok(serde_json::from_slice(bytes)?),
-            other => Err(DecodeError::TooNew(other)),
+            // Older formats are migrated here, one `mod vN` each, when the format changes.
+            other if other > SNAPSHOT_FORMAT => Err(DecodeError::TooNew(other)),
+            other => Err(DecodeError::Unknown(other)),
         }
     }
 }

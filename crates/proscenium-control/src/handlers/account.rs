@@ -7,7 +7,7 @@ use axum::response::Response;
 use proscenium_model::Account;
 
 use crate::ControlState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Caller, ok};
 use crate::patch::{self, Op};
 
@@ -53,11 +53,12 @@ pub async fn update_account(
                 .features
                 .retain(|f| Some(f.as_str()) != op.value.as_deref()),
             _ => {
-                return Err(ApiError::bad_request(format!(
-                    "Invalid patch path {} specified for op '{}'. Must be one of: [/cloudwatchRoleArn, /features, /throttleSettings/rateLimit, /throttleSettings/burstLimit]",
-                    op.path,
-                    op.op.as_str()
-                )));
+                return Err(op.invalid_path(&[
+                    "/cloudwatchRoleArn",
+                    "/features",
+                    "/throttleSettings/rateLimit",
+                    "/throttleSettings/burstLimit",
+                ]));
             }
         }
     }
