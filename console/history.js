@@ -1,10 +1,11 @@
 // Deployment history: every deployment, the active one marked; select one and make it active.
 import { h, confirmDialog, fmtDate } from './ui.js';
-import { patchStage } from './api.js';
+import { patchStage, del, path } from './api.js';
 
 export function historyTab(panel, { api, stage, deployments, reload }) {
   let selected = null;
   const change = h('button.primary', { type: 'button', disabled: true }, 'Change active deployment');
+  const remove = h('button.danger', { type: 'button', disabled: true }, 'Delete deployment');
   const group = `dep-${stage.stageName}`;
   const rows = deployments.map((d) => {
     const active = d.id === stage.deploymentId;
@@ -12,6 +13,7 @@ export function historyTab(panel, { api, stage, deployments, reload }) {
     const radio = h('input', { type: 'radio', name: group, value: d.id, id: `pick-${d.id}`, 'aria-label': `Select deployment ${d.id}` });
     radio.addEventListener('change', () => {
       selected = d;
+      remove.disabled = false;
       change.disabled = active;
       change.title = active ? 'This deployment is already active' : '';
     });
@@ -33,8 +35,16 @@ export function historyTab(panel, { api, stage, deployments, reload }) {
     });
     if (ok) reload('history');
   });
+  remove.addEventListener('click', async () => {
+    if (!selected) return;
+    const ok = await confirmDialog('Delete deployment', [
+      h('p', 'Delete deployment ', h('code', selected.id), selected.description ? ` (${selected.description})` : '', '? This cannot be undone.'),
+      h('p.hint', 'A deployment that a stage or a canary still serves cannot be deleted.'),
+    ], 'Delete deployment', { danger: true, action: () => del(path('restapis', api.id, 'deployments', selected.id)) });
+    if (ok) reload('history');
+  });
   panel.append(h('div.card',
-    h('div.page-head', h('h2', 'Deployment history'), change),
+    h('div.page-head', h('h2', 'Deployment history'), h('div.actions', remove, change)),
     deployments.length
       ? h('table.list.history', h('thead', h('tr', h('th', h('span.sr-only', 'Select')), ...['Deployment ID', 'Deployed', 'Description', 'Status'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', rows))
       : h('p.empty', 'No deployments yet.')));

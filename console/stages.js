@@ -1,7 +1,7 @@
 // The Stages pane: every stage with its Invoke URL, active deployment and dates, and the
 // selected stage's tabs (settings, variables, overrides, history, canary, diff, traffic).
-import { h, clear, tabs, copyButton, fmtDate } from './ui.js';
-import { get, all, path, invokeUrls } from './api.js';
+import { h, clear, tabs, copyButton, fmtDate, confirmDialog } from './ui.js';
+import { get, all, del, path, invokeUrls } from './api.js';
 import { apiHeader } from './apihead.js';
 import { go, leave } from './nav.js';
 import { settingsTab } from './settings.js';
@@ -73,8 +73,15 @@ function stageItem(api, s, current, tabId) {
 function stageSummary({ api, stage, deployments }) {
   const urls = invokeUrls(api.id, stage.stageName);
   const dep = deployments.find((d) => d.id === stage.deploymentId);
+  const remove = h('button.small.danger', { type: 'button' }, 'Delete stage');
+  remove.addEventListener('click', async () => {
+    const ok = await confirmDialog('Delete stage', [h('p', 'Delete stage ', h('strong', stage.stageName),
+      '? Its Invoke URL stops answering at once. Deployments are kept.')], 'Delete stage',
+    { danger: true, action: () => del(path('restapis', api.id, 'stages', stage.stageName)) });
+    if (ok) go(`#/apis/${encodeURIComponent(api.id)}/stages`);
+  });
   return h('div.card.summary',
-    h('h2', 'Stage ', h('span.stage-name', stage.stageName)),
+    h('div.page-head', h('h2', 'Stage ', h('span.stage-name', stage.stageName)), remove),
     stage.description ? h('p', stage.description) : null,
     h('dl.grid',
       h('dt', 'Invoke URL'), h('dd', h('a.invoke-url', { href: urls.host, target: '_blank', rel: 'noopener' }, urls.host), ' ', copyButton(urls.host, 'Copy URL')),

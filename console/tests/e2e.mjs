@@ -260,6 +260,16 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await dlg().getByRole('button', { name: 'Make active deployment' }).click();
     await page.locator(`tr.active[data-deployment-id="${first}"]`).waitFor();
     await screenshot('history-after-rollback');
+    // Deleting the deployment the stage serves is refused; the reason shows in the dialog.
+    await page.locator(`tr[data-deployment-id="${first}"]`).getByRole('radio').check();
+    await page.getByRole('button', { name: 'Delete deployment' }).click();
+    await dlg().getByRole('button', { name: 'Delete deployment' }).click();
+    const refusal = dlg().locator('.error');
+    await refusal.waitFor();
+    assert.match(await refusal.textContent(), /stage/i);
+    await screenshot('delete-active-deployment-refused');
+    await page.keyboard.press('Escape');
+    await dlg().waitFor({ state: 'detached' });
     const stage = await api('GET', `/restapis/${apiId}/stages/prod`);
     assert.equal(stage.status, 200);
     assert.equal(stage.json.deploymentId, first);
@@ -424,6 +434,21 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await page.getByText('Stage prod has no canary.').waitFor();
     const stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
     assert.equal(stage.canarySettings, undefined);
+  });
+
+  await t.test('create and delete a stage', async () => {
+    await page.getByRole('button', { name: 'Deploy API' }).click();
+    const sel = dlg().getByLabel('Stage', { exact: true });
+    await sel.and(page.locator(':enabled')).waitFor();
+    await sel.selectOption('__new__');
+    await dlg().getByLabel('Stage name').fill('scratch');
+    await dlg().getByRole('button', { name: 'Deploy', exact: true }).click();
+    await dlg().getByRole('button', { name: 'Done' }).click();
+    await page.waitForURL(/\/stages\/scratch/);
+    await page.getByRole('button', { name: 'Delete stage' }).click();
+    await dlg().getByRole('button', { name: 'Delete stage' }).click();
+    await page.locator('.stage-list li', { hasText: 'scratch' }).waitFor({ state: 'detached' });
+    assert.equal((await api('GET', `/restapis/${apiId}/stages/scratch`)).status, 404);
   });
 
   await t.test('the APIs list shows the API', async () => {
