@@ -35,15 +35,17 @@ pub(crate) struct Ctx<'t> {
     pub(crate) vars: Vars,
     pub(crate) data: &'t RenderInput,
     pub(crate) limits: &'t Limits,
-    macros: &'t HashMap<String, Arc<MacroDef>>,
-    extra_macros: HashMap<String, Arc<MacroDef>>,
+    pub(crate) macros: &'t HashMap<String, Arc<MacroDef>>,
+    pub(crate) extra_macros: HashMap<String, Arc<MacroDef>>,
     pub(crate) steps: u64,
     pub(crate) depth: usize,
     pub(crate) expr_depth: usize,
     block_depth: usize,
     next_loop_id: u64,
     /// `(parameter, caller's source text)` for active macro calls.
-    macro_literals: Vec<(String, String)>,
+    pub(crate) macro_literals: Vec<(String, String)>,
+    /// Parameter bindings of the active macro calls, innermost last.
+    pub(crate) frames: Vec<crate::eval_macro::Frame>,
     pub(crate) out_len: usize,
     /// Parsed request body, computed on first use.
     pub(crate) body_json: Option<Result<Value, String>>,
@@ -73,6 +75,7 @@ impl<'t> Ctx<'t> {
             block_depth: 0,
             next_loop_id: 0,
             macro_literals: Vec::new(),
+            frames: Vec::new(),
             out_len: 0,
             body_json: None,
             body_lent: false,
@@ -307,7 +310,7 @@ impl<'t> Ctx<'t> {
             Node::Stop => return Ok(Flow::Stop),
             Node::MacroCall { name, args, pos } => return self.call_macro(name, args, *pos, out),
             Node::Define { name, body } => {
-                self.vars.set(name, Value::Define(body.clone()));
+                self.set_var(name, Value::Define(body.clone()));
             }
             Node::Evaluate { expr, pos } => return self.evaluate(expr, *pos, out),
             Node::Unsupported { name, pos } => {
@@ -323,7 +326,7 @@ impl<'t> Ctx<'t> {
 
     fn assign(&mut self, target: &RefNode, v: Value) -> EvalResult<()> {
         let Some((last, init)) = target.parts.split_last() else {
-            self.vars.set(&target.root, v);
+            self.set_var(&target.root, v);
             return Ok(());
         };
         let obj = self.eval_chain(target, init)?;
@@ -385,11 +388,11 @@ impl<'t> Ctx<'t> {
             None => items.len(),
         };
         let start_len = len_of(&items);
-        let saved: Vec<(&str, Option<Value>)> =
-            [var, "foreach", "velocityCount", "velocityHasNext"]
-                .into_iter()
-                .map(|k| (k, Some(self.lookup(k)).filter(|v| !v.is_null())))
-                .collect();
+        let mut saved: Vec<(&str, Option<Value>)> = Vec::with_capacity(4);
+        for k in [var, "foreach", "velocityCount", "velocityHasNext"] {
+            let v = self.lookup_var(k)?;
+            saved.push((k, Some(v).filter(|v| !v.is_null())));
+        }
         let parent = self.lookup("foreach");
         let max = self.limits.max_foreach_iterations;
         self.next_loop_id += 1;
@@ -418,7 +421,7 @@ impl<'t> Ctx<'t> {
             let has_next = i + 1 < len;
             i += 1;
             let i = i - 1;
-            self.vars.set(var, item);
+            self.set_var(var, item);
             let count = Value::Int(i32::try_from(i + 1).unwrap_or(i32::MAX));
             self.vars.set("velocityCount", count);
             self.vars.set("velocityHasNext", Value::Bool(has_next));
@@ -445,66 +448,18 @@ impl<'t> Ctx<'t> {
 
     fn restore(&mut self, saved: Vec<(&str, Option<Value>)>) {
         for (k, old) in saved {
-            self.vars.restore(k, old);
+            self.restore_var(k, old);
         }
     }
 
     /// Source text of the caller's argument when a macro parameter is bound
     /// to a null reference: Velocity passes arguments by name.
-    fn macro_literal(&self, name: &str) -> Option<String> {
+    pub(crate) fn macro_literal(&self, name: &str) -> Option<String> {
         self.macro_literals
             .iter()
             .rev()
             .find(|(p, _)| p == name)
             .map(|(_, l)| l.clone())
-    }
-
-    fn call_macro(
-        &mut self,
-        name: &str,
-        args: &[crate::ast::Expr],
-        pos: usize,
-        out: &mut String,
-    ) -> EvalResult<Flow> {
-        let Some(def) = self
-            .macros
-            .get(name)
-            .or_else(|| self.extra_macros.get(name))
-            .cloned()
-        else {
-            return Ok(Flow::Normal);
-        };
-        self.step(pos)?;
-        let mut values = Vec::with_capacity(args.len());
-        for a in args {
-            values.push(self.eval(a)?);
-        }
-        let mark = self.macro_literals.len();
-        for (p, a) in def.params.iter().zip(args.iter()) {
-            if let crate::ast::Expr::Ref(r) = a {
-                self.macro_literals.push((p.clone(), r.literal.clone()));
-            }
-        }
-        let mut saved = Vec::with_capacity(def.params.len());
-        for (i, p) in def.params.iter().enumerate() {
-            saved.push((p.as_str(), self.vars.get(p).cloned()));
-            match values.get(i) {
-                Some(v) if !v.is_null() => self.vars.set(p, v.clone()),
-                _ => self.vars.remove(p),
-            }
-        }
-        self.enter(pos)?;
-        // `#break` inside a macro leaves only the macro body.
-        let r = self.render_block(&def.body, out).map(|f| match f {
-            Flow::Break(None) => Flow::Normal,
-            other => other,
-        });
-        self.leave();
-        self.macro_literals.truncate(mark);
-        for (k, old) in saved {
-            self.vars.restore(k, old);
-        }
-        r
     }
 
     fn evaluate(

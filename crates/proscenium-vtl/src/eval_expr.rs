@@ -178,7 +178,7 @@ impl Ctx<'_> {
     /// Evaluates the root and the given parts of a reference.
     pub(crate) fn eval_chain(&mut self, r: &RefNode, parts: &[RefPart]) -> EvalResult<Value> {
         self.step(r.pos)?;
-        let mut cur = self.lookup(&r.root);
+        let mut cur = self.lookup_var(&r.root)?;
         for part in parts {
             if cur.is_null() {
                 return Ok(Value::Null);

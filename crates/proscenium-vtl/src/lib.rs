@@ -28,6 +28,7 @@ mod error;
 mod escape;
 mod eval;
 mod eval_expr;
+mod eval_macro;
 mod input;
 mod json;
 mod json_parse;
