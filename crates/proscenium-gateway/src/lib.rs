@@ -3,7 +3,9 @@
 //!
 //! Owns: the registry of compiled stages (rebuilt from the store's change feed and swapped
 //! atomically), the router, the invocation pipeline, the integrations (MOCK, HTTP,
-//! HTTP_PROXY, AWS_PROXY/Lambda), gateway responses and AWS's limits.
+//! HTTP_PROXY, AWS_PROXY/Lambda), gateway responses and AWS's limits, and the stage settings
+//! that act on requests: throttling, the stage cache, canary routing, access and execution
+//! logs (files under `data_dir`), metrics and tracing headers.
 //!
 //! Must not: write to the store, depend on the control plane, or panic on hostile input.
 //! See README.md for the pipeline.

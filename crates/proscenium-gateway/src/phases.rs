@@ -100,11 +100,12 @@ pub fn throttle(ctx: &RequestCtx) -> Result<(), GatewayError> {
 
 /// A cached response for the request, or records that the response should be stored.
 pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, GatewayError> {
-    let (Some(stage), Some(found)) = (ctx.stage.clone(), ctx.matched.clone()) else {
+    let (Some(stage), Some(method)) = (ctx.stage.clone(), ctx.matched.as_ref()) else {
         return Ok(None);
     };
+    let method = method.method.clone();
     let settings = &stage.settings;
-    let ms = settings.method(Some(&found.method));
+    let ms = settings.method(Some(&method));
     let (Some(store), Some(policy)) = (&settings.cache, &ms.cache) else {
         return Ok(None);
     };
@@ -121,8 +122,8 @@ pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, Gate
                         ctx.account_id,
                         ctx.target.api_id,
                         ctx.target.stage,
-                        found.method.http_method,
-                        found.method.resource_path
+                        method.http_method,
+                        method.resource_path
                     );
                     return Err(GatewayError::new(Kind::AccessDenied, Origin::Client, msg));
                 }
