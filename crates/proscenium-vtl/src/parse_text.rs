@@ -95,7 +95,10 @@ impl<'a> Parser<'a, '_> {
                         out.push(Node::Ref(r));
                     }
                     None => {
-                        if self.c.top && self.c.pos + 1 == self.c.b.len() {
+                        let len = self.c.b.len();
+                        let at_end = self.c.pos + 1 == len
+                            || (self.c.peek_at(1) == Some(b'!') && self.c.pos + 2 == len);
+                        if self.c.top && at_end {
                             return Err(self.c.error(self.c.pos, "lone '$' at end of template"));
                         }
                         text.push('$');
@@ -241,6 +244,9 @@ impl<'a> Parser<'a, '_> {
             None => false,
         };
         let Some(name) = name.filter(|_| ok) else {
+            if self.c.top && start + 1 == self.c.b.len() {
+                return Err(self.c.error(start, "lone '#' at end of template"));
+            }
             self.c.pos = start + 1;
             text.push('#');
             return Ok(None);
