@@ -31,5 +31,5 @@ trap 'rm -rf "$work"' EXIT
 javac -nowarn -cp "${cp#:}" -d "$work/classes" "$here/java/Shim.java"
 java -cp "${cp#:}:$work/classes" Shim "$here/corpus" "$work/out"
 cd "$crate"
-VTL_DIFFTEST_BLESS="$bless" VTL_DIFFTEST_JAVA_OUT="$work/out" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-vtl}" \
+VTL_DIFFTEST_BLESS="$bless" VTL_DIFFTEST_JAVA_OUT="$work/out" \
   cargo test -p proscenium-vtl --test difftest -- --nocapture
