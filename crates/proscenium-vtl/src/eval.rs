@@ -57,6 +57,7 @@ pub(crate) struct Ctx<'t> {
     pub(crate) mutations: u64,
     lazy_done: [bool; 4],
     context: Option<Value>,
+    overrides: Overrides,
 }
 
 pub(crate) type EvalResult<T> = Result<T, EvalError>;
@@ -83,6 +84,7 @@ impl<'t> Ctx<'t> {
             mutations: 0,
             lazy_done: [false; 4],
             context: None,
+            overrides: Overrides::default(),
         }
     }
 
@@ -105,6 +107,7 @@ impl<'t> Ctx<'t> {
             1 => Value::Util,
             2 => {
                 let c = context_value(&self.data.context);
+                self.overrides = Overrides::collect(&c);
                 self.context = Some(c.clone());
                 c
             }
@@ -332,6 +335,13 @@ impl<'t> Ctx<'t> {
         let obj = self.eval_chain(target, init)?;
         self.mutations += 1;
         match (last, &obj) {
+            (RefPart::Property(name), Value::Map(m)) if self.overrides.already_set(m, name) => {
+                let msg = format!(
+                    "{}: API Gateway applies each override only once",
+                    target.literal
+                );
+                return Err(EvalError::new(RenderErrorKind::Invocation, target.pos, msg));
+            }
             (RefPart::Property(name), Value::Map(m)) => {
                 if let Ok(mut m) = m.try_borrow_mut() {
                     m.put(Value::str(name), v);
@@ -513,6 +523,46 @@ fn idx_int(v: &Value) -> Option<i64> {
 }
 
 /// Builds `$context`, making sure the override maps exist.
+/// The maps whose keys API Gateway lets a template set only once:
+/// `requestOverride.{header,querystring,path}`, `responseOverride.header`, and
+/// `status` in `responseOverride`.
+#[derive(Default)]
+pub(crate) struct Overrides {
+    once: Vec<crate::value::MapRef>,
+    response: Option<crate::value::MapRef>,
+}
+
+impl Overrides {
+    fn collect(context: &Value) -> Overrides {
+        let child = |m: &Value, k: &str| match m {
+            Value::Map(m) => m.try_borrow().ok().and_then(|m| m.get_str(k).cloned()),
+            _ => None,
+        };
+        let mut o = Overrides::default();
+        if let Some(req) = child(context, "requestOverride") {
+            for k in ["header", "querystring", "path"] {
+                if let Some(Value::Map(m)) = child(&req, k) {
+                    o.once.push(m);
+                }
+            }
+        }
+        if let Some(Value::Map(res)) = child(context, "responseOverride") {
+            if let Some(Value::Map(h)) = child(&Value::Map(res.clone()), "header") {
+                o.once.push(h);
+            }
+            o.response = Some(res);
+        }
+        o
+    }
+
+    /// Whether `map.key` is an override that was already set.
+    fn already_set(&self, map: &crate::value::MapRef, key: &str) -> bool {
+        let tracked = self.once.iter().any(|m| Rc::ptr_eq(m, map))
+            || (key == "status" && self.response.as_ref().is_some_and(|r| Rc::ptr_eq(r, map)));
+        tracked && map.try_borrow().is_ok_and(|m| m.get_str(key).is_some())
+    }
+}
+
 fn context_value(ctx: &serde_json::Value) -> Value {
     let v = json::from_serde(ctx);
     let v = if let Value::Map(_) = v {

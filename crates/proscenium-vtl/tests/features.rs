@@ -462,3 +462,26 @@ fn string_building_in_long_loops_is_not_output() {
         .unwrap();
     assert_eq!(out.output, "3893");
 }
+
+#[test]
+fn an_override_can_be_set_only_once() {
+    let t = parse(
+        "#set($context.responseOverride.status = 400)#set($context.responseOverride.status = 401)",
+    )
+    .unwrap();
+    let e = t
+        .render(&RenderInput::default(), &Limits::default())
+        .unwrap_err();
+    assert_eq!(e.kind, RenderErrorKind::Invocation);
+    assert!(e.message.contains("only once"), "{}", e.message);
+    let t = parse(
+        "#set($context.requestOverride.header.A = 1)#set($context.requestOverride.header.B = 2)ok",
+    )
+    .unwrap();
+    assert_eq!(
+        t.render(&RenderInput::default(), &Limits::default())
+            .unwrap()
+            .output,
+        "ok"
+    );
+}

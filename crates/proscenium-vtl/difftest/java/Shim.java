@@ -183,11 +183,30 @@ public class Shim {
         }
     }
 
+    /** API Gateway applies each override once: setting one twice fails the template. */
+    public static final class OverrideMap extends LinkedHashMap<String, Object> {
+        private final boolean onlyStatus;
+
+        OverrideMap(boolean onlyStatus) { this.onlyStatus = onlyStatus; }
+
+        @Override
+        public Object put(String key, Object value) {
+            if ((!onlyStatus || "status".equals(key)) && containsKey(key))
+                throw new IllegalStateException("override applied twice: " + key);
+            return super.put(key, value);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     static Map<String, Object> ensureMap(Map<String, Object> parent, String key) {
+        return ensureMap(parent, key, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> ensureMap(Map<String, Object> parent, String key, Boolean override) {
         Object o = parent.get(key);
         if (!(o instanceof Map)) {
-            o = new LinkedHashMap<String, Object>();
+            o = override == null ? new LinkedHashMap<String, Object>() : new OverrideMap(override);
             parent.put(key, o);
         }
         return (Map<String, Object>) o;
@@ -238,9 +257,9 @@ public class Shim {
                 }
                 Map<String, Object> ctx = (Map<String, Object>) parseJson(c.sections.getOrDefault("context", defaultContext));
                 Map<String, Object> reqO = ensureMap(ctx, "requestOverride");
-                for (String k : new String[] {"header", "querystring", "path"}) ensureMap(reqO, k);
-                Map<String, Object> resO = ensureMap(ctx, "responseOverride");
-                ensureMap(resO, "header");
+                for (String k : new String[] {"header", "querystring", "path"}) ensureMap(reqO, k, false);
+                Map<String, Object> resO = ensureMap(ctx, "responseOverride", true);
+                ensureMap(resO, "header", false);
                 Object stage = parseJson(c.sections.getOrDefault("stage", "{\"env\":\"dev\",\"url\":\"https://example.com/a b\"}"));
 
                 VelocityContext vc = new VelocityContext();
@@ -254,8 +273,12 @@ public class Shim {
                     engine.evaluate(vc, w, c.name, c.sections.getOrDefault("template", ""));
                     result = w.toString();
                     StringBuilder ov = new StringBuilder();
+                    // Only what API Gateway (and Rendered) reads back.
                     dumpOverrides(ov, "requestOverride.", reqO);
-                    dumpOverrides(ov, "responseOverride.", resO);
+                    Map<String, Object> resView = new LinkedHashMap<>();
+                    resView.put("header", resO.get("header"));
+                    if (resO.get("status") != null) resView.put("status", resO.get("status"));
+                    dumpOverrides(ov, "responseOverride.", resView);
                     if (ov.length() > 0) result = result + "\n<<overrides>>\n" + ov;
                 } catch (Throwable t) {
                     result = "<<error>>";
