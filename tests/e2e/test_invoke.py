@@ -303,3 +303,32 @@ def test_lambda_bad_answers_are_502(gw, c, function):
     api_id = lambda_api(c, function)
     status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/1")
     assert (status, json.loads(body)) == (502, {"message": "Internal server error"})
+
+
+def test_mapping_templates_render_with_velocity(gw, c, backend):
+    """A request template reshapes the client's body for the backend; a response template
+    reshapes the backend's answer, with #foreach/$foreach.hasNext and $util."""
+    api_id, root = new_api(c)
+    res = c.create_resource(restApiId=api_id, parentId=root, pathPart="orders")["id"]
+    c.put_method(restApiId=api_id, resourceId=res, httpMethod="POST", authorizationType="NONE")
+    request_template = (
+        '#set($root = $input.path(\'$\'))\n'
+        '{"customer": "$util.escapeJavaScript($root.name)", "count": $root.items.size(), '
+        '"stage": "$context.stage", "items": [#foreach($i in $root.items)"$i.sku"#if($foreach.hasNext), #end#end]}'
+    )
+    c.put_integration(restApiId=api_id, resourceId=res, httpMethod="POST", type="HTTP",
+                      integrationHttpMethod="POST", uri=f"http://{backend}/orders",
+                      requestTemplates={"application/json": request_template})
+    c.put_method_response(restApiId=api_id, resourceId=res, httpMethod="POST", statusCode="200")
+    response_template = (
+        '#set($echo = $util.parseJson($input.path(\'$.body\')))\n'
+        '{"received": $echo.count, "first": "$echo.items[0]", "method": "$input.path(\'$.method\')"}'
+    )
+    c.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="POST", statusCode="200",
+                               selectionPattern="", responseTemplates={"application/json": response_template})
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    order = {"name": 'Ann "the" Buyer', "items": [{"sku": "a1"}, {"sku": "b2"}]}
+    status, _, body = call(gw, "POST", f"/restapis/{api_id}/dev/_user_request_/orders",
+                           body=json.dumps(order).encode(), headers={"content-type": "application/json"})
+    assert status == 200, body
+    assert json.loads(body) == {"received": 2, "first": "a1", "method": "POST"}

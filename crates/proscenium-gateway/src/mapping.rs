@@ -1,13 +1,13 @@
-//! Mapping templates: the one place the data plane turns a template into text.
+//! Mapping templates: the one place the data plane turns a template into text, with the
+//! Velocity engine of `proscenium-vtl` (API Gateway's dialect: `$input`, `$util`,
+//! `$context`, `$stageVariables`).
 //!
-//! Interim engine, until `proscenium-vtl` is ready: a template without `$` or `#` is output
-//! verbatim; otherwise `$context.X`, `${context.X}`, `$stageVariables.X` and
-//! `${stageVariables.X}` are substituted textually (strings as they are, unknown names left
-//! alone) and every other character is literal text. Swapping in the real VTL engine means
-//! changing [`compile`] and [`render`] only; callers already hand over everything a template
-//! may read.
+//! Templates are parsed once, when a deployment is compiled ([`compile`]); a template
+//! without `$` or `#` is kept as plain text and never goes through the engine.
 //!
 //! Must not: do I/O, or be bypassed by other modules.
+
+use serde_json::{Map, Value};
 
 use crate::compile::Variables;
 use crate::params::Inputs;
@@ -16,7 +16,7 @@ use crate::params::Inputs;
 #[derive(Debug, Clone)]
 pub struct Template {
     text: String,
-    plain: bool,
+    vtl: Option<proscenium_vtl::Template>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,9 +27,14 @@ pub enum MappingError {
 
 /// Parses a template (reports syntax errors when the deployment is compiled).
 pub fn compile(text: &str) -> Result<Template, MappingError> {
+    let vtl = if text.contains(['$', '#']) {
+        Some(proscenium_vtl::parse(text).map_err(|e| MappingError::Invalid(e.to_string()))?)
+    } else {
+        None
+    };
     Ok(Template {
         text: text.to_string(),
-        plain: !text.contains(['$', '#']),
+        vtl,
     })
 }
 
@@ -41,81 +46,134 @@ pub struct TemplateInput<'a> {
     pub stage_variables: &'a Variables,
 }
 
-/// Renders a template.
-pub fn render(t: &Template, input: &TemplateInput<'_>) -> Result<String, MappingError> {
-    if t.plain {
-        return Ok(t.text.clone());
-    }
-    let _ = (input.body, input.params);
-    Ok(substitute(&t.text, input.context, input.stage_variables))
-}
+/// The `$context` variables API Gateway documents for mapping templates.
+const CONTEXT_NAMES: &[&str] = &[
+    "accountId",
+    "apiId",
+    "deploymentId",
+    "domainName",
+    "domainPrefix",
+    "error.message",
+    "error.messageString",
+    "error.responseType",
+    "error.validationErrorString",
+    "extendedRequestId",
+    "httpMethod",
+    "identity.accountId",
+    "identity.apiKey",
+    "identity.apiKeyId",
+    "identity.caller",
+    "identity.sourceIp",
+    "identity.user",
+    "identity.userAgent",
+    "identity.userArn",
+    "isCanaryRequest",
+    "path",
+    "protocol",
+    "requestId",
+    "requestTime",
+    "requestTimeEpoch",
+    "resourceId",
+    "resourcePath",
+    "stage",
+    "xrayTraceId",
+];
 
-fn substitute(text: &str, context: &dyn Fn(&str) -> Option<String>, vars: &Variables) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let (braced, body) = match after.strip_prefix('{') {
-            Some(b) => (true, b),
-            None => (false, after),
+/// Builds the `$context` tree from the request's context.
+fn context_tree(context: &dyn Fn(&str) -> Option<String>) -> Value {
+    let mut root = Map::new();
+    root.insert("identity".into(), Value::Object(Map::new()));
+    root.insert("error".into(), Value::Object(Map::new()));
+    root.insert("authorizer".into(), Value::Object(Map::new()));
+    for name in CONTEXT_NAMES {
+        let Some(v) = context(name) else { continue };
+        let value = match *name {
+            "requestTimeEpoch" => v
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(v)),
+            "isCanaryRequest" => Value::Bool(v == "true"),
+            _ => Value::String(v),
         };
-        let len = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(body.len());
-        let name = body[..len].trim_end_matches('.');
-        let closes = !braced || body[name.len()..].starts_with('}');
-        let value = if closes {
-            if let Some(n) = name.strip_prefix("context.") {
-                context(n)
-            } else if let Some(n) = name.strip_prefix("stageVariables.") {
-                vars.get(n).cloned()
-            } else {
-                None
-            }
-        } else {
-            None
-        };
-        match value {
-            Some(v) => {
-                out.push_str(&v);
-                let consumed = 1 + usize::from(braced) + name.len() + usize::from(braced);
-                rest = &rest[i + consumed..];
+        match name.split_once('.') {
+            Some((group, leaf)) => {
+                if let Some(Value::Object(m)) = root.get_mut(group) {
+                    m.insert(leaf.to_string(), value);
+                }
             }
             None => {
-                out.push('$');
-                rest = after;
+                root.insert((*name).to_string(), value);
             }
         }
     }
-    out.push_str(rest);
-    out
+    Value::Object(root)
+}
+
+fn render_input(input: &TemplateInput<'_>) -> proscenium_vtl::RenderInput {
+    let p = input.params;
+    let mut header = Vec::new();
+    for name in p.headers.keys() {
+        if let Some(v) = p.headers.get(name).and_then(|v| v.to_str().ok()) {
+            header.push((name.as_str().to_string(), v.to_string()));
+        }
+    }
+    proscenium_vtl::RenderInput {
+        body: String::from_utf8_lossy(input.body).into_owned(),
+        params: proscenium_vtl::Params {
+            path: p
+                .path
+                .iter()
+                .map(|x| (x.name.clone(), x.value.clone()))
+                .collect(),
+            querystring: p.query.to_vec(),
+            header,
+        },
+        context: context_tree(input.context),
+        stage_variables: input
+            .stage_variables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+/// Renders a template.
+pub fn render(t: &Template, input: &TemplateInput<'_>) -> Result<String, MappingError> {
+    let Some(vtl) = &t.vtl else {
+        return Ok(t.text.clone());
+    };
+    let rendered = vtl
+        .render(&render_input(input), &proscenium_vtl::Limits::default())
+        .map_err(|e| MappingError::Invalid(e.to_string()))?;
+    Ok(rendered.output)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run(t: &str) -> String {
+    fn run(t: &str, body: &str) -> String {
         let headers = http::HeaderMap::new();
         let mut vars = Variables::default();
         vars.insert("host".into(), "h:1".into());
         let ctx = |n: &str| match n {
             "error.messageString" => Some("\"Nope\"".to_string()),
             "error.message" => Some("Nope".to_string()),
+            "stage" => Some("dev".to_string()),
             _ => None,
         };
+        let query = vec![("q".to_string(), "x y".to_string())];
         let params = Inputs {
             path: &[],
-            query: &[],
+            query: &query,
             headers: &headers,
-            body: b"",
+            body: body.as_bytes(),
             stage_variables: &vars,
             context: &ctx,
             response: None,
         };
         let input = TemplateInput {
-            body: b"",
+            body: body.as_bytes(),
             params: &params,
             context: &ctx,
             stage_variables: &vars,
@@ -124,18 +182,31 @@ mod tests {
     }
 
     #[test]
-    fn substitutes_known_names_only() {
-        assert_eq!(run("{\"a\": 1}"), "{\"a\": 1}");
+    fn renders_with_the_velocity_engine() {
+        assert_eq!(run("{\"a\": 1}", ""), "{\"a\": 1}");
         assert_eq!(
-            run("{\"message\":$context.error.messageString}"),
+            run("{\"message\":$context.error.messageString}", ""),
             "{\"message\":\"Nope\"}"
         );
-        assert_eq!(run("m=$context.error.message."), "m=Nope.");
-        assert_eq!(run("${stageVariables.host}/x"), "h:1/x");
         assert_eq!(
-            run("$input.body $x $ ${context.nope"),
-            "$input.body $x $ ${context.nope"
+            run("${stageVariables.host}/x $context.stage", ""),
+            "h:1/x dev"
         );
-        assert_eq!(run("#set($a = 1)"), "#set($a = 1)");
+        assert_eq!(
+            run("$input.params('q')|$input.json('$.a')", "{\"a\":[1,2]}"),
+            "x y|[1,2]"
+        );
+        assert_eq!(
+            run(
+                "#foreach($i in $input.path('$.a'))$i#if($foreach.hasNext),#end#end",
+                "{\"a\":[1,2,3]}"
+            ),
+            "1,2,3"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_surface_at_compile_time() {
+        assert!(compile("#if($a").is_err());
     }
 }
