@@ -13,6 +13,13 @@ pub(crate) fn call(name: &str, args: &[Value]) -> Result<Option<Value>, String> 
         return Ok(None);
     };
     Ok(Some(match name {
+        // Strings with nothing to escape are returned as they are (no copy).
+        "escapeJavaScript"
+            if s.bytes()
+                .all(|b| (0x20..0x7f).contains(&b) && !b"'\"\\/".contains(&b)) =>
+        {
+            Value::Str(s.clone())
+        }
         "escapeJavaScript" => Value::string(escape_javascript(s)),
         "parseJson" => json_parse::parse(s)?,
         "urlEncode" => Value::string(url_encode(s)),
