@@ -93,6 +93,14 @@ const TOKENS: &[&str] = &[
     "$",
 ];
 
+/// Iterations per randomized test; `VTL_ROBUST_ROUNDS` raises it for soak runs.
+fn rounds() -> usize {
+    std::env::var("VTL_ROBUST_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
 fn input(body: &str) -> RenderInput {
     RenderInput {
         body: body.to_string(),
@@ -139,7 +147,7 @@ fn mutated_corpus_never_panics() {
     assert!(templates.len() > 100);
     let body = r#"{"l":[{"v":1,"x":"a"},{"v":2}],"a":{"b":[1,2,3]},"s":"str"}"#;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for round in 0..10_000 {
+    for round in 0..rounds() {
         let base = &templates[rng.below(templates.len())];
         let mut bytes: Vec<u8> = base.as_bytes().to_vec();
         for _ in 0..1 + rng.below(4) {
@@ -168,7 +176,7 @@ fn mutated_corpus_never_panics() {
 #[test]
 fn token_soup_never_panics() {
     let mut rng = Rng(42);
-    for _ in 0..10_000 {
+    for _ in 0..rounds() {
         let n = 1 + rng.below(24);
         let src: String = (0..n).map(|_| TOKENS[rng.below(TOKENS.len())]).collect();
         exercise(&src, r#"{"x":[1,{"y":"z"}]}"#);
