@@ -229,7 +229,7 @@ impl Ctx<'_> {
             Value::Loop(info) => match (name, args) {
                 ("hasNext" | "getHasNext" | "isHasNext", []) => Some(Value::Bool(info.has_next)),
                 ("getIndex", []) => Some(Value::Int(info.index as i32)),
-                ("getCount", []) => Some(Value::Int(info.index as i32 + 1)),
+                ("getCount", []) => Some(Value::Int((info.index as i32).saturating_add(1))),
                 ("isFirst", []) => Some(Value::Bool(info.index == 0)),
                 ("isLast", []) => Some(Value::Bool(!info.has_next)),
                 _ => None,
@@ -360,7 +360,7 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
         },
         Value::Loop(info) => match name {
             "index" => Value::Int(info.index as i32),
-            "count" => Value::Int(info.index as i32 + 1),
+            "count" => Value::Int((info.index as i32).saturating_add(1)),
             "hasNext" => Value::Bool(info.has_next),
             "first" => Value::Bool(info.index == 0),
             "last" => Value::Bool(!info.has_next),
