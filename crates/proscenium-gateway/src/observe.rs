@@ -11,13 +11,17 @@ use crate::context::{CacheUse, RequestCtx};
 
 /// Records a finished request.
 pub fn record(shared: &Shared, ctx: &mut RequestCtx, resp: &Response<Full<Bytes>>) {
-    let Some(stage) = ctx.stage.clone() else {
+    if ctx.stage.is_none() {
         return;
-    };
+    }
     let end = shared.config.clock.monotonic_nanos();
     let latency = end.saturating_sub(ctx.start_nanos);
     ctx.outcome.status = resp.status().as_u16();
     ctx.outcome.response_length = resp.body().size_hint().exact().unwrap_or(0) as usize;
+    let ctx: &RequestCtx = ctx;
+    let Some(stage) = ctx.stage.as_deref() else {
+        return;
+    };
     let settings = &stage.settings;
     let m = settings.method(ctx.matched.as_ref().map(|m| &*m.method));
     m.series.record(ctx.outcome.status, latency);

@@ -23,12 +23,16 @@ pub fn start_tracing(shared: &Shared, ctx: &mut RequestCtx) {
 
 /// Starts the execution log when the routed method (or `*/*`) has a logging level.
 pub fn start_exec_log(ctx: &mut RequestCtx) {
+    if ctx
+        .stage
+        .as_ref()
+        .is_none_or(|s| s.settings.exec_log.is_none())
+    {
+        return;
+    }
     let Some(stage) = ctx.stage.clone() else {
         return;
     };
-    if stage.settings.exec_log.is_none() {
-        return;
-    }
     let m = stage
         .settings
         .method(ctx.matched.as_ref().map(|m| &*m.method));
@@ -100,6 +104,13 @@ pub fn throttle(ctx: &RequestCtx) -> Result<(), GatewayError> {
 
 /// A cached response for the request, or records that the response should be stored.
 pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, GatewayError> {
+    if ctx
+        .stage
+        .as_ref()
+        .is_none_or(|s| s.settings.cache.is_none())
+    {
+        return Ok(None);
+    }
     let (Some(stage), Some(method)) = (ctx.stage.clone(), ctx.matched.as_ref()) else {
         return Ok(None);
     };

@@ -164,7 +164,10 @@ pub fn variants() -> Vec<(&'static str, &'static str, Stage)> {
             "cached",
             stage(serde_json::json!({
                 "cacheClusterEnabled": true, "cacheClusterSize": "0.5",
-                "methodSettings": {"*/*": setting(serde_json::json!({"cachingEnabled": true, "cacheTtlInSeconds": 3600}))},
+                "methodSettings": {"*/*": setting(serde_json::json!({
+                    "cachingEnabled": true, "cacheTtlInSeconds": 3600,
+                    "throttlingBurstLimit": 1_000_000_000i64, "throttlingRateLimit": 1e9,
+                }))},
             })),
         ),
     ]

@@ -132,3 +132,37 @@ async fn untouched_method_settings_do_not_lift_the_stage_default() {
     env.deploy(&def(), "d1", st).await;
     assert_eq!(count_ok(&env, "/dev/pets", 6).await, 3);
 }
+
+#[tokio::test]
+async fn high_limits_never_throttle_in_process_bursts() {
+    let env = Env::start(GatewayConfig::default()).await;
+    let account = Account {
+        throttle_settings: ThrottleSettings {
+            burst_limit: 1_000_000_000,
+            rate_limit: 1e9,
+        },
+        ..Default::default()
+    };
+    env.store.put_account(&scope(), &account).await.unwrap();
+    env.deploy(&def(), "d1", stage("dev", "d1")).await;
+    let remote = "127.0.0.1:1".parse().unwrap();
+    let mut statuses = std::collections::BTreeMap::new();
+    for _ in 0..20_000 {
+        let req = http::Request::builder()
+            .uri("/dev/pets")
+            .header("host", "thr.execute-api.localhost")
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap();
+        let (parts, body) = req.into_parts();
+        let target = proscenium_gateway::invoke_target(&parts).unwrap();
+        let resp = env
+            .gateway
+            .handle_any(http::Request::from_parts(parts, body), target, remote)
+            .await;
+        *statuses.entry(resp.status().as_u16()).or_insert(0) += 1;
+    }
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        vec![(200, 20_000)]
+    );
+}
