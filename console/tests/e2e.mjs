@@ -330,12 +330,14 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await screenshot('method-overrides');
   });
 
-  await t.test('Deployment diff compares the two summaries', async () => {
+  await t.test('Deployment diff compares what the two deployments froze', async () => {
     await page.getByRole('tab', { name: 'Deployment diff' }).click();
     await page.getByLabel('From (older)').selectOption(first);
     await page.getByLabel('To (newer)').selectOption(second);
     await page.getByRole('button', { name: 'Compare' }).click();
-    await page.locator('.diff-group.added li', { hasText: '/items' }).waitFor();
+    await page.locator('.diff-group.added li', { hasText: 'Resource /items' }).waitFor();
+    // The mapping template that changed between the deployments is shown old → new.
+    await page.locator('.diff-group.changed li', { hasText: 'GET /hello › integration › integrationResponses' }).waitFor();
     await screenshot('diff');
   });
 

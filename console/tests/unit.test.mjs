@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sign, canonicalUri, canonicalQuery } from '../sigv4.js';
 import { parsePrometheus, stageTotals, invokeTotals } from '../metrics.js';
-import { diffSummaries } from '../diff.js';
+import { diffSummaries, diffDefinitions } from '../diff.js';
 import { diffOps, formValues } from '../settings.js';
 import { promotionChanges, PROMOTE_OPS } from '../canary.js';
 import { splitKey, settingPrefix } from '../overrides.js';
@@ -91,4 +91,21 @@ test('canary promotion: the operations and the sentences that describe them', ()
 test('method override keys and patch paths', () => {
   assert.deepEqual(splitKey('pets/{id}/GET'), { resourcePath: '/pets/{id}', method: 'GET' });
   assert.equal(settingPrefix('/pets/{id}', 'GET'), '/~1pets~1{id}/GET');
+});
+
+test('diffDefinitions names resources, methods and template changes', () => {
+  const mk = (tpl, extra) => ({
+    api: { id: 'a', name: 'n', createdDate: 1, binaryMediaTypes: [] },
+    resources: {
+      r: { id: 'r', path: '/', resourceMethods: { GET: { httpMethod: 'GET', authorizationType: 'NONE',
+        methodIntegration: { type: 'MOCK', requestTemplates: { 'application/json': tpl } } } } },
+      ...extra,
+    },
+  });
+  const d = diffDefinitions(mk('{"statusCode": 200}', {}),
+    mk('{"statusCode": 201}', { x: { id: 'x', path: '/x', resourceMethods: { POST: { httpMethod: 'POST', authorizationType: 'NONE' } } } }));
+  assert.deepEqual(d.added, ['POST /x', 'Resource /x']);
+  assert.deepEqual(d.removed, []);
+  assert.equal(d.changed.length, 1);
+  assert.match(d.changed[0], /^GET \/ › integration › requestTemplates › application\/json: /);
 });

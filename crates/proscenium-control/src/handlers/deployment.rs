@@ -224,11 +224,23 @@ pub async fn get_deployment(
         .get_deployment(&caller.scope, &api_id, &deployment_id)
         .await
         .map_err(map_not_found)?;
-    ok(&deployment_shape(
-        &d,
-        q.all("embed").any(|e| e == "apisummary"),
-    ))
+    let mut shape = deployment_shape(&d, q.all("embed").any(|e| e == "apisummary"));
+    if q.all("embed").any(|e| e == DEFINITION_EMBED) {
+        let snapshot = st
+            .store
+            .get_snapshot(&caller.scope, &api_id, &deployment_id)
+            .await
+            .map_err(map_not_found)?;
+        shape["prosceniumDefinition"] =
+            serde_json::to_value(&snapshot.definition).unwrap_or_default();
+    }
+    ok(&shape)
 }
+
+/// Proscenium's extension to GetDeployment: `embed=proscenium:definition` adds the whole API
+/// definition frozen in the deployment as `prosceniumDefinition` (AWS exposes only the
+/// summary; AWS clients ignore the extra member). The console's deployment diff uses it.
+pub const DEFINITION_EMBED: &str = "proscenium:definition";
 
 pub async fn get_deployments(
     State(st): State<ControlState>,
