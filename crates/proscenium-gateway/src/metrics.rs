@@ -15,6 +15,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const BOUNDS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+/// The same bounds in nanoseconds (compared on the request path).
+const BOUNDS_NANOS: [u64; 12] = [
+    5_000_000,
+    10_000_000,
+    25_000_000,
+    50_000_000,
+    100_000_000,
+    250_000_000,
+    500_000_000,
+    1_000_000_000,
+    2_500_000_000,
+    5_000_000_000,
+    10_000_000_000,
+    30_000_000_000,
+];
 
 /// What identifies a series.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,21 +42,24 @@ pub struct Labels {
     pub method: Option<(String, String)>,
 }
 
+/// Two atomic adds per observation: the bucket (the last one is `+Inf`) and the sum; the
+/// count is the sum of the buckets.
 #[derive(Debug, Default)]
 pub struct Histogram {
-    buckets: [AtomicU64; BOUNDS.len()],
-    count: AtomicU64,
+    buckets: [AtomicU64; BOUNDS.len() + 1],
     sum_nanos: AtomicU64,
 }
 
 impl Histogram {
     pub fn observe(&self, nanos: u64) {
-        let secs = nanos as f64 / 1e9;
-        if let Some(i) = BOUNDS.iter().position(|b| secs <= *b) {
-            self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
+        let i = BOUNDS_NANOS.partition_point(|b| *b < nanos);
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
         self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Observations so far.
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
     }
 
     fn render(&self, out: &mut String, name: &str, labels: &str) {
@@ -50,7 +68,7 @@ impl Histogram {
             cumulative += self.buckets[i].load(Ordering::Relaxed);
             let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
         }
-        let count = self.count.load(Ordering::Relaxed);
+        let count = cumulative + self.buckets[BOUNDS.len()].load(Ordering::Relaxed);
         let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {count}");
         let _ = writeln!(out, "{name}_sum{{{labels}}} {sum}");
@@ -63,7 +81,6 @@ impl Histogram {
 pub struct Series {
     pub labels: Labels,
     rendered_labels: String,
-    pub requests: AtomicU64,
     pub errors_4xx: AtomicU64,
     pub errors_5xx: AtomicU64,
     pub cache_hits: AtomicU64,
@@ -78,7 +95,6 @@ impl Series {
         Series {
             labels,
             rendered_labels,
-            requests: AtomicU64::new(0),
             errors_4xx: AtomicU64::new(0),
             errors_5xx: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
@@ -89,8 +105,8 @@ impl Series {
     }
 
     /// Counts one finished request.
+    /// The request count is the latency histogram's count.
     pub fn record(&self, status: u16, latency_nanos: u64) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
         match status {
             400..=499 => self.errors_4xx.fetch_add(1, Ordering::Relaxed),
             500..=599 => self.errors_5xx.fetch_add(1, Ordering::Relaxed),
@@ -125,34 +141,34 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-type Counter = fn(&Series) -> &AtomicU64;
+type Counter = fn(&Series) -> u64;
 type HistogramOf = fn(&Series) -> &Histogram;
 
 const COUNTERS: [(&str, &str, Counter); 5] = [
     (
         "proscenium_requests_total",
         "API calls (CloudWatch Count).",
-        |s| &s.requests,
+        |s| s.latency.count(),
     ),
     (
         "proscenium_4xx_errors_total",
         "Client-side errors (CloudWatch 4XXError).",
-        |s| &s.errors_4xx,
+        |s| s.errors_4xx.load(Ordering::Relaxed),
     ),
     (
         "proscenium_5xx_errors_total",
         "Server-side errors (CloudWatch 5XXError).",
-        |s| &s.errors_5xx,
+        |s| s.errors_5xx.load(Ordering::Relaxed),
     ),
     (
         "proscenium_cache_hits_total",
         "Requests served from the stage cache (CacheHitCount).",
-        |s| &s.cache_hits,
+        |s| s.cache_hits.load(Ordering::Relaxed),
     ),
     (
         "proscenium_cache_misses_total",
         "Cacheable requests served by the backend (CacheMissCount).",
-        |s| &s.cache_misses,
+        |s| s.cache_misses.load(Ordering::Relaxed),
     ),
 ];
 
@@ -162,7 +178,7 @@ pub fn render(series: &[Arc<Series>]) -> String {
     for (name, help, counter) in COUNTERS {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
         for s in series {
-            let v = counter(s).load(Ordering::Relaxed);
+            let v = counter(s);
             let _ = writeln!(out, "{name}{{{}}} {v}", s.rendered_labels);
         }
     }
