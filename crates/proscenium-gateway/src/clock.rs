@@ -4,6 +4,7 @@
 //! Must not: be bypassed; every other module receives a `&dyn Clock` / `&dyn Random`.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The wall clock (request times in `$context` and Lambda events) and a monotonic one
@@ -18,6 +19,12 @@ pub trait Clock: Send + Sync + 'static {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
     }
+
+    /// Both clocks at once (the request path reads them together). The system clock answers
+    /// with a single clock read.
+    fn wall_and_monotonic(&self) -> (SystemTime, u64) {
+        (self.now(), self.monotonic_nanos())
+    }
 }
 
 /// The real clock.
@@ -30,36 +37,58 @@ impl Clock for SystemClock {
     }
 
     fn monotonic_nanos(&self) -> u64 {
-        static START: OnceLock<Instant> = OnceLock::new();
         let start = *START.get_or_init(Instant::now);
         u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
+
+    /// One `Instant` read; the wall clock is derived from it with an offset re-read from
+    /// `SystemTime` at most once a second (so it follows clock adjustments within a second).
+    fn wall_and_monotonic(&self) -> (SystemTime, u64) {
+        let mono = self.monotonic_nanos();
+        let anchored = ANCHORED_AT.load(Ordering::Relaxed);
+        let mut offset = WALL_OFFSET.load(Ordering::Relaxed);
+        if anchored == 0 || mono.saturating_sub(anchored) > 1_000_000_000 {
+            let wall = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+            offset = wall.saturating_sub(mono);
+            WALL_OFFSET.store(offset, Ordering::Relaxed);
+            ANCHORED_AT.store(mono.max(1), Ordering::Relaxed);
+        }
+        let wall = UNIX_EPOCH + std::time::Duration::from_nanos(mono.saturating_add(offset));
+        (wall, mono)
+    }
 }
+
+static START: OnceLock<Instant> = OnceLock::new();
+/// Wall-clock nanoseconds minus `monotonic_nanos`, as last measured.
+static WALL_OFFSET: AtomicU64 = AtomicU64::new(0);
+/// `monotonic_nanos` when `WALL_OFFSET` was measured (0: never).
+static ANCHORED_AT: AtomicU64 = AtomicU64::new(0);
 
 /// A clock tests move by hand (wall and monotonic time advance together).
 #[derive(Debug)]
 pub struct ManualClock {
-    nanos: std::sync::atomic::AtomicU64,
+    nanos: AtomicU64,
 }
 
 impl ManualClock {
     /// Starts at `epoch_secs` seconds after 1970.
     pub fn new(epoch_secs: u64) -> Self {
         ManualClock {
-            nanos: std::sync::atomic::AtomicU64::new(epoch_secs.saturating_mul(1_000_000_000)),
+            nanos: AtomicU64::new(epoch_secs.saturating_mul(1_000_000_000)),
         }
     }
 
     pub fn advance(&self, d: std::time::Duration) {
         let add = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.nanos
-            .fetch_add(add, std::sync::atomic::Ordering::SeqCst);
+        self.nanos.fetch_add(add, Ordering::SeqCst);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
-        let n = self.nanos.load(std::sync::atomic::Ordering::SeqCst);
+        let n = self.nanos.load(Ordering::SeqCst);
         UNIX_EPOCH + std::time::Duration::from_nanos(n)
     }
 }
@@ -67,13 +96,13 @@ impl Clock for ManualClock {
 /// A seeded generator (splitmix64): reproducible canary routing and ids in tests.
 #[derive(Debug)]
 pub struct SeededRandom {
-    state: std::sync::atomic::AtomicU64,
+    state: AtomicU64,
 }
 
 impl SeededRandom {
     pub fn new(seed: u64) -> Self {
         SeededRandom {
-            state: std::sync::atomic::AtomicU64::new(seed),
+            state: AtomicU64::new(seed),
         }
     }
 }
@@ -82,7 +111,7 @@ impl Random for SeededRandom {
     fn next_u64(&self) -> u64 {
         let s = self
             .state
-            .fetch_add(0x9e37_79b9_7f4a_7c15, std::sync::atomic::Ordering::Relaxed)
+            .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed)
             .wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = s;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -121,6 +150,18 @@ mod tests {
         fn next_u64(&self) -> u64 {
             self.0
         }
+    }
+
+    #[test]
+    fn system_clock_pair_tracks_the_wall_clock() {
+        let (wall, mono) = SystemClock.wall_and_monotonic();
+        let real = SystemTime::now();
+        let diff = real
+            .duration_since(wall)
+            .or_else(|e| Ok::<_, ()>(e.duration()))
+            .unwrap_or_default();
+        assert!(diff < std::time::Duration::from_millis(50), "{diff:?}");
+        assert!(SystemClock.monotonic_nanos() >= mono);
     }
 
     #[test]

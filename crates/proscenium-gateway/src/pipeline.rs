@@ -96,7 +96,7 @@ fn begin(
     remote: SocketAddr,
 ) -> RequestCtx {
     let rng = shared.config.random.as_ref();
-    let now = shared.config.clock.now();
+    let (now, start_nanos) = shared.config.clock.wall_and_monotonic();
     let from_w3c = || {
         parts
             .headers
@@ -129,7 +129,7 @@ fn begin(
         stage: None,
         matched: None,
         called_backend: false,
-        start_nanos: shared.config.clock.monotonic_nanos(),
+        start_nanos,
         outcome: Outcome::default(),
         exec: None,
         trace_parent: None,
