@@ -14,11 +14,22 @@ use crate::responses::MethodResponse;
 use crate::settings::{CacheControlStrategy, LogLevel};
 use crate::{cache, trace};
 
-/// `tracingEnabled`: a parent span for the backends.
+/// `tracingEnabled`: a parent span for the backends, and a client's W3C `traceparent`
+/// adopted as the trace id when it sent no `X-Amzn-Trace-Id`.
 pub fn start_tracing(shared: &Shared, ctx: &mut RequestCtx) {
-    if ctx.stage.as_ref().is_some_and(|s| s.settings.tracing) {
-        ctx.trace_parent = Some(trace::span_id(shared.config.random.as_ref()));
+    if !ctx.stage.as_ref().is_some_and(|s| s.settings.tracing) {
+        return;
     }
+    if !ctx.headers.contains_key("x-amzn-trace-id")
+        && let Some(root) = ctx
+            .headers
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(trace::root_from_traceparent)
+    {
+        ctx.trace_id = root;
+    }
+    ctx.trace_parent = Some(trace::span_id(shared.config.random.as_ref()));
 }
 
 /// Starts the execution log when the routed method (or `*/*`) has a logging level.

@@ -21,9 +21,8 @@ use crate::gateway_response;
 use crate::registry::Lookup;
 use crate::responses::MethodResponse;
 use crate::target::InvokeTarget;
-use crate::{Shared, ids, integration, observe, phases, trace};
+use crate::{Shared, ids, integration, observe, phases};
 
-const TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
 const AMZN_TRACE: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
 
 /// Serves one invocation; never fails.
@@ -81,9 +80,10 @@ where
     let ended = if is_mock {
         ctx.start_nanos
     } else {
-        clock.monotonic_nanos()
+        let ended = clock.monotonic_nanos();
+        ctx.outcome.integration_nanos = Some(ended.saturating_sub(started));
+        ended
     };
-    ctx.outcome.integration_nanos = Some(ended.saturating_sub(started.max(ctx.start_nanos)));
     let resp = result?;
     phases::cache_store(ctx, &resp, ended);
     Ok(resp)
@@ -97,20 +97,8 @@ fn begin(
 ) -> RequestCtx {
     let rng = shared.config.random.as_ref();
     let (now, start_nanos) = shared.config.clock.wall_and_monotonic();
-    let from_w3c = || {
-        parts
-            .headers
-            .get(TRACEPARENT)
-            .and_then(|v| v.to_str().ok())
-            .and_then(trace::root_from_traceparent)
-    };
-    let incoming_trace = parts
-        .headers
-        .get(AMZN_TRACE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(from_w3c);
-    let trace_id = ids::trace_id(incoming_trace.as_deref(), now, rng);
+    let incoming_trace = parts.headers.get(AMZN_TRACE).and_then(|v| v.to_str().ok());
+    let trace_id = ids::trace_id(incoming_trace, now, rng);
     let raw_query = parts.uri.query().map(str::to_string);
     RequestCtx {
         request_id: ids::request_id(rng),
