@@ -100,11 +100,29 @@ fn flatten(s: &str) -> String {
     out
 }
 
-/// `{a=1, b=2}` as AWS prints maps.
+/// Headers whose values are masked in the logs (all but the last four characters).
+const SECRET_HEADERS: &[&str] = &["authorization", "x-api-key", "x-amz-security-token"];
+
+/// `{a=1, b=2}` as AWS prints maps; credentials masked.
 pub fn headers_map(h: &HeaderMap) -> String {
     let parts: Vec<String> = h
         .iter()
-        .map(|(k, v)| format!("{}={}", k.as_str(), String::from_utf8_lossy(v.as_bytes())))
+        .map(|(k, v)| {
+            let value = String::from_utf8_lossy(v.as_bytes());
+            if SECRET_HEADERS.contains(&k.as_str()) {
+                let tail: String = value
+                    .chars()
+                    .rev()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                format!("{}=****{tail}", k.as_str())
+            } else {
+                format!("{}={value}", k.as_str())
+            }
+        })
         .collect();
     format!("{{{}}}", parts.join(", "))
 }
@@ -162,6 +180,14 @@ mod tests {
                 .render(UNIX_EPOCH)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn credentials_are_masked() {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", "Bearer secret-token-1234".parse().unwrap());
+        h.insert("accept", "*/*".parse().unwrap());
+        assert_eq!(headers_map(&h), "{authorization=****1234, accept=*/*}");
     }
 
     #[test]

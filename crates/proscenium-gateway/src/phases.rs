@@ -228,11 +228,14 @@ fn cache_key(ctx: &RequestCtx) -> String {
     );
     if !m.cache_key.is_empty() {
         ctx.with_inputs(None, |inputs| {
+            // Values are length-prefixed so that no crafted value can imitate another key.
             for (name, source) in &m.cache_key {
                 key.push('\u{1}');
                 key.push_str(name);
-                key.push('=');
-                key.push_str(&source.resolve(inputs).join("\u{2}"));
+                for v in source.resolve(inputs) {
+                    key.push_str(&format!("\u{2}{}:", v.len()));
+                    key.push_str(&v);
+                }
             }
         });
     }
