@@ -332,3 +332,15 @@ def test_mapping_templates_render_with_velocity(gw, c, backend):
                            body=json.dumps(order).encode(), headers={"content-type": "application/json"})
     assert status == 200, body
     assert json.loads(body) == {"received": 2, "first": "a1", "method": "POST"}
+
+
+def test_response_override_sets_status_and_headers(gw, c):
+    api_id, root = new_api(c)
+    mock_method(c, api_id, root, "GET",
+                '#set($context.responseOverride.status = 404)'
+                '#set($context.responseOverride.header.X-Reason = "not here")'
+                '{"found": false}')
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, headers, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/")
+    assert (status, json.loads(body)) == (404, {"found": False})
+    assert headers["x-reason"] == "not here"

@@ -139,13 +139,23 @@ fn render_input(input: &TemplateInput<'_>) -> proscenium_vtl::RenderInput {
 
 /// Renders a template.
 pub fn render(t: &Template, input: &TemplateInput<'_>) -> Result<String, MappingError> {
+    render_with_overrides(t, input).map(|r| r.output)
+}
+
+/// Renders a template and returns what it wrote to `$context.requestOverride` and
+/// `$context.responseOverride` too.
+pub fn render_with_overrides(
+    t: &Template,
+    input: &TemplateInput<'_>,
+) -> Result<proscenium_vtl::Rendered, MappingError> {
     let Some(vtl) = &t.vtl else {
-        return Ok(t.text.clone());
+        return Ok(proscenium_vtl::Rendered {
+            output: t.text.clone(),
+            ..Default::default()
+        });
     };
-    let rendered = vtl
-        .render(&render_input(input), &proscenium_vtl::Limits::default())
-        .map_err(|e| MappingError::Invalid(e.to_string()))?;
-    Ok(rendered.output)
+    vtl.render(&render_input(input), &proscenium_vtl::Limits::default())
+        .map_err(|e| MappingError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]
@@ -202,6 +212,36 @@ mod tests {
                 "{\"a\":[1,2,3]}"
             ),
             "1,2,3"
+        );
+    }
+
+    #[test]
+    fn response_overrides_come_back() {
+        let headers = http::HeaderMap::new();
+        let vars = Variables::default();
+        let ctx = |_: &str| None;
+        let params = Inputs {
+            path: &[],
+            query: &[],
+            headers: &headers,
+            body: b"",
+            stage_variables: &vars,
+            context: &ctx,
+            response: None,
+        };
+        let input = TemplateInput {
+            body: b"",
+            params: &params,
+            context: &ctx,
+            stage_variables: &vars,
+        };
+        let t = compile("#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Tea = 'pot')ok").unwrap();
+        let r = render_with_overrides(&t, &input).unwrap();
+        assert_eq!(r.output, "ok");
+        assert_eq!(r.response_override.status_code(), Some(418));
+        assert_eq!(
+            r.response_override.header,
+            vec![("X-Tea".to_string(), "pot".to_string())]
         );
     }
 

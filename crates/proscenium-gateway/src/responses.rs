@@ -99,6 +99,7 @@ pub fn method_response(
     body: &[u8],
 ) -> Result<MethodResponse, mapping::MappingError> {
     let mut headers = HeaderMap::new();
+    let mut overrides = proscenium_vtl::ResponseOverride::default();
     let body = match pick_template(&r.templates) {
         Some((content_type, t)) => {
             if let Ok(v) = HeaderValue::from_str(content_type) {
@@ -110,7 +111,9 @@ pub fn method_response(
                 context: inputs.context,
                 stage_variables: inputs.stage_variables,
             };
-            Bytes::from(mapping::render(t, &input)?)
+            let rendered = mapping::render_with_overrides(t, &input)?;
+            overrides = rendered.response_override;
+            Bytes::from(rendered.output)
         }
         None => {
             headers.insert(
@@ -129,8 +132,21 @@ pub fn method_response(
             headers.insert(outgoing_name(name), v);
         }
     }
+    // `$context.responseOverride` wins over the integration response's settings.
+    for (name, value) in &overrides.header {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(outgoing_name(&n), v);
+        }
+    }
+    let status = overrides
+        .status_code()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .unwrap_or(r.status);
     Ok(MethodResponse {
-        status: r.status,
+        status,
         headers,
         body,
     })
