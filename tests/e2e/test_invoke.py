@@ -344,3 +344,25 @@ def test_response_override_sets_status_and_headers(gw, c):
     status, headers, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/")
     assert (status, json.loads(body)) == (404, {"found": False})
     assert headers["x-reason"] == "not here"
+
+
+def test_request_override_sets_backend_headers_and_query(gw, c, backend):
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="POST", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="POST", type="HTTP",
+                      integrationHttpMethod="POST", uri=f"http://{backend}/echo",
+                      requestTemplates={"application/json":
+                                        '#set($context.requestOverride.header.X-Over = "yes")'
+                                        '#set($context.requestOverride.querystring.q = $input.path(\'$.q\'))'
+                                        '{"sent": true}'})
+    c.put_method_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200")
+    c.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200",
+                               selectionPattern="")
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, _, body = call(gw, "POST", f"/restapis/{api_id}/dev/_user_request_/", body=b'{"q": "z"}',
+                           headers={"content-type": "application/json"})
+    echo = json.loads(body)
+    assert status == 200
+    assert echo["headers"]["x-over"] == "yes"
+    assert echo["path"] == "/echo?q=z"
+    assert echo["body"] == '{"sent": true}'

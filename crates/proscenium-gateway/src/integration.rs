@@ -79,6 +79,14 @@ pub fn content_type(ctx: &RequestCtx) -> String {
 /// Applies the request template for the request's content type, or the passthrough rule.
 /// Returns the body and the content type it has.
 pub fn request_body(side: &RequestSide, ctx: &RequestCtx) -> Result<(Bytes, String), GatewayError> {
+    request_body_with_overrides(side, ctx).map(|(b, ct, _)| (b, ct))
+}
+
+/// Like [`request_body`], with what the template wrote to `$context.requestOverride`.
+pub fn request_body_with_overrides(
+    side: &RequestSide,
+    ctx: &RequestCtx,
+) -> Result<(Bytes, String, proscenium_vtl::RequestOverride), GatewayError> {
     let ct = content_type(ctx);
     if let Some((key, t)) = side.templates.iter().find(|(k, _)| *k == ct) {
         let rendered = ctx.with_inputs(None, |inputs| {
@@ -88,16 +96,34 @@ pub fn request_body(side: &RequestSide, ctx: &RequestCtx) -> Result<(Bytes, Stri
                 context: inputs.context,
                 stage_variables: inputs.stage_variables,
             };
-            mapping::render(t, &input)
+            mapping::render_with_overrides(t, &input)
         });
         return rendered
-            .map(|s| (Bytes::from(s), key.clone()))
+            .map(|r| (Bytes::from(r.output), key.clone(), r.request_override))
             .map_err(|e| GatewayError::internal(e.to_string()));
     }
+    let none = proscenium_vtl::RequestOverride::default();
     match side.passthrough {
-        Passthrough::WhenNoMatch => Ok((ctx.body.clone(), ct)),
-        Passthrough::WhenNoTemplates if side.templates.is_empty() => Ok((ctx.body.clone(), ct)),
+        Passthrough::WhenNoMatch => Ok((ctx.body.clone(), ct, none)),
+        Passthrough::WhenNoTemplates if side.templates.is_empty() => {
+            Ok((ctx.body.clone(), ct, none))
+        }
         _ => Err(GatewayError::unsupported_media_type()),
+    }
+}
+
+/// `$context.requestOverride.{header,querystring,path}` replace what `requestParameters` mapped.
+pub fn apply_request_override(mapped: &mut Mapped, o: proscenium_vtl::RequestOverride) {
+    for (k, v) in o.header {
+        mapped.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&k));
+        mapped.headers.push((k, v));
+    }
+    for (k, v) in o.querystring {
+        mapped.query.retain(|(n, _)| *n != k);
+        mapped.query.push((k, v));
+    }
+    for (k, v) in o.path {
+        mapped.path.insert(k, (v, false));
     }
 }
 

@@ -11,7 +11,10 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use http_body_util::Full;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use super::{Mapped, map_request, request_body, substitute_path, substitute_stage_variables};
+use super::{
+    Mapped, apply_request_override, map_request, request_body_with_overrides, substitute_path,
+    substitute_stage_variables,
+};
 use crate::Shared;
 use crate::client::{self, SendError};
 use crate::compile::HttpIntegration;
@@ -94,8 +97,9 @@ pub async fn invoke_http(
     ctx: &mut RequestCtx,
     i: &HttpIntegration,
 ) -> Result<MethodResponse, GatewayError> {
-    let mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
-    let (body, content_type) = request_body(&i.request, ctx)?;
+    let mut mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
+    let (body, content_type, overrides) = request_body_with_overrides(&i.request, ctx)?;
+    apply_request_override(&mut mapped, overrides);
     let uri = backend_uri(ctx, i, &mapped, None)?;
     let mut headers = HeaderMap::new();
     // AWS sends its own Accept (not the client's) and a Content-Type only with a body.
