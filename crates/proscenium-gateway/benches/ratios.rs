@@ -4,6 +4,7 @@
 //! `throttled+metrics / mock`.
 //!
 //! `CARGO_TARGET_DIR=/work/target-gw cargo bench -p proscenium-gateway --bench ratios`
+#![allow(clippy::disallowed_methods)] // benchmarks time themselves
 
 #[path = "common/mod.rs"]
 mod common;

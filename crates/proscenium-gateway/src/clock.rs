@@ -2,6 +2,7 @@
 //! random numbers, so tests can pin both.
 //!
 //! Must not: be bypassed; every other module receives a `&dyn Clock` / `&dyn Random`.
+#![allow(clippy::disallowed_methods)] // the one place the data plane reads the real clock
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};

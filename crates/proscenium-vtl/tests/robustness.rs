@@ -1,6 +1,7 @@
 //! Stable-toolchain stand-in for the fuzz targets: deterministic mutations of
 //! the differential corpus and random token soups are parsed and rendered
 //! under tight limits. Any panic, hang or stack overflow fails the test.
+#![allow(clippy::disallowed_methods)] // a test bounds its own duration
 
 use std::fs;
 use std::path::Path;

@@ -1,4 +1,5 @@
 //! HTTP_PROXY integrations: what the backend receives and what the client gets back.
+#![allow(clippy::disallowed_methods)] // a test bounds its own duration
 
 use proscenium_gateway::GatewayConfig;
 use proscenium_model::IntegrationType;
