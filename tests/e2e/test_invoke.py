@@ -366,3 +366,38 @@ def test_request_override_sets_backend_headers_and_query(gw, c, backend):
     assert echo["headers"]["x-over"] == "yes"
     assert echo["path"] == "/echo?q=z"
     assert echo["body"] == '{"sent": true}'
+
+
+@pytest.fixture(scope="module")
+def https_backend(tmp_path_factory):
+    """An HTTPS backend with a self-signed certificate (no public CA trusts it)."""
+    import ssl
+    import subprocess
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+                   check=True, capture_output=True)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(str(d / "cert.pem"), str(d / "key.pem"))
+    srv.socket = tls.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+@pytest.mark.parametrize("skip_verification, expected", [(True, 200), (False, 500)])
+def test_https_backend_certificates_are_verified_unless_told_not_to(gw, c, https_backend,
+                                                                    skip_verification, expected):
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                      integrationHttpMethod="GET", uri=f"https://{https_backend}/secure",
+                      tlsConfig={"insecureSkipVerification": skip_verification})
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/")
+    assert status == expected, body
+    if expected == 200:
+        assert json.loads(body)["path"] == "/secure"
+    else:
+        assert json.loads(body) == {"message": "Internal server error"}

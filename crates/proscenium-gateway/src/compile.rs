@@ -129,6 +129,8 @@ pub struct HttpIntegration {
     pub request: RequestSide,
     pub responses: Responses,
     pub timeout: Duration,
+    /// `tlsConfig.insecureSkipVerification`: do not check an https backend's certificate.
+    pub skip_tls_verification: bool,
 }
 
 /// An AWS (non-proxy) integration with Lambda.
@@ -296,6 +298,10 @@ fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
                 request: request_side(integration)?,
                 responses: responses::compile(&integration.integration_responses)?,
                 timeout,
+                skip_tls_verification: integration
+                    .tls_config
+                    .as_ref()
+                    .is_some_and(|t| t.insecure_skip_verification),
             };
             if integration.kind == IntegrationType::Http {
                 CompiledIntegration::Http(http)

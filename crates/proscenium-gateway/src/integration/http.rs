@@ -141,6 +141,9 @@ async fn call(
     *req.method_mut() = method;
     *req.uri_mut() = uri;
     *req.headers_mut() = headers;
+    if i.skip_tls_verification {
+        req.extensions_mut().insert(client::SkipTlsVerification);
+    }
     ctx.called_backend = true;
     let started = shared.config.clock.monotonic_nanos();
     let answer = client::send(
