@@ -1,10 +1,16 @@
 //! The pooled HTTP/1.1 client for backends (HTTP integrations and the Lambda Invoke API):
 //! keep-alive connections reused across requests, a per-call timeout, a size cap on answers.
-//! `https://` backends are verified against the system's root certificates; an integration
-//! with `tlsConfig.insecureSkipVerification` uses a second pool that accepts any certificate.
+//! `https://` backends are verified against the system's root certificates plus an optional
+//! extra CA bundle; an integration with `tlsConfig.insecureSkipVerification` uses a pool that
+//! accepts any certificate; a stage with a client certificate gets pools that present it
+//! (mutual TLS), built once per certificate.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::compile::ClientIdentity;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -20,6 +26,9 @@ type Pool = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 pub struct Backend {
     verified: Pool,
     insecure: Pool,
+    roots: Arc<rustls::RootCertStore>,
+    /// Per client certificate: (verifying, non-verifying) pools presenting it.
+    mtls: Arc<Mutex<HashMap<String, (Pool, Pool)>>>,
 }
 
 /// Request extension: send this request through the pool that skips certificate checks.
@@ -46,46 +55,104 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-/// Clients with a keep-alive pool each.
-pub fn backend() -> Backend {
+/// Clients with a keep-alive pool each; `extra_ca` is a PEM bundle trusted besides the
+/// system roots (`--backend-ca`).
+pub fn backend(extra_ca: Option<&Path>) -> Backend {
     let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_roots();
-    let (added, _ignored) = roots.add_parsable_certificates(native);
+    let (added, _ignored) = roots.add_parsable_certificates(rustls_native_roots());
     if added == 0 {
-        tracing::warn!("no system root certificates found: https backends will fail verification");
+        tracing::warn!("no system root certificates found: https backends need --backend-ca");
     }
-    let verified = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth());
-    let insecure = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map(|b| {
-            b.dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
-                .with_no_client_auth()
-        });
-    match (verified, insecure) {
-        (Ok(v), Ok(i)) => Backend {
-            verified: pool(v),
-            insecure: pool(i),
-        },
-        _ => unreachable_tls(),
+    if let Some(path) = extra_ca {
+        match std::fs::read(path) {
+            Ok(pem) => {
+                let certs = parse_certs(&pem);
+                let (n, _) = roots.add_parsable_certificates(certs);
+                tracing::info!(path = %path.display(), certificates = n, "trusting extra backend CA bundle");
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "cannot read the backend CA bundle: {e}")
+            }
+        }
+    }
+    let roots = Arc::new(roots);
+    Backend {
+        verified: pool(tls_config(&roots, false, None)),
+        insecure: pool(tls_config(&roots, true, None)),
+        roots,
+        mtls: Arc::new(Mutex::new(HashMap::new())),
     }
 }
 
-/// ring's default provider always supports the safe default versions.
-#[cold]
-fn unreachable_tls() -> Backend {
-    let v = rustls::ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .map(|b| {
-            b.with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth()
-        })
-        .unwrap_or_else(|_| std::process::abort());
-    Backend {
-        verified: pool(v.clone()),
-        insecure: pool(v),
+fn parse_certs(pem: &[u8]) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .filter_map(Result::ok)
+        .collect()
+}
+
+/// A client configuration; `identity` is presented when a backend asks for a certificate.
+fn tls_config(
+    roots: &Arc<rustls::RootCertStore>,
+    skip_verification: bool,
+    identity: Option<&ClientIdentity>,
+) -> rustls::ClientConfig {
+    let builder = match rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+    {
+        Ok(b) => b,
+        // ring's provider always supports the default versions.
+        Err(_) => rustls::ClientConfig::builder(),
+    };
+    let builder = if skip_verification {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider())))
+    } else {
+        builder.with_root_certificates(roots.clone())
+    };
+    let with_identity = identity.and_then(|id| {
+        use rustls::pki_types::pem::PemObject;
+        let certs = parse_certs(id.cert_pem.as_bytes());
+        let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(id.key_pem.as_bytes()).ok()?;
+        Some((certs, key))
+    });
+    match with_identity {
+        Some((certs, key)) => match builder.clone().with_client_auth_cert(certs, key) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("client certificate unusable: {e}");
+                builder.with_no_client_auth()
+            }
+        },
+        None => builder.with_no_client_auth(),
+    }
+}
+
+impl Backend {
+    /// The pool for a request: its stage's client certificate and the integration's choice
+    /// about verifying the backend.
+    fn pool_for(&self, identity: Option<&ClientIdentity>, skip_verification: bool) -> Pool {
+        let Some(id) = identity else {
+            return if skip_verification {
+                self.insecure.clone()
+            } else {
+                self.verified.clone()
+            };
+        };
+        let key = format!("{}:{}", id.id, id.cert_pem.len());
+        let mut map = self.mtls.lock().unwrap_or_else(|p| p.into_inner());
+        let (verifying, skipping) = map.entry(key).or_insert_with(|| {
+            (
+                pool(tls_config(&self.roots, false, Some(id))),
+                pool(tls_config(&self.roots, true, Some(id))),
+            )
+        });
+        if skip_verification {
+            skipping.clone()
+        } else {
+            verifying.clone()
+        }
     }
 }
 
@@ -164,11 +231,12 @@ pub async fn send(
     timeout: Duration,
     limit: usize,
 ) -> Result<(http::response::Parts, Bytes), SendError> {
-    let pool = if req.extensions().get::<SkipTlsVerification>().is_some() {
-        &client.insecure
-    } else {
-        &client.verified
-    };
+    let pool = client.pool_for(
+        req.extensions()
+            .get::<Arc<ClientIdentity>>()
+            .map(|a| a.as_ref()),
+        req.extensions().get::<SkipTlsVerification>().is_some(),
+    );
     let call = async {
         let resp = pool
             .request(req)

@@ -63,6 +63,25 @@ pub struct CompiledStage {
     pub is_canary: bool,
     /// Throttling, caching, logging, metrics and tracing settings of this side.
     pub settings: Arc<StageSettings>,
+    /// The client certificate the stage presents to HTTPS backends (`clientCertificateId`).
+    pub client_identity: Option<Arc<ClientIdentity>>,
+}
+
+/// A stage's client certificate and its key (PEM), for mutual TLS with backends.
+#[derive(Clone)]
+pub struct ClientIdentity {
+    pub id: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    /// Never prints the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("id", &self.id)
+            .finish()
+    }
 }
 
 /// A stage's canary: `percent` of requests are served by `stage`.
@@ -233,9 +252,9 @@ pub fn compile_stage(
     scope: &Scope,
     api_id: &str,
     stage: &Stage,
-    deployment: Arc<CompiledDeployment>,
-    canary_deployment: Option<Arc<CompiledDeployment>>,
+    (deployment, canary_deployment): (Arc<CompiledDeployment>, Option<Arc<CompiledDeployment>>),
     account: Arc<Bucket>,
+    client_identity: Option<Arc<ClientIdentity>>,
     builder: &mut settings::Builder<'_>,
 ) -> CompiledStage {
     let variables: Variables = stage.variables.clone();
@@ -255,6 +274,7 @@ pub fn compile_stage(
                     canary: None,
                     is_canary: true,
                     settings: Arc::new(side),
+                    client_identity: client_identity.clone(),
                 }),
             })
         }
@@ -270,6 +290,7 @@ pub fn compile_stage(
         canary,
         is_canary: false,
         settings: Arc::new(settings),
+        client_identity,
     }
 }
 

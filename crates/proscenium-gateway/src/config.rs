@@ -24,6 +24,8 @@ pub struct GatewayConfig {
     pub data_dir: Option<PathBuf>,
     /// Caps every stage cache below its `cacheClusterSize` (bytes); None: the cluster size.
     pub cache_max_bytes: Option<u64>,
+    /// A PEM bundle of extra CA certificates trusted for HTTPS backends (besides the system's).
+    pub backend_ca: Option<PathBuf>,
 }
 
 impl Default for GatewayConfig {
@@ -36,6 +38,7 @@ impl Default for GatewayConfig {
             random: Arc::new(ThreadRandom),
             data_dir: None,
             cache_max_bytes: None,
+            backend_ca: None,
         }
     }
 }
@@ -48,6 +51,7 @@ impl std::fmt::Debug for GatewayConfig {
             .field("max_payload_bytes", &self.max_payload_bytes)
             .field("data_dir", &self.data_dir)
             .field("cache_max_bytes", &self.cache_max_bytes)
+            .field("backend_ca", &self.backend_ca)
             .finish_non_exhaustive()
     }
 }

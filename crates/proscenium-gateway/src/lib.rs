@@ -84,11 +84,12 @@ impl Gateway {
             tracing::warn!("could not load stages at start-up: {e}");
         }
         registry::Registry::spawn_watcher(Arc::downgrade(&registry), store.clone());
+        let client = client::backend(config.backend_ca.as_deref());
         Arc::new(Gateway {
             shared: Shared {
                 config,
                 registry,
-                client: client::backend(),
+                client,
                 logs,
             },
             store,

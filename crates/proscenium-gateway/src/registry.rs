@@ -158,13 +158,27 @@ impl Registry {
             };
             let limits = accounts.get(&rec.scope).copied().unwrap_or(Limits::DEFAULT);
             let account: Arc<Bucket> = builder.account_bucket(&rec.scope, limits);
+            let identity = match &rec.stage.client_certificate_id {
+                Some(id) => match store.get_client_certificate(&rec.scope, id).await {
+                    Ok(c) => Some(Arc::new(crate::compile::ClientIdentity {
+                        id: c.client_certificate_id,
+                        cert_pem: c.pem_encoded_certificate,
+                        key_pem: c.private_key_pem,
+                    })),
+                    Err(e) => {
+                        tracing::warn!(stage = %rec.stage.stage_name, "client certificate {id} unavailable: {e}");
+                        None
+                    }
+                },
+                None => None,
+            };
             let compiled = compile_stage(
                 &rec.scope,
                 &rec.api_id,
                 &rec.stage,
-                main,
-                canary,
+                (main, canary),
                 account,
+                identity,
                 &mut builder,
             );
             map.entry(rec.api_id.clone())

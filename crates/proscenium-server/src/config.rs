@@ -23,6 +23,8 @@ pub struct Config {
     pub default_region: String,
     /// Lambda Invoke API endpoint for AWS_PROXY/AWS Lambda integrations.
     pub lambda_endpoint: Option<String>,
+    /// PEM bundle of extra CA certificates trusted for HTTPS backends (besides the system's).
+    pub backend_ca: Option<PathBuf>,
     /// Access key id that management requests must be signed with (with `secret_access_key`).
     pub access_key_id: Option<String>,
     /// Secret of `access_key_id`. Never printed.
@@ -44,6 +46,7 @@ impl Default for Config {
             account_id: "000000000000".into(),
             default_region: "us-east-1".into(),
             lambda_endpoint: None,
+            backend_ca: None,
             access_key_id: None,
             secret_access_key: None,
             allow_unauthenticated: false,
@@ -63,6 +66,7 @@ impl std::fmt::Debug for Config {
             .field("account_id", &self.account_id)
             .field("default_region", &self.default_region)
             .field("lambda_endpoint", &self.lambda_endpoint)
+            .field("backend_ca", &self.backend_ca)
             .field("access_key_id", &self.access_key_id)
             .field(
                 "secret_access_key",
@@ -82,6 +86,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub account_id: Option<String>,
     pub lambda_endpoint: Option<String>,
+    pub backend_ca: Option<PathBuf>,
     pub allow_unauthenticated: bool,
     pub log_format: Option<String>,
 }
@@ -131,6 +136,9 @@ impl Config {
         if let Some(v) = env("PROSCENIUM_DATA_DIR") {
             c.data_dir = PathBuf::from(v);
         }
+        if let Some(v) = env("PROSCENIUM_BACKEND_CA").filter(|v| !v.is_empty()) {
+            c.backend_ca = Some(PathBuf::from(v));
+        }
         let strings: [(&str, &mut String); 3] = [
             ("PROSCENIUM_ACCOUNT_ID", &mut c.account_id),
             ("PROSCENIUM_DEFAULT_REGION", &mut c.default_region),
@@ -167,6 +175,9 @@ impl Config {
         }
         if let Some(v) = &flags.lambda_endpoint {
             c.lambda_endpoint = Some(v.clone());
+        }
+        if let Some(v) = &flags.backend_ca {
+            c.backend_ca = Some(v.clone());
         }
         if let Some(v) = &flags.log_format {
             c.log_format = v.clone();
@@ -212,6 +223,12 @@ impl Config {
         {
             errors.push(format!(
                 "lambda endpoint {e:?} must be an http:// or https:// URL"
+            ));
+        }
+        if let Some(p) = self.backend_ca.as_ref().filter(|p| !p.is_file()) {
+            errors.push(format!(
+                "backend CA bundle {} is not a readable file",
+                p.display()
             ));
         }
         let management = self.management_listen.unwrap_or(self.listen);

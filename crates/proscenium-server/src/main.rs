@@ -29,7 +29,7 @@ enum Command {
     /// Settings come from defaults, then --config FILE (TOML), then PROSCENIUM_* environment
     /// variables, then these flags. Set PROSCENIUM_ACCESS_KEY_ID and PROSCENIUM_SECRET_ACCESS_KEY
     /// to require SigV4-signed management requests.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the version.
     Version,
 }
@@ -51,6 +51,9 @@ struct ServeArgs {
     /// Lambda Invoke API endpoint for Lambda integrations (e.g. http://127.0.0.1:9001).
     #[arg(long)]
     lambda_endpoint: Option<String>,
+    /// PEM bundle of extra CA certificates trusted for HTTPS backends (env PROSCENIUM_BACKEND_CA).
+    #[arg(long)]
+    backend_ca: Option<PathBuf>,
     /// TOML configuration file (env PROSCENIUM_CONFIG).
     #[arg(long, env = "PROSCENIUM_CONFIG")]
     config: Option<PathBuf>,
@@ -69,7 +72,7 @@ fn main() -> ExitCode {
             println!("proscenium {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
     }
 }
 
@@ -80,6 +83,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         data_dir: args.data_dir,
         account_id: args.account_id,
         lambda_endpoint: args.lambda_endpoint,
+        backend_ca: args.backend_ca,
         allow_unauthenticated: args.allow_unauthenticated,
         log_format: args.log_format,
     };

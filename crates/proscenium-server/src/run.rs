@@ -61,6 +61,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             account_id: config.account_id.clone(),
             lambda_endpoint: config.lambda_endpoint.clone(),
             data_dir: Some(config.data_dir.clone()),
+            backend_ca: config.backend_ca.clone(),
             ..GatewayConfig::default()
         },
     )

@@ -144,6 +144,9 @@ async fn call(
     if i.skip_tls_verification {
         req.extensions_mut().insert(client::SkipTlsVerification);
     }
+    if let Some(identity) = ctx.stage.as_ref().and_then(|s| s.client_identity.clone()) {
+        req.extensions_mut().insert(identity);
+    }
     ctx.called_backend = true;
     let started = shared.config.clock.monotonic_nanos();
     let answer = client::send(
