@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""Interleaved load measurements for bench/run.sh (run it pinned to the load-generator core).
+
+Every group has a baseline (the peer). Each round runs every target of a group once, in an order
+rotated by one each round, so drift of a shared machine hits all targets alike; ratios are paired
+per round (target / baseline measured minutes apart at most) and the median of them is reported.
+Per measurement it records the server's CPU time per request (/proc/PID/stat utime+stime delta
+divided by requests) and the CPU other processes used meanwhile ("foreign", % of one core); a
+measurement with foreign > 5 % is repeated (--retries), then kept and flagged as noisy.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import procstat  # noqa: E402
+from mgmt import Mgmt  # noqa: E402
+
+NOISE_PCT = 5.0
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def us(v: str) -> float:
+    num = float(re.match(r"[\d.]+", v).group())
+    for suffix, f in (("us", 1), ("ms", 1e3), ("s", 1e6), ("m", 6e7)):
+        if v.endswith(suffix):
+            return num * f
+    return num
+
+
+def run_wrk(url: str, secs: float, conns: int, cpu: str) -> dict:
+    cmd = ["taskset", "-c", cpu, "wrk", "-t1", f"-c{conns}", f"-d{secs:g}s", "--latency", url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 20).stdout
+    r = {"requests": 0, "rps": 0.0, "p50": None, "p99": None, "non2xx": 0, "sockerr": 0, "raw": out}
+    for line in out.splitlines():
+        s = line.split()
+        if "requests in" in line:
+            r["requests"] = int(s[0])
+        elif line.startswith("Requests/sec:"):
+            r["rps"] = float(s[1])
+        elif re.match(r"^\s+50(\.0+)?%", line):
+            r["p50"] = us(s[1])
+        elif re.match(r"^\s+99(\.0+)?%", line):
+            r["p99"] = us(s[1])
+        elif "Non-2xx or 3xx responses:" in line:
+            r["non2xx"] = int(s[-1])
+        elif "Socket errors:" in line:
+            r["sockerr"] = sum(int(x) for x in re.findall(r"\d+", line))
+    return r
+
+
+def run_oha(url: str, secs: float, conns: int, cpu: str, rate: int) -> dict:
+    cmd = ["taskset", "-c", cpu, "oha", "-z", f"{secs:g}s", "-c", str(conns), "-q", str(rate),
+           "--latency-correction", "--no-tui", "--output-format", "json", url]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 30)
+    r = {"requests": 0, "rps": 0.0, "p50": None, "p99": None, "p999": None, "non2xx": 0, "sockerr": 0}
+    try:
+        d = json.loads(p.stdout)
+    except ValueError:
+        r["sockerr"] = 1
+        r["raw"] = p.stdout[-500:] + p.stderr[-500:]
+        return r
+    codes = d.get("statusCodeDistribution", {})
+    lat = d.get("latencyPercentiles", {})
+    r["requests"] = sum(codes.values())
+    r["rps"] = d.get("summary", {}).get("requestsPerSec", 0.0)
+    for k, key in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+        if lat.get(key) is not None:
+            r[k] = lat[key] * 1e6
+    r["non2xx"] = sum(v for k, v in codes.items() if not str(k).startswith("2"))
+    # requests cut off by the end of the run are not errors
+    r["sockerr"] = sum(v for k, v in d.get("errorDistribution", {}).items()
+                       if "deadline" not in k.lower() and "aborted due to" not in k.lower())
+    return r
+
+
+class Churn(threading.Thread):
+    """Every 100 ms: a new deployment of the stage, or a rollback to the previous one
+    (alternating), for a bounded time; counts the operations and their failures."""
+
+    def __init__(self, port: int, api: str, secs: float):
+        super().__init__(daemon=True)
+        self.m, self.api, self.secs = Mgmt(port), api, secs
+        self.ops = self.failed = 0
+
+    def run(self):
+        end = time.time() + self.secs
+        prev = cur = None
+        while time.time() < end:
+            t = time.time()
+            try:
+                if prev is not None and self.ops % 2 == 1:
+                    self.m.patch_stage(self.api, [{"op": "replace", "path": "/deploymentId", "value": prev}])
+                    prev, cur = cur, prev
+                else:
+                    new = self.m.deploy(self.api)
+                    prev, cur = cur, new
+                self.ops += 1
+            except Exception as e:  # noqa: BLE001 - counted and reported
+                self.failed += 1
+                log(f"    churn: {e}")
+            time.sleep(max(0.0, 0.1 - (time.time() - t)))
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.stop.wait(0.25):
+            self.peak = max(self.peak, procstat.rss_kib(self.pid))
+
+
+def backend_accepts(url: str) -> int:
+    """Connections the backend nginx has accepted so far (stub_status); this read is one of them."""
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return int(r.read().decode().splitlines()[2].split()[0])
+
+
+def measure(t: dict, a, servers: dict, fixed_rate=None) -> dict:
+    secs = a.duration
+    ours = [p for pids in servers.values() for p in pids]
+    churn = Churn(a.port, t["api"], secs) if t.get("churn") else None
+    sampler = RssSampler(servers["proscenium"][0]) if t["server"] == "proscenium" else None
+    acc0 = backend_accepts(a.backend_status) if t.get("backend") else None
+    us0 = procstat.user_sys(servers[t["server"]])
+    with procstat.Window(ours) as w:
+        t0 = time.time()
+        if churn:
+            churn.start()
+        if sampler:
+            sampler.start()
+        if fixed_rate:
+            r = run_oha(t["url"], secs, a.conns, a.load_cpu, fixed_rate)
+        else:
+            r = run_wrk(t["url"], secs, a.conns, a.load_cpu)
+        if churn:
+            churn.join(timeout=5)
+        if sampler:
+            sampler.stop.set()
+        wall = time.time() - t0
+    r["foreign"], r["top_foreign"] = w.foreign(wall)
+    r["backend_conns"] = backend_accepts(a.backend_status) - acc0 - 1 if acc0 is not None else None
+    n = max(r["requests"], 1)
+    us1 = procstat.user_sys(servers[t["server"]])
+    r["cpu_us"] = w.delta(servers[t["server"]]) / procstat.TCK * 1e6 / n
+    r["user_us"], r["sys_us"] = ((us1[i] - us0[i]) / procstat.TCK * 1e6 / n for i in (0, 1))
+    r["backend_us"] = w.delta(servers["backend"]) / procstat.TCK * 1e6 / n if t.get("backend") else None
+    r["rss_peak_kib"] = sampler.peak if sampler else None
+    if churn:
+        r["churn_ops"], r["churn_failed"] = churn.ops, churn.failed
+    r.pop("raw", None)
+    return r
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(v, spec="{:.0f}"):
+    return "–" if v is None else spec.format(v)
+
+
+def run_group(name: str, targets: list, a, servers, rounds: int, results: list, fixed_rate=None):
+    log(f"== group {name}: {', '.join(t['name'] for t in targets)}; {rounds} round(s) of "
+        f"{a.duration:g} s{f' at {fixed_rate} rps (oha)' if fixed_rate else ' (wrk, saturation)'}")
+    if a.warmup > 0:
+        for t in targets:
+            if fixed_rate:
+                run_oha(t["url"], a.warmup, a.conns, a.load_cpu, fixed_rate)
+            else:
+                run_wrk(t["url"], a.warmup, a.conns, a.load_cpu)
+    n = len(targets)
+    for rnd in range(1, rounds + 1):
+        for j in range(n):
+            t = targets[(j + rnd - 1) % n]
+            best = None
+            for attempt in range(a.retries + 1):
+                r = measure(t, a, servers, fixed_rate)
+                if best is None or r["foreign"] < best["foreign"]:
+                    best = r
+                if r["foreign"] <= NOISE_PCT:
+                    break
+                log(f"    noisy ({r['foreign']:.1f} % of a core, top {r['top_foreign']}), "
+                    + ("retrying" if attempt < a.retries else "keeping it flagged"))
+            best.update(group=name, round=rnd, order=j + 1, target=t["name"], attempts=attempt + 1)
+            results.append(best)
+            with open(os.path.join(a.out, f"partial-{name}.json"), "w") as f:  # survives an interrupted run
+                json.dump(results, f, indent=1)
+            log(f"  r{rnd} {t['name']:<16} rps={best['rps']:>9.0f} p50={fmt(best['p50'])}us "
+                f"p99={fmt(best['p99'])}us non2xx={best['non2xx']} sockerr={best['sockerr']} "
+                f"cpu={best['cpu_us']:.2f}us/req"
+                + (f" backend={best['backend_us']:.2f}us/req,{best['backend_conns']}conns" if best.get("backend_us") is not None else "")
+                + f" foreign={best['foreign']:.1f}%"
+                + (f" churn={best['churn_ops']} ops/{best['churn_failed']} failed" if "churn_ops" in best else ""))
+
+
+def paired(results, group, name, ref, key="rps"):
+    by = {}
+    for r in results:
+        if r["group"] == group:
+            by[(r["target"], r["round"])] = r
+    out = []
+    for (tn, rnd), r in sorted(by.items(), key=lambda kv: kv[0][1]):
+        b = by.get((ref, rnd))
+        if tn == name and b and b[key] and r[key] is not None:
+            out.append(r[key] / b[key])
+    return out
+
+
+def table(results, groups, fixed=False) -> str:
+    head = ("| group | target | vs | RPS (median) | spread | p50 µs | p99 µs | "
+            + ("p99.9 µs | " if fixed else "")
+            + "errors | server CPU µs/req | of it user/sys | server core busy | backend CPU µs/req | backend conns opened | "
+            + ("p99 ratio (paired, median)" if fixed else "RPS ratio (paired, median)") + " | per-round ratios | "
+            "CPU/req ratio | noisy rounds |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for g in groups:
+        for t in g["targets"]:
+            rs = [r for r in results if r["group"] == g["name"] and r["target"] == t["name"]]
+            if not rs:
+                continue
+            rps = [r["rps"] for r in rs]
+            m = med(rps)
+            spread = 100 * (max(rps) - min(rps)) / m if m else 0
+            ref = t.get("vs")
+            pr = paired(results, g["name"], t["name"], ref, "p99" if fixed else "rps") if ref else []
+            cr = paired(results, g["name"], t["name"], ref, "cpu_us") if ref else []
+            errs = sum(r["sockerr"] for r in rs) + (0 if t.get("expect_non2xx") else sum(r["non2xx"] for r in rs))
+            errtxt = str(errs)
+            if t.get("expect_non2xx"):
+                errtxt += f" ({sum(r['non2xx'] for r in rs)} × 429 expected)"
+            if t.get("churn"):
+                errtxt += f" ({sum(r.get('churn_ops', 0) for r in rs)} redeploys/rollbacks, " \
+                          f"{sum(r.get('churn_failed', 0) for r in rs)} failed)"
+            noisy = sum(1 for r in rs if r["foreign"] > NOISE_PCT)
+            lines.append("| " + " | ".join([
+                g["name"], t["name"], ref or "—", f"{m:.0f}", f"{spread:.1f} %",
+                fmt(med([r["p50"] for r in rs])), fmt(med([r["p99"] for r in rs]))]
+                + ([fmt(med([r.get("p999") for r in rs]))] if fixed else [])
+                + [errtxt, fmt(med([r["cpu_us"] for r in rs]), "{:.2f}"),
+                   fmt(med([r.get("user_us") for r in rs]), "{:.1f}") + " / "
+                   + fmt(med([r.get("sys_us") for r in rs]), "{:.1f}"),
+                   fmt(med([r["cpu_us"] * r["rps"] / 1e4 for r in rs]), "{:.0f} %"),
+                   fmt(med([r["backend_us"] for r in rs]), "{:.2f}"),
+                   fmt(med([r.get("backend_conns") for r in rs])),
+                   fmt(med(pr), "{:.3f}") if pr else "—",
+                   " ".join(f"{x:.3f}" for x in pr) if pr else "—",
+                   fmt(med(cr), "{:.3f}") if cr else "—",
+                   f"{noisy}/{len(rs)}"]) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--apis", required=True, help="JSON from setup_apis.py")
+    ap.add_argument("--port", type=int, required=True, help="proscenium port (management + invoke)")
+    ap.add_argument("--nginx-fixed", required=True)
+    ap.add_argument("--nginx-proxy", required=True)
+    ap.add_argument("--backend-status", required=True, help="stub_status URL of the backend nginx")
+    ap.add_argument("--pids", required=True, help="proscenium=PID,nginx=PID,backend=PID (nginx masters)")
+    ap.add_argument("--duration", type=float, default=8)
+    ap.add_argument("--warmup", type=float, default=2)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--retries", type=int, default=2)
+    ap.add_argument("--conns", type=int, default=64)
+    ap.add_argument("--load-cpu", default="1")
+    ap.add_argument("--fixed-rate", type=int, default=0, help="also measure p99 at this rate with oha")
+    ap.add_argument("--fixed-rounds", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated groups: saturation,fixed")
+    ap.add_argument("--groups", default="mock,proxy", help="saturation groups to run")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+
+    apis = json.load(open(a.apis))
+    feats = apis.get("_features", {})
+    pids = dict(kv.split("=") for kv in a.pids.split(","))
+    servers = {"proscenium": [int(pids["proscenium"])]}
+    for k in ("nginx", "backend"):
+        servers[k] = [int(pids[k])] + procstat.children(int(pids[k]))
+
+    def T(name, server="proscenium", **kw):
+        return {"name": name, "server": server, **kw}
+
+    mock = [T("nginx-fixed", "nginx", url=a.nginx_fixed),
+            T("mock", vs="nginx-fixed", **apis["mock"]),
+            T("mock-10k", vs="mock", **apis["mock-10k"]),
+            T("mock-redeploy", vs="mock", churn=True, **apis["mock-redeploy"])]
+    if feats.get("throttling"):
+        mock.append(T("mock-429", vs="mock", **apis["mock-429"]))
+    proxy = [T("nginx-proxy", "nginx", backend=True, url=a.nginx_proxy),
+             T("proxy", vs="nginx-proxy", backend=True, **apis["proxy"]),
+             T("http-templates", vs="nginx-proxy", backend=True, **apis["http-templates"]),
+             T("lambda-proxy", vs="nginx-proxy", backend=True, **apis["lambda-proxy"])]
+    if feats.get("cache"):
+        proxy.append(T("proxy-cache-hit", vs="proxy", backend=True, **apis["proxy-cache-hit"]))
+    groups = [{"name": "mock", "targets": mock}, {"name": "proxy", "targets": proxy}]
+
+    log("features: throttling (429 path): " + ("supported" if feats.get("throttling") else
+        "not supported yet (a 100-rps stage limit produced no 429) — scenario skipped"))
+    log("features: stage cache hit: " + ("supported" if feats.get("cache") else
+        "not supported yet (no cache hits counted) — scenario skipped"))
+    log("features: client-side TLS: not supported yet by proscenium serve (plain HTTP listener) — scenario skipped")
+
+    only = set(a.only.split(",")) if a.only else {"saturation", "fixed"}
+    results, fixed_results = [], []
+    os.makedirs(a.out, exist_ok=True)
+    if "saturation" in only:
+        for g in groups:
+            if g["name"] in a.groups.split(","):
+                run_group(g["name"], g["targets"], a, servers, 1 if a.smoke else a.rounds, results)
+    fixed_groups = []
+    if a.fixed_rate and "fixed" in only:
+        fixed_groups = [{"name": "mock@fixed", "targets": [mock[0], mock[1]]},
+                        {"name": "proxy@fixed", "targets": [proxy[0], proxy[1]]}]
+        for g in fixed_groups:
+            run_group(g["name"], g["targets"], a, servers, 1 if a.smoke else a.fixed_rounds,
+                      fixed_results, a.fixed_rate)
+
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump({"saturation": results, "fixed": fixed_results, "features": feats}, f, indent=1)
+    report = []
+    if results:
+        report += ["### Saturation (wrk, closed loop)", "", table(results, groups), ""]
+    if fixed_results:
+        report += [f"### Latency at a fixed offered load ({a.fixed_rate} rps, oha, latency-corrected)", "",
+                   table(fixed_results, fixed_groups, fixed=True), ""]
+    rss = [r["rss_peak_kib"] for r in results if r.get("rss_peak_kib")]
+    if rss:
+        report += [f"proscenium peak RSS under load: {max(rss) / 1024:.1f} MiB", ""]
+    text = "\n".join(report)
+    with open(os.path.join(a.out, "results.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+
+    if a.smoke:
+        passed = failed = 0
+        for r in results + fixed_results:
+            t = next(t for g in groups for t in g["targets"] if t["name"] == r["target"])
+            bad = r["requests"] <= 0 or r["sockerr"] > 0 \
+                or (r["non2xx"] > 0 and not t.get("expect_non2xx")) \
+                or r.get("churn_failed", 0) > 0 or (t.get("churn") and r.get("churn_ops", 0) == 0)
+            if bad:
+                failed += 1
+                log(f"smoke FAILED: {r['group']}/{r['target']}: requests={r['requests']} "
+                    f"non2xx={r['non2xx']} sockerr={r['sockerr']} churn_failed={r.get('churn_failed', 0)}")
+            else:
+                passed += 1
+        if failed:
+            log(f"bench-smoke: {passed} passed, {failed} failed")
+            sys.exit(1)
+        with open(os.path.join(a.out, "smoke.ok"), "w") as f:
+            f.write(f"{passed}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# bench/run.sh — Proscenium side by side with nginx, on this machine, in one command.
+#
+#   bench/run.sh [--smoke] [--duration S] [--rounds N] [--conns C] [--fixed-rate RPS]
+#                [--phases LIST] [--groups mock,proxy] [--resources 10000] [--retries 2] [--out DIR] [--keep] [--no-build]
+#
+# Installs what is missing (wrk, nginx, valgrind from Debian via apt-get; oha from crates.io for
+# the fixed-rate phase), builds `proscenium` (release), starts on 127.0.0.1 only:
+#   - nginx "peer": a fixed 200 on one port, proxy_pass (upstream keep-alive) on another;
+#   - nginx "backend": a fixed 200 (the backend of both proxies) and a fake Lambda Invoke
+#     endpoint (POST /2015-03-31/functions/bench/invocations -> {"statusCode":200,"body":"ok"});
+#   - proscenium serve with a temporary data dir and the benchmark APIs (bench/lib/setup_apis.py),
+# every server pinned to core $SERVER_CPU (default 0), the load generator to $LOAD_CPU (default 1).
+#
+# Phases (--phases, comma-separated; default all):
+#   saturation  wrk, interleaved rounds, rotated order: median RPS, p50/p99, errors, CPU µs per
+#               request of each server, paired per-round ratios against the peer (bench/lib/drive.py)
+#   fixed       p99 at a fixed offered load (oha -q RATE, latency-corrected) next to nginx's
+#   memory      VmRSS idle, and per additional deployment of a 1 000-resource API (bench/lib/memory.py)
+#   startup     start to healthy (ready to serve), empty and populated store (bench/startup.py, boto3)
+#   callgrind   instructions per request and top functions of MOCK and HTTP_PROXY (bench/lib/callgrind.py)
+#
+# --smoke: every load scenario once for ~2 s, numbers not judged; ends with
+#   "bench-smoke: N passed, 0 failed" when each scenario served requests without unexpected errors
+#   (exit status non-zero otherwise). Phases: saturation, and fixed when oha is installed.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LIB=$ROOT/bench/lib
+
+GROUPS_=mock,proxy RESOURCES=10000 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 PHASES="" OUT="" KEEP=0
+SERVER_CPU=${SERVER_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) SMOKE=1 ;;
+    --duration) DURATION=$2; shift ;;
+    --rounds) ROUNDS=$2; shift ;;
+    --conns) CONNS=$2; shift ;;
+    --fixed-rate) FIXED_RATE=$2; shift ;;
+    --phases) PHASES=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --groups) GROUPS_=$2; shift ;;
+    --resources) RESOURCES=$2; shift ;;
+    --retries) RETRIES=$2; shift ;;
+    --keep) KEEP=1 ;;
+    --no-build) BUILD=0 ;;
+    -h|--help) usage 0 ;;
+    *) echo "unknown argument: $1" >&2; usage 2 ;;
+  esac
+  shift
+done
+if [ "$SMOKE" = 1 ]; then
+  DURATION=2 ROUNDS=1
+  PHASES=${PHASES:-saturation,fixed}
+fi
+PHASES=${PHASES:-saturation,fixed,memory,startup,callgrind}
+has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+say() { echo "== $*" >&2; }
+
+# ---- tools -------------------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v python3 >/dev/null || need+=(python3)
+command -v taskset >/dev/null || need+=(util-linux)
+if has_phase callgrind; then command -v valgrind >/dev/null || need+=(valgrind); fi
+if [ ${#need[@]} -gt 0 ]; then
+  say "apt-get install ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+export PATH="$PATH:$HOME/.cargo/bin"
+if has_phase fixed && ! command -v oha >/dev/null; then
+  if [ "$SMOKE" = 1 ]; then
+    say "oha not installed: fixed-rate phase skipped in smoke mode (cargo install oha --locked)"
+    PHASES=${PHASES//fixed/}
+  else
+    say "cargo install oha --locked (once; a few minutes)"
+    cargo install oha --locked
+  fi
+fi
+[ "$(nproc)" -ge 2 ] || say "WARNING: fewer than 2 CPUs; server and load generator share a core"
+
+# ---- build ---------------------------------------------------------------------------------
+if [ "$BUILD" = 1 ]; then
+  say "cargo build --release -p proscenium-server"
+  (cd "$ROOT" && cargo build --release -q -p proscenium-server)
+fi
+BIN=${PROSCENIUM_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/proscenium}
+[ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
+
+# ---- servers -------------------------------------------------------------------------------
+WORK=$(mktemp -d /tmp/proscenium-bench.XXXXXX)
+OUT=${OUT:-$(mktemp -d /tmp/proscenium-bench-results.XXXXXX)}
+mkdir -p "$OUT"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK" "${DATA:-}"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+FIXED_PORT=$(free_port) PROXY_PORT=$(free_port) BACKEND_PORT=$(free_port) LAMBDA_PORT=$(free_port) GW_PORT=$(free_port) STATUS_PORT=$(free_port)
+
+# nginx_conf DIR SERVER-BLOCKS...: one worker, no access log, keep-alive without a request cap
+# (wrk keeps its connections for the whole run; hyper caps nothing either).
+nginx_conf() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  cat > "$dir/nginx.conf" <<EOF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $dir/body; proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fcgi;
+  uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+  $*
+}
+EOF
+}
+nginx_conf "$WORK/peer" "
+  upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
+  server { listen 127.0.0.1:$FIXED_PORT;
+           location / { default_type application/json; return 200 '{\"ok\":true}'; } }
+  server { listen 127.0.0.1:$PROXY_PORT;
+           location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+nginx_conf "$WORK/backend" "
+  server { listen 127.0.0.1:$BACKEND_PORT;
+           location / { default_type application/json; return 200 '{\"ok\":true}'; } }
+  server { listen 127.0.0.1:$LAMBDA_PORT;
+           location = /2015-03-31/functions/bench/invocations {
+             default_type application/json; return 200 '{\"statusCode\":200,\"body\":\"ok\"}'; } }
+  server { listen 127.0.0.1:$STATUS_PORT; location / { stub_status; } }"
+for n in peer backend; do
+  taskset -c "$SERVER_CPU" "$NGINX" -p "$WORK/$n" -c "$WORK/$n/nginx.conf" -e "$WORK/$n/error.log" \
+    -g 'daemon off;' &
+  PIDS+=($!)
+  eval "${n^^}_PID=$!"
+done
+
+DATA=$(mktemp -d "$( [ -d /dev/shm ] && echo /dev/shm || echo /tmp )/proscenium-bench-data.XXXXXX")
+taskset -c "$SERVER_CPU" "$BIN" serve --listen "127.0.0.1:$GW_PORT" --data-dir "$DATA" \
+  --lambda-endpoint "http://127.0.0.1:$LAMBDA_PORT" > "$WORK/proscenium.log" 2>&1 &
+GW_PID=$!
+PIDS+=("$GW_PID")
+
+wait_http() {  # URL: bounded wait for any HTTP answer
+  for _ in $(seq 1 300); do
+    python3 -c 'import sys, urllib.request as u
+try: u.urlopen(sys.argv[1], timeout=0.2)
+except u.HTTPError: pass' "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "not answering: $1" >&2; exit 1
+}
+wait_http "http://127.0.0.1:$FIXED_PORT/"
+wait_http "http://127.0.0.1:$PROXY_PORT/"
+wait_http "http://127.0.0.1:$LAMBDA_PORT/"
+wait_http "http://127.0.0.1:$GW_PORT/_proscenium/health"
+say "nginx peer :$FIXED_PORT (fixed) :$PROXY_PORT (proxy_pass); backend :$BACKEND_PORT; fake Lambda :$LAMBDA_PORT; proscenium :$GW_PORT"
+
+# ---- machine -----------------------------------------------------------------------------------
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
+  if [ "$BUILD" = 1 ]; then
+    echo "proscenium: built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- crates 2>/dev/null || echo ' + uncommitted changes in crates/')"
+  else
+    echo "proscenium: prebuilt $BIN ($(date -u -r "$BIN" +%Y-%m-%dT%H:%MZ)); repository at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)"
+  fi
+  echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')$(command -v oha >/dev/null && echo "; oha: $(oha --version | awk '{print $2}')")"
+  echo "layout: servers on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU; $CONNS connections; ${DURATION} s per measurement"
+} | tee "$OUT/machine.txt" >&2
+
+# ---- load phases -------------------------------------------------------------------------------
+status=0
+if has_phase saturation || has_phase fixed; then
+  say "creating the benchmark APIs"
+  python3 "$LIB/setup_apis.py" --port "$GW_PORT" --backend-port "$BACKEND_PORT" --resources "$RESOURCES" > "$OUT/apis.json" 2> >(tee "$OUT/setup.log" >&2)
+  only=()
+  has_phase saturation && only+=(saturation)
+  has_phase fixed && only+=(fixed)
+  fixed_args=()
+  has_phase fixed && fixed_args=(--fixed-rate "$FIXED_RATE")
+  smoke_args=()
+  [ "$SMOKE" = 1 ] && smoke_args=(--smoke --warmup 0 --retries 0)
+  taskset -c "$LOAD_CPU" python3 "$LIB/drive.py" --apis "$OUT/apis.json" --port "$GW_PORT" \
+    --nginx-fixed "http://127.0.0.1:$FIXED_PORT/" --nginx-proxy "http://127.0.0.1:$PROXY_PORT/" \
+    --backend-status "http://127.0.0.1:$STATUS_PORT/" --pids "proscenium=$GW_PID,nginx=$PEER_PID,backend=$BACKEND_PID" \
+    --duration "$DURATION" --rounds "$ROUNDS" --retries "$RETRIES" --conns "$CONNS" --load-cpu "$LOAD_CPU" \
+    --groups "$GROUPS_" --only "$(IFS=,; echo "${only[*]}")" --out "$OUT" "${fixed_args[@]}" "${smoke_args[@]}" || status=$?
+fi
+kill "$GW_PID" 2>/dev/null || true
+
+if has_phase memory; then
+  say "memory"
+  python3 "$LIB/memory.py" --bin "$BIN" --cpu "$SERVER_CPU" \
+    --nginx-pids "$PEER_PID,$(cat /proc/"$PEER_PID"/task/*/children | tr ' ' ',')" | tee "$OUT/memory.md"
+fi
+
+if has_phase startup; then
+  say "startup time"
+  PY=""
+  for cand in "$ROOT/.venv/bin/python" /tmp/venv/bin/python; do
+    if [ -x "$cand" ] && "$cand" -c 'import boto3' 2>/dev/null; then PY=$cand; break; fi
+  done
+  if [ -z "$PY" ]; then
+    say "creating $ROOT/.venv for boto3 (tests/e2e/requirements.txt)"
+    python3 -m venv "$ROOT/.venv" && "$ROOT/.venv/bin/pip" install -q -r "$ROOT/tests/e2e/requirements.txt"
+    PY=$ROOT/.venv/bin/python
+  fi
+  taskset -c "$SERVER_CPU" "$PY" "$ROOT/bench/startup.py" --bin "$BIN" --runs 7 | tee "$OUT/startup.txt"
+fi
+
+if has_phase callgrind; then
+  say "callgrind (a few minutes: valgrind runs the server ~50x slower)"
+  python3 "$LIB/callgrind.py" --bin "$BIN" --backend-port "$BACKEND_PORT" --cpu "$SERVER_CPU" \
+    --out "$OUT/callgrind" | tee "$OUT/callgrind.md"
+fi
+
+echo "results in $OUT" >&2
+if [ "$SMOKE" = 1 ]; then
+  if [ "$status" = 0 ] && [ -f "$OUT/smoke.ok" ]; then
+    echo "bench-smoke: $(cat "$OUT/smoke.ok") passed, 0 failed"
+  else
+    exit 1
+  fi
+fi
+exit "$status"
