@@ -25,6 +25,8 @@ pub struct Config {
     pub lambda_endpoint: Option<String>,
     /// PEM bundle of extra CA certificates trusted for HTTPS backends (besides the system's).
     pub backend_ca: Option<PathBuf>,
+    /// Caps every stage cache at this many bytes (below its `cacheClusterSize`).
+    pub cache_max_bytes: Option<u64>,
     /// Access key id that management requests must be signed with (with `secret_access_key`).
     pub access_key_id: Option<String>,
     /// Secret of `access_key_id`. Never printed.
@@ -47,6 +49,7 @@ impl Default for Config {
             default_region: "us-east-1".into(),
             lambda_endpoint: None,
             backend_ca: None,
+            cache_max_bytes: None,
             access_key_id: None,
             secret_access_key: None,
             allow_unauthenticated: false,
@@ -67,6 +70,7 @@ impl std::fmt::Debug for Config {
             .field("default_region", &self.default_region)
             .field("lambda_endpoint", &self.lambda_endpoint)
             .field("backend_ca", &self.backend_ca)
+            .field("cache_max_bytes", &self.cache_max_bytes)
             .field("access_key_id", &self.access_key_id)
             .field(
                 "secret_access_key",
@@ -138,6 +142,14 @@ impl Config {
         }
         if let Some(v) = env("PROSCENIUM_BACKEND_CA").filter(|v| !v.is_empty()) {
             c.backend_ca = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("PROSCENIUM_CACHE_MAX_BYTES") {
+            match v.parse() {
+                Ok(n) => c.cache_max_bytes = Some(n),
+                Err(_) => errors.push(format!(
+                    "PROSCENIUM_CACHE_MAX_BYTES={v} is not a number of bytes"
+                )),
+            }
         }
         let strings: [(&str, &mut String); 3] = [
             ("PROSCENIUM_ACCOUNT_ID", &mut c.account_id),

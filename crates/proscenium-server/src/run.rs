@@ -62,6 +62,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             lambda_endpoint: config.lambda_endpoint.clone(),
             data_dir: Some(config.data_dir.clone()),
             backend_ca: config.backend_ca.clone(),
+            cache_max_bytes: config.cache_max_bytes,
             ..GatewayConfig::default()
         },
     )
