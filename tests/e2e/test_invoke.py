@@ -401,3 +401,19 @@ def test_https_backend_certificates_are_verified_unless_told_not_to(gw, c, https
         assert json.loads(body)["path"] == "/secure"
     else:
         assert json.loads(body) == {"message": "Internal server error"}
+
+
+def test_minimum_compression_size_gzips_large_answers(gw, c):
+    import gzip
+    api_id, root = new_api(c)
+    big = '{"data": "%s"}' % ("x" * 2000)
+    mock_method(c, api_id, root, "GET", big)
+    c.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/minimumCompressionSize", "value": "1024"}])
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    url = f"/restapis/{api_id}/dev/_user_request_/"
+    status, headers, body = call(gw, "GET", url, headers={"accept-encoding": "gzip, deflate"})
+    assert (status, headers.get("content-encoding")) == (200, "gzip")
+    assert gzip.decompress(body).decode() == big
+    status, headers, body = call(gw, "GET", url)
+    assert "content-encoding" not in headers and body.decode() == big, "no gzip unless the client accepts it"

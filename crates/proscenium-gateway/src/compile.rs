@@ -35,6 +35,9 @@ pub struct CompiledDeployment {
     pub router: Router<Arc<CompiledMethod>>,
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
     pub binary_media_types: Vec<String>,
+    /// `minimumCompressionSize`: answers at least this large are gzipped for clients that
+    /// accept it; `None` turns compression off.
+    pub minimum_compression_size: Option<usize>,
     /// `disableExecuteApiEndpoint` as deployed: the default invoke URLs answer 403.
     pub execute_api_disabled: bool,
     /// Configuration problems found while compiling (also logged).
@@ -216,6 +219,10 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
         router,
         gateway_responses: def.gateway_responses.clone(),
         binary_media_types: def.api.binary_media_types.clone(),
+        minimum_compression_size: def
+            .api
+            .minimum_compression_size
+            .and_then(|n| usize::try_from(n).ok()),
         execute_api_disabled: def.api.disable_execute_api_endpoint,
         problems,
         method_list,

@@ -235,6 +235,46 @@ fn stamp(ctx: &RequestCtx, headers: &mut http::HeaderMap, with_trace: bool) {
     }
 }
 
+/// `minimumCompressionSize`: gzip an answer of at least that size when the client accepts gzip
+/// and the answer is not already encoded.
+fn compress(ctx: &RequestCtx, resp: &mut MethodResponse) {
+    let Some(min) = ctx
+        .stage
+        .as_deref()
+        .and_then(|s| s.deployment.minimum_compression_size)
+    else {
+        return;
+    };
+    if resp.body.len() < min || resp.headers.contains_key(http::header::CONTENT_ENCODING) {
+        return;
+    }
+    let accepts_gzip = ctx.header("accept-encoding").is_some_and(|v| {
+        v.split(',').any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q0 = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
+        })
+    });
+    if !accepts_gzip {
+        return;
+    }
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(resp.body.len() / 2),
+        flate2::Compression::fast(),
+    );
+    if enc.write_all(&resp.body).is_ok()
+        && let Ok(gz) = enc.finish()
+    {
+        resp.body = Bytes::from(gz);
+        resp.headers.insert(
+            http::header::CONTENT_ENCODING,
+            HeaderValue::from_static("gzip"),
+        );
+    }
+}
+
 fn finish(ctx: &mut RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
     if let Some(t) = ctx.exec.as_deref_mut() {
         t.data(|| {
@@ -250,6 +290,8 @@ fn finish(ctx: &mut RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
             resp.status.as_u16()
         ));
     }
+    let mut resp = resp;
+    compress(ctx, &mut resp);
     let mut out = Response::new(Full::new(resp.body));
     *out.status_mut() = resp.status;
     *out.headers_mut() = resp.headers;
