@@ -8,7 +8,7 @@ use proscenium_model::authorizer::AUTHORIZER_TYPES;
 use proscenium_model::id::CHILD_ID_LEN;
 use serde::Deserialize;
 
-use super::common::{check_enum, edit_api, finish_validation, load_api, page};
+use super::common::{check_enum, edit_api, finish_validation, load_api, page_map};
 use crate::ControlState;
 use crate::error::{ApiError, ApiResult, CONCURRENT_MODIFICATION};
 use crate::extract::{Caller, Query, accepted, created, json_body, ok};
@@ -92,13 +92,7 @@ pub async fn get_authorizers(
     Path(api_id): Path<String>,
 ) -> ApiResult<Response> {
     let def = load_api(&st, &caller.scope, &api_id).await?;
-    let items = def
-        .value
-        .authorizers
-        .values()
-        .map(|a| (a.id.clone(), serde_json::to_value(a).unwrap_or_default()))
-        .collect();
-    ok(&page(items, &q)?)
+    ok(&page_map(def.value.authorizers.iter(), &q)?)
 }
 
 pub async fn update_authorizer(

@@ -93,6 +93,18 @@ pub fn page(items: Vec<(String, Value)>, q: &Query) -> ApiResult<Value> {
     Ok(out)
 }
 
+/// Pages the entries of a map keyed in listing order (models by name, authorizers and
+/// validators by id), serialised as they are.
+pub fn page_map<'a, T: serde::Serialize + 'a>(
+    entries: impl Iterator<Item = (&'a String, &'a T)>,
+    q: &Query,
+) -> ApiResult<Value> {
+    let items = entries
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+        .collect();
+    page(items, q)
+}
+
 /// A sort key for items listed by creation time, then id.
 pub fn created_key(created: f64, id: &str) -> String {
     format!("{:020}\u{0}{id}", created.max(0.0) as u64)

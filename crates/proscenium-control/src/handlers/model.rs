@@ -7,7 +7,7 @@ use proscenium_model::Model;
 use proscenium_model::id::CHILD_ID_LEN;
 use serde::Deserialize;
 
-use super::common::{edit_api, load_api, page};
+use super::common::{edit_api, load_api, page_map};
 use crate::ControlState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, Query, accepted, created, json_body, ok};
@@ -140,13 +140,7 @@ pub async fn get_models(
     Path(api_id): Path<String>,
 ) -> ApiResult<Response> {
     let def = load_api(&st, &caller.scope, &api_id).await?;
-    let items = def
-        .value
-        .models
-        .values()
-        .map(|m| (m.name.clone(), serde_json::to_value(m).unwrap_or_default()))
-        .collect();
-    ok(&page(items, &q)?)
+    ok(&page_map(def.value.models.iter(), &q)?)
 }
 
 pub async fn update_model(

@@ -7,7 +7,7 @@ use proscenium_model::RequestValidator;
 use proscenium_model::id::CHILD_ID_LEN;
 use serde::Deserialize;
 
-use super::common::{edit_api, load_api, page};
+use super::common::{edit_api, load_api, page_map};
 use crate::ControlState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, Query, accepted, created, json_body, ok};
@@ -84,13 +84,7 @@ pub async fn get_request_validators(
     Path(api_id): Path<String>,
 ) -> ApiResult<Response> {
     let def = load_api(&st, &caller.scope, &api_id).await?;
-    let items = def
-        .value
-        .request_validators
-        .values()
-        .map(|v| (v.id.clone(), serde_json::to_value(v).unwrap_or_default()))
-        .collect();
-    ok(&page(items, &q)?)
+    ok(&page_map(def.value.request_validators.iter(), &q)?)
 }
 
 pub async fn update_request_validator(
