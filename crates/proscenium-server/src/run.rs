@@ -22,6 +22,9 @@ use tower::ServiceExt;
 use crate::config::Config;
 use crate::metrics::{Metrics, Plane};
 
+/// How long a client may take to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// What a listener serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -114,7 +117,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                             let app = app.clone();
                             async move { Ok::<_, Infallible>(dispatch(&app, role, req, remote).await) }
                         });
-                        let conn = auto::Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
+                        let mut builder = auto::Builder::new(TokioExecutor::new());
+                        // A client that trickles its headers (slowloris) is cut off.
+                        builder
+                            .http1()
+                            .timer(hyper_util::rt::TokioTimer::new())
+                            .header_read_timeout(HEADER_READ_TIMEOUT);
+                        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
                         let conn = graceful.watch(conn);
                         tokio::spawn(async move {
                             let _ = conn.await;
