@@ -1,8 +1,9 @@
 //! The embedded store: SQLite in WAL mode with `synchronous=FULL`, so every acknowledged
 //! change is on disk before the caller hears of it, and each trait method is one transaction.
 //!
-//! Decoded API definitions and snapshots are cached in memory (they are read far more often
-//! than written, and snapshots never change).
+//! Decoded API definitions are cached in memory (one per API, read far more often than
+//! written). Snapshots are not: the data plane keeps its own compiled form of the deployments
+//! stages use, and caching every snapshot here would grow without bound with each deployment.
 
 mod migrations;
 mod sql;
@@ -30,7 +31,6 @@ pub struct SqliteStore {
 struct Shared {
     conn: Mutex<Connection>,
     apis: Mutex<HashMap<CacheKey, (Revision, Arc<ApiDefinition>)>>,
-    snapshots: Mutex<HashMap<(Scope, String, String), Arc<DeploymentSnapshot>>>,
     feed: watch::Sender<u64>,
 }
 
@@ -64,7 +64,6 @@ impl SqliteStore {
             inner: Arc::new(Shared {
                 conn: Mutex::new(conn),
                 apis: Mutex::new(HashMap::new()),
-                snapshots: Mutex::new(HashMap::new()),
                 feed: watch::channel(0).0,
             }),
         })
@@ -171,7 +170,6 @@ impl Store for SqliteStore {
             sql::delete_api(&tx, &k.0, &k.1)?;
             tx.commit().map_err(backend)?;
             lock(&sh.apis).remove(&k);
-            lock(&sh.snapshots).retain(|(s, a, _), _| !(s == &k.0 && a == &k.1));
             Ok(())
         })
         .await?;
@@ -188,15 +186,13 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let (scope, api_id, deployment) = (scope.clone(), api_id.to_string(), deployment.clone());
         let encoded = snapshot.encode();
-        let snap = Arc::new(snapshot.clone());
-        self.run_write(move |sh, c| {
+        self.run_write(move |_, c| {
             let tx = c.transaction().map_err(backend)?;
             sql::insert_deployment(&tx, &scope, &api_id, &deployment, &encoded)?;
             if let Some(w) = stage {
                 sql::put_stage(&tx, &scope, &api_id, &w)?;
             }
             tx.commit().map_err(backend)?;
-            lock(&sh.snapshots).insert((scope, api_id, deployment.id), snap);
             Ok(())
         })
         .await?;
@@ -221,15 +217,8 @@ impl Store for SqliteStore {
         deployment_id: &str,
     ) -> StoreResult<Arc<DeploymentSnapshot>> {
         let k = (scope.clone(), api_id.to_string(), deployment_id.to_string());
-        if let Some(s) = lock(&self.inner.snapshots).get(&k) {
-            return Ok(s.clone());
-        }
-        self.run(move |sh, c| {
-            let snap = Arc::new(sql::get_snapshot(c, &k.0, &k.1, &k.2)?);
-            lock(&sh.snapshots).insert(k, snap.clone());
-            Ok(snap)
-        })
-        .await
+        self.run(move |_, c| Ok(Arc::new(sql::get_snapshot(c, &k.0, &k.1, &k.2)?)))
+            .await
     }
 
     async fn list_deployments(&self, scope: &Scope, api_id: &str) -> StoreResult<Vec<Deployment>> {
@@ -256,11 +245,10 @@ impl Store for SqliteStore {
         deployment_id: &str,
     ) -> StoreResult<()> {
         let (s, a, d) = (scope.clone(), api_id.to_string(), deployment_id.to_string());
-        self.run_write(move |sh, c| {
+        self.run_write(move |_, c| {
             let tx = c.transaction().map_err(backend)?;
             sql::delete_deployment(&tx, &s, &a, &d)?;
             tx.commit().map_err(backend)?;
-            lock(&sh.snapshots).remove(&(s, a, d));
             Ok(())
         })
         .await?;
