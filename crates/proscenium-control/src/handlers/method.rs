@@ -66,16 +66,20 @@ pub async fn edit_method<T>(
     f: impl FnOnce(&ApiDefinition, &mut Method) -> ApiResult<T>,
 ) -> ApiResult<T> {
     edit_api(st, &caller.scope, api_id, |def| {
-        let snapshot = def.clone();
-        let r = def
+        // Take the method out so `f` can read the rest of the definition while editing it
+        // (a failed edit discards the whole copy anyway).
+        let mut method = def
             .resources
             .get_mut(resource_id)
-            .ok_or_else(invalid_resource)?;
-        let m = r
+            .ok_or_else(invalid_resource)?
             .resource_methods
-            .get_mut(http_method)
+            .remove(http_method)
             .ok_or_else(invalid_method)?;
-        f(&snapshot, m)
+        let out = f(def, &mut method)?;
+        if let Some(r) = def.resources.get_mut(resource_id) {
+            r.resource_methods.insert(http_method.to_string(), method);
+        }
+        Ok(out)
     })
     .await
     .map_err(|e| match e {

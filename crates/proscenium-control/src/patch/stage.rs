@@ -201,11 +201,7 @@ fn canary(
         "percentTraffic" => {
             require(op, &[Op::Replace])?;
             let p = op.double_value()?;
-            if !(0.0..=100.0).contains(&p) {
-                return Err(ApiError::bad_request(
-                    "Canary traffic percentage must be between 0.0 and 100.0",
-                ));
-            }
+            check_percent_traffic(p)?;
             stage
                 .canary_settings
                 .get_or_insert_with(new_canary)
