@@ -1,6 +1,7 @@
 //! `RequestCtx`: one invocation's state as it moves through the pipeline, and the
 //! `$context` variables it exposes to mappings and templates.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -115,9 +116,14 @@ impl RequestCtx {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
+        self.header_ref(name).map(Cow::into_owned)
+    }
+
+    /// A request header's value as text, borrowed when it is valid UTF-8.
+    pub fn header_ref(&self, name: impl http::header::AsHeaderName) -> Option<Cow<'_, str>> {
         self.headers
             .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
     }
 
     /// Runs `f` with the mapping inputs of this request (and of the integration response).

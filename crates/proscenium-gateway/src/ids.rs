@@ -13,14 +13,31 @@ pub fn request_id(rng: &dyn Random) -> String {
     let lo = rng.next_u64();
     let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
     let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        hi >> 32,
-        (hi >> 16) & 0xffff,
-        hi & 0xffff,
-        lo >> 48,
-        lo & 0xffff_ffff_ffff
-    )
+    let mut out = [0u8; 36];
+    hex_into(&mut out[0..8], hi >> 32);
+    out[8] = b'-';
+    hex_into(&mut out[9..13], hi >> 16);
+    out[13] = b'-';
+    hex_into(&mut out[14..18], hi);
+    out[18] = b'-';
+    hex_into(&mut out[19..23], lo >> 48);
+    out[23] = b'-';
+    hex_into(&mut out[24..36], lo);
+    ascii(&out)
+}
+
+/// Writes the low `4 * out.len()` bits of `v` as lowercase hex digits, most significant first.
+fn hex_into(out: &mut [u8], mut v: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in out.iter_mut().rev() {
+        *b = HEX[(v & 0xf) as usize];
+        v >>= 4;
+    }
+}
+
+/// The text of ASCII bytes built above (always valid).
+fn ascii(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// An `x-amz-apigw-id` (also `$context.extendedRequestId`): 11 random bytes in base64.
@@ -42,12 +59,11 @@ pub fn trace_id(incoming: Option<&str>, now: SystemTime, rng: &dyn Random) -> St
         return v.to_string();
     }
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    format!(
-        "Root=1-{:08x}-{:016x}{:08x}",
-        secs as u32,
-        rng.next_u64(),
-        rng.next_u64() as u32
-    )
+    let mut out = *b"Root=1-00000000-000000000000000000000000";
+    hex_into(&mut out[7..15], secs & 0xffff_ffff);
+    hex_into(&mut out[16..32], rng.next_u64());
+    hex_into(&mut out[32..40], rng.next_u64() & 0xffff_ffff);
+    ascii(&out)
 }
 
 #[cfg(test)]
@@ -63,9 +79,27 @@ mod tests {
         let g = apigw_id(&ThreadRandom);
         assert_eq!(g.len(), 16);
         assert!(g.ends_with('='));
+        assert!(
+            id.bytes()
+                .enumerate()
+                .all(|(i, b)| if [8, 13, 18, 23].contains(&i) {
+                    b == b'-'
+                } else {
+                    b.is_ascii_hexdigit() && !b.is_ascii_uppercase()
+                })
+        );
+        let variant = id.as_bytes()[19];
+        assert!(b"89ab".contains(&variant), "{id}");
         let t = trace_id(None, UNIX_EPOCH, &ThreadRandom);
         assert!(t.starts_with("Root=1-00000000-"));
         assert_eq!(t.len(), "Root=1-".len() + 8 + 1 + 24);
+        let t = trace_id(
+            None,
+            UNIX_EPOCH + std::time::Duration::from_secs(0x5f5e_1000),
+            &ThreadRandom,
+        );
+        assert!(t.starts_with("Root=1-5f5e1000-"), "{t}");
+        assert!(t[16..].bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(
             trace_id(Some("Root=1-ab"), UNIX_EPOCH, &ThreadRandom),
             "Root=1-ab"

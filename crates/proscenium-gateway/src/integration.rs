@@ -7,6 +7,7 @@ pub mod lambda;
 pub mod lambda_proxy;
 pub mod mock;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use ::http::HeaderMap;
@@ -69,11 +70,26 @@ pub fn map_request(side: &RequestSide, inputs: &Inputs<'_>) -> Mapped {
 }
 
 /// The request's media type (`application/json` when absent), lowercase, without parameters.
-pub fn content_type(ctx: &RequestCtx) -> String {
-    ctx.header("content-type")
-        .and_then(|ct| ct.split(';').next().map(|s| s.trim().to_ascii_lowercase()))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "application/json".into())
+pub fn content_type(ctx: &RequestCtx) -> Cow<'_, str> {
+    const DEFAULT: &str = "application/json";
+    let Some(raw) = ctx.header_ref(::http::header::CONTENT_TYPE) else {
+        return Cow::Borrowed(DEFAULT);
+    };
+    let main = |s: &str| -> (usize, usize) {
+        let head = s.split(';').next().unwrap_or("");
+        let start = head.len() - head.trim_start().len();
+        (start, head.trim_end().len())
+    };
+    let (start, end) = main(&raw);
+    if start >= end {
+        return Cow::Borrowed(DEFAULT);
+    }
+    match raw {
+        Cow::Borrowed(s) if !s[start..end].bytes().any(|b| b.is_ascii_uppercase()) => {
+            Cow::Borrowed(&s[start..end])
+        }
+        other => Cow::Owned(other[start..end].to_ascii_lowercase()),
+    }
 }
 
 /// Applies the request template for the request's content type, or the passthrough rule.
@@ -104,9 +120,9 @@ pub fn request_body_with_overrides(
     }
     let none = proscenium_vtl::RequestOverride::default();
     match side.passthrough {
-        Passthrough::WhenNoMatch => Ok((ctx.body.clone(), ct, none)),
+        Passthrough::WhenNoMatch => Ok((ctx.body.clone(), ct.into_owned(), none)),
         Passthrough::WhenNoTemplates if side.templates.is_empty() => {
-            Ok((ctx.body.clone(), ct, none))
+            Ok((ctx.body.clone(), ct.into_owned(), none))
         }
         _ => Err(GatewayError::unsupported_media_type()),
     }

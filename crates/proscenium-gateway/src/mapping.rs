@@ -16,7 +16,21 @@ use crate::params::Inputs;
 #[derive(Debug, Clone)]
 pub struct Template {
     text: String,
+    /// The text as bytes, shared by every answer of a template without `$` or `#`.
+    bytes: bytes::Bytes,
     vtl: Option<proscenium_vtl::Template>,
+}
+
+impl Template {
+    /// The output of a template that reads nothing (no `$`, no `#`): its own text.
+    pub fn static_text(&self) -> Option<&str> {
+        self.vtl.is_none().then_some(self.text.as_str())
+    }
+
+    /// [`Template::static_text`] as shared bytes.
+    pub fn static_bytes(&self) -> Option<&bytes::Bytes> {
+        self.vtl.is_none().then_some(&self.bytes)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +48,7 @@ pub fn compile(text: &str) -> Result<Template, MappingError> {
     };
     Ok(Template {
         text: text.to_string(),
+        bytes: bytes::Bytes::copy_from_slice(text.as_bytes()),
         vtl,
     })
 }

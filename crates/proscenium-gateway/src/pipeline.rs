@@ -162,7 +162,7 @@ fn choose_canary(shared: &Shared, ctx: &mut RequestCtx) {
 
 fn check_declared_length(shared: &Shared, ctx: &RequestCtx) -> Result<(), GatewayError> {
     let declared = ctx
-        .header("content-length")
+        .header_ref(http::header::CONTENT_LENGTH)
         .and_then(|v| v.trim().parse::<u64>().ok());
     match declared {
         Some(n) if n > shared.config.max_payload_bytes as u64 => Err(GatewayError::too_large()),
@@ -222,16 +222,20 @@ fn validate(ctx: &RequestCtx) -> Result<(), GatewayError> {
     })
 }
 
+const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
+const APIGW_ID: http::HeaderName = http::HeaderName::from_static("x-amz-apigw-id");
+
 /// Adds the headers AWS puts on every answer.
 fn stamp(ctx: &RequestCtx, headers: &mut http::HeaderMap, with_trace: bool) {
+    headers.reserve(3);
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
-        headers.insert("x-amzn-requestid", v);
+        headers.insert(REQUEST_ID, v);
     }
     if let Ok(v) = HeaderValue::from_str(&ctx.apigw_id) {
-        headers.insert("x-amz-apigw-id", v);
+        headers.insert(APIGW_ID, v);
     }
     if with_trace && let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
-        headers.insert("x-amzn-trace-id", v);
+        headers.insert(AMZN_TRACE, v);
     }
 }
 
@@ -248,14 +252,16 @@ fn compress(ctx: &RequestCtx, resp: &mut MethodResponse) {
     if resp.body.len() < min || resp.headers.contains_key(http::header::CONTENT_ENCODING) {
         return;
     }
-    let accepts_gzip = ctx.header("accept-encoding").is_some_and(|v| {
-        v.split(',').any(|e| {
-            let mut parts = e.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q0 = parts.any(|p| p.trim().replace(' ', "") == "q=0");
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
-        })
-    });
+    let accepts_gzip = ctx
+        .header_ref(http::header::ACCEPT_ENCODING)
+        .is_some_and(|v| {
+            v.split(',').any(|e| {
+                let mut parts = e.split(';');
+                let name = parts.next().unwrap_or("").trim();
+                let q0 = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+                (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
+            })
+        });
     if !accepts_gzip {
         return;
     }

@@ -20,6 +20,9 @@ pub struct CompiledResponse {
     pub pattern: Option<Regex>,
     pub params: Vec<(HeaderName, Source)>,
     pub templates: Vec<(String, Template)>,
+    /// The template used (`application/json` first, else the first) and its content type as
+    /// a header value, chosen at compile time.
+    picked: Option<(usize, Option<HeaderValue>)>,
 }
 
 #[derive(Debug, Default)]
@@ -59,11 +62,14 @@ pub fn compile(all: &BTreeMap<String, IntegrationResponse>) -> Result<Responses,
                 mapping::compile(text).map_err(|e| e.to_string())?,
             ));
         }
+        let picked =
+            pick_template(&templates).map(|i| (i, HeaderValue::from_str(&templates[i].0).ok()));
         list.push(CompiledResponse {
             status,
             pattern,
             params,
             templates,
+            picked,
         });
     }
     Ok(Responses { list })
@@ -98,22 +104,27 @@ pub fn method_response(
     inputs: &Inputs<'_>,
     body: &[u8],
 ) -> Result<MethodResponse, mapping::MappingError> {
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(4 + r.params.len());
     let mut overrides = proscenium_vtl::ResponseOverride::default();
-    let body = match pick_template(&r.templates) {
+    let picked = r.picked.as_ref().map(|(i, ct)| (ct, &r.templates[*i].1));
+    let body = match picked {
         Some((content_type, t)) => {
-            if let Ok(v) = HeaderValue::from_str(content_type) {
-                headers.insert(http::header::CONTENT_TYPE, v);
+            if let Some(v) = content_type {
+                headers.insert(http::header::CONTENT_TYPE, v.clone());
             }
-            let input = TemplateInput {
-                body,
-                params: inputs,
-                context: inputs.context,
-                stage_variables: inputs.stage_variables,
-            };
-            let rendered = mapping::render_with_overrides(t, &input)?;
-            overrides = rendered.response_override;
-            Bytes::from(rendered.output)
+            if let Some(fixed) = t.static_bytes() {
+                fixed.clone()
+            } else {
+                let input = TemplateInput {
+                    body,
+                    params: inputs,
+                    context: inputs.context,
+                    stage_variables: inputs.stage_variables,
+                };
+                let rendered = mapping::render_with_overrides(t, &input)?;
+                overrides = rendered.response_override;
+                Bytes::from(rendered.output)
+            }
         }
         None => {
             headers.insert(
@@ -152,44 +163,50 @@ pub fn method_response(
     })
 }
 
-/// Headers AWS never lets an integration set: they are renamed `x-amzn-Remapped-{name}`.
-const REMAPPED: &[&str] = &[
-    "authorization",
-    "connection",
-    "content-length",
-    "content-md5",
-    "date",
-    "expect",
-    "host",
-    "max-forwards",
-    "proxy-authenticate",
-    "server",
-    "trailer",
-    "upgrade",
-    "user-agent",
-    "www-authenticate",
-    "x-amzn-requestid",
-    "x-amzn-errortype",
-    "x-amz-apigw-id",
-];
-
 /// The name an integration-provided header is sent under.
 pub fn outgoing_name(name: &HeaderName) -> HeaderName {
-    if REMAPPED.contains(&name.as_str())
-        && let Ok(h) = HeaderName::from_bytes(format!("x-amzn-remapped-{name}").as_bytes())
-    {
-        return h;
+    if is_remapped(name.as_str()) {
+        let mut remapped = String::with_capacity("x-amzn-remapped-".len() + name.as_str().len());
+        remapped.push_str("x-amzn-remapped-");
+        remapped.push_str(name.as_str());
+        if let Ok(h) = HeaderName::from_bytes(remapped.as_bytes()) {
+            return h;
+        }
     }
     name.clone()
 }
 
+/// Headers AWS never lets an integration set: they are renamed `x-amzn-Remapped-{name}`.
+/// `name` is lowercase, as `HeaderName` keeps it.
+fn is_remapped(name: &str) -> bool {
+    matches!(
+        name,
+        "authorization"
+            | "connection"
+            | "content-length"
+            | "content-md5"
+            | "date"
+            | "expect"
+            | "host"
+            | "max-forwards"
+            | "proxy-authenticate"
+            | "server"
+            | "trailer"
+            | "upgrade"
+            | "user-agent"
+            | "www-authenticate"
+            | "x-amzn-requestid"
+            | "x-amzn-errortype"
+            | "x-amz-apigw-id"
+    )
+}
+
 /// `application/json` first (AWS's default content type), else the first template.
-fn pick_template(templates: &[(String, Template)]) -> Option<(&str, &Template)> {
+fn pick_template(templates: &[(String, Template)]) -> Option<usize> {
     templates
         .iter()
-        .find(|(ct, _)| ct.eq_ignore_ascii_case("application/json"))
-        .or_else(|| templates.first())
-        .map(|(ct, t)| (ct.as_str(), t))
+        .position(|(ct, _)| ct.eq_ignore_ascii_case("application/json"))
+        .or_else(|| (!templates.is_empty()).then_some(0))
 }
 
 #[cfg(test)]

@@ -34,14 +34,14 @@ pub struct InvokeTarget {
 pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
     let host = host_of(parts).unwrap_or_default();
     let path = parts.uri.path();
-    if let Some(api_id) = api_id_from_host(&host) {
+    if let Some(api_id) = api_id_from_host(host) {
         let (stage, rest) = split_stage(path);
         return Some(InvokeTarget {
             api_id: api_id.to_string(),
             stage: stage.to_string(),
             path: normalise(rest),
             context_path: normalise(path),
-            domain_name: host_without_port(&host).to_string(),
+            domain_name: host_without_port(host).to_string(),
             style: UrlStyle::Host,
         });
     }
@@ -55,7 +55,7 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
             api_id,
             stage,
             rest,
-            &host,
+            host,
             UrlStyle::AwsPath,
         ));
     }
@@ -66,12 +66,16 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
         if it.next()? != "_user_request_" || api_id.is_empty() {
             return None;
         }
-        let rest = it.next().unwrap_or("");
+        // `rest` keeps the slash that ended `_user_request_` (or is empty).
+        let consumed =
+            "/restapis/".len() + api_id.len() + 1 + stage.len() + "/_user_request_".len();
+        let after = path.get(consumed..).unwrap_or("");
+        let rest = if after.is_empty() { "/" } else { after };
         return Some(target_from_path(
             api_id,
             stage,
-            &format!("/{rest}"),
-            &host,
+            rest,
+            host,
             UrlStyle::UserRequest,
         ));
     }
@@ -89,18 +93,24 @@ fn target_from_path(
     InvokeTarget {
         api_id: api_id.to_string(),
         stage: stage.to_string(),
-        context_path: format!("/{stage}{rest}"),
+        context_path: {
+            let mut p = String::with_capacity(1 + stage.len() + rest.len());
+            p.push('/');
+            p.push_str(stage);
+            p.push_str(rest);
+            p
+        },
         path,
         domain_name: host_without_port(host).to_string(),
         style,
     }
 }
 
-fn host_of(parts: &http::request::Parts) -> Option<String> {
+fn host_of(parts: &http::request::Parts) -> Option<&str> {
     if let Some(h) = parts.headers.get(http::header::HOST) {
-        return h.to_str().ok().map(str::to_string);
+        return h.to_str().ok();
     }
-    parts.uri.authority().map(|a| a.as_str().to_string())
+    parts.uri.authority().map(|a| a.as_str())
 }
 
 fn host_without_port(host: &str) -> &str {
@@ -138,7 +148,14 @@ fn split_stage(path: &str) -> (&str, &str) {
 
 /// Collapses the slashes that lead the resource path (`//x` is `/x`, as AWS routes it).
 fn normalise(rest: &str) -> String {
-    format!("/{}", rest.trim_start_matches('/'))
+    let trimmed = rest.trim_start_matches('/');
+    if trimmed.len() + 1 == rest.len() {
+        return rest.to_string();
+    }
+    let mut p = String::with_capacity(trimmed.len() + 1);
+    p.push('/');
+    p.push_str(trimmed);
+    p
 }
 
 #[cfg(test)]

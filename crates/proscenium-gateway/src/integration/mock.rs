@@ -9,13 +9,33 @@ use crate::error::GatewayError;
 use crate::responses::{self, MethodResponse};
 
 pub fn invoke(ctx: &RequestCtx, i: &MockIntegration) -> Result<MethodResponse, GatewayError> {
-    let (rendered, _) = super::request_body(&i.request, ctx)?;
-    let status = parse_status_code(&String::from_utf8_lossy(&rendered)).ok_or_else(|| {
+    // A template that reads nothing (the usual `{"statusCode": 200}`) is not rendered.
+    let ct = super::content_type(ctx);
+    let fixed = i
+        .request
+        .templates
+        .iter()
+        .find(|(k, _)| *k == ct)
+        .and_then(|(_, t)| t.static_text());
+    let status = match fixed {
+        Some(text) => parse_status_code(text),
+        None => {
+            let (rendered, _) = super::request_body(&i.request, ctx)?;
+            parse_status_code(&String::from_utf8_lossy(&rendered))
+        }
+    };
+    let status = status.ok_or_else(|| {
         GatewayError::internal(
             "Unable to parse statusCode. It should be an integer that is defined in the request template.",
         )
     })?;
-    let selected = i.responses.select(&status.to_string()).ok_or_else(|| {
+    let digits = [
+        b'0' + (status / 100) as u8,
+        b'0' + (status / 10 % 10) as u8,
+        b'0' + (status % 10) as u8,
+    ];
+    let subject = std::str::from_utf8(&digits).unwrap_or_default();
+    let selected = i.responses.select(subject).ok_or_else(|| {
         GatewayError::internal(
             "No match for output mapping and no default output mapping configured",
         )
@@ -36,8 +56,14 @@ pub fn parse_status_code(text: &str) -> Option<u16> {
             .trim_start();
         if let Some(value) = after.strip_prefix(':') {
             let value = value.trim_start().trim_start_matches(['"', '\'']);
-            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-            return digits.parse().ok().filter(|c| (100..=599).contains(c));
+            let end = value
+                .bytes()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(value.len());
+            return value[..end]
+                .parse()
+                .ok()
+                .filter(|c| (100..=599).contains(c));
         }
         rest = &rest[i + "statusCode".len()..];
     }
