@@ -1,9 +1,11 @@
 //! The pooled HTTP/1.1 client for backends (HTTP integrations and the Lambda Invoke API):
 //! keep-alive connections reused across requests, a per-call timeout, a size cap on answers.
-//! `https://` backends are verified against the system's root certificates plus an optional
+//! `http://` backends use the inline client of `h1.rs`; `https://` backends are verified against the system's root certificates plus an optional
 //! extra CA bundle; an integration with `tlsConfig.insecureSkipVerification` uses a pool that
 //! accepts any certificate; a stage with a client certificate gets pools that present it
 //! (mutual TLS), built once per certificate.
+
+pub mod h1;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,6 +26,8 @@ type Pool = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// The backend pools.
 #[derive(Clone)]
 pub struct Backend {
+    /// Plain `http://` backends.
+    plain: Arc<h1::Pool>,
     verified: Pool,
     insecure: Pool,
     roots: Arc<rustls::RootCertStore>,
@@ -57,7 +61,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// Clients with a keep-alive pool each; `extra_ca` is a PEM bundle trusted besides the
 /// system roots (`--backend-ca`).
-pub fn backend(extra_ca: Option<&Path>) -> Backend {
+pub fn backend(extra_ca: Option<&Path>, clock: Arc<dyn crate::clock::Clock>) -> Backend {
     let mut roots = rustls::RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(rustls_native_roots());
     if added == 0 {
@@ -77,6 +81,7 @@ pub fn backend(extra_ca: Option<&Path>) -> Backend {
     }
     let roots = Arc::new(roots);
     Backend {
+        plain: Arc::new(h1::Pool::new(clock)),
         verified: pool(tls_config(&roots, false, None)),
         insecure: pool(tls_config(&roots, true, None)),
         roots,
@@ -231,6 +236,24 @@ pub async fn send(
     timeout: Duration,
     limit: usize,
 ) -> Result<(http::response::Parts, Bytes), SendError> {
+    if req.uri().scheme() != Some(&http::uri::Scheme::HTTPS) {
+        let (parts, body) = req.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        let out = h1::Outgoing {
+            method: &parts.method,
+            uri: &parts.uri,
+            headers: &parts.headers,
+            body: &body,
+        };
+        return tokio::time::timeout(timeout, client.plain.send(&out, limit))
+            .await
+            .unwrap_or(Err(SendError::Timeout))
+            .map(h1::Answer::into_parts);
+    }
     let pool = client.pool_for(
         req.extensions()
             .get::<Arc<ClientIdentity>>()

@@ -84,7 +84,7 @@ impl Gateway {
             tracing::warn!("could not load stages at start-up: {e}");
         }
         registry::Registry::spawn_watcher(Arc::downgrade(&registry), store.clone());
-        let client = client::backend(config.backend_ca.as_deref());
+        let client = client::backend(config.backend_ca.as_deref(), config.clock.clone());
         Arc::new(Gateway {
             shared: Shared {
                 config,

@@ -1,0 +1,623 @@
+//! The plain-HTTP backend client: HTTP/1.1 over pooled keep-alive TCP connections, driven
+//! inline by the request's own task.
+//!
+//! A request checks a connection out of the pool (or connects), writes the request in one
+//! `write`, reads and parses the answer with `httparse`, and puts the connection back when it
+//! can be reused. No connection task, no channel between tasks, no wake-ups across them: the
+//! backend round trip costs two syscalls and the parsing. `https://` backends go through the
+//! hyper/rustls pools in `client.rs`.
+//!
+//! Answers are read as HTTP/1.1 says: `1xx` heads skipped, `Transfer-Encoding: chunked`,
+//! `Content-Length`, or until the backend closes; no body after `HEAD`, `204` or `304`.
+//! A connection the backend closed while idle is detected at checkout (its readiness says
+//! so, without a syscall) or, in a race, by a write error or an end of stream before any
+//! byte of the answer: the request is then sent once more on a new connection.
+//!
+//! Must not: read the real clock (idle times come from the injected clock).
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::SendError;
+use crate::clock::Clock;
+
+/// Most headers an answer may carry.
+const MAX_HEADERS: usize = 128;
+/// Largest answer head (status line and headers).
+const MAX_HEAD: usize = 64 * 1024;
+/// Idle connections kept per backend.
+const MAX_IDLE_PER_HOST: usize = 512;
+/// An idle connection older than this is closed instead of reused.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Connecting gives up after this long (the integration timeout may be shorter).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bodies up to this size are copied after the head and written with it in one `write`.
+const COALESCE: usize = 16 * 1024;
+
+/// Keep-alive connections to plain-HTTP backends, by `host:port`.
+pub struct Pool {
+    idle: Mutex<HashMap<String, Vec<Idle>>>,
+    clock: Arc<dyn Clock>,
+}
+
+struct Idle {
+    conn: Conn,
+    since_nanos: u64,
+}
+
+struct Conn {
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+/// A request to send (the URI must be `http://`).
+pub struct Outgoing<'a> {
+    pub method: &'a Method,
+    pub uri: &'a http::Uri,
+    pub headers: &'a HeaderMap,
+    pub body: &'a Bytes,
+}
+
+/// What the backend answered.
+pub struct Answer {
+    pub status: StatusCode,
+    pub version: Version,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The answer as `http` parts (what the integrations read).
+    pub fn into_parts(self) -> (http::response::Parts, Bytes) {
+        let mut r = http::Response::new(());
+        *r.status_mut() = self.status;
+        *r.version_mut() = self.version;
+        *r.headers_mut() = self.headers;
+        (r.into_parts().0, self.body)
+    }
+}
+
+/// How a failed exchange may be retried.
+enum Failure {
+    /// Nothing of the answer arrived on a reused connection: the backend had closed it.
+    Stale(io::Error),
+    Fatal(SendError),
+}
+
+impl Pool {
+    pub fn new(clock: Arc<dyn Clock>) -> Pool {
+        Pool {
+            idle: Mutex::new(HashMap::new()),
+            clock,
+        }
+    }
+
+    /// Sends `req` and reads the whole answer, at most `limit` bytes of body. The caller
+    /// bounds the time (dropping the future closes the connection it holds).
+    pub async fn send(&self, req: &Outgoing<'_>, limit: usize) -> Result<Answer, SendError> {
+        let authority = req
+            .uri
+            .authority()
+            .ok_or_else(|| SendError::Connect("the URI has no host".into()))?;
+        let key = pool_key(authority);
+        let head = encode_head(req, authority);
+        if let Some(conn) = self.checkout(&key) {
+            match exchange(conn, req, &head, limit).await {
+                Ok((answer, reusable)) => return Ok(self.finish(key, answer, reusable)),
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Stale(e)) => {
+                    tracing::debug!(backend = %key, "pooled connection was closed ({e}); reconnecting");
+                }
+            }
+        }
+        let conn = connect(&key).await?;
+        match exchange(conn, req, &head, limit).await {
+            Ok((answer, reusable)) => Ok(self.finish(key, answer, reusable)),
+            Err(Failure::Fatal(e)) => Err(e),
+            Err(Failure::Stale(e)) => Err(SendError::Connect(format!(
+                "the backend closed the connection before answering: {e}"
+            ))),
+        }
+    }
+
+    fn finish(&self, key: String, (answer, conn): (Answer, Conn), reusable: bool) -> Answer {
+        if reusable {
+            self.checkin(key, conn);
+        }
+        answer
+    }
+
+    /// The most recently used idle connection to `key` that is still open.
+    fn checkout(&self, key: &str) -> Option<Conn> {
+        let now = self.clock.monotonic_nanos();
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let list = idle.get_mut(key)?;
+        while let Some(entry) = list.pop() {
+            let fresh = now.saturating_sub(entry.since_nanos) < IDLE_TIMEOUT.as_nanos() as u64;
+            if fresh && still_open(&entry.conn.stream) {
+                return Some(entry.conn);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, key: String, conn: Conn) {
+        let since_nanos = self.clock.monotonic_nanos();
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let list = idle.entry(key).or_default();
+        if list.len() < MAX_IDLE_PER_HOST {
+            list.push(Idle { conn, since_nanos });
+        }
+    }
+
+    /// Idle connections held (for tests).
+    pub fn idle_count(&self) -> usize {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        idle.values().map(Vec::len).sum()
+    }
+}
+
+/// Whether an idle connection is still usable: nothing to read (a close or stray bytes
+/// would have made it readable). Uses the readiness the runtime already has; no syscall
+/// unless the socket became readable.
+fn still_open(stream: &TcpStream) -> bool {
+    let mut probe = [0u8; 1];
+    matches!(stream.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+}
+
+fn pool_key(authority: &http::uri::Authority) -> String {
+    let host = authority.host();
+    let port = authority.port_u16().unwrap_or(80);
+    let mut key = String::with_capacity(host.len() + 6);
+    key.push_str(host);
+    key.push(':');
+    key.push_str(itoa_u16(port).as_str());
+    key
+}
+
+/// A small number as text without the formatting machinery.
+fn itoa_u16(n: u16) -> ShortText {
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    ShortText { digits, start: i }
+}
+
+struct ShortText {
+    digits: [u8; 5],
+    start: usize,
+}
+
+impl ShortText {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[self.start..]).unwrap_or_default()
+    }
+}
+
+async fn connect(key: &str) -> Result<Conn, SendError> {
+    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(key)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(SendError::Connect(format!("{key}: {e}"))),
+        Err(_) => return Err(SendError::Connect(format!("{key}: connect timed out"))),
+    };
+    let _ = stream.set_nodelay(true);
+    Ok(Conn {
+        stream,
+        buf: BytesMut::with_capacity(8 * 1024),
+    })
+}
+
+/// The request line and headers (and a small body) ready to write.
+fn encode_head(req: &Outgoing<'_>, authority: &http::uri::Authority) -> Vec<u8> {
+    let path = req.uri.path_and_query().map_or("/", |p| p.as_str());
+    let small_body = if req.body.len() <= COALESCE {
+        req.body.len()
+    } else {
+        0
+    };
+    let mut out = Vec::with_capacity(256 + small_body + req.headers.len() * 48);
+    out.extend_from_slice(req.method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(if path.is_empty() { "/" } else { path }.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    if !req.headers.contains_key(HOST) {
+        out.extend_from_slice(b"host: ");
+        out.extend_from_slice(authority.as_str().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    for (name, value) in req.headers {
+        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !req.body.is_empty()
+        || !matches!(
+            *req.method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE | Method::TRACE
+        )
+    {
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(req.body.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    if small_body > 0 {
+        out.extend_from_slice(req.body);
+    }
+    out
+}
+
+/// One request/answer exchange on `conn`. Returns the connection with the answer, and
+/// whether it can be reused.
+async fn exchange(
+    mut conn: Conn,
+    req: &Outgoing<'_>,
+    head: &[u8],
+    limit: usize,
+) -> Result<((Answer, Conn), bool), Failure> {
+    if let Err(e) = conn.stream.write_all(head).await {
+        return Err(Failure::Stale(e));
+    }
+    if req.body.len() > COALESCE
+        && let Err(e) = conn.stream.write_all(req.body).await
+    {
+        return Err(Failure::Fatal(SendError::Connect(format!(
+            "writing the body: {e}"
+        ))));
+    }
+    conn.buf.clear();
+    let mut received_any = false;
+    let parsed = loop {
+        match parse_head(&conn.buf) {
+            Ok(Some(head)) if head.status.is_informational() => {
+                if head.status == StatusCode::SWITCHING_PROTOCOLS {
+                    return Err(Failure::Fatal(SendError::Connect(
+                        "the backend switched protocols".into(),
+                    )));
+                }
+                let _ = conn.buf.split_to(head.len);
+                continue;
+            }
+            Ok(Some(head)) => break head,
+            Ok(None) if conn.buf.len() >= MAX_HEAD => {
+                return Err(Failure::Fatal(SendError::Connect(
+                    "the backend's answer head is too large".into(),
+                )));
+            }
+            Ok(None) => {}
+            Err(e) => return Err(Failure::Fatal(SendError::Connect(e))),
+        }
+        conn.buf.reserve(8 * 1024);
+        match conn.stream.read_buf(&mut conn.buf).await {
+            Ok(0) if !received_any => {
+                return Err(Failure::Stale(io::ErrorKind::UnexpectedEof.into()));
+            }
+            Ok(0) => {
+                return Err(Failure::Fatal(SendError::Connect(
+                    "connection closed before message completed".into(),
+                )));
+            }
+            Ok(_) => received_any = true,
+            Err(e) if !received_any && is_reset(&e) => return Err(Failure::Stale(e)),
+            Err(e) => return Err(Failure::Fatal(SendError::Connect(e.to_string()))),
+        }
+    };
+    let head_bytes = conn.buf.split_to(parsed.len).freeze();
+    let headers = parsed.headers(&head_bytes);
+    let mut reusable = parsed.keep_alive && !wants_close(req.headers);
+    let no_body = *req.method == Method::HEAD
+        || parsed.status == StatusCode::NO_CONTENT
+        || parsed.status == StatusCode::NOT_MODIFIED;
+    let body = if no_body {
+        Bytes::new()
+    } else {
+        match framing(&headers).map_err(|e| Failure::Fatal(SendError::Connect(e)))? {
+            Framing::Length(n) => {
+                if n > limit as u64 {
+                    return Err(Failure::Fatal(too_large()));
+                }
+                read_exact(&mut conn, n as usize).await?
+            }
+            Framing::Chunked => read_chunked(&mut conn, limit).await?,
+            Framing::UntilClose => {
+                reusable = false;
+                read_to_end(&mut conn, limit).await?
+            }
+        }
+    };
+    // Bytes after the answer (a backend that pipelines garbage): do not reuse.
+    reusable &= conn.buf.is_empty();
+    let answer = Answer {
+        status: parsed.status,
+        version: parsed.version,
+        headers,
+        body,
+    };
+    Ok(((answer, conn), reusable))
+}
+
+fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+fn too_large() -> SendError {
+    SendError::Body("length limit exceeded".into())
+}
+
+fn wants_close(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(CONNECTION)
+        .iter()
+        .any(|v| has_token(v.as_bytes(), b"close"))
+}
+
+fn has_token(value: &[u8], token: &[u8]) -> bool {
+    value
+        .split(|b| *b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+}
+
+/// A parsed answer head: where it ends and what it says. Header positions are offsets into
+/// the head's bytes so the values can share them without copies.
+struct Head {
+    len: usize,
+    status: StatusCode,
+    version: Version,
+    keep_alive: bool,
+    raw: Vec<(HeaderName, usize, usize)>,
+}
+
+impl Head {
+    fn headers(&self, bytes: &Bytes) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.raw.len());
+        for (name, start, end) in &self.raw {
+            if let Ok(v) = HeaderValue::from_maybe_shared(bytes.slice(*start..*end)) {
+                map.append(name.clone(), v);
+            }
+        }
+        map
+    }
+}
+
+/// Parses an answer head at the start of `buf`: `Ok(None)` when more bytes are needed.
+fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
+    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut storage);
+    let len = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(format!("invalid HTTP answer from the backend: {e}")),
+    };
+    let code = resp.code.unwrap_or(0);
+    let status = StatusCode::from_u16(code).map_err(|_| format!("invalid status code {code}"))?;
+    let version = if resp.version == Some(0) {
+        Version::HTTP_10
+    } else {
+        Version::HTTP_11
+    };
+    let base = buf.as_ptr() as usize;
+    let mut keep_alive = version == Version::HTTP_11;
+    let mut raw = Vec::with_capacity(resp.headers.len());
+    for h in resp.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| format!("invalid header name {:?}", h.name))?;
+        if name == CONNECTION {
+            if has_token(h.value, b"close") {
+                keep_alive = false;
+            } else if has_token(h.value, b"keep-alive") {
+                keep_alive = true;
+            }
+        }
+        let start = h.value.as_ptr() as usize - base;
+        raw.push((name, start, start + h.value.len()));
+    }
+    Ok(Some(Head {
+        len,
+        status,
+        version,
+        keep_alive,
+        raw,
+    }))
+}
+
+enum Framing {
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+/// How the body is delimited (RFC 9112 §6.3).
+fn framing(headers: &HeaderMap) -> Result<Framing, String> {
+    if let Some(te) = headers.get_all(TRANSFER_ENCODING).iter().next_back() {
+        let last = te.as_bytes().rsplit(|b| *b == b',').next().unwrap_or(b"");
+        return if last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+            Ok(Framing::Chunked)
+        } else {
+            Ok(Framing::UntilClose)
+        };
+    }
+    let mut length = None;
+    for v in headers.get_all(CONTENT_LENGTH) {
+        let n = std::str::from_utf8(v.as_bytes())
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .ok_or("invalid Content-Length from the backend")?;
+        if length.is_some_and(|m| m != n) {
+            return Err("conflicting Content-Length values from the backend".into());
+        }
+        length = Some(n);
+    }
+    Ok(length.map_or(Framing::UntilClose, Framing::Length))
+}
+
+async fn fill(conn: &mut Conn) -> Result<(), Failure> {
+    conn.buf.reserve(8 * 1024);
+    match conn.stream.read_buf(&mut conn.buf).await {
+        Ok(0) => Err(Failure::Fatal(SendError::Body(
+            "connection closed before message completed".into(),
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure::Fatal(SendError::Body(e.to_string()))),
+    }
+}
+
+async fn read_exact(conn: &mut Conn, n: usize) -> Result<Bytes, Failure> {
+    if conn.buf.len() < n {
+        conn.buf.reserve(n - conn.buf.len());
+    }
+    while conn.buf.len() < n {
+        fill(conn).await?;
+    }
+    Ok(conn.buf.split_to(n).freeze())
+}
+
+async fn read_to_end(conn: &mut Conn, limit: usize) -> Result<Bytes, Failure> {
+    loop {
+        if conn.buf.len() > limit {
+            return Err(Failure::Fatal(too_large()));
+        }
+        conn.buf.reserve(8 * 1024);
+        match conn.stream.read_buf(&mut conn.buf).await {
+            Ok(0) => return Ok(conn.buf.split().freeze()),
+            Ok(_) => {}
+            Err(e) => return Err(Failure::Fatal(SendError::Body(e.to_string()))),
+        }
+    }
+}
+
+/// Decodes a chunked body (extensions ignored, trailers dropped).
+async fn read_chunked(conn: &mut Conn, limit: usize) -> Result<Bytes, Failure> {
+    let mut body = BytesMut::new();
+    loop {
+        let line = read_line(conn).await?;
+        let size_text = line
+            .split(|b| *b == b';')
+            .next()
+            .unwrap_or(b"")
+            .trim_ascii();
+        let size = std::str::from_utf8(size_text)
+            .ok()
+            .and_then(|s| usize::from_str_radix(s, 16).ok())
+            .ok_or_else(|| Failure::Fatal(SendError::Body("invalid chunk size".into())))?;
+        if size == 0 {
+            // Trailers, up to the empty line.
+            while !read_line(conn).await?.is_empty() {}
+            return Ok(body.freeze());
+        }
+        if body.len() + size > limit {
+            return Err(Failure::Fatal(too_large()));
+        }
+        let chunk = read_exact(conn, size).await?;
+        body.extend_from_slice(&chunk);
+        if !read_line(conn).await?.is_empty() {
+            return Err(Failure::Fatal(SendError::Body(
+                "invalid chunk ending".into(),
+            )));
+        }
+    }
+}
+
+/// One CRLF-terminated line (without the CRLF), at most 4 KiB.
+async fn read_line(conn: &mut Conn) -> Result<Bytes, Failure> {
+    loop {
+        if let Some(i) = conn.buf.windows(2).position(|w| w == b"\r\n") {
+            let line = conn.buf.split_to(i + 2).freeze();
+            return Ok(line.slice(..i));
+        }
+        if conn.buf.len() > 4096 {
+            return Err(Failure::Fatal(SendError::Body(
+                "chunk line too long".into(),
+            )));
+        }
+        fill(conn).await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads() {
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\nX-A: 2\r\n\r\nok";
+        let h = parse_head(raw).unwrap().unwrap();
+        assert_eq!(h.len, raw.len() - 2);
+        assert_eq!(h.status, StatusCode::OK);
+        assert!(h.keep_alive);
+        let bytes = Bytes::copy_from_slice(&raw[..h.len]);
+        let headers = h.headers(&bytes);
+        assert_eq!(headers.get_all("x-a").iter().count(), 2);
+        assert!(matches!(framing(&headers), Ok(Framing::Length(2))));
+        assert!(
+            parse_head(b"HTTP/1.1 200 OK\r\nContent-")
+                .unwrap()
+                .is_none()
+        );
+        assert!(parse_head(b"garbage\r\n\r\n").is_err());
+        let h = parse_head(b"HTTP/1.0 200 OK\r\n\r\n").unwrap().unwrap();
+        assert!(!h.keep_alive);
+        let h = parse_head(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(!h.keep_alive);
+    }
+
+    #[test]
+    fn framing_rules() {
+        let mut h = HeaderMap::new();
+        assert!(matches!(framing(&h), Ok(Framing::UntilClose)));
+        h.insert(CONTENT_LENGTH, HeaderValue::from_static("5"));
+        h.append(CONTENT_LENGTH, HeaderValue::from_static("6"));
+        assert!(framing(&h).is_err());
+        h.insert(TRANSFER_ENCODING, HeaderValue::from_static("gzip, chunked"));
+        assert!(matches!(framing(&h), Ok(Framing::Chunked)));
+    }
+
+    #[test]
+    fn request_head() {
+        let uri: http::Uri = "http://127.0.0.1:8080/a/b?x=1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-one", HeaderValue::from_static("1"));
+        headers.insert(CONTENT_LENGTH, HeaderValue::from_static("99"));
+        let body = Bytes::from_static(b"hi");
+        let req = Outgoing {
+            method: &Method::POST,
+            uri: &uri,
+            headers: &headers,
+            body: &body,
+        };
+        let head = encode_head(&req, uri.authority().unwrap());
+        assert_eq!(
+            String::from_utf8(head).unwrap(),
+            "POST /a/b?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nx-one: 1\r\ncontent-length: 2\r\n\r\nhi"
+        );
+        assert_eq!(pool_key(uri.authority().unwrap()), "127.0.0.1:8080");
+        let plain: http::Uri = "http://example.com/".parse().unwrap();
+        assert_eq!(pool_key(plain.authority().unwrap()), "example.com:80");
+    }
+}
