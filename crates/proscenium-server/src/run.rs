@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::body::Body;
+use bytes::Bytes;
 use http::{Request, Response, StatusCode};
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -186,28 +188,23 @@ async fn tokio_util_shutdown() {
     }
 }
 
-async fn dispatch(
-    app: &App,
-    role: Role,
-    req: Request<Incoming>,
-    remote: SocketAddr,
-) -> Response<Body> {
+async fn dispatch(app: &App, role: Role, req: Request<Incoming>, remote: SocketAddr) -> Reply {
     match req.uri().path() {
         "/_proscenium/health" => {
-            return text(
+            return right(text(
                 StatusCode::OK,
                 "application/json",
                 "{\"status\":\"ok\"}".into(),
-            );
+            ));
         }
         // Metrics name every API and stage: not on a listener that serves only invocations.
         "/_proscenium/metrics" if role != Role::Invoke => {
             let mut body = app.metrics.render(app.started.elapsed().as_secs_f64());
             body.push_str(&app.gateway.render_metrics());
-            return text(StatusCode::OK, "text/plain; version=0.0.4", body);
+            return right(text(StatusCode::OK, "text/plain; version=0.0.4", body));
         }
         p if p.starts_with(crate::console::PREFIX) => {
-            return crate::console::serve(req.method(), p);
+            return right(crate::console::serve(req.method(), p));
         }
         _ => {}
     }
@@ -219,7 +216,7 @@ async fn dispatch(
                 .handle(Request::from_parts(parts, body), target, remote)
                 .await;
             app.metrics.record(Plane::Invoke, resp.status().as_u16());
-            return resp.map(Body::new);
+            return resp.map(Either::Left);
         }
         if role == Role::Invoke {
             let resp = text(
@@ -228,11 +225,18 @@ async fn dispatch(
                 "{\"message\":\"Forbidden\"}".into(),
             );
             app.metrics.record(Plane::Invoke, 403);
-            return resp;
+            return right(resp);
         }
-        return management(app, Request::from_parts(parts, body)).await;
+        return right(management(app, Request::from_parts(parts, body)).await);
     }
-    management(app, req).await
+    right(management(app, req).await)
+}
+
+/// An answer: the data plane's own body type, or any other (boxed) body.
+type Reply = Response<Either<Full<Bytes>, Body>>;
+
+fn right(r: Response<Body>) -> Reply {
+    r.map(Either::Right)
 }
 
 async fn management(app: &App, req: Request<Incoming>) -> Response<Body> {
