@@ -148,6 +148,8 @@ pub struct HttpIntegration {
     pub method: String,
     /// The URI, with `${stageVariables.X}` and `{param}` placeholders still in it.
     pub uri: String,
+    /// The URI parsed once, when it has no placeholders.
+    pub static_uri: Option<http::Uri>,
     pub request: RequestSide,
     pub responses: Responses,
     pub timeout: Duration,
@@ -323,6 +325,11 @@ fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
                     .uri
                     .clone()
                     .ok_or("the integration has no uri")?,
+                static_uri: integration
+                    .uri
+                    .as_deref()
+                    .filter(|u| !u.contains(['{', '$']))
+                    .and_then(|u| u.parse().ok()),
                 request: request_side(integration)?,
                 responses: responses::compile(&integration.integration_responses)?,
                 timeout,

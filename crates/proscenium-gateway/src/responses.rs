@@ -163,42 +163,37 @@ pub fn method_response(
     })
 }
 
-/// The name an integration-provided header is sent under.
+/// The name an integration-provided header is sent under: headers AWS never lets an
+/// integration set are renamed `x-amzn-Remapped-{name}`.
 pub fn outgoing_name(name: &HeaderName) -> HeaderName {
-    if is_remapped(name.as_str()) {
-        let mut remapped = String::with_capacity("x-amzn-remapped-".len() + name.as_str().len());
-        remapped.push_str("x-amzn-remapped-");
-        remapped.push_str(name.as_str());
-        if let Ok(h) = HeaderName::from_bytes(remapped.as_bytes()) {
-            return h;
-        }
+    match remapped(name.as_str()) {
+        Some(r) => HeaderName::from_static(r),
+        None => name.clone(),
     }
-    name.clone()
 }
 
-/// Headers AWS never lets an integration set: they are renamed `x-amzn-Remapped-{name}`.
-/// `name` is lowercase, as `HeaderName` keeps it.
-fn is_remapped(name: &str) -> bool {
-    matches!(
-        name,
-        "authorization"
-            | "connection"
-            | "content-length"
-            | "content-md5"
-            | "date"
-            | "expect"
-            | "host"
-            | "max-forwards"
-            | "proxy-authenticate"
-            | "server"
-            | "trailer"
-            | "upgrade"
-            | "user-agent"
-            | "www-authenticate"
-            | "x-amzn-requestid"
-            | "x-amzn-errortype"
-            | "x-amz-apigw-id"
-    )
+/// `name` (lowercase, as `HeaderName` keeps it) as AWS renames it, if it does.
+fn remapped(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "authorization" => "x-amzn-remapped-authorization",
+        "connection" => "x-amzn-remapped-connection",
+        "content-length" => "x-amzn-remapped-content-length",
+        "content-md5" => "x-amzn-remapped-content-md5",
+        "date" => "x-amzn-remapped-date",
+        "expect" => "x-amzn-remapped-expect",
+        "host" => "x-amzn-remapped-host",
+        "max-forwards" => "x-amzn-remapped-max-forwards",
+        "proxy-authenticate" => "x-amzn-remapped-proxy-authenticate",
+        "server" => "x-amzn-remapped-server",
+        "trailer" => "x-amzn-remapped-trailer",
+        "upgrade" => "x-amzn-remapped-upgrade",
+        "user-agent" => "x-amzn-remapped-user-agent",
+        "www-authenticate" => "x-amzn-remapped-www-authenticate",
+        "x-amzn-requestid" => "x-amzn-remapped-x-amzn-requestid",
+        "x-amzn-errortype" => "x-amzn-remapped-x-amzn-errortype",
+        "x-amz-apigw-id" => "x-amzn-remapped-x-amz-apigw-id",
+        _ => return None,
+    })
 }
 
 /// `application/json` first (AWS's default content type), else the first template.

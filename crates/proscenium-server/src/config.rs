@@ -37,6 +37,9 @@ pub struct Config {
     pub log_format: String,
     /// Seconds a graceful shutdown waits for in-flight requests.
     pub shutdown_grace_seconds: u64,
+    /// Threads serving requests; `None`: one per CPU this process may run on. With one, the
+    /// runtime is single-threaded (no cross-thread hand-offs).
+    pub workers: Option<usize>,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             allow_unauthenticated: false,
             log_format: "text".into(),
             shutdown_grace_seconds: 10,
+            workers: None,
         }
     }
 }
@@ -78,6 +82,7 @@ impl std::fmt::Debug for Config {
             )
             .field("allow_unauthenticated", &self.allow_unauthenticated)
             .field("log_format", &self.log_format)
+            .field("workers", &self.workers)
             .finish()
     }
 }
@@ -93,6 +98,7 @@ pub struct Overrides {
     pub backend_ca: Option<PathBuf>,
     pub allow_unauthenticated: bool,
     pub log_format: Option<String>,
+    pub workers: Option<usize>,
 }
 
 impl Config {
@@ -151,6 +157,12 @@ impl Config {
                 )),
             }
         }
+        if let Some(v) = env("PROSCENIUM_WORKERS") {
+            match v.parse() {
+                Ok(n) => c.workers = Some(n),
+                Err(_) => errors.push(format!("PROSCENIUM_WORKERS={v} is not a number of threads")),
+            }
+        }
         let strings: [(&str, &mut String); 3] = [
             ("PROSCENIUM_ACCOUNT_ID", &mut c.account_id),
             ("PROSCENIUM_DEFAULT_REGION", &mut c.default_region),
@@ -194,6 +206,9 @@ impl Config {
         if let Some(v) = &flags.log_format {
             c.log_format = v.clone();
         }
+        if let Some(v) = flags.workers {
+            c.workers = Some(v);
+        }
         c.allow_unauthenticated |= flags.allow_unauthenticated;
         errors.extend(c.validate());
         if errors.is_empty() {
@@ -223,6 +238,9 @@ impl Config {
         }
         if self.access_key_id.is_some() != self.secret_access_key.is_some() {
             errors.push("access_key_id and secret_access_key must be given together".into());
+        }
+        if self.workers.is_some_and(|n| !(1..=1024).contains(&n)) {
+            errors.push("workers must be between 1 and 1024".into());
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             errors.push(format!(

@@ -63,6 +63,27 @@ struct ServeArgs {
     /// Log format: text or json (env PROSCENIUM_LOG_FORMAT; level from RUST_LOG).
     #[arg(long)]
     log_format: Option<String>,
+    /// Threads serving requests [default: one per CPU available] (env PROSCENIUM_WORKERS).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+/// The async runtime: single-threaded with one worker (no hand-offs between threads, nothing
+/// to steal), else a work-stealing pool of `workers` threads.
+fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
+    let n = workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if n <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()
+    }
 }
 
 fn main() -> ExitCode {
@@ -86,6 +107,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         backend_ca: args.backend_ca,
         allow_unauthenticated: args.allow_unauthenticated,
         log_format: args.log_format,
+        workers: args.workers,
     };
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::Config::load(args.config.as_deref(), &env, &flags) {
@@ -99,10 +121,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     init_logging(&cfg.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(cfg.workers) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("proscenium: cannot start the runtime: {e}");

@@ -174,40 +174,15 @@ fn still_open(stream: &TcpStream) -> bool {
 }
 
 fn pool_key(authority: &http::uri::Authority) -> String {
-    let host = authority.host();
-    let port = authority.port_u16().unwrap_or(80);
-    let mut key = String::with_capacity(host.len() + 6);
-    key.push_str(host);
-    key.push(':');
-    key.push_str(itoa_u16(port).as_str());
+    let text = authority.as_str();
+    let text = text.rsplit_once('@').map_or(text, |(_, host)| host);
+    if authority.port().is_some() {
+        return text.to_string();
+    }
+    let mut key = String::with_capacity(text.len() + 3);
+    key.push_str(text);
+    key.push_str(":80");
     key
-}
-
-/// A small number as text without the formatting machinery.
-fn itoa_u16(n: u16) -> ShortText {
-    let mut digits = [0u8; 5];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    ShortText { digits, start: i }
-}
-
-struct ShortText {
-    digits: [u8; 5],
-    start: usize,
-}
-
-impl ShortText {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.digits[self.start..]).unwrap_or_default()
-    }
 }
 
 async fn connect(key: &str) -> Result<Conn, SendError> {

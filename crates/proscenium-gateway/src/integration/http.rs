@@ -41,19 +41,49 @@ const SEGMENT: &AsciiSet = &CONTROLS
 /// Characters escaped in a query key or value.
 const QUERY: &AsciiSet = &SEGMENT.add(b'&').add(b'=').add(b'+');
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const API_ID: HeaderName = HeaderName::from_static("x-amzn-apigateway-api-id");
+const AMZN_TRACE: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
 /// Request headers never forwarded (hop-by-hop, or recomputed).
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-];
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+            | "content-length"
+    )
+}
+
+/// Appends an address as `X-Forwarded-For` writes it, without the formatting machinery for
+/// the usual IPv4 case.
+fn push_ip(out: &mut String, ip: std::net::IpAddr) {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                if octet >= 100 {
+                    out.push((b'0' + octet / 100) as char);
+                }
+                if octet >= 10 {
+                    out.push((b'0' + octet / 10 % 10) as char);
+                }
+                out.push((b'0' + octet % 10) as char);
+            }
+        }
+        std::net::IpAddr::V6(v6) => out.push_str(&v6.to_string()),
+    }
+}
 
 pub async fn invoke_proxy(
     shared: &Shared,
@@ -62,28 +92,32 @@ pub async fn invoke_proxy(
 ) -> Result<MethodResponse, GatewayError> {
     let mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
     let uri = backend_uri(ctx, i, &mapped, ctx.raw_query.as_deref())?;
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(ctx.headers.len() + 4);
     for (name, value) in &ctx.headers {
-        if !HOP_BY_HOP.contains(&name.as_str()) {
+        if !is_hop_by_hop(name) {
             headers.append(name.clone(), value.clone());
         }
     }
-    let forwarded = match ctx.header("x-forwarded-for") {
-        Some(prev) => format!("{prev}, {}", ctx.remote.ip()),
-        None => ctx.remote.ip().to_string(),
-    };
-    set(&mut headers, "x-forwarded-for", &forwarded);
+    let mut forwarded = String::with_capacity(48);
+    if let Some(prev) = ctx.header_ref(X_FORWARDED_FOR) {
+        forwarded.push_str(&prev);
+        forwarded.push_str(", ");
+    }
+    push_ip(&mut forwarded, ctx.remote.ip());
+    if let Ok(v) = HeaderValue::from_str(&forwarded) {
+        headers.insert(X_FORWARDED_FOR, v);
+    }
     add_gateway_headers(ctx, &mut headers);
     apply_mapped_headers(&mut headers, &mapped);
     let method = backend_method(&i.method, &ctx.method)?;
     let (parts, body) = call(shared, ctx, method, uri, headers, ctx.body.clone(), i).await?;
-    let mut out = HeaderMap::new();
-    for (name, value) in &parts.headers {
-        let n = name.as_str();
-        if n == "transfer-encoding" {
+    let mut out = HeaderMap::with_capacity(parts.headers.len() + 4);
+    for (name, value) in parts.headers {
+        let Some(name) = name else { continue };
+        if name == http::header::TRANSFER_ENCODING {
             continue;
         }
-        out.append(responses::outgoing_name(name), value.clone());
+        out.append(responses::outgoing_name(&name), value);
     }
     Ok(MethodResponse {
         status: parts.status,
@@ -177,6 +211,12 @@ fn backend_uri(
     mapped: &Mapped,
     extra_query: Option<&str>,
 ) -> Result<http::Uri, GatewayError> {
+    if let Some(fixed) = &i.static_uri
+        && extra_query.is_none_or(str::is_empty)
+        && mapped.query.is_empty()
+    {
+        return Ok(fixed.clone());
+    }
     let vars = ctx.stage.as_deref().map(|s| &*s.variables);
     let base = match vars {
         Some(v) => substitute_stage_variables(&i.uri, v),
@@ -232,14 +272,19 @@ fn backend_method(configured: &str, client: &Method) -> Result<Method, GatewayEr
 }
 
 fn add_gateway_headers(ctx: &RequestCtx, headers: &mut HeaderMap) {
-    set(headers, "x-amzn-apigateway-api-id", &ctx.target.api_id);
+    let mut put = |name: HeaderName, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    put(API_ID, &ctx.target.api_id);
     match &ctx.trace_parent {
         Some(parent) => {
             let (amzn, w3c) = crate::trace::backend_headers(&ctx.trace_id, parent, &ctx.request_id);
-            set(headers, "x-amzn-trace-id", &amzn);
-            set(headers, "traceparent", &w3c);
+            put(AMZN_TRACE, &amzn);
+            put(TRACEPARENT, &w3c);
         }
-        None => set(headers, "x-amzn-trace-id", &ctx.trace_id),
+        None => put(AMZN_TRACE, &ctx.trace_id),
     }
 }
 
