@@ -2,6 +2,7 @@
 //! request-side steps they share (parameter mappings, request template selection,
 //! stage-variable and path substitution in URIs).
 
+pub mod aws;
 pub mod http;
 pub mod lambda;
 pub mod lambda_proxy;
@@ -34,6 +35,7 @@ pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodRespo
         Ok(CompiledIntegration::HttpProxy(i)) => http::invoke_proxy(shared, ctx, i).await,
         Ok(CompiledIntegration::LambdaProxy(i)) => lambda::invoke_proxy(shared, ctx, i).await,
         Ok(CompiledIntegration::LambdaAws(i)) => lambda::invoke_aws(shared, ctx, i).await,
+        Ok(CompiledIntegration::AwsService(i)) => aws::invoke(shared, ctx, i).await,
     }
 }
 
