@@ -15,6 +15,7 @@ use proscenium_model::{
 };
 
 use crate::aws_service::{self, AwsTarget};
+use crate::binary::ContentHandling;
 use crate::mapping::{self, Template};
 use crate::params::{RequestTarget, Source, parse_request_target, parse_source};
 use crate::responses::{self, Responses};
@@ -128,6 +129,8 @@ pub struct RequestSide {
     /// Request templates by content type.
     pub templates: Vec<(String, Template)>,
     pub passthrough: Passthrough,
+    /// The integration's `contentHandling`.
+    pub content_handling: ContentHandling,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -434,6 +437,7 @@ fn request_side(i: &Integration) -> Result<RequestSide, String> {
         params,
         templates,
         passthrough,
+        content_handling: ContentHandling::parse(i.content_handling.as_deref()),
     })
 }
 

@@ -12,6 +12,7 @@
 
 pub mod access_log;
 pub mod aws_service;
+pub mod binary;
 pub mod cache;
 pub mod client;
 pub mod clock;

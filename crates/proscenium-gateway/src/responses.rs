@@ -11,6 +11,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use proscenium_model::IntegrationResponse;
 use regex::{Regex, RegexBuilder};
 
+use crate::binary::ContentHandling;
 use crate::mapping::{self, Template, TemplateInput};
 use crate::params::{Inputs, Source, parse_header_target, parse_source};
 
@@ -20,6 +21,8 @@ pub struct CompiledResponse {
     pub pattern: Option<Regex>,
     pub params: Vec<(HeaderName, Source)>,
     pub templates: Vec<(String, Template)>,
+    /// `contentHandling` of the integration response.
+    pub content_handling: ContentHandling,
 }
 
 #[derive(Debug, Default)]
@@ -64,6 +67,7 @@ pub fn compile(all: &BTreeMap<String, IntegrationResponse>) -> Result<Responses,
             pattern,
             params,
             templates,
+            content_handling: ContentHandling::parse(r.content_handling.as_deref()),
         });
     }
     Ok(Responses { list })
@@ -98,9 +102,25 @@ pub fn method_response(
     inputs: &Inputs<'_>,
     body: &[u8],
 ) -> Result<MethodResponse, mapping::MappingError> {
+    method_response_with(r, inputs, body, true)
+}
+
+/// [`method_response`]; without `templates` the body passes through untransformed (a binary
+/// payload is never given to a mapping template).
+pub fn method_response_with(
+    r: &CompiledResponse,
+    inputs: &Inputs<'_>,
+    body: &[u8],
+    templates: bool,
+) -> Result<MethodResponse, mapping::MappingError> {
     let mut headers = HeaderMap::new();
     let mut overrides = proscenium_vtl::ResponseOverride::default();
-    let body = match pick_template(&r.templates) {
+    let template = if templates {
+        pick_template(&r.templates)
+    } else {
+        None
+    };
+    let body = match template {
         Some((content_type, t)) => {
             if let Ok(v) = HeaderValue::from_str(content_type) {
                 headers.insert(http::header::CONTENT_TYPE, v);

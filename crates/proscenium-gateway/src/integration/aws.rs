@@ -17,7 +17,7 @@ use crate::Shared;
 use crate::compile::AwsServiceIntegration;
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
-use crate::responses::{self, MethodResponse};
+use crate::responses::MethodResponse;
 
 pub async fn invoke(
     shared: &Shared,
@@ -86,10 +86,8 @@ pub async fn invoke(
                 "No match for output mapping and no default output mapping configured",
             )
         })?;
-    ctx.with_inputs(Some((&parts.headers, &backend_body)), |inputs| {
-        responses::method_response(selected, inputs, &backend_body)
-    })
-    .map_err(|e| GatewayError::internal(e.to_string()))
+    let binary = super::backend_is_binary(ctx, &parts.headers);
+    super::respond(ctx, selected, &parts.headers, &backend_body, binary)
 }
 
 /// Adds `X-Amz-Date`, `Authorization` (and `X-Amz-Security-Token`) for the request as it will

@@ -121,10 +121,8 @@ pub async fn invoke_http(
             "No match for output mapping and no default output mapping configured",
         )
     })?;
-    ctx.with_inputs(Some((&parts.headers, &backend_body)), |inputs| {
-        responses::method_response(selected, inputs, &backend_body)
-    })
-    .map_err(|e| GatewayError::internal(e.to_string()))
+    let binary = super::backend_is_binary(ctx, &parts.headers);
+    super::respond(ctx, selected, &parts.headers, &backend_body, binary)
 }
 
 pub(super) async fn call(
