@@ -14,6 +14,8 @@ use proscenium_model::{
     DeploymentSnapshot, GatewayResponse, Integration, IntegrationType, Method, Scope, Stage,
 };
 
+use crate::aws_service::{self, AwsTarget};
+use crate::binary::ContentHandling;
 use crate::mapping::{self, Template};
 use crate::params::{RequestTarget, Source, parse_request_target, parse_source};
 use crate::responses::{self, Responses};
@@ -117,6 +119,7 @@ pub enum CompiledIntegration {
     HttpProxy(HttpIntegration),
     LambdaProxy(LambdaIntegration),
     LambdaAws(LambdaAwsIntegration),
+    AwsService(AwsServiceIntegration),
 }
 
 /// How the request becomes the integration request (mappings and templates).
@@ -126,6 +129,8 @@ pub struct RequestSide {
     /// Request templates by content type.
     pub templates: Vec<(String, Template)>,
     pub passthrough: Passthrough,
+    /// The integration's `contentHandling`.
+    pub content_handling: ContentHandling,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -164,6 +169,18 @@ pub struct LambdaAwsIntegration {
     pub request: RequestSide,
     pub responses: Responses,
     pub timeout: Duration,
+}
+
+/// An AWS (non-proxy) integration with any other AWS service, signed with SigV4.
+#[derive(Debug)]
+pub struct AwsServiceIntegration {
+    pub target: AwsTarget,
+    /// Method, mappings, responses and timeout as for HTTP; `uri` is the path and query
+    /// relative to the AWS endpoint (`/{path}` or `/?Action={name}`).
+    pub http: HttpIntegration,
+    /// The `credentials` role ARN: recorded, not assumed (requests are signed with the
+    /// gateway's own credentials).
+    pub credentials: Option<String>,
 }
 
 #[derive(Debug)]
@@ -365,14 +382,35 @@ fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
                 .uri
                 .as_deref()
                 .ok_or("the integration has no uri")?;
-            let function = lambda_function(uri)
-                .ok_or("AWS service integrations other than Lambda are not supported yet")?;
-            CompiledIntegration::LambdaAws(LambdaAwsIntegration {
-                function,
-                request: request_side(integration)?,
-                responses: responses::compile(&integration.integration_responses)?,
-                timeout,
-            })
+            match lambda_function(uri) {
+                Some(function) => CompiledIntegration::LambdaAws(LambdaAwsIntegration {
+                    function,
+                    request: request_side(integration)?,
+                    responses: responses::compile(&integration.integration_responses)?,
+                    timeout,
+                }),
+                None => {
+                    let target = aws_service::parse(uri)?;
+                    CompiledIntegration::AwsService(AwsServiceIntegration {
+                        http: HttpIntegration {
+                            method: integration
+                                .http_method
+                                .clone()
+                                .unwrap_or_else(|| "POST".into())
+                                .to_ascii_uppercase(),
+                            uri: target.path_and_query(),
+                            // Joined to the endpoint per request (aws.rs).
+                            static_uri: None,
+                            request: request_side(integration)?,
+                            responses: responses::compile(&integration.integration_responses)?,
+                            timeout,
+                            skip_tls_verification: false,
+                        },
+                        target,
+                        credentials: integration.credentials.clone(),
+                    })
+                }
+            }
         }
     })
 }
@@ -408,6 +446,7 @@ fn request_side(i: &Integration) -> Result<RequestSide, String> {
         params,
         templates,
         passthrough,
+        content_handling: ContentHandling::parse(i.content_handling.as_deref()),
     })
 }
 
@@ -436,5 +475,40 @@ mod tests {
             Some("${stageVariables.fn}")
         );
         assert_eq!(lambda_function("arn:aws:apigateway:r:s3:path/x"), None);
+    }
+
+    fn aws_method(uri: &str) -> Method {
+        serde_json::from_value(serde_json::json!({
+            "httpMethod": "GET", "authorizationType": "NONE", "apiKeyRequired": false,
+            "methodIntegration": {
+                "type": "AWS", "httpMethod": "POST", "uri": uri, "timeoutInMillis": 29000
+            }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn aws_service_uris_compile_and_bad_ones_are_method_errors() {
+        let Ok(CompiledIntegration::AwsService(i)) =
+            compile_method(&aws_method("arn:aws:apigateway:us-east-1:sqs:path/1/q"))
+        else {
+            panic!("not an AWS service integration");
+        };
+        assert_eq!(
+            (i.http.uri.as_str(), i.http.method.as_str()),
+            ("/1/q", "POST")
+        );
+        assert_eq!(i.target.signing_name(), "sqs");
+        assert!(matches!(
+            compile_method(&aws_method(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations"
+            )),
+            Ok(CompiledIntegration::LambdaAws(_))
+        ));
+        assert_eq!(
+            compile_method(&aws_method("arn:aws:apigateway:us-east-1:sqs:queue")).unwrap_err(),
+            aws_service::NO_PATH_OR_ACTION
+        );
+        assert!(compile_method(&aws_method("not-an-arn")).is_err());
     }
 }

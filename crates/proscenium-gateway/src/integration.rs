@@ -1,7 +1,9 @@
 //! Calling the integration: dispatch over the closed set of integration kinds, and the
-//! request-side steps they share (parameter mappings, request template selection,
-//! stage-variable and path substitution in URIs).
+//! steps the non-proxy kinds share (parameter mappings, binary conversions, request template
+//! selection, stage-variable and path substitution in URIs, the method response built from
+//! the selected integration response).
 
+pub mod aws;
 pub mod http;
 pub mod lambda;
 pub mod lambda_proxy;
@@ -14,13 +16,14 @@ use ::http::HeaderMap;
 use bytes::Bytes;
 
 use crate::Shared;
+use crate::binary::{self, ContentHandling};
 use crate::compile::{CompiledIntegration, Passthrough, RequestSide, Variables};
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
 use crate::exec_log;
 use crate::mapping::{self, TemplateInput};
 use crate::params::{Inputs, RequestTarget, Source};
-use crate::responses::MethodResponse;
+use crate::responses::{self, CompiledResponse, MethodResponse};
 
 /// Runs the routed method's integration and returns the method response.
 pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodResponse, GatewayError> {
@@ -35,6 +38,7 @@ pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodRespo
         Ok(CompiledIntegration::HttpProxy(i)) => http::invoke_proxy(shared, ctx, i).await,
         Ok(CompiledIntegration::LambdaProxy(i)) => lambda::invoke_proxy(shared, ctx, i).await,
         Ok(CompiledIntegration::LambdaAws(i)) => lambda::invoke_aws(shared, ctx, i).await,
+        Ok(CompiledIntegration::AwsService(i)) => aws::invoke(shared, ctx, i).await,
     }
 }
 
@@ -98,16 +102,50 @@ pub fn request_body(side: &RequestSide, ctx: &RequestCtx) -> Result<(Bytes, Stri
     request_body_with_overrides(side, ctx).map(|(b, ct, _)| (b, ct))
 }
 
+/// The API's binary media types.
+fn binary_types(ctx: &RequestCtx) -> &[String] {
+    ctx.stage
+        .as_deref()
+        .map_or(&[][..], |s| &s.deployment.binary_media_types)
+}
+
 /// Like [`request_body`], with what the template wrote to `$context.requestOverride`.
+/// A binary payload (after `contentHandling`) is never templated: it passes through when the
+/// passthrough behaviour lets an untemplated payload through, else 415.
 pub fn request_body_with_overrides(
     side: &RequestSide,
     ctx: &RequestCtx,
 ) -> Result<(Bytes, String, proscenium_vtl::RequestOverride), GatewayError> {
     let ct = content_type(ctx);
+    let types = binary_types(ctx);
+    let converted;
+    let body = if types.is_empty() && side.content_handling == ContentHandling::Passthrough {
+        &ctx.body
+    } else {
+        let payload = binary::convert_request(
+            &ctx.body,
+            binary::is_binary(types, &ct),
+            side.content_handling,
+        )
+        .map_err(GatewayError::internal)?;
+        if payload.binary {
+            return match side.passthrough {
+                Passthrough::WhenNoMatch => {
+                    Ok((payload.bytes, ct.into_owned(), Default::default()))
+                }
+                Passthrough::WhenNoTemplates if side.templates.is_empty() => {
+                    Ok((payload.bytes, ct.into_owned(), Default::default()))
+                }
+                _ => Err(GatewayError::unsupported_media_type()),
+            };
+        }
+        converted = payload.bytes;
+        &converted
+    };
     if let Some((key, t)) = side.templates.iter().find(|(k, _)| *k == ct) {
         let rendered = ctx.with_inputs(None, |inputs| {
             let input = TemplateInput {
-                body: &ctx.body,
+                body,
                 params: inputs,
                 context: inputs.context,
                 stage_variables: inputs.stage_variables,
@@ -120,12 +158,53 @@ pub fn request_body_with_overrides(
     }
     let none = proscenium_vtl::RequestOverride::default();
     match side.passthrough {
-        Passthrough::WhenNoMatch => Ok((ctx.body.clone(), ct.into_owned(), none)),
+        Passthrough::WhenNoMatch => Ok((body.clone(), ct.into_owned(), none)),
         Passthrough::WhenNoTemplates if side.templates.is_empty() => {
-            Ok((ctx.body.clone(), ct.into_owned(), none))
+            Ok((body.clone(), ct.into_owned(), none))
         }
         _ => Err(GatewayError::unsupported_media_type()),
     }
+}
+
+/// Whether a backend's answer is binary: its `Content-Type` is one of the API's binary media
+/// types.
+pub fn backend_is_binary(ctx: &RequestCtx, headers: &HeaderMap) -> bool {
+    let types = binary_types(ctx);
+    !types.is_empty()
+        && headers
+            .get(::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(binary::media_type)
+            .is_some_and(|t| binary::is_binary(types, &t))
+}
+
+/// The method response from the selected integration response and the integration's answer
+/// (`binary`: whether that answer is a binary payload): the response `contentHandling` and the
+/// client's `Accept` convert the body, then templates and parameters apply (templates only to
+/// a text body).
+pub fn respond(
+    ctx: &RequestCtx,
+    selected: &CompiledResponse,
+    headers: &HeaderMap,
+    body: &Bytes,
+    binary: bool,
+) -> Result<MethodResponse, GatewayError> {
+    let types = binary_types(ctx);
+    let converted;
+    let (body, text) =
+        if types.is_empty() && selected.content_handling == ContentHandling::Passthrough {
+            (body, true)
+        } else {
+            let accept = binary::accepts_binary(types, ctx.header("accept").as_deref());
+            let payload = binary::convert_response(body, binary, accept, selected.content_handling)
+                .map_err(GatewayError::internal)?;
+            converted = payload.bytes;
+            (&converted, !payload.binary)
+        };
+    ctx.with_inputs(Some((headers, body)), |inputs| {
+        responses::method_response_with(selected, inputs, body, text)
+    })
+    .map_err(|e| GatewayError::internal(e.to_string()))
 }
 
 /// `$context.requestOverride.{header,querystring,path}` replace what `requestParameters` mapped.

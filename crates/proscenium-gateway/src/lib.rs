@@ -3,7 +3,7 @@
 //!
 //! Owns: the registry of compiled stages (rebuilt from the store's change feed and swapped
 //! atomically), the router, the invocation pipeline, the integrations (MOCK, HTTP,
-//! HTTP_PROXY, AWS_PROXY/Lambda), gateway responses and AWS's limits, and the stage settings
+//! HTTP_PROXY, AWS_PROXY/Lambda, AWS services signed with SigV4), gateway responses and AWS's limits, and the stage settings
 //! that act on requests: throttling, the stage cache, canary routing, access and execution
 //! logs (files under `data_dir`), metrics and tracing headers.
 //!
@@ -11,6 +11,8 @@
 //! See README.md for the pipeline.
 
 pub mod access_log;
+pub mod aws_service;
+pub mod binary;
 pub mod cache;
 pub mod client;
 pub mod clock;
@@ -48,7 +50,7 @@ use hyper::body::Body;
 use proscenium_store::Store;
 
 pub use clock::{Clock, ManualClock, Random, SeededRandom, SystemClock, ThreadRandom};
-pub use config::{GatewayConfig, MAX_PAYLOAD_BYTES};
+pub use config::{AwsCredentials, GatewayConfig, MAX_PAYLOAD_BYTES};
 pub use target::{InvokeTarget, UrlStyle, invoke_target};
 
 /// What the pipeline needs, shared by every request.

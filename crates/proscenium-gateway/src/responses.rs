@@ -11,6 +11,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use proscenium_model::IntegrationResponse;
 use regex::{Regex, RegexBuilder};
 
+use crate::binary::ContentHandling;
 use crate::mapping::{self, Template, TemplateInput};
 use crate::params::{Inputs, Source, parse_header_target, parse_source};
 
@@ -23,6 +24,8 @@ pub struct CompiledResponse {
     /// The template used (`application/json` first, else the first) and its content type as
     /// a header value, chosen at compile time.
     picked: Option<(usize, Option<HeaderValue>)>,
+    /// `contentHandling` of the integration response.
+    pub content_handling: ContentHandling,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +73,7 @@ pub fn compile(all: &BTreeMap<String, IntegrationResponse>) -> Result<Responses,
             params,
             templates,
             picked,
+            content_handling: ContentHandling::parse(r.content_handling.as_deref()),
         });
     }
     Ok(Responses { list })
@@ -104,9 +108,24 @@ pub fn method_response(
     inputs: &Inputs<'_>,
     body: &[u8],
 ) -> Result<MethodResponse, mapping::MappingError> {
+    method_response_with(r, inputs, body, true)
+}
+
+/// [`method_response`]; without `templates` the body passes through untransformed (a binary
+/// payload is never given to a mapping template).
+pub fn method_response_with(
+    r: &CompiledResponse,
+    inputs: &Inputs<'_>,
+    body: &[u8],
+    templates: bool,
+) -> Result<MethodResponse, mapping::MappingError> {
     let mut headers = HeaderMap::with_capacity(4 + r.params.len());
     let mut overrides = proscenium_vtl::ResponseOverride::default();
-    let picked = r.picked.as_ref().map(|(i, ct)| (ct, &r.templates[*i].1));
+    let picked = r
+        .picked
+        .as_ref()
+        .filter(|_| templates)
+        .map(|(i, ct)| (ct, &r.templates[*i].1));
     let body = match picked {
         Some((content_type, t)) => {
             if let Some(v) = content_type {

@@ -23,6 +23,17 @@ pub struct Config {
     pub default_region: String,
     /// Lambda Invoke API endpoint for AWS_PROXY/AWS Lambda integrations.
     pub lambda_endpoint: Option<String>,
+    /// Endpoint AWS service integrations (type AWS, other than Lambda) are sent to;
+    /// `{service}` and `{region}` in it are replaced per integration.
+    pub aws_endpoint: Option<String>,
+    /// Access key id AWS service integrations are signed with (default `test`). When no
+    /// `aws_*` credentials are configured, `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/
+    /// `AWS_SESSION_TOKEN` are used if set.
+    pub aws_access_key_id: Option<String>,
+    /// Secret of `aws_access_key_id` (default `test`). Never printed.
+    pub aws_secret_access_key: Option<String>,
+    /// Session token sent with `aws_access_key_id`. Never printed.
+    pub aws_session_token: Option<String>,
     /// PEM bundle of extra CA certificates trusted for HTTPS backends (besides the system's).
     pub backend_ca: Option<PathBuf>,
     /// Caps every stage cache at this many bytes (below its `cacheClusterSize`).
@@ -51,6 +62,10 @@ impl Default for Config {
             account_id: "000000000000".into(),
             default_region: "us-east-1".into(),
             lambda_endpoint: None,
+            aws_endpoint: None,
+            aws_access_key_id: None,
+            aws_secret_access_key: None,
+            aws_session_token: None,
             backend_ca: None,
             cache_max_bytes: None,
             access_key_id: None,
@@ -73,6 +88,16 @@ impl std::fmt::Debug for Config {
             .field("account_id", &self.account_id)
             .field("default_region", &self.default_region)
             .field("lambda_endpoint", &self.lambda_endpoint)
+            .field("aws_endpoint", &self.aws_endpoint)
+            .field("aws_access_key_id", &self.aws_access_key_id)
+            .field(
+                "aws_secret_access_key",
+                &self.aws_secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "aws_session_token",
+                &self.aws_session_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("backend_ca", &self.backend_ca)
             .field("cache_max_bytes", &self.cache_max_bytes)
             .field("access_key_id", &self.access_key_id)
@@ -95,6 +120,10 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub account_id: Option<String>,
     pub lambda_endpoint: Option<String>,
+    pub aws_endpoint: Option<String>,
+    pub aws_access_key_id: Option<String>,
+    pub aws_secret_access_key: Option<String>,
+    pub aws_session_token: Option<String>,
     pub backend_ca: Option<PathBuf>,
     pub allow_unauthenticated: bool,
     pub log_format: Option<String>,
@@ -175,6 +204,13 @@ impl Config {
         }
         for (name, slot) in [
             ("PROSCENIUM_LAMBDA_ENDPOINT", &mut c.lambda_endpoint),
+            ("PROSCENIUM_AWS_ENDPOINT", &mut c.aws_endpoint),
+            ("PROSCENIUM_AWS_ACCESS_KEY_ID", &mut c.aws_access_key_id),
+            (
+                "PROSCENIUM_AWS_SECRET_ACCESS_KEY",
+                &mut c.aws_secret_access_key,
+            ),
+            ("PROSCENIUM_AWS_SESSION_TOKEN", &mut c.aws_session_token),
             ("PROSCENIUM_ACCESS_KEY_ID", &mut c.access_key_id),
             ("PROSCENIUM_SECRET_ACCESS_KEY", &mut c.secret_access_key),
         ] {
@@ -200,6 +236,30 @@ impl Config {
         if let Some(v) = &flags.lambda_endpoint {
             c.lambda_endpoint = Some(v.clone());
         }
+        for (flag, slot) in [
+            (&flags.aws_endpoint, &mut c.aws_endpoint),
+            (&flags.aws_access_key_id, &mut c.aws_access_key_id),
+            (&flags.aws_secret_access_key, &mut c.aws_secret_access_key),
+            (&flags.aws_session_token, &mut c.aws_session_token),
+        ] {
+            if let Some(v) = flag {
+                *slot = Some(v.clone());
+            }
+        }
+        // The standard AWS variables only when nothing above configured AWS credentials.
+        if c.aws_access_key_id.is_none()
+            && c.aws_secret_access_key.is_none()
+            && let (Some(k), Some(s)) = (
+                env("AWS_ACCESS_KEY_ID").filter(|v| !v.is_empty()),
+                env("AWS_SECRET_ACCESS_KEY").filter(|v| !v.is_empty()),
+            )
+        {
+            c.aws_access_key_id = Some(k);
+            c.aws_secret_access_key = Some(s);
+            if c.aws_session_token.is_none() {
+                c.aws_session_token = env("AWS_SESSION_TOKEN").filter(|v| !v.is_empty());
+            }
+        }
         if let Some(v) = &flags.backend_ca {
             c.backend_ca = Some(v.clone());
         }
@@ -215,6 +275,18 @@ impl Config {
             Ok(c)
         } else {
             Err(errors)
+        }
+    }
+
+    /// The credentials AWS service integrations are signed with (`test`/`test` by default).
+    pub fn aws_credentials(&self) -> proscenium_gateway::AwsCredentials {
+        match (&self.aws_access_key_id, &self.aws_secret_access_key) {
+            (Some(k), Some(s)) => proscenium_gateway::AwsCredentials {
+                access_key_id: k.clone(),
+                secret_access_key: s.clone(),
+                session_token: self.aws_session_token.clone(),
+            },
+            _ => proscenium_gateway::AwsCredentials::default(),
         }
     }
 
@@ -254,6 +326,24 @@ impl Config {
             errors.push(format!(
                 "lambda endpoint {e:?} must be an http:// or https:// URL"
             ));
+        }
+        if let Some(e) = &self.aws_endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            errors.push(format!(
+                "AWS endpoint {e:?} must be an http:// or https:// URL"
+            ));
+        }
+        if blank(&self.aws_access_key_id) || blank(&self.aws_secret_access_key) {
+            errors.push("aws_access_key_id and aws_secret_access_key must not be empty".into());
+        }
+        if self.aws_access_key_id.is_some() != self.aws_secret_access_key.is_some() {
+            errors
+                .push("aws_access_key_id and aws_secret_access_key must be given together".into());
+        }
+        if self.aws_session_token.is_some() && self.aws_access_key_id.is_none() {
+            errors
+                .push("aws_session_token needs aws_access_key_id and aws_secret_access_key".into());
         }
         if let Some(p) = self.backend_ca.as_ref().filter(|p| !p.is_file()) {
             errors.push(format!(
@@ -330,6 +420,49 @@ mod tests {
         let errs = Config::load(None, &env, &Overrides::default()).unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs.iter().any(|e| e.contains("refusing")));
+    }
+
+    #[test]
+    fn aws_integration_settings_follow_the_precedence_and_fall_back_to_aws_env() {
+        let c = Config::load(None, &env_of(&[]), &Overrides::default()).unwrap();
+        assert_eq!(
+            c.aws_credentials(),
+            proscenium_gateway::AwsCredentials::default()
+        );
+        let env = env_of(&[
+            ("AWS_ACCESS_KEY_ID", "AKSTD"),
+            ("AWS_SECRET_ACCESS_KEY", "stdsecret"),
+            ("AWS_SESSION_TOKEN", "tok"),
+            ("PROSCENIUM_AWS_ENDPOINT", "http://127.0.0.1:4566"),
+        ]);
+        let c = Config::load(None, &env, &Overrides::default()).unwrap();
+        let creds = c.aws_credentials();
+        assert_eq!(
+            (creds.access_key_id.as_str(), creds.session_token.as_deref()),
+            ("AKSTD", Some("tok"))
+        );
+        assert_eq!(c.aws_endpoint.as_deref(), Some("http://127.0.0.1:4566"));
+        assert!(!format!("{c:?}").contains("stdsecret") && !format!("{c:?}").contains("tok\""));
+        let flags = Overrides {
+            aws_access_key_id: Some("AKFLAG".into()),
+            aws_secret_access_key: Some("flagsecret".into()),
+            aws_endpoint: Some("http://{service}.{region}.localhost:1".into()),
+            ..Default::default()
+        };
+        let c = Config::load(None, &env, &flags).unwrap();
+        let creds = c.aws_credentials();
+        assert_eq!(
+            (creds.access_key_id.as_str(), creds.session_token.as_deref()),
+            ("AKFLAG", None),
+            "explicit credentials win over the AWS_* variables, which are used as a whole"
+        );
+        let bad = Overrides {
+            aws_endpoint: Some("localhost:4566".into()),
+            aws_access_key_id: Some("AK".into()),
+            ..Default::default()
+        };
+        let errs = Config::load(None, &env_of(&[]), &bad).unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs:?}");
     }
 
     #[test]

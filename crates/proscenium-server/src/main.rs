@@ -51,6 +51,22 @@ struct ServeArgs {
     /// Lambda Invoke API endpoint for Lambda integrations (e.g. http://127.0.0.1:9001).
     #[arg(long)]
     lambda_endpoint: Option<String>,
+    /// Endpoint for AWS service integrations, e.g. http://127.0.0.1:4566 (LocalStack) or
+    /// https://{service}.{region}.amazonaws.com (env PROSCENIUM_AWS_ENDPOINT).
+    #[arg(long)]
+    aws_endpoint: Option<String>,
+    /// Access key id AWS service integrations are signed with [default: AWS_ACCESS_KEY_ID,
+    /// else test] (env PROSCENIUM_AWS_ACCESS_KEY_ID).
+    #[arg(long)]
+    aws_access_key_id: Option<String>,
+    /// Secret access key for --aws-access-key-id [default: AWS_SECRET_ACCESS_KEY, else test]
+    /// (env PROSCENIUM_AWS_SECRET_ACCESS_KEY; prefer the environment to the command line).
+    #[arg(long)]
+    aws_secret_access_key: Option<String>,
+    /// Session token for temporary AWS credentials [default: AWS_SESSION_TOKEN]
+    /// (env PROSCENIUM_AWS_SESSION_TOKEN).
+    #[arg(long)]
+    aws_session_token: Option<String>,
     /// PEM bundle of extra CA certificates trusted for HTTPS backends (env PROSCENIUM_BACKEND_CA).
     #[arg(long)]
     backend_ca: Option<PathBuf>,
@@ -104,6 +120,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         data_dir: args.data_dir,
         account_id: args.account_id,
         lambda_endpoint: args.lambda_endpoint,
+        aws_endpoint: args.aws_endpoint,
+        aws_access_key_id: args.aws_access_key_id,
+        aws_secret_access_key: args.aws_secret_access_key,
+        aws_session_token: args.aws_session_token,
         backend_ca: args.backend_ca,
         allow_unauthenticated: args.allow_unauthenticated,
         log_format: args.log_format,

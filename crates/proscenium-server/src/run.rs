@@ -65,6 +65,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         GatewayConfig {
             account_id: config.account_id.clone(),
             lambda_endpoint: config.lambda_endpoint.clone(),
+            aws_endpoint: config.aws_endpoint.clone(),
+            aws_credentials: config.aws_credentials(),
             data_dir: Some(config.data_dir.clone()),
             backend_ca: config.backend_ca.clone(),
             cache_max_bytes: config.cache_max_bytes,

@@ -6,7 +6,7 @@
 //!   the raw path is URI-encoded again).
 //! - [`verify()`]: inbound verification with an injected `now`, constant-time
 //!   comparison, AWS-shaped [`VerifyError`]s.
-//! - [`sign()`]: outbound signing for AWS integrations.
+//! - [`sign()`]: outbound signing for AWS integrations ([`sign_s3()`] with S3's URI rule).
 //! - [`time`]: `X-Amz-Date`/`Date` parsing and formatting, no clock.
 //!
 //! This crate does no I/O, reads no clock and stores no secrets: callers pass
@@ -31,6 +31,6 @@ pub use parse::{
     region_from_query,
 };
 pub use request::RequestParts;
-pub use sign::{SignedOutput, UNSIGNED_HEADERS, sign};
+pub use sign::{SignedOutput, UNSIGNED_HEADERS, sign, sign_s3};
 pub use time::AmzDate;
 pub use verify::{DEFAULT_MAX_SKEW_SECS, VerifiedCaller, VerifyOptions, verify, verify_with};

@@ -72,6 +72,31 @@ pub fn sign(
     service: &str,
     now: u64,
 ) -> SignedOutput {
+    sign_with(req, body, creds, region, service, now, false)
+}
+
+/// [`sign`] with S3's rules: the raw path is the canonical URI as it is (neither
+/// normalised nor encoded again). The caller should send `x-amz-content-sha256`
+/// (S3 requires it), which is then the signed payload hash.
+pub fn sign_s3(
+    req: &RequestParts<'_>,
+    body: &[u8],
+    creds: &Credentials<'_>,
+    region: &str,
+    now: u64,
+) -> SignedOutput {
+    sign_with(req, body, creds, region, "s3", now, true)
+}
+
+fn sign_with(
+    req: &RequestParts<'_>,
+    body: &[u8],
+    creds: &Credentials<'_>,
+    region: &str,
+    service: &str,
+    now: u64,
+    s3: bool,
+) -> SignedOutput {
     let date = AmzDate::from_unix(now);
     let x_amz_date = date.to_string();
     let replaced = |n: &str| {
@@ -98,9 +123,16 @@ pub fn sign(
     // Every name comes from `headers`, so no signed header can be missing.
     let block = canonical_headers(&headers, &names).unwrap_or_default();
     let signed_headers = names.join(";");
+    let uri = if !s3 {
+        canonical_uri(req.path)
+    } else if req.path.is_empty() {
+        "/".to_owned()
+    } else {
+        req.path.to_owned()
+    };
     let creq = canonical_request(&CanonicalParts {
         method: req.method,
-        uri: &canonical_uri(req.path),
+        uri: &uri,
         query: &canonical_query_string(req.query, false),
         headers: &block,
         signed_headers: &signed_headers,

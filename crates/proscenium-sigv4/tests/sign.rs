@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use proscenium_sigv4::{
-    Credentials, RequestParts, SecretKey, parse::parse_authorization_header, sign, verify,
+    Credentials, RequestParts, SecretKey, parse::parse_authorization_header, sign, sign_s3, verify,
 };
 
 const NOW: u64 = 1_700_000_000;
@@ -119,5 +119,36 @@ fn signature_depends_on_every_input() {
     assert_eq!(
         sign(&req, b"", &creds(None), "us-east-1", "s3x", NOW).signature,
         base
+    );
+}
+
+#[test]
+fn s3_signing_keeps_the_raw_path_and_signs_the_content_hash_header() {
+    // Expected signature computed with botocore's S3SigV4Auth for the same request.
+    let hash = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+    let headers = [
+        ("Host", "127.0.0.1:4566"),
+        ("x-amz-content-sha256", hash),
+        ("Content-Type", "text/plain"),
+    ];
+    let req = RequestParts {
+        method: "PUT",
+        path: "/bucket/my%20key.txt",
+        query: "",
+        headers: &headers,
+    };
+    let out = sign_s3(&req, b"hello", &creds(None), "us-east-1", NOW);
+    assert_eq!(
+        out.signed_headers,
+        "content-type;host;x-amz-content-sha256;x-amz-date"
+    );
+    assert_eq!(
+        out.signature,
+        "549748c682e2a8879dce47a45f024a384a67b51fab1ac8fe50882d3b9bb32873"
+    );
+    let other = sign(&req, b"hello", &creds(None), "us-east-1", "s3", NOW);
+    assert_ne!(
+        other.signature, out.signature,
+        "other services encode the path again"
     );
 }

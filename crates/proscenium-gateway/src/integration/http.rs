@@ -91,7 +91,7 @@ pub async fn invoke_proxy(
     i: &HttpIntegration,
 ) -> Result<MethodResponse, GatewayError> {
     let mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
-    let uri = backend_uri(ctx, i, &mapped, ctx.raw_query.as_deref())?;
+    let uri = http_backend_uri(ctx, i, &mapped, ctx.raw_query.as_deref())?;
     let mut headers = HeaderMap::with_capacity(ctx.headers.len() + 4);
     for (name, value) in &ctx.headers {
         if !is_hop_by_hop(name) {
@@ -134,7 +134,7 @@ pub async fn invoke_http(
     let mut mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
     let (body, content_type, overrides) = request_body_with_overrides(&i.request, ctx)?;
     apply_request_override(&mut mapped, overrides);
-    let uri = backend_uri(ctx, i, &mapped, None)?;
+    let uri = http_backend_uri(ctx, i, &mapped, None)?;
     let mut headers = HeaderMap::new();
     // AWS sends its own Accept (not the client's) and a Content-Type only with a body.
     set(&mut headers, "accept", "application/json");
@@ -155,13 +155,11 @@ pub async fn invoke_http(
             "No match for output mapping and no default output mapping configured",
         )
     })?;
-    ctx.with_inputs(Some((&parts.headers, &backend_body)), |inputs| {
-        responses::method_response(selected, inputs, &backend_body)
-    })
-    .map_err(|e| GatewayError::internal(e.to_string()))
+    let binary = super::backend_is_binary(ctx, &parts.headers);
+    super::respond(ctx, selected, &parts.headers, &backend_body, binary)
 }
 
-async fn call(
+pub(super) async fn call(
     shared: &Shared,
     ctx: &mut RequestCtx,
     method: Method,
@@ -203,9 +201,9 @@ async fn call(
     Ok(answer)
 }
 
-/// The backend URI: stage variables, then `{param}` placeholders (mapped values first, then
-/// the method's own path parameters), then mapped query parameters after `extra_query`.
-fn backend_uri(
+/// An HTTP integration's backend URI: the one parsed at compile time when it has no
+/// placeholders and nothing is added to its query, else [`backend_uri`].
+fn http_backend_uri(
     ctx: &RequestCtx,
     i: &HttpIntegration,
     mapped: &Mapped,
@@ -217,10 +215,21 @@ fn backend_uri(
     {
         return Ok(fixed.clone());
     }
+    backend_uri(ctx, &i.uri, mapped, extra_query)
+}
+
+/// The backend URI: stage variables, then `{param}` placeholders (mapped values first, then
+/// the method's own path parameters), then mapped query parameters after `extra_query`.
+pub(super) fn backend_uri(
+    ctx: &RequestCtx,
+    uri: &str,
+    mapped: &Mapped,
+    extra_query: Option<&str>,
+) -> Result<http::Uri, GatewayError> {
     let vars = ctx.stage.as_deref().map(|s| &*s.variables);
     let base = match vars {
-        Some(v) => substitute_stage_variables(&i.uri, v),
-        None => i.uri.clone(),
+        Some(v) => substitute_stage_variables(uri, v),
+        None => uri.to_string(),
     };
     let (path_part, own_query) = match base.split_once('?') {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
@@ -263,7 +272,7 @@ fn backend_uri(
         .map_err(|e| GatewayError::internal(format!("Invalid endpoint address {uri:?}: {e}")))
 }
 
-fn backend_method(configured: &str, client: &Method) -> Result<Method, GatewayError> {
+pub(super) fn backend_method(configured: &str, client: &Method) -> Result<Method, GatewayError> {
     if configured == "ANY" || configured.is_empty() {
         return Ok(client.clone());
     }
@@ -288,13 +297,13 @@ fn add_gateway_headers(ctx: &RequestCtx, headers: &mut HeaderMap) {
     }
 }
 
-fn apply_mapped_headers(headers: &mut HeaderMap, mapped: &Mapped) {
+pub(super) fn apply_mapped_headers(headers: &mut HeaderMap, mapped: &Mapped) {
     for (name, value) in &mapped.headers {
         set(headers, name, value);
     }
 }
 
-fn set(headers: &mut HeaderMap, name: &str, value: &str) {
+pub(super) fn set(headers: &mut HeaderMap, name: &str, value: &str) {
     if let (Ok(n), Ok(v)) = (
         HeaderName::from_bytes(name.as_bytes()),
         HeaderValue::from_str(value),

@@ -8,7 +8,7 @@ use http::HeaderValue;
 use http_body_util::Full;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::lambda_proxy::{build_event, media_type_matches, parse_response};
+use super::lambda_proxy::{build_event, parse_response};
 use super::{request_body, substitute_stage_variables};
 use crate::Shared;
 use crate::client::{self, SendError};
@@ -92,11 +92,14 @@ pub async fn invoke_aws(
             "No match for output mapping and no default output mapping configured",
         )
     })?;
-    let headers = http::HeaderMap::new();
-    ctx.with_inputs(Some((&headers, &answer.payload)), |inputs| {
-        responses::method_response(selected, inputs, &answer.payload)
-    })
-    .map_err(|e| GatewayError::internal(e.to_string()))
+    // A function's payload is JSON: text.
+    super::respond(
+        ctx,
+        selected,
+        &http::HeaderMap::new(),
+        &answer.payload,
+        false,
+    )
 }
 
 /// What the Invoke API answered.
@@ -189,23 +192,14 @@ async fn call_function(
     })
 }
 
-/// Whether the client's `Accept` names one of the API's binary media types.
+/// Whether the first media type of the client's `Accept` is one of the API's binary media
+/// types (API Gateway looks at the first only).
 fn wants_binary(ctx: &RequestCtx) -> bool {
-    let Some(stage) = ctx.stage.as_deref() else {
-        return false;
-    };
-    let accept = ctx
-        .header("accept")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    accept.split(',').any(|a| {
-        let a = a.split(';').next().unwrap_or_default().trim();
-        !a.is_empty()
-            && stage
-                .deployment
-                .binary_media_types
-                .iter()
-                .any(|t| media_type_matches(t, a))
+    ctx.stage.as_deref().is_some_and(|s| {
+        crate::binary::accepts_binary(
+            &s.deployment.binary_media_types,
+            ctx.header("accept").as_deref(),
+        )
     })
 }
 

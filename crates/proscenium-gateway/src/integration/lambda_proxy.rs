@@ -126,14 +126,7 @@ fn event_body(ctx: &RequestCtx, binary_types: &[String]) -> (Value, bool) {
     )
 }
 
-pub fn media_type_matches(pattern: &str, ct: &str) -> bool {
-    let pattern = pattern.to_ascii_lowercase();
-    pattern == "*/*"
-        || pattern == ct
-        || pattern
-            .strip_suffix("/*")
-            .is_some_and(|major| ct.split('/').next() == Some(major))
-}
+pub use crate::binary::media_type_matches;
 
 const RESPONSE_KEYS: &[&str] = &[
     "statusCode",

@@ -6,7 +6,7 @@ use http::HeaderMap;
 use crate::compile::MockIntegration;
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
-use crate::responses::{self, MethodResponse};
+use crate::responses::MethodResponse;
 
 pub fn invoke(ctx: &RequestCtx, i: &MockIntegration) -> Result<MethodResponse, GatewayError> {
     // A template that reads nothing (the usual `{"statusCode": 200}`) is not rendered.
@@ -40,11 +40,13 @@ pub fn invoke(ctx: &RequestCtx, i: &MockIntegration) -> Result<MethodResponse, G
             "No match for output mapping and no default output mapping configured",
         )
     })?;
-    let empty = HeaderMap::new();
-    ctx.with_inputs(Some((&empty, b"")), |inputs| {
-        responses::method_response(selected, inputs, b"")
-    })
-    .map_err(|e| GatewayError::internal(e.to_string()))
+    super::respond(
+        ctx,
+        selected,
+        &HeaderMap::new(),
+        &bytes::Bytes::new(),
+        false,
+    )
 }
 
 /// Finds `statusCode` (quoted or not) followed by `:` and an integer (quoted or not).
