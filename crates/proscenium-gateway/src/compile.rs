@@ -145,6 +145,9 @@ pub enum Passthrough {
 pub struct MockIntegration {
     pub request: RequestSide,
     pub responses: Responses,
+    /// Per request template (same order): the status code of a template that reads nothing,
+    /// parsed once (`Some(None)`: it names none); `None` for templates rendered per request.
+    pub static_status: Vec<Option<Option<u16>>>,
 }
 
 #[derive(Debug)]
@@ -327,10 +330,22 @@ fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
         .ok_or("the method has no integration")?;
     let timeout = timeout_of(integration);
     Ok(match integration.kind {
-        IntegrationType::Mock => CompiledIntegration::Mock(MockIntegration {
-            request: request_side(integration)?,
-            responses: responses::compile(&integration.integration_responses)?,
-        }),
+        IntegrationType::Mock => {
+            let request = request_side(integration)?;
+            let static_status = request
+                .templates
+                .iter()
+                .map(|(_, t)| {
+                    t.static_text()
+                        .map(crate::integration::mock::parse_status_code)
+                })
+                .collect();
+            CompiledIntegration::Mock(MockIntegration {
+                request,
+                responses: responses::compile(&integration.integration_responses)?,
+                static_status,
+            })
+        }
         IntegrationType::Http | IntegrationType::HttpProxy => {
             let http = HttpIntegration {
                 method: integration

@@ -37,7 +37,9 @@ fn hex_into(out: &mut [u8], mut v: u64) {
 
 /// The text of ASCII bytes built above (always valid).
 fn ascii(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// An `x-amz-apigw-id` (also `$context.extendedRequestId`): 11 random bytes in base64.

@@ -19,7 +19,10 @@ use crate::metrics::Series;
 use crate::settings::{Builder, Pools};
 use crate::throttle::{Bucket, Limits};
 
-type StageMap = HashMap<String, HashMap<String, Arc<CompiledStage>>>;
+/// Stages by API id, then stage name. Looked up on every request: a fast (non-SipHash)
+/// hasher, seeded per process.
+type StageMap = HashMap<String, HashMap<String, Arc<CompiledStage>, Fast>, Fast>;
+type Fast = foldhash::fast::RandomState;
 type CacheKey = (Scope, String, String);
 
 /// What a lookup found.
@@ -101,7 +104,7 @@ impl Registry {
         let mut pools = self.pools.lock().await;
         let records = store.all_stages().await?;
         let mut fresh: HashMap<CacheKey, Arc<CompiledDeployment>> = HashMap::new();
-        let mut map = StageMap::new();
+        let mut map = StageMap::default();
         let mut accounts: HashMap<Scope, Limits> = HashMap::new();
         for rec in &records {
             if accounts.contains_key(&rec.scope) {

@@ -3,22 +3,29 @@
 
 use http::HeaderMap;
 
+use crate::binary::ContentHandling;
 use crate::compile::MockIntegration;
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
 use crate::responses::MethodResponse;
 
 pub fn invoke(ctx: &RequestCtx, i: &MockIntegration) -> Result<MethodResponse, GatewayError> {
-    // A template that reads nothing (the usual `{"statusCode": 200}`) is not rendered.
-    let ct = super::content_type(ctx);
-    let fixed = i
-        .request
-        .templates
-        .iter()
-        .find(|(k, _)| *k == ct)
-        .and_then(|(_, t)| t.static_text());
+    // A template that reads nothing (the usual `{"statusCode": 200}`) was read at compile
+    // time; with binary media types or contentHandling the payload rules apply first.
+    let plain = i.request.content_handling == ContentHandling::Passthrough
+        && ctx
+            .stage
+            .as_deref()
+            .is_none_or(|s| s.deployment.binary_media_types.is_empty());
+    let fixed = plain
+        .then(|| {
+            let ct = super::content_type(ctx);
+            let at = i.request.templates.iter().position(|(k, _)| *k == ct)?;
+            i.static_status.get(at).copied().flatten()
+        })
+        .flatten();
     let status = match fixed {
-        Some(text) => parse_status_code(text),
+        Some(parsed) => parsed,
         None => {
             let (rendered, _) = super::request_body(&i.request, ctx)?;
             parse_status_code(&String::from_utf8_lossy(&rendered))
