@@ -3,6 +3,7 @@
 
 mod config;
 mod console;
+mod http1;
 mod metrics;
 mod run;
 

@@ -13,7 +13,6 @@ use http::{Request, Response, StatusCode};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
 use proscenium_control::ControlState;
 use proscenium_control::auth::Credentials;
 use proscenium_gateway::{Gateway, GatewayConfig};
@@ -22,10 +21,8 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::config::Config;
+use crate::http1;
 use crate::metrics::{Metrics, Plane};
-
-/// How long a client may take to send a request's headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a listener serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -102,13 +99,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(data_dir = %config.data_dir.display(), authenticated = config.has_credentials(), elapsed_ms = started.elapsed().as_millis() as u64, "ready");
 
     let shutdown = tokio_util_shutdown();
+    // HTTP/2 connections (served by hyper) are told to finish through `graceful`; HTTP/1.1
+    // ones watch `stop`. Every connection task holds a `live` sender: when all are dropped,
+    // every connection has ended.
     let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
+    let (live_tx, mut live_rx) = tokio::sync::mpsc::channel::<()>(1);
     let mut accept_tasks = Vec::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     for (listener, role) in listeners {
         let app = app.clone();
         let mut stop = stop_rx.clone();
         let graceful = graceful.clone();
+        let live = live_tx.clone();
         accept_tasks.push(tokio::spawn(async move {
             loop {
                 tokio::select! {
@@ -116,27 +118,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                     accepted = listener.accept() => {
                         let Ok((stream, remote)) = accepted else { continue };
                         let _ = stream.set_nodelay(true);
-                        let app = app.clone();
-                        let svc = hyper::service::service_fn(move |req| {
-                            let app = app.clone();
-                            async move { Ok::<_, Infallible>(dispatch(&app, role, req, remote).await) }
-                        });
-                        let mut builder = auto::Builder::new(TokioExecutor::new());
-                        // A client that trickles its headers (slowloris) is cut off.
-                        builder
-                            .http1()
-                            .timer(hyper_util::rt::TokioTimer::new())
-                            .header_read_timeout(HEADER_READ_TIMEOUT);
-                        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).into_owned();
-                        let conn = graceful.watch(conn);
+                        let conn = Conn { app: app.clone(), role, remote };
+                        let stop = stop.clone();
+                        let watcher = graceful.watcher();
+                        let live = live.clone();
                         tokio::spawn(async move {
-                            let _ = conn.await;
+                            let _live = live;
+                            let max_body = proscenium_gateway::MAX_PAYLOAD_BYTES;
+                            if let http1::Outcome::Http2 { stream, read } =
+                                http1::serve(stream, conn.clone(), max_body, stop).await
+                            {
+                                serve_http2(conn, http1::Prefixed { prefix: read, inner: stream }, watcher).await;
+                            }
                         });
                     }
                 }
             }
         }));
     }
+    drop(live_tx);
     shutdown.await;
     tracing::info!("shutting down: no new connections; finishing in-flight requests");
     let _ = stop_tx.send(true);
@@ -144,15 +144,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let _ = t.await;
     }
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
-    match Arc::try_unwrap(graceful) {
-        Ok(g) => {
-            if tokio::time::timeout(grace, g.shutdown()).await.is_err() {
-                tracing::warn!(
-                    "in-flight requests did not finish within {grace:?}; stopping anyway"
-                );
+    let all_closed = async {
+        match Arc::try_unwrap(graceful) {
+            Ok(g) => {
+                tokio::join!(g.shutdown(), live_rx.recv());
+            }
+            Err(_) => {
+                live_rx.recv().await;
             }
         }
-        Err(_) => tracing::warn!("connections still being accepted at shutdown"),
+    };
+    if tokio::time::timeout(grace, all_closed).await.is_err() {
+        tracing::warn!("in-flight requests did not finish within {grace:?}; stopping anyway");
     }
     // Every access and execution log line of the requests served is written before exit.
     app.gateway.shutdown().await;
@@ -190,7 +193,46 @@ async fn tokio_util_shutdown() {
     }
 }
 
-async fn dispatch(app: &App, role: Role, req: Request<Incoming>, remote: SocketAddr) -> Reply {
+/// One client connection's view of the application.
+#[derive(Clone)]
+struct Conn {
+    app: Arc<App>,
+    role: Role,
+    remote: SocketAddr,
+}
+
+impl http1::Handler for Conn {
+    type Body = Either<Full<Bytes>, Body>;
+
+    fn call(
+        &self,
+        req: Request<Full<Bytes>>,
+    ) -> impl std::future::Future<Output = Response<Self::Body>> + Send {
+        let this = self.clone();
+        async move { dispatch(&this.app, this.role, req, this.remote).await }
+    }
+}
+
+/// Serves an HTTP/2 connection with hyper (the bytes read so far are replayed).
+async fn serve_http2(
+    conn: Conn,
+    io: http1::Prefixed,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let conn = conn.clone();
+        async move { Ok::<_, Infallible>(dispatch(&conn.app, conn.role, req, conn.remote).await) }
+    });
+    let builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    let served = builder.serve_connection(TokioIo::new(io), svc);
+    let _ = watcher.watch(served).await;
+}
+
+async fn dispatch<B>(app: &App, role: Role, req: Request<B>, remote: SocketAddr) -> Reply
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     match req.uri().path() {
         "/_proscenium/health" => {
             return right(text(
@@ -215,7 +257,7 @@ async fn dispatch(app: &App, role: Role, req: Request<Incoming>, remote: SocketA
         if let Some(target) = proscenium_gateway::invoke_target(&parts) {
             let resp = app
                 .gateway
-                .handle(Request::from_parts(parts, body), target, remote)
+                .handle_any(Request::from_parts(parts, body), target, remote)
                 .await;
             app.metrics.record(Plane::Invoke, resp.status().as_u16());
             return resp.map(Either::Left);
@@ -241,7 +283,11 @@ fn right(r: Response<Body>) -> Reply {
     r.map(Either::Right)
 }
 
-async fn management(app: &App, req: Request<Incoming>) -> Response<Body> {
+async fn management<B>(app: &App, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let changes_serving = changes_what_is_served(req.method(), req.uri().path());
     let resp = match app.control.clone().oneshot(req.map(Body::new)).await {
         Ok(r) => r,

@@ -1,0 +1,647 @@
+//! The listener's HTTP/1.1 connections, served inline: read into one buffer, parse the head
+//! with `httparse`, read the body (`Content-Length` or chunked), hand the request to
+//! [`crate::run`]'s dispatcher, write the answer in one `write`, repeat (keep-alive,
+//! pipelining). A connection that opens with the HTTP/2 preface is given to hyper instead.
+//!
+//! Why not hyper for HTTP/1.1 too: per request it costs more than the rest of a MOCK answer
+//! (a timer per request for the header-read timeout, a body channel, the dispatcher's state
+//! machine); here a request is a parse, one dispatch and one write.
+//!
+//! Rules kept: heads up to 64 KiB (431 above), at most 128 headers, a client gets 30 s to
+//! send a head (slowloris) and is dropped after 30 s idle between requests; bodies above the
+//! payload limit are not read (the dispatcher answers 413 from the declared length and the
+//! connection closes); `Expect: 100-continue` is answered; `Transfer-Encoding` other than
+//! chunked is refused; a request with both framing headers is served, then the connection is
+//! closed (no smuggling). HTTP/1.0 clients keep the connection only when they ask.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{CONNECTION, CONTENT_LENGTH, DATE, EXPECT, TRANSFER_ENCODING};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Version};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Body;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+/// How long a client may take to send a request head, or stay idle between requests.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest request head.
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_HEADERS: usize = 128;
+/// Bodies up to this size are copied after the head and written with it in one `write`.
+const COALESCE: usize = 32 * 1024;
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// What the connection does with each parsed request.
+pub trait Handler: Clone + Send + Sync + 'static {
+    type Body: Body<Data = Bytes> + Send + Unpin + 'static;
+    fn call(&self, req: Request<Full<Bytes>>) -> impl Future<Output = Response<Self::Body>> + Send;
+}
+
+/// How the connection ended (for the caller's HTTP/2 hand-off).
+pub enum Outcome {
+    Done,
+    /// The client speaks HTTP/2: serve `stream` with hyper, replaying `read` first.
+    Http2 {
+        stream: TcpStream,
+        read: Bytes,
+    },
+}
+
+/// Serves HTTP/1.1 on `stream` until the client closes, an error, or `stop` turns true
+/// (then the connection closes after the request in progress).
+pub async fn serve<H: Handler>(
+    mut stream: TcpStream,
+    handler: H,
+    max_body: usize,
+    mut stop: watch::Receiver<bool>,
+) -> Outcome {
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut out = Vec::with_capacity(1024);
+    let mut first = true;
+    loop {
+        let head = match read_head(&mut stream, &mut buf, &mut stop, first).await {
+            Ok(Some(Parsed::Head(h))) => h,
+            Ok(Some(Parsed::Http2)) => {
+                return Outcome::Http2 {
+                    stream,
+                    read: buf.freeze(),
+                };
+            }
+            Ok(None) => return Outcome::Done,
+            Err(status) => {
+                let _ = write_error(&mut stream, status).await;
+                return Outcome::Done;
+            }
+        };
+        first = false;
+        let HeadInfo {
+            request,
+            framing,
+            mut close,
+            expects_continue,
+            len,
+        } = match head {
+            Ok(h) => h,
+            Err(status) => {
+                let _ = write_error(&mut stream, status).await;
+                return Outcome::Done;
+            }
+        };
+        let _ = buf.split_to(len);
+        let body = match framing {
+            Framing::None => Bytes::new(),
+            Framing::Length(n) if n > max_body as u64 => {
+                // Not read: the handler answers from the declared length; then we close.
+                close = true;
+                Bytes::new()
+            }
+            Framing::Length(n) => {
+                if expects_continue && buf.len() < n as usize {
+                    let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+                }
+                match read_exact(&mut stream, &mut buf, n as usize).await {
+                    Ok(b) => b,
+                    Err(_) => return Outcome::Done,
+                }
+            }
+            Framing::Chunked => {
+                if expects_continue {
+                    let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+                }
+                match read_chunked(&mut stream, &mut buf, max_body).await {
+                    Ok(Chunked::Complete(b)) => b,
+                    Ok(Chunked::TooLarge(b)) => {
+                        close = true;
+                        b
+                    }
+                    Err(_) => {
+                        let _ = write_error(&mut stream, StatusCode::BAD_REQUEST).await;
+                        return Outcome::Done;
+                    }
+                }
+            }
+        };
+        let is_head = request.method == Method::HEAD;
+        let version = request.version;
+        let req = Request::from_parts(request, Full::new(body));
+        let resp = handler.call(req).await;
+        close |= *stop.borrow();
+        let (parts, body) = resp.into_parts();
+        let body = match body.collect().await {
+            Ok(c) => c.to_bytes(),
+            Err(_) => {
+                let _ = write_error(&mut stream, StatusCode::INTERNAL_SERVER_ERROR).await;
+                return Outcome::Done;
+            }
+        };
+        out.clear();
+        encode_response(&mut out, &parts, &body, is_head, close, version);
+        let written = if is_head || body.len() <= COALESCE {
+            if !is_head {
+                out.extend_from_slice(&body);
+            }
+            stream.write_all(&out).await
+        } else {
+            match stream.write_all(&out).await {
+                Ok(()) => stream.write_all(&body).await,
+                Err(e) => Err(e),
+            }
+        };
+        if written.is_err() || close {
+            let _ = stream.shutdown().await;
+            return Outcome::Done;
+        }
+    }
+}
+
+#[allow(clippy::large_enum_variant)] // built once per request, never stored
+enum Parsed {
+    Head(Result<HeadInfo, StatusCode>),
+    Http2,
+}
+
+struct HeadInfo {
+    request: http::request::Parts,
+    framing: Framing,
+    close: bool,
+    expects_continue: bool,
+    /// Bytes of the head in the buffer.
+    len: usize,
+}
+
+enum Framing {
+    None,
+    Length(u64),
+    Chunked,
+}
+
+/// Reads until a whole head is buffered. `Ok(None)`: the client closed (or went idle too long,
+/// or the server is stopping) between requests. `Err`: answer this status and close.
+async fn read_head(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    stop: &mut watch::Receiver<bool>,
+    first: bool,
+) -> Result<Option<Parsed>, StatusCode> {
+    let deadline = tokio::time::Instant::now() + HEAD_TIMEOUT;
+    loop {
+        if first && buf.len() < H2_PREFACE.len() && H2_PREFACE.starts_with(buf) && !buf.is_empty() {
+            // Could still be the HTTP/2 preface: read on.
+        } else if first && buf.starts_with(H2_PREFACE) {
+            return Ok(Some(Parsed::Http2));
+        } else if !buf.is_empty() {
+            match parse_head(buf) {
+                Ok(Some(h)) => return Ok(Some(Parsed::Head(Ok(h)))),
+                Ok(None) if buf.len() >= MAX_HEAD => {
+                    return Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+                }
+                Ok(None) => {}
+                Err(status) => return Ok(Some(Parsed::Head(Err(status)))),
+            }
+        }
+        if buf.is_empty() && *stop.borrow() {
+            return Ok(None);
+        }
+        buf.reserve(4096);
+        let idle = buf.is_empty();
+        let read = tokio::select! {
+            r = tokio::time::timeout_at(deadline, stream.read_buf(buf)) => r,
+            _ = stop.changed(), if idle => return Ok(None),
+        };
+        match read {
+            Ok(Ok(0)) | Ok(Err(_)) => return Ok(None),
+            Ok(Ok(_)) => {}
+            // Idle keep-alive connection: close quietly; a trickled head: 408.
+            Err(_) if idle => return Ok(None),
+            Err(_) => return Err(StatusCode::REQUEST_TIMEOUT),
+        }
+    }
+}
+
+/// Parses the head at the start of `buf`: `Ok(None)` when incomplete.
+fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
+    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut storage);
+    let len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        }
+        Err(_) => return Err(StatusCode::BAD_REQUEST),
+    };
+    let method = Method::from_bytes(req.method.unwrap_or("").as_bytes())
+        .map_err(|_| StatusCode::BAD_REQUEST)?;
+    let version = if req.version == Some(0) {
+        Version::HTTP_10
+    } else {
+        Version::HTTP_11
+    };
+    let base = buf.as_ptr() as usize;
+    let path = req.path.unwrap_or("/");
+    let path_range = offset(base, path.as_bytes());
+    let mut raw: Vec<(HeaderName, (usize, usize))> = Vec::with_capacity(req.headers.len());
+    for h in req.headers.iter() {
+        let name =
+            HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| StatusCode::BAD_REQUEST)?;
+        raw.push((name, offset(base, h.value)));
+    }
+    // The head's bytes are shared by the URI and the header values (no copies).
+    let head = buf.split_to(len).freeze();
+    let uri = http::Uri::from_maybe_shared(head.slice(path_range.0..path_range.1))
+        .map_err(|_| StatusCode::BAD_REQUEST)?;
+    let mut headers = HeaderMap::with_capacity(raw.len());
+    for (name, (start, end)) in raw {
+        let value = HeaderValue::from_maybe_shared(head.slice(start..end))
+            .map_err(|_| StatusCode::BAD_REQUEST)?;
+        headers.append(name, value);
+    }
+    let mut close = version == Version::HTTP_10;
+    for v in headers.get_all(CONNECTION) {
+        if has_token(v.as_bytes(), b"close") {
+            close = true;
+        } else if has_token(v.as_bytes(), b"keep-alive") {
+            close = false;
+        }
+    }
+    let expects_continue = headers
+        .get(EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let framing = if let Some(te) = headers.get_all(TRANSFER_ENCODING).iter().next_back() {
+        let last = te.as_bytes().rsplit(|b| *b == b',').next().unwrap_or(b"");
+        if !last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+            return Err(StatusCode::NOT_IMPLEMENTED);
+        }
+        // Both framings: chunked wins; never reuse the connection (RFC 9112 §6.3).
+        close |= headers.contains_key(CONTENT_LENGTH);
+        Framing::Chunked
+    } else {
+        let mut length: Option<u64> = None;
+        for v in headers.get_all(CONTENT_LENGTH) {
+            let n = std::str::from_utf8(v.as_bytes())
+                .ok()
+                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or(StatusCode::BAD_REQUEST)?;
+            if length.is_some_and(|m| m != n) {
+                return Err(StatusCode::BAD_REQUEST);
+            }
+            length = Some(n);
+        }
+        match length {
+            Some(n) if n > 0 => Framing::Length(n),
+            _ => Framing::None,
+        }
+    };
+    let mut request = Request::new(());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.version_mut() = version;
+    *request.headers_mut() = headers;
+    Ok(Some(HeadInfo {
+        request: request.into_parts().0,
+        framing,
+        close,
+        expects_continue,
+        len: 0,
+    }))
+}
+
+fn offset(base: usize, part: &[u8]) -> (usize, usize) {
+    let start = part.as_ptr() as usize - base;
+    (start, start + part.len())
+}
+
+fn has_token(value: &[u8], token: &[u8]) -> bool {
+    value
+        .split(|b| *b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+}
+
+async fn fill(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<()> {
+    buf.reserve(8 * 1024);
+    let read = tokio::time::timeout(HEAD_TIMEOUT, stream.read_buf(buf)).await;
+    match read {
+        Ok(Ok(0)) => Err(io::ErrorKind::UnexpectedEof.into()),
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(io::ErrorKind::TimedOut.into()),
+    }
+}
+
+async fn read_exact(stream: &mut TcpStream, buf: &mut BytesMut, n: usize) -> io::Result<Bytes> {
+    if buf.len() < n {
+        buf.reserve(n - buf.len());
+    }
+    while buf.len() < n {
+        fill(stream, buf).await?;
+    }
+    Ok(buf.split_to(n).freeze())
+}
+
+enum Chunked {
+    Complete(Bytes),
+    /// More than the limit: the first `limit + 1` bytes (the handler answers 413).
+    TooLarge(Bytes),
+}
+
+async fn read_chunked(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    limit: usize,
+) -> io::Result<Chunked> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "invalid chunked body");
+    let mut body = BytesMut::new();
+    loop {
+        let line = read_line(stream, buf).await?;
+        let size_text = line
+            .split(|b| *b == b';')
+            .next()
+            .unwrap_or(b"")
+            .trim_ascii();
+        let size = std::str::from_utf8(size_text)
+            .ok()
+            .and_then(|s| usize::from_str_radix(s, 16).ok())
+            .ok_or_else(bad)?;
+        if size == 0 {
+            while !read_line(stream, buf).await?.is_empty() {}
+            return Ok(Chunked::Complete(body.freeze()));
+        }
+        if body.len().saturating_add(size) > limit {
+            let take = (limit + 1 - body.len()).min(size);
+            let part = read_exact(stream, buf, take).await?;
+            body.extend_from_slice(&part);
+            return Ok(Chunked::TooLarge(body.freeze()));
+        }
+        let chunk = read_exact(stream, buf, size).await?;
+        body.extend_from_slice(&chunk);
+        if !read_line(stream, buf).await?.is_empty() {
+            return Err(bad());
+        }
+    }
+}
+
+async fn read_line(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<Bytes> {
+    loop {
+        if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
+            let line = buf.split_to(i + 2).freeze();
+            return Ok(line.slice(..i));
+        }
+        if buf.len() > 4096 {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+        }
+        fill(stream, buf).await?;
+    }
+}
+
+/// The status line and headers of an answer (`Content-Length` and `Date` added).
+fn encode_response(
+    out: &mut Vec<u8>,
+    parts: &http::response::Parts,
+    body: &Bytes,
+    is_head: bool,
+    close: bool,
+    version: Version,
+) {
+    let status = parts.status;
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    let mut has_date = false;
+    for (name, value) in &parts.headers {
+        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING || name == CONNECTION {
+            continue;
+        }
+        has_date |= name == DATE;
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    if !bodiless {
+        out.extend_from_slice(b"content-length: ");
+        let declared = if is_head {
+            parts
+                .headers
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(body.len())
+        } else {
+            body.len()
+        };
+        push_decimal(out, declared);
+        out.extend_from_slice(b"\r\n");
+    }
+    if close {
+        out.extend_from_slice(b"connection: close\r\n");
+    } else if version == Version::HTTP_10 {
+        out.extend_from_slice(b"connection: keep-alive\r\n");
+    }
+    if !has_date {
+        out.extend_from_slice(b"date: ");
+        out.extend_from_slice(&http_date());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// The `Date` header's value, formatted at most once a second per thread.
+#[allow(clippy::disallowed_methods)] // the binary's I/O shell stamps answers with the real time
+fn http_date() -> [u8; 29] {
+    use std::cell::Cell;
+    thread_local! {
+        static CACHE: Cell<(u64, [u8; 29])> = const { Cell::new((0, [b' '; 29])) };
+    }
+    let now = SystemTime::now();
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    CACHE.with(|c| {
+        let (at, text) = c.get();
+        if at == secs {
+            return text;
+        }
+        let mut text = [b' '; 29];
+        let formatted = httpdate::fmt_http_date(now);
+        let n = formatted.len().min(29);
+        text[..n].copy_from_slice(&formatted.as_bytes()[..n]);
+        c.set((secs, text));
+        text
+    })
+}
+
+async fn write_error(stream: &mut TcpStream, status: StatusCode) -> io::Result<()> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\ncontent-length: 0\r\nconnection: close\r\ndate: ");
+    out.extend_from_slice(&http_date());
+    out.extend_from_slice(b"\r\n\r\n");
+    stream.write_all(&out).await?;
+    stream.shutdown().await
+}
+
+/// A stream that yields `prefix` before reading from `inner` (the HTTP/2 hand-off replays
+/// the bytes read while looking for the preface).
+pub struct Prefixed {
+    pub prefix: Bytes,
+    pub inner: TcpStream,
+}
+
+impl AsyncRead for Prefixed {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            let chunk = self.prefix.split_to(n);
+            buf.put_slice(&chunk);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Prefixed {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &[u8]) -> Result<Option<HeadInfo>, StatusCode> {
+        let mut buf = BytesMut::from(raw);
+        parse_head(&mut buf)
+    }
+
+    #[test]
+    fn heads() {
+        let h = parse(b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-A: 2\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.request.uri.path(), "/a");
+        assert_eq!(h.request.uri.query(), Some("b=1"));
+        assert_eq!(h.request.headers.get_all("x-a").iter().count(), 2);
+        assert!(!h.close);
+        assert!(matches!(h.framing, Framing::None));
+        assert!(parse(b"GET / HTTP/1.1\r\nHost").unwrap().is_none());
+        assert_eq!(
+            parse(b"\x01\x02 / HTTP/1.1\r\n\r\n").err(),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        let h = parse(b"POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(h.close);
+        assert!(matches!(h.framing, Framing::Length(5)));
+        let h = parse(b"POST / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(!h.close);
+        let h =
+            parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n")
+                .unwrap()
+                .unwrap();
+        assert!(h.close && matches!(h.framing, Framing::Chunked));
+        assert_eq!(
+            parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").err(),
+            Some(StatusCode::NOT_IMPLEMENTED)
+        );
+        assert_eq!(
+            parse(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").err(),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            parse(b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").err(),
+            Some(StatusCode::BAD_REQUEST)
+        );
+    }
+
+    #[test]
+    fn answers() {
+        let mut r = Response::new(());
+        r.headers_mut()
+            .insert("x-one", HeaderValue::from_static("1"));
+        r.headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from_static("999"));
+        let (parts, ()) = r.into_parts();
+        let mut out = Vec::new();
+        encode_response(
+            &mut out,
+            &parts,
+            &Bytes::from_static(b"ok"),
+            false,
+            true,
+            Version::HTTP_11,
+        );
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(
+                "HTTP/1.1 200 OK\r\nx-one: 1\r\ncontent-length: 2\r\nconnection: close\r\ndate: "
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with(" GMT\r\n\r\n"), "{text}");
+        let mut out = Vec::new();
+        push_decimal(&mut out, 10_485_760);
+        assert_eq!(out, b"10485760");
+    }
+}
