@@ -5,7 +5,7 @@
 //!
 //! Pure: no I/O; the registry feeds it snapshots and stages.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -202,7 +202,7 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
     let mut problems = Vec::new();
     let mut method_list = Vec::new();
     for resource in def.resources.values() {
-        let mut methods = HashMap::new();
+        let mut methods = crate::router::Map::default();
         for (name, method) in &resource.resource_methods {
             let integration = compile_method(method);
             if let Err(reason) = &integration {

@@ -26,7 +26,9 @@ pub struct Matched {
 pub struct RequestCtx {
     pub request_id: String,
     pub apigw_id: String,
-    pub trace_id: String,
+    /// `X-Amzn-Trace-Id`: built on first use (most answers never show it).
+    pub trace_id: std::sync::OnceLock<String>,
+    pub trace_seed: crate::ids::TraceSeed,
     pub now: SystemTime,
     pub method: http::Method,
     pub target: InvokeTarget,
@@ -89,19 +91,19 @@ impl RequestCtx {
         Some(match name {
             "requestId" => self.request_id.clone(),
             "extendedRequestId" => self.apigw_id.clone(),
-            "apiId" => self.target.api_id.clone(),
-            "stage" => self.target.stage.clone(),
+            "apiId" => self.target.api_id().to_string(),
+            "stage" => self.target.stage().to_string(),
             "accountId" => self.account_id.clone(),
             "deploymentId" => stage?.deployment.deployment_id.clone(),
             "httpMethod" => self.method.as_str().to_string(),
             "resourceId" => m?.method.resource_id.clone(),
             "resourcePath" => m?.method.resource_path.clone(),
-            "path" => self.target.context_path.clone(),
+            "path" => self.target.context_path().to_string(),
             "protocol" => self.protocol.to_string(),
-            "domainName" => self.target.domain_name.clone(),
+            "domainName" => self.target.domain_name().to_string(),
             "domainPrefix" => self
                 .target
-                .domain_name
+                .domain_name()
                 .split('.')
                 .next()
                 .unwrap_or_default()
@@ -110,8 +112,19 @@ impl RequestCtx {
             "requestTimeEpoch" => epoch_millis(self.now).to_string(),
             "identity.sourceIp" => self.remote.ip().to_string(),
             "identity.userAgent" => self.header("user-agent")?,
-            "xrayTraceId" => self.trace_id.clone(),
+            "xrayTraceId" => self.trace_id().to_string(),
             _ => return None,
+        })
+    }
+
+    /// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one.
+    pub fn trace_id(&self) -> &str {
+        self.trace_id.get_or_init(|| {
+            let incoming = self
+                .headers
+                .get("x-amzn-trace-id")
+                .and_then(|v| v.to_str().ok());
+            crate::ids::trace_id_from(incoming, self.trace_seed)
         })
     }
 

@@ -3,8 +3,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-
 use crate::clock::Random;
 
 /// A random (version 4) UUID, lowercase and hyphenated, as `x-amzn-RequestId`.
@@ -46,25 +44,59 @@ fn ascii(bytes: &[u8]) -> String {
 pub fn apigw_id(rng: &dyn Random) -> String {
     let a = rng.next_u64().to_be_bytes();
     let b = rng.next_u64().to_be_bytes();
-    let mut bytes = [0u8; 11];
+    let mut bytes = [0u8; 12];
     bytes[..8].copy_from_slice(&a);
-    bytes[8..].copy_from_slice(&b[..3]);
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    bytes[8..11].copy_from_slice(&b[..3]);
+    // Standard base64 of the 11 bytes: four groups of three, the last one padded.
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = [0u8; 16];
+    for (group, chunk) in bytes.chunks_exact(3).enumerate() {
+        let n = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
+        for k in 0..4 {
+            out[group * 4 + k] = ALPHABET[((n >> (18 - 6 * k)) & 0x3f) as usize];
+        }
+    }
+    out[15] = b'=';
+    ascii(&out)
 }
 
 /// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one.
 pub fn trace_id(incoming: Option<&str>, now: SystemTime, rng: &dyn Random) -> String {
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    trace_id_from(incoming, TraceSeed::draw(secs, rng))
+}
+
+/// What a new trace id is made of, drawn when the request arrives; the text is built only
+/// when something reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceSeed {
+    secs: u64,
+    a: u64,
+    b: u64,
+}
+
+impl TraceSeed {
+    pub fn draw(secs: u64, rng: &dyn Random) -> TraceSeed {
+        TraceSeed {
+            secs,
+            a: rng.next_u64(),
+            b: rng.next_u64(),
+        }
+    }
+}
+
+/// [`trace_id`] from a seed drawn earlier.
+pub fn trace_id_from(incoming: Option<&str>, seed: TraceSeed) -> String {
     if let Some(v) = incoming
         && v.split(';').any(|p| p.trim_start().starts_with("Root="))
         && v.len() <= 256
     {
         return v.to_string();
     }
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut out = *b"Root=1-00000000-000000000000000000000000";
-    hex_into(&mut out[7..15], secs & 0xffff_ffff);
-    hex_into(&mut out[16..32], rng.next_u64());
-    hex_into(&mut out[32..40], rng.next_u64() & 0xffff_ffff);
+    hex_into(&mut out[7..15], seed.secs & 0xffff_ffff);
+    hex_into(&mut out[16..32], seed.a);
+    hex_into(&mut out[32..40], seed.b & 0xffff_ffff);
     ascii(&out)
 }
 
@@ -72,6 +104,7 @@ pub fn trace_id(incoming: Option<&str>, now: SystemTime, rng: &dyn Random) -> St
 mod tests {
     use super::*;
     use crate::clock::ThreadRandom;
+    use base64::Engine;
 
     #[test]
     fn shapes() {
@@ -79,6 +112,16 @@ mod tests {
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
         let g = apigw_id(&ThreadRandom);
+        for seed in 0..64 {
+            let fixed = apigw_id(&crate::clock::SeededRandom::new(seed));
+            let rng = crate::clock::SeededRandom::new(seed);
+            let mut raw = rng.next_u64().to_be_bytes().to_vec();
+            raw.extend_from_slice(&rng.next_u64().to_be_bytes()[..3]);
+            assert_eq!(
+                fixed,
+                base64::engine::general_purpose::STANDARD.encode(&raw)
+            );
+        }
         assert_eq!(g.len(), 16);
         assert!(g.ends_with('='));
         assert!(

@@ -27,7 +27,7 @@ pub fn start_tracing(shared: &Shared, ctx: &mut RequestCtx) {
             .and_then(|v| v.to_str().ok())
             .and_then(trace::root_from_traceparent)
     {
-        ctx.trace_id = root;
+        ctx.trace_id = std::sync::OnceLock::from(root);
     }
     ctx.trace_parent = Some(trace::span_id(shared.config.random.as_ref()));
 }
@@ -51,7 +51,7 @@ pub fn start_exec_log(ctx: &mut RequestCtx) {
         return;
     }
     let mut t = ExecTrace::new(m.log_level, m.data_trace, &ctx.request_id, stage.is_canary);
-    let (rid, api, st) = (&ctx.request_id, &ctx.target.api_id, &ctx.target.stage);
+    let (rid, api, st) = (&ctx.request_id, ctx.target.api_id(), ctx.target.stage());
     t.info(format!("Extended Request Id: {}", ctx.apigw_id));
     if let Some(found) = &ctx.matched {
         let m = &found.method;
@@ -68,7 +68,8 @@ pub fn start_exec_log(ctx: &mut RequestCtx) {
         t.info(format!("Starting execution for request: {rid}"));
         t.info(format!(
             "HTTP Method: {}, Resource Path: {}",
-            ctx.method, ctx.target.path
+            ctx.method,
+            ctx.target.path()
         ));
         let params = &found.params;
         t.data(|| {
@@ -142,8 +143,8 @@ pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, Gate
                         "User: anonymous is not authorized to perform: execute-api:InvalidateCache on resource: arn:aws:execute-api:{}:{}:{}/{}/{}{}",
                         stage.scope.region,
                         ctx.account_id,
-                        ctx.target.api_id,
-                        ctx.target.stage,
+                        ctx.target.api_id(),
+                        ctx.target.stage(),
                         method.http_method,
                         method.resource_path
                     );

@@ -97,13 +97,15 @@ fn begin(
 ) -> RequestCtx {
     let rng = shared.config.random.as_ref();
     let (now, start_nanos) = shared.config.clock.wall_and_monotonic();
-    let incoming_trace = parts.headers.get(AMZN_TRACE).and_then(|v| v.to_str().ok());
-    let trace_id = ids::trace_id(incoming_trace, now, rng);
+    let secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let raw_query = parts.uri.query().map(str::to_string);
     RequestCtx {
         request_id: ids::request_id(rng),
         apigw_id: ids::apigw_id(rng),
-        trace_id,
+        trace_id: std::sync::OnceLock::new(),
+        trace_seed: ids::TraceSeed::draw(secs, rng),
         now,
         query: parse_query(raw_query.as_deref()),
         raw_query,
@@ -135,7 +137,7 @@ fn protocol(v: http::Version) -> &'static str {
 fn resolve_stage(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), GatewayError> {
     match shared
         .registry
-        .lookup(&ctx.target.api_id, &ctx.target.stage)
+        .lookup(ctx.target.api_id(), ctx.target.stage())
     {
         Lookup::Found(stage) if stage.deployment.execute_api_disabled => {
             Err(GatewayError::forbidden())
@@ -175,7 +177,7 @@ fn route(ctx: &mut RequestCtx) -> Result<(), GatewayError> {
     let found = stage
         .deployment
         .router
-        .lookup(ctx.method.as_str(), &ctx.target.path)
+        .lookup(ctx.method.as_str(), ctx.target.path())
         .ok_or_else(GatewayError::missing_token)?;
     ctx.matched = Some(Matched {
         method: found.value.clone(),
@@ -234,7 +236,7 @@ fn stamp(ctx: &RequestCtx, headers: &mut http::HeaderMap, with_trace: bool) {
     if let Ok(v) = HeaderValue::from_str(&ctx.apigw_id) {
         headers.insert(APIGW_ID, v);
     }
-    if with_trace && let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
+    if with_trace && let Ok(v) = HeaderValue::from_str(ctx.trace_id()) {
         headers.insert(AMZN_TRACE, v);
     }
 }

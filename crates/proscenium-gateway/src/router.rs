@@ -17,12 +17,16 @@ use percent_encoding::percent_decode_str;
 pub struct Entry<T> {
     pub resource_id: String,
     pub resource_path: String,
-    pub methods: HashMap<String, T>,
+    pub methods: Map<String, T>,
 }
+
+/// The router's maps: looked up on every request, so a fast (non-SipHash) hasher seeded per
+/// process.
+pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 #[derive(Debug)]
 struct Node<T> {
-    literals: HashMap<String, Node<T>>,
+    literals: Map<String, Node<T>>,
     param: Option<Box<(String, Node<T>)>>,
     greedy: Option<Box<(String, Entry<T>)>>,
     entry: Option<Entry<T>>,
@@ -31,7 +35,7 @@ struct Node<T> {
 impl<T> Default for Node<T> {
     fn default() -> Self {
         Node {
-            literals: HashMap::new(),
+            literals: Map::default(),
             param: None,
             greedy: None,
             entry: None,
@@ -316,7 +320,7 @@ mod tests {
         let e = |p: &str| Entry {
             resource_id: "x".into(),
             resource_path: p.into(),
-            methods: HashMap::new(),
+            methods: Map::default(),
         };
         r.insert(e("/{a}")).unwrap();
         assert!(r.insert(e("/{b}/x")).is_err());

@@ -15,19 +15,64 @@ pub enum UrlStyle {
     UserRequest,
 }
 
-/// A recognised invocation.
+/// A recognised invocation. Its texts share one allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvokeTarget {
-    pub api_id: String,
-    /// The stage name (may be empty: `GET /` on an API host).
-    pub stage: String,
-    /// The resource path as sent (still percent-encoded), always starting with `/`.
-    pub path: String,
-    /// The path the client sent after the API part (`$context.path`): `/{stage}/{path}`.
-    pub context_path: String,
-    /// The domain name the client addressed (`$context.domainName`).
-    pub domain_name: String,
+    /// api id, stage, path, context path and domain name, one after the other.
+    text: String,
+    /// Where each of the five ends in `text`.
+    ends: [usize; 5],
     pub style: UrlStyle,
+}
+
+impl InvokeTarget {
+    /// Builds a target from its parts (`path` and `context_path` start with `/`).
+    pub fn new(
+        api_id: &str,
+        stage: &str,
+        path: &str,
+        context_path: &str,
+        domain_name: &str,
+        style: UrlStyle,
+    ) -> InvokeTarget {
+        let parts = [api_id, stage, path, context_path, domain_name];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0; 5];
+        for (i, p) in parts.iter().enumerate() {
+            text.push_str(p);
+            ends[i] = text.len();
+        }
+        InvokeTarget { text, ends, style }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..self.ends[i]).unwrap_or_default()
+    }
+
+    pub fn api_id(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The stage name (may be empty: `GET /` on an API host).
+    pub fn stage(&self) -> &str {
+        self.part(1)
+    }
+
+    /// The resource path as sent (still percent-encoded), always starting with `/`.
+    pub fn path(&self) -> &str {
+        self.part(2)
+    }
+
+    /// The path the client sent after the API part (`$context.path`): `/{stage}/{path}`.
+    pub fn context_path(&self) -> &str {
+        self.part(3)
+    }
+
+    /// The domain name the client addressed (`$context.domainName`).
+    pub fn domain_name(&self) -> &str {
+        self.part(4)
+    }
 }
 
 /// Recognises an invocation, or `None` when the request is for someone else.
@@ -36,14 +81,14 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
     let path = parts.uri.path();
     if let Some(api_id) = api_id_from_host(host) {
         let (stage, rest) = split_stage(path);
-        return Some(InvokeTarget {
-            api_id: api_id.to_string(),
-            stage: stage.to_string(),
-            path: normalise(rest),
-            context_path: normalise(path),
-            domain_name: host_without_port(host).to_string(),
-            style: UrlStyle::Host,
-        });
+        return Some(InvokeTarget::new(
+            api_id,
+            stage,
+            &normalise(rest),
+            &normalise(path),
+            host_without_port(host),
+            UrlStyle::Host,
+        ));
     }
     if let Some(rest) = path.strip_prefix("/_aws/execute-api/") {
         let (api_id, after) = rest.split_once('/').unwrap_or((rest, ""));
@@ -89,21 +134,18 @@ fn target_from_path(
     host: &str,
     style: UrlStyle,
 ) -> InvokeTarget {
-    let path = normalise(rest);
-    InvokeTarget {
-        api_id: api_id.to_string(),
-        stage: stage.to_string(),
-        context_path: {
-            let mut p = String::with_capacity(1 + stage.len() + rest.len());
-            p.push('/');
-            p.push_str(stage);
-            p.push_str(rest);
-            p
-        },
-        path,
-        domain_name: host_without_port(host).to_string(),
+    let mut context_path = String::with_capacity(1 + stage.len() + rest.len());
+    context_path.push('/');
+    context_path.push_str(stage);
+    context_path.push_str(rest);
+    InvokeTarget::new(
+        api_id,
+        stage,
+        &normalise(rest),
+        &context_path,
+        host_without_port(host),
         style,
-    }
+    )
 }
 
 fn host_of(parts: &http::request::Parts) -> Option<&str> {
@@ -147,15 +189,15 @@ fn split_stage(path: &str) -> (&str, &str) {
 }
 
 /// Collapses the slashes that lead the resource path (`//x` is `/x`, as AWS routes it).
-fn normalise(rest: &str) -> String {
+fn normalise(rest: &str) -> std::borrow::Cow<'_, str> {
     let trimmed = rest.trim_start_matches('/');
     if trimmed.len() + 1 == rest.len() {
-        return rest.to_string();
+        return std::borrow::Cow::Borrowed(rest);
     }
     let mut p = String::with_capacity(trimmed.len() + 1);
     p.push('/');
     p.push_str(trimmed);
-    p
+    std::borrow::Cow::Owned(p)
 }
 
 #[cfg(test)]
@@ -179,40 +221,37 @@ mod tests {
         ] {
             let t = invoke_target(&parts(host, "/dev/pets/1?x=1")).unwrap();
             assert_eq!(
-                (t.api_id.as_str(), t.stage.as_str(), t.path.as_str()),
+                (t.api_id(), t.stage(), t.path()),
                 ("abc123", "dev", "/pets/1")
             );
-            assert_eq!(t.context_path, "/dev/pets/1");
+            assert_eq!(t.context_path(), "/dev/pets/1");
             assert_eq!(t.style, UrlStyle::Host);
         }
         let t = invoke_target(&parts("a.execute-api.x", "//dev//p")).unwrap();
-        assert_eq!((t.stage.as_str(), t.path.as_str()), ("dev", "/p"));
-        assert_eq!(t.context_path, "/dev//p");
+        assert_eq!((t.stage(), t.path()), ("dev", "/p"));
+        assert_eq!(t.context_path(), "/dev//p");
         let t = invoke_target(&parts("a.execute-api.x", "/")).unwrap();
-        assert_eq!((t.stage.as_str(), t.path.as_str()), ("", "/"));
-        assert_eq!(t.domain_name, "a.execute-api.x");
+        assert_eq!((t.stage(), t.path()), ("", "/"));
+        assert_eq!(t.domain_name(), "a.execute-api.x");
     }
 
     #[test]
     fn path_styles() {
         let t = invoke_target(&parts("localhost:4566", "/_aws/execute-api/abc/dev/pets")).unwrap();
-        assert_eq!(
-            (t.api_id.as_str(), t.stage.as_str(), t.path.as_str()),
-            ("abc", "dev", "/pets")
-        );
-        assert_eq!(t.context_path, "/dev/pets");
+        assert_eq!((t.api_id(), t.stage(), t.path()), ("abc", "dev", "/pets"));
+        assert_eq!(t.context_path(), "/dev/pets");
         let t = invoke_target(&parts(
             "localhost",
             "/restapis/abc/dev/_user_request_/pets/1/",
         ))
         .unwrap();
         assert_eq!(
-            (t.api_id.as_str(), t.stage.as_str(), t.path.as_str()),
+            (t.api_id(), t.stage(), t.path()),
             ("abc", "dev", "/pets/1/")
         );
         assert_eq!(t.style, UrlStyle::UserRequest);
         let t = invoke_target(&parts("localhost", "/restapis/abc/dev/_user_request_")).unwrap();
-        assert_eq!(t.path, "/");
+        assert_eq!(t.path(), "/");
     }
 
     #[test]

@@ -62,10 +62,10 @@ pub async fn invoke(
     set(
         &mut headers,
         "user-agent",
-        &format!("AmazonAPIGateway_{}", ctx.target.api_id),
+        &format!("AmazonAPIGateway_{}", ctx.target.api_id()),
     );
     if let Some(parent) = &ctx.trace_parent {
-        let (amzn, _) = crate::trace::backend_headers(&ctx.trace_id, parent, &ctx.request_id);
+        let (amzn, _) = crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id);
         set(&mut headers, "x-amzn-trace-id", &amzn);
     }
     apply_mapped_headers(&mut headers, &mapped);

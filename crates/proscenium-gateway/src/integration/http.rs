@@ -144,7 +144,7 @@ pub async fn invoke_http(
     set(
         &mut headers,
         "user-agent",
-        &format!("AmazonAPIGateway_{}", ctx.target.api_id),
+        &format!("AmazonAPIGateway_{}", ctx.target.api_id()),
     );
     add_gateway_headers(ctx, &mut headers);
     apply_mapped_headers(&mut headers, &mapped);
@@ -286,14 +286,15 @@ fn add_gateway_headers(ctx: &RequestCtx, headers: &mut HeaderMap) {
             headers.insert(name, v);
         }
     };
-    put(API_ID, &ctx.target.api_id);
+    put(API_ID, ctx.target.api_id());
     match &ctx.trace_parent {
         Some(parent) => {
-            let (amzn, w3c) = crate::trace::backend_headers(&ctx.trace_id, parent, &ctx.request_id);
+            let (amzn, w3c) =
+                crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id);
             put(AMZN_TRACE, &amzn);
             put(TRACEPARENT, &w3c);
         }
-        None => put(AMZN_TRACE, &ctx.trace_id),
+        None => put(AMZN_TRACE, ctx.trace_id()),
     }
 }
 

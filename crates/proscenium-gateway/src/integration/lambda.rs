@@ -148,7 +148,7 @@ async fn call_function(
         HeaderValue::from_static("RequestResponse"),
     );
     if let Some(parent) = &ctx.trace_parent {
-        let (amzn, _) = crate::trace::backend_headers(&ctx.trace_id, parent, &ctx.request_id);
+        let (amzn, _) = crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id);
         if let Ok(v) = HeaderValue::from_str(&amzn) {
             h.insert("x-amzn-trace-id", v);
         }

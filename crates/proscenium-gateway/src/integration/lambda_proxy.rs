@@ -66,7 +66,7 @@ pub fn build_event(ctx: &RequestCtx) -> Value {
     let user_agent = ctx.header("user-agent").map_or(Value::Null, Value::String);
     json!({
         "resource": resource_path,
-        "path": ctx.target.path,
+        "path": ctx.target.path(),
         "httpMethod": ctx.method.as_str(),
         "headers": if headers.is_empty() { Value::Null } else { Value::Object(headers) },
         "multiValueHeaders": if multi_headers.is_empty() { Value::Null } else { Value::Object(multi_headers) },
@@ -80,10 +80,10 @@ pub fn build_event(ctx: &RequestCtx) -> Value {
             "httpMethod": ctx.method.as_str(),
             "extendedRequestId": ctx.apigw_id,
             "requestTime": request_time(ctx.now),
-            "path": ctx.target.context_path,
+            "path": ctx.target.context_path(),
             "accountId": ctx.account_id,
             "protocol": ctx.protocol,
-            "stage": ctx.target.stage,
+            "stage": ctx.target.stage(),
             "domainPrefix": ctx.context_var("domainPrefix"),
             "requestTimeEpoch": epoch_millis(ctx.now) as u64,
             "requestId": ctx.request_id,
@@ -101,9 +101,9 @@ pub fn build_event(ctx: &RequestCtx) -> Value {
                 "userAgent": user_agent,
                 "user": null
             },
-            "domainName": ctx.target.domain_name,
+            "domainName": ctx.target.domain_name(),
             "deploymentId": stage.map(|s| s.deployment.deployment_id.clone()),
-            "apiId": ctx.target.api_id
+            "apiId": ctx.target.api_id()
         },
         "body": body,
         "isBase64Encoded": is_b64
