@@ -65,8 +65,10 @@ pub async fn serve<H: Handler>(
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut out = Vec::with_capacity(1024);
     let mut first = true;
+    let mut timer = HeadTimer::new();
     loop {
-        let head = match read_head(&mut stream, &mut buf, &mut stop, first).await {
+        timer.arm();
+        let head = match read_head(&mut stream, &mut buf, &mut stop, first, &mut timer).await {
             Ok(Some(Parsed::Head(h))) => h,
             Ok(Some(Parsed::Http2)) => {
                 return Outcome::Http2 {
@@ -86,7 +88,6 @@ pub async fn serve<H: Handler>(
             framing,
             mut close,
             expects_continue,
-            len,
         } = match head {
             Ok(h) => h,
             Err(status) => {
@@ -94,7 +95,6 @@ pub async fn serve<H: Handler>(
                 return Outcome::Done;
             }
         };
-        let _ = buf.split_to(len);
         let body = match framing {
             Framing::None => Bytes::new(),
             Framing::Length(n) if n > max_body as u64 => {
@@ -172,8 +172,6 @@ struct HeadInfo {
     framing: Framing,
     close: bool,
     expects_continue: bool,
-    /// Bytes of the head in the buffer.
-    len: usize,
 }
 
 enum Framing {
@@ -189,8 +187,8 @@ async fn read_head(
     buf: &mut BytesMut,
     stop: &mut watch::Receiver<bool>,
     first: bool,
+    timer: &mut HeadTimer,
 ) -> Result<Option<Parsed>, StatusCode> {
-    let deadline = tokio::time::Instant::now() + HEAD_TIMEOUT;
     loop {
         if first && buf.len() < H2_PREFACE.len() && H2_PREFACE.starts_with(buf) && !buf.is_empty() {
             // Could still be the HTTP/2 preface: read on.
@@ -212,15 +210,43 @@ async fn read_head(
         buf.reserve(4096);
         let idle = buf.is_empty();
         let read = tokio::select! {
-            r = tokio::time::timeout_at(deadline, stream.read_buf(buf)) => r,
+            biased;
+            r = stream.read_buf(buf) => Some(r),
             _ = stop.changed(), if idle => return Ok(None),
+            _ = timer.sleep.as_mut() => None,
         };
         match read {
-            Ok(Ok(0)) | Ok(Err(_)) => return Ok(None),
-            Ok(Ok(_)) => {}
+            Some(Ok(0)) | Some(Err(_)) => return Ok(None),
+            Some(Ok(_)) => {}
             // Idle keep-alive connection: close quietly; a trickled head: 408.
-            Err(_) if idle => return Ok(None),
-            Err(_) => return Err(StatusCode::REQUEST_TIMEOUT),
+            None if idle => return Ok(None),
+            None => return Err(StatusCode::REQUEST_TIMEOUT),
+        }
+    }
+}
+
+/// The head-read deadline of a connection: one timer, moved forward at most once a second
+/// (so a client gets between 29 and 30 s), not a timer per request.
+struct HeadTimer {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    deadline: tokio::time::Instant,
+}
+
+impl HeadTimer {
+    fn new() -> HeadTimer {
+        let deadline = tokio::time::Instant::now() + HEAD_TIMEOUT;
+        HeadTimer {
+            sleep: Box::pin(tokio::time::sleep_until(deadline)),
+            deadline,
+        }
+    }
+
+    /// A new request head is awaited from now on.
+    fn arm(&mut self) {
+        let want = tokio::time::Instant::now() + HEAD_TIMEOUT;
+        if want.saturating_duration_since(self.deadline) >= Duration::from_secs(1) {
+            self.deadline = want;
+            self.sleep.as_mut().reset(want);
         }
     }
 }
@@ -253,8 +279,10 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
             HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| StatusCode::BAD_REQUEST)?;
         raw.push((name, offset(base, h.value)));
     }
-    // The head's bytes are shared by the URI and the header values (no copies).
-    let head = buf.split_to(len).freeze();
+    // One copy of the head, shared by the URI and the header values; the read buffer stays
+    // whole and is reused.
+    let head = Bytes::copy_from_slice(&buf[..len]);
+    bytes::Buf::advance(buf, len);
     let uri = http::Uri::from_maybe_shared(head.slice(path_range.0..path_range.1))
         .map_err(|_| StatusCode::BAD_REQUEST)?;
     let mut headers = HeaderMap::with_capacity(raw.len());
@@ -310,7 +338,6 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
         framing,
         close,
         expects_continue,
-        len: 0,
     }))
 }
 
