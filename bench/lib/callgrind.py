@@ -63,7 +63,14 @@ def total_ir(path: str) -> int:
 PLUMBING = re.compile(r"^(clone|start_thread|std::sys::backtrace::__rust_begin_short_backtrace|"
                       r"<std::sys::thread::.*thread_start|core::ops::function::FnOnce::call_once\{\{vtable.shim\}\}|"
                       r"tokio::runtime::(task::raw::poll|blocking::pool::Inner::run|scheduler::|task::harness::|"
-                      r"task::core::Core))")
+                      r"task::core::Core|runtime::Runtime::block_on)|"
+                      # the single-threaded runtime runs on the main thread
+                      r"(main|\(below main\)|__libc_start_main.*|0x[0-9a-f]+|std::rt::lang_start.*|proscenium::main)$)")
+# Allocator entry points: the system's (glibc) and mimalloc's (the binary's global allocator).
+ALLOCATORS = {"malloc": ["malloc", "mi_malloc", "mi_malloc_aligned"],
+              "realloc": ["realloc", "mi_realloc", "mi_realloc_aligned"],
+              "calloc": ["calloc", "mi_zalloc", "mi_zalloc_aligned", "mi_calloc"],
+              "free": ["free", "mi_free"]}
 
 
 def functions(path: str, inclusive: bool) -> list:
@@ -162,7 +169,8 @@ def main():
             dumps = sorted(glob.glob(outfile + ".*"), key=os.path.getmtime)
             dump = dumps[-1]
             ir = total_ir(dump)
-            allocs = calls_to(dump, {"malloc", "realloc", "calloc", "free"})
+            counted = calls_to(dump, {n for names in ALLOCATORS.values() for n in names})
+            allocs = {k: sum(counted[n] for n in names) for k, names in ALLOCATORS.items()}
             report.append(f"#### {name}: {ir / a.requests:,.0f} instructions per request "
                           f"({a.requests} GETs on one connection, {ok} × 200, {wall:.1f} s under valgrind)")
             report.append("")
