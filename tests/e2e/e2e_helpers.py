@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -80,7 +81,11 @@ class ProsceniumServer:
         env: dict[str, str] | None = None,
         extra_args: list[str] | None = None,
         account_id: str = ACCOUNT_ID,
+        tls_ca: str | None = None,
     ):
+        """`tls_ca`: the server serves HTTPS (its --tls-cert/--tls-key are in `extra_args`);
+        this CA file verifies it."""
+        self.tls_ca = tls_ca
         self._owns_dir = data_dir is None
         self.work_dir = tempfile.mkdtemp(prefix="proscenium-e2e-")
         self.data_dir = data_dir or os.path.join(self.work_dir, "data")
@@ -97,7 +102,8 @@ class ProsceniumServer:
     # -- lifecycle -------------------------------------------------------------------
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls_ca else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
         return [
@@ -140,7 +146,8 @@ class ProsceniumServer:
                     f"proscenium exited early with code {self.proc.returncode}:\n{self.log_tail()}"
                 )
             try:
-                with urllib.request.urlopen(self.endpoint + HEALTH_PATH, timeout=1) as resp:
+                ctx = ssl.create_default_context(cafile=self.tls_ca) if self.tls_ca else None
+                with urllib.request.urlopen(self.endpoint + HEALTH_PATH, timeout=1, context=ctx) as resp:
                     if resp.status == 200:
                         return self
             except (urllib.error.URLError, ConnectionError, OSError) as e:  # not ready yet
@@ -199,7 +206,8 @@ class ProsceniumServer:
 
 
 def make_client(endpoint: str, region: str = REGION, access_key: str = "test",
-                secret_key: str = "test", **config_kwargs):
+                secret_key: str = "test", verify: str | bool | None = None, **config_kwargs):
+    """A boto3 API Gateway client; `verify` is a CA bundle for an HTTPS endpoint."""
     cfg = {
         # retries disabled: exactly one attempt per call ({"max_attempts": 1} would still retry once)
         "retries": {"total_max_attempts": 1},
@@ -214,6 +222,7 @@ def make_client(endpoint: str, region: str = REGION, access_key: str = "test",
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
         config=Config(**cfg),
+        verify=verify,
     )
 
 

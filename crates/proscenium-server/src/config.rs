@@ -51,6 +51,10 @@ pub struct Config {
     /// Threads serving requests; `None`: one per CPU this process may run on. With one, the
     /// runtime is single-threaded (no cross-thread hand-offs).
     pub workers: Option<usize>,
+    /// PEM certificate chain: the listeners serve HTTPS (with `tls_key`).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -74,6 +78,8 @@ impl Default for Config {
             log_format: "text".into(),
             shutdown_grace_seconds: 10,
             workers: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -108,6 +114,8 @@ impl std::fmt::Debug for Config {
             .field("allow_unauthenticated", &self.allow_unauthenticated)
             .field("log_format", &self.log_format)
             .field("workers", &self.workers)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
             .finish()
     }
 }
@@ -128,6 +136,8 @@ pub struct Overrides {
     pub allow_unauthenticated: bool,
     pub log_format: Option<String>,
     pub workers: Option<usize>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Config {
@@ -185,6 +195,12 @@ impl Config {
                     "PROSCENIUM_CACHE_MAX_BYTES={v} is not a number of bytes"
                 )),
             }
+        }
+        if let Some(v) = env("PROSCENIUM_TLS_CERT").filter(|v| !v.is_empty()) {
+            c.tls_cert = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("PROSCENIUM_TLS_KEY").filter(|v| !v.is_empty()) {
+            c.tls_key = Some(PathBuf::from(v));
         }
         if let Some(v) = env("PROSCENIUM_WORKERS") {
             match v.parse() {
@@ -269,6 +285,12 @@ impl Config {
         if let Some(v) = flags.workers {
             c.workers = Some(v);
         }
+        if let Some(v) = &flags.tls_cert {
+            c.tls_cert = Some(v.clone());
+        }
+        if let Some(v) = &flags.tls_key {
+            c.tls_key = Some(v.clone());
+        }
         c.allow_unauthenticated |= flags.allow_unauthenticated;
         errors.extend(c.validate());
         if errors.is_empty() {
@@ -310,6 +332,17 @@ impl Config {
         }
         if self.access_key_id.is_some() != self.secret_access_key.is_some() {
             errors.push("access_key_id and secret_access_key must be given together".into());
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            errors.push("tls_cert and tls_key must be given together".into());
+        }
+        for (what, p) in [
+            ("TLS certificate", &self.tls_cert),
+            ("TLS key", &self.tls_key),
+        ] {
+            if let Some(p) = p.as_ref().filter(|p| !p.is_file()) {
+                errors.push(format!("{what} {} is not a readable file", p.display()));
+            }
         }
         if self.workers.is_some_and(|n| !(1..=1024).contains(&n)) {
             errors.push("workers must be between 1 and 1024".into());

@@ -26,7 +26,6 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, Status
 use http_body_util::{BodyExt, Full};
 use hyper::body::Body;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 /// How long a client may take to send a request head, or stay idle between requests.
@@ -44,24 +43,28 @@ pub trait Handler: Clone + Send + Sync + 'static {
     fn call(&self, req: Request<Full<Bytes>>) -> impl Future<Output = Response<Self::Body>> + Send;
 }
 
+/// A client connection: plain TCP or TLS.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for S {}
+
 /// How the connection ended (for the caller's HTTP/2 hand-off).
-pub enum Outcome {
+pub enum Outcome<S> {
     Done,
     /// The client speaks HTTP/2: serve `stream` with hyper, replaying `read` first.
     Http2 {
-        stream: TcpStream,
+        stream: S,
         read: Bytes,
     },
 }
 
 /// Serves HTTP/1.1 on `stream` until the client closes, an error, or `stop` turns true
 /// (then the connection closes after the request in progress).
-pub async fn serve<H: Handler>(
-    mut stream: TcpStream,
+pub async fn serve<H: Handler, S: Stream>(
+    mut stream: S,
     handler: H,
     max_body: usize,
     mut stop: watch::Receiver<bool>,
-) -> Outcome {
+) -> Outcome<S> {
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut out = Vec::with_capacity(1024);
     let mut first = true;
@@ -182,8 +185,8 @@ enum Framing {
 
 /// Reads until a whole head is buffered. `Ok(None)`: the client closed (or went idle too long,
 /// or the server is stopping) between requests. `Err`: answer this status and close.
-async fn read_head(
-    stream: &mut TcpStream,
+async fn read_head<S: Stream>(
+    stream: &mut S,
     buf: &mut BytesMut,
     stop: &mut watch::Receiver<bool>,
     first: bool,
@@ -352,7 +355,7 @@ fn has_token(value: &[u8], token: &[u8]) -> bool {
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
 }
 
-async fn fill(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<()> {
+async fn fill<S: Stream>(stream: &mut S, buf: &mut BytesMut) -> io::Result<()> {
     buf.reserve(8 * 1024);
     let read = tokio::time::timeout(HEAD_TIMEOUT, stream.read_buf(buf)).await;
     match read {
@@ -363,7 +366,7 @@ async fn fill(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<()> {
     }
 }
 
-async fn read_exact(stream: &mut TcpStream, buf: &mut BytesMut, n: usize) -> io::Result<Bytes> {
+async fn read_exact<S: Stream>(stream: &mut S, buf: &mut BytesMut, n: usize) -> io::Result<Bytes> {
     if buf.len() < n {
         buf.reserve(n - buf.len());
     }
@@ -379,8 +382,8 @@ enum Chunked {
     TooLarge(Bytes),
 }
 
-async fn read_chunked(
-    stream: &mut TcpStream,
+async fn read_chunked<S: Stream>(
+    stream: &mut S,
     buf: &mut BytesMut,
     limit: usize,
 ) -> io::Result<Chunked> {
@@ -415,7 +418,7 @@ async fn read_chunked(
     }
 }
 
-async fn read_line(stream: &mut TcpStream, buf: &mut BytesMut) -> io::Result<Bytes> {
+async fn read_line<S: Stream>(stream: &mut S, buf: &mut BytesMut) -> io::Result<Bytes> {
     loop {
         if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
             let line = buf.split_to(i + 2).freeze();
@@ -524,7 +527,7 @@ fn http_date() -> [u8; 29] {
     })
 }
 
-async fn write_error(stream: &mut TcpStream, status: StatusCode) -> io::Result<()> {
+async fn write_error<S: Stream>(stream: &mut S, status: StatusCode) -> io::Result<()> {
     let mut out = Vec::with_capacity(128);
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status.as_str().as_bytes());
@@ -539,12 +542,12 @@ async fn write_error(stream: &mut TcpStream, status: StatusCode) -> io::Result<(
 
 /// A stream that yields `prefix` before reading from `inner` (the HTTP/2 hand-off replays
 /// the bytes read while looking for the preface).
-pub struct Prefixed {
+pub struct Prefixed<S> {
     pub prefix: Bytes,
-    pub inner: TcpStream,
+    pub inner: S,
 }
 
-impl AsyncRead for Prefixed {
+impl<S: Stream> AsyncRead for Prefixed<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -560,7 +563,7 @@ impl AsyncRead for Prefixed {
     }
 }
 
-impl AsyncWrite for Prefixed {
+impl<S: Stream> AsyncWrite for Prefixed<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

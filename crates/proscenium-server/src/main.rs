@@ -6,6 +6,7 @@ mod console;
 mod http1;
 mod metrics;
 mod run;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -88,6 +89,12 @@ struct ServeArgs {
     /// Threads serving requests [default: one per CPU available] (env PROSCENIUM_WORKERS).
     #[arg(long)]
     workers: Option<usize>,
+    /// PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1) (env PROSCENIUM_TLS_CERT).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (env PROSCENIUM_TLS_KEY).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The async runtime: single-threaded with one worker (no hand-offs between threads, nothing
@@ -134,6 +141,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         allow_unauthenticated: args.allow_unauthenticated,
         log_format: args.log_format,
         workers: args.workers,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
     };
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::Config::load(args.config.as_deref(), &env, &flags) {

@@ -98,6 +98,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!(data_dir = %config.data_dir.display(), authenticated = config.has_credentials(), elapsed_ms = started.elapsed().as_millis() as u64, "ready");
 
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
+        _ => None,
+    };
     let shutdown = tokio_util_shutdown();
     // HTTP/2 connections (served by hyper) are told to finish through `graceful`; HTTP/1.1
     // ones watch `stop`. Every connection task holds a `live` sender: when all are dropped,
@@ -111,6 +115,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let mut stop = stop_rx.clone();
         let graceful = graceful.clone();
         let live = live_tx.clone();
+        let tls = tls.clone();
         accept_tasks.push(tokio::spawn(async move {
             loop {
                 tokio::select! {
@@ -122,13 +127,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                         let stop = stop.clone();
                         let watcher = graceful.watcher();
                         let live = live.clone();
+                        let tls = tls.clone();
                         tokio::spawn(async move {
                             let _live = live;
-                            let max_body = proscenium_gateway::MAX_PAYLOAD_BYTES;
-                            if let http1::Outcome::Http2 { stream, read } =
-                                http1::serve(stream, conn.clone(), max_body, stop).await
-                            {
-                                serve_http2(conn, http1::Prefixed { prefix: read, inner: stream }, watcher).await;
+                            match tls {
+                                None => serve_connection(stream, conn, stop, watcher).await,
+                                Some(acceptor) => {
+                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                                    let Ok(Ok(stream)) = handshake else { return };
+                                    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                                        serve_http2(conn, stream, watcher).await;
+                                    } else {
+                                        serve_connection(stream, conn, stop, watcher).await;
+                                    }
+                                }
                             }
                         });
                     }
@@ -213,10 +225,32 @@ impl http1::Handler for Conn {
     }
 }
 
-/// Serves an HTTP/2 connection with hyper (the bytes read so far are replayed).
-async fn serve_http2(
+/// How long a client may take to complete the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves a connection as HTTP/1.1, or with hyper when it opens with the HTTP/2 preface.
+async fn serve_connection<S: http1::Stream>(
+    stream: S,
     conn: Conn,
-    io: http1::Prefixed,
+    stop: tokio::sync::watch::Receiver<bool>,
+    watcher: hyper_util::server::graceful::Watcher,
+) {
+    let max_body = proscenium_gateway::MAX_PAYLOAD_BYTES;
+    if let http1::Outcome::Http2 { stream, read } =
+        http1::serve(stream, conn.clone(), max_body, stop).await
+    {
+        let io = http1::Prefixed {
+            prefix: read,
+            inner: stream,
+        };
+        serve_http2(conn, io, watcher).await;
+    }
+}
+
+/// Serves an HTTP/2 connection with hyper (the bytes read so far are replayed).
+async fn serve_http2<I: http1::Stream>(
+    conn: Conn,
+    io: I,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {

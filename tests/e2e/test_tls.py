@@ -1,0 +1,96 @@
+"""HTTPS on the listener (--tls-cert/--tls-key): boto3 and the AWS CLI manage APIs over TLS,
+stages answer over TLS with HTTP/1.1 and (by ALPN) HTTP/2, plain HTTP is not spoken, and bad
+key material is refused at start-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import urllib.request
+
+import pytest
+
+from e2e_helpers import ProsceniumServer, add_mock_method, make_client, unique_name
+
+pytestmark = pytest.mark.skipif(not shutil.which("openssl"), reason="openssl not installed")
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    key, crt = str(d / "key.pem"), str(d / "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", crt, "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return crt, key
+
+
+@pytest.fixture
+def tls_server(server_factory, cert):
+    crt, key = cert
+    return server_factory(extra_args=["--tls-cert", crt, "--tls-key", key], tls_ca=crt)
+
+
+def test_management_and_invocations_over_https(tls_server, cert):
+    crt, _ = cert
+    client = make_client(tls_server.endpoint, verify=crt)
+    api = client.create_rest_api(name=unique_name("tls"))
+    add_mock_method(client, api["id"], api["rootResourceId"], "GET")
+    client.create_deployment(restApiId=api["id"], stageName="secure")
+    ctx = ssl.create_default_context(cafile=crt)
+    url = f"{tls_server.endpoint}/restapis/{api['id']}/secure/_user_request_/"
+    with urllib.request.urlopen(url, context=ctx, timeout=10) as r:
+        assert r.status == 200
+        assert json.loads(r.read()) == {"ok": True}
+        assert r.headers["x-amzn-RequestId"]
+    # HTTP/2 negotiated by ALPN.
+    out = subprocess.run(["curl", "-sS", "--cacert", crt, "--http2", "-o", "-", "-w", "\n%{http_version} %{http_code}",
+                          url], capture_output=True, text=True, timeout=20, check=True).stdout
+    body, _, status = out.rpartition("\n")
+    assert status == "2 200", out
+    assert json.loads(body) == {"ok": True}
+    # HTTP/1.1 when the client offers only that.
+    out = subprocess.run(["curl", "-sS", "--cacert", crt, "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                          url], capture_output=True, text=True, timeout=20, check=True).stdout
+    assert out == "1.1 200"
+
+
+def test_the_aws_cli_works_over_https(tls_server, cert):
+    crt, _ = cert
+    cli = os.environ.get("AWS_CLI") or shutil.which("aws")
+    if not cli:
+        pytest.skip("no AWS CLI")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CA_BUNDLE": crt}
+    out = subprocess.run([cli, "--endpoint-url", tls_server.endpoint, "apigateway", "create-rest-api",
+                          "--name", unique_name("tls-cli")], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["id"]
+
+
+def test_plain_http_to_a_tls_listener_gets_no_answer(tls_server):
+    plain = tls_server.endpoint.replace("https://", "http://")
+    with pytest.raises(Exception):
+        urllib.request.urlopen(plain + "/_proscenium/health", timeout=5)
+
+
+def test_mismatched_or_missing_key_material_is_refused(tmp_path, cert):
+    crt, _ = cert
+    wrong_key = str(tmp_path / "other.pem")
+    subprocess.run(["openssl", "genrsa", "-out", wrong_key, "2048"], check=True, capture_output=True, timeout=60)
+    srv = ProsceniumServer(extra_args=["--tls-cert", crt, "--tls-key", wrong_key], tls_ca=crt)
+    try:
+        with pytest.raises(RuntimeError, match="do not fit together"):
+            srv.start(timeout=10)
+    finally:
+        srv.cleanup()
+    srv = ProsceniumServer(extra_args=["--tls-cert", crt], tls_ca=crt)
+    try:
+        with pytest.raises(RuntimeError, match="tls"):
+            srv.start(timeout=10)
+    finally:
+        srv.cleanup()
