@@ -2,7 +2,7 @@
 # bench/run.sh — Proscenium side by side with nginx, on this machine, in one command.
 #
 #   bench/run.sh [--smoke] [--duration S] [--rounds N] [--conns C] [--fixed-rate RPS]
-#                [--phases LIST] [--groups mock,proxy] [--resources 10000] [--retries 2] [--out DIR] [--keep] [--no-build]
+#                [--phases LIST] [--groups mock,proxy,tls] [--resources 10000] [--retries 2] [--out DIR] [--keep] [--no-build]
 #
 # Installs what is missing (wrk, nginx, valgrind from Debian via apt-get; oha from crates.io for
 # the fixed-rate phase), builds `proscenium` (release), starts on 127.0.0.1 only:
@@ -27,7 +27,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIB=$ROOT/bench/lib
 
-GROUPS_=mock,proxy RESOURCES=10000 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 PHASES="" OUT="" KEEP=0
+GROUPS_=mock,proxy,tls RESOURCES=10000 RESOURCES_GIVEN=0 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 PHASES="" OUT="" KEEP=0
 SERVER_CPU=${SERVER_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
     --phases) PHASES=$2; shift ;;
     --out) OUT=$2; shift ;;
     --groups) GROUPS_=$2; shift ;;
-    --resources) RESOURCES=$2; shift ;;
+    --resources) RESOURCES=$2; RESOURCES_GIVEN=1; shift ;;
     --retries) RETRIES=$2; shift ;;
     --keep) KEEP=1 ;;
     --no-build) BUILD=0 ;;
@@ -51,6 +51,8 @@ while [ $# -gt 0 ]; do
 done
 if [ "$SMOKE" = 1 ]; then
   DURATION=2 ROUNDS=1
+  # Smoke mode checks that every scenario runs, not how it scales: a smaller big API.
+  [ "$RESOURCES_GIVEN" = 1 ] || RESOURCES=500
   PHASES=${PHASES:-saturation,fixed}
 fi
 PHASES=${PHASES:-saturation,fixed,memory,startup,callgrind}
@@ -63,6 +65,7 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v python3 >/dev/null || need+=(python3)
 command -v taskset >/dev/null || need+=(util-linux)
+command -v openssl >/dev/null || need+=(openssl)
 if has_phase callgrind; then command -v valgrind >/dev/null || need+=(valgrind); fi
 if [ ${#need[@]} -gt 0 ]; then
   say "apt-get install ${need[*]}"
@@ -106,6 +109,12 @@ trap 'exit 130' INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 FIXED_PORT=$(free_port) PROXY_PORT=$(free_port) BACKEND_PORT=$(free_port) LAMBDA_PORT=$(free_port) GW_PORT=$(free_port) STATUS_PORT=$(free_port)
+TLS_PORT=$(free_port) GWTLS_PORT=$(free_port)
+# TLS on the client side: a throw-away self-signed certificate for both peers.
+TLS_DIR=$WORK/tls
+mkdir -p "$TLS_DIR"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
 
 # nginx_conf DIR SERVER-BLOCKS...: one worker, no access log, keep-alive without a request cap
 # (wrk keeps its connections for the whole run; hyper caps nothing either).
@@ -132,7 +141,9 @@ nginx_conf "$WORK/peer" "
   server { listen 127.0.0.1:$FIXED_PORT;
            location / { default_type application/json; return 200 '{\"ok\":true}'; } }
   server { listen 127.0.0.1:$PROXY_PORT;
-           location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+           location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }
+  server { listen 127.0.0.1:$TLS_PORT ssl; ssl_certificate $TLS_DIR/cert.pem; ssl_certificate_key $TLS_DIR/key.pem;
+           location / { default_type application/json; return 200 '{\"ok\":true}'; } }"
 nginx_conf "$WORK/backend" "
   server { listen 127.0.0.1:$BACKEND_PORT;
            location / { default_type application/json; return 200 '{\"ok\":true}'; } }
@@ -152,6 +163,11 @@ taskset -c "$SERVER_CPU" "$BIN" serve --listen "127.0.0.1:$GW_PORT" --data-dir "
   --lambda-endpoint "http://127.0.0.1:$LAMBDA_PORT" > "$WORK/proscenium.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
+# The TLS scenario's proscenium: the same binary serving HTTPS on its own port and data dir.
+taskset -c "$SERVER_CPU" "$BIN" serve --listen "127.0.0.1:$GWTLS_PORT" --data-dir "$DATA/tls" \
+  --tls-cert "$TLS_DIR/cert.pem" --tls-key "$TLS_DIR/key.pem" > "$WORK/proscenium-tls.log" 2>&1 &
+GWTLS_PID=$!
+PIDS+=("$GWTLS_PID")
 
 wait_http() {  # URL: bounded wait for any HTTP answer
   for _ in $(seq 1 300); do
@@ -166,6 +182,12 @@ wait_http "http://127.0.0.1:$FIXED_PORT/"
 wait_http "http://127.0.0.1:$PROXY_PORT/"
 wait_http "http://127.0.0.1:$LAMBDA_PORT/"
 wait_http "http://127.0.0.1:$GW_PORT/_proscenium/health"
+for _ in $(seq 1 300); do  # the TLS instance, verified against its certificate
+  python3 -c 'import ssl, sys, urllib.request as u
+u.urlopen(sys.argv[1], timeout=0.5, context=ssl.create_default_context(cafile=sys.argv[2]))' \
+    "https://127.0.0.1:$GWTLS_PORT/_proscenium/health" "$TLS_DIR/cert.pem" 2>/dev/null && break
+  sleep 0.1
+done
 say "nginx peer :$FIXED_PORT (fixed) :$PROXY_PORT (proxy_pass); backend :$BACKEND_PORT; fake Lambda :$LAMBDA_PORT; proscenium :$GW_PORT"
 
 # ---- machine -----------------------------------------------------------------------------------
@@ -185,7 +207,8 @@ say "nginx peer :$FIXED_PORT (fixed) :$PROXY_PORT (proxy_pass); backend :$BACKEN
 status=0
 if has_phase saturation || has_phase fixed; then
   say "creating the benchmark APIs"
-  python3 "$LIB/setup_apis.py" --port "$GW_PORT" --backend-port "$BACKEND_PORT" --resources "$RESOURCES" > "$OUT/apis.json" 2> >(tee "$OUT/setup.log" >&2)
+  python3 "$LIB/setup_apis.py" --port "$GW_PORT" --backend-port "$BACKEND_PORT" --resources "$RESOURCES" \
+    --tls-port "$GWTLS_PORT" --tls-ca "$TLS_DIR/cert.pem" > "$OUT/apis.json" 2> >(tee "$OUT/setup.log" >&2)
   only=()
   has_phase saturation && only+=(saturation)
   has_phase fixed && only+=(fixed)
@@ -195,11 +218,12 @@ if has_phase saturation || has_phase fixed; then
   [ "$SMOKE" = 1 ] && smoke_args=(--smoke --warmup 0 --retries 0)
   taskset -c "$LOAD_CPU" python3 "$LIB/drive.py" --apis "$OUT/apis.json" --port "$GW_PORT" \
     --nginx-fixed "http://127.0.0.1:$FIXED_PORT/" --nginx-proxy "http://127.0.0.1:$PROXY_PORT/" \
-    --backend-status "http://127.0.0.1:$STATUS_PORT/" --pids "proscenium=$GW_PID,nginx=$PEER_PID,backend=$BACKEND_PID" \
+    --nginx-tls "https://127.0.0.1:$TLS_PORT/" \
+    --backend-status "http://127.0.0.1:$STATUS_PORT/" --pids "proscenium=$GW_PID,proscenium-tls=$GWTLS_PID,nginx=$PEER_PID,backend=$BACKEND_PID" \
     --duration "$DURATION" --rounds "$ROUNDS" --retries "$RETRIES" --conns "$CONNS" --load-cpu "$LOAD_CPU" \
     --groups "$GROUPS_" --only "$(IFS=,; echo "${only[*]}")" --out "$OUT" "${fixed_args[@]}" "${smoke_args[@]}" || status=$?
 fi
-kill "$GW_PID" 2>/dev/null || true
+kill "$GW_PID" "$GWTLS_PID" 2>/dev/null || true
 
 if has_phase memory; then
   say "memory"

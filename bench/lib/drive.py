@@ -268,6 +268,7 @@ def main():
     ap.add_argument("--apis", required=True, help="JSON from setup_apis.py")
     ap.add_argument("--port", type=int, required=True, help="proscenium port (management + invoke)")
     ap.add_argument("--nginx-fixed", required=True)
+    ap.add_argument("--nginx-tls", help="nginx's fixed 200 over HTTPS (the TLS peer)")
     ap.add_argument("--nginx-proxy", required=True)
     ap.add_argument("--backend-status", required=True, help="stub_status URL of the backend nginx")
     ap.add_argument("--pids", required=True, help="proscenium=PID,nginx=PID,backend=PID (nginx masters)")
@@ -289,6 +290,8 @@ def main():
     feats = apis.get("_features", {})
     pids = dict(kv.split("=") for kv in a.pids.split(","))
     servers = {"proscenium": [int(pids["proscenium"])]}
+    if "proscenium-tls" in pids:
+        servers["proscenium-tls"] = [int(pids["proscenium-tls"])]
     for k in ("nginx", "backend"):
         servers[k] = [int(pids[k])] + procstat.children(int(pids[k]))
 
@@ -308,12 +311,16 @@ def main():
     if feats.get("cache"):
         proxy.append(T("proxy-cache-hit", vs="proxy", backend=True, **apis["proxy-cache-hit"]))
     groups = [{"name": "mock", "targets": mock}, {"name": "proxy", "targets": proxy}]
+    if a.nginx_tls and "mock-tls" in apis:
+        # TLS on the client side: kept-alive HTTPS connections (wrk), the same MOCK answer.
+        groups.append({"name": "tls", "targets": [
+            T("nginx-fixed-tls", "nginx", url=a.nginx_tls),
+            T("mock-tls", "proscenium-tls", vs="nginx-fixed-tls", **apis["mock-tls"])]})
 
     log("features: throttling (429 path): " + ("supported" if feats.get("throttling") else
         "not supported yet (a 100-rps stage limit produced no 429) — scenario skipped"))
     log("features: stage cache hit: " + ("supported" if feats.get("cache") else
         "not supported yet (no cache hits counted) — scenario skipped"))
-    log("features: client-side TLS: not supported yet by proscenium serve (plain HTTP listener) — scenario skipped")
 
     only = set(a.only.split(",")) if a.only else {"saturation", "fixed"}
     results, fixed_results = [], []

@@ -2,6 +2,7 @@
 benchmark APIs the harness deploys. Loopback only."""
 import http.client
 import json
+import ssl
 import time
 import urllib.parse
 
@@ -12,17 +13,20 @@ BODY = '{"ok":true}'  # what nginx's fixed location answers too
 
 
 class Mgmt:
-    def __init__(self, port: int, host: str = "127.0.0.1"):
+    def __init__(self, port: int, host: str = "127.0.0.1", tls_ca: str | None = None):
+        """`tls_ca`: the server listens with TLS; this CA file verifies it."""
         if not host.startswith("127."):
             raise SystemExit(f"refusing non-loopback host {host}")
         self.host, self.port = host, port
         self.conn = None
+        self.tls = ssl.create_default_context(cafile=tls_ca) if tls_ca else None
 
     def call(self, method: str, path: str, body=None, ok=(200, 201, 202, 204)):
         data = None if body is None else json.dumps(body)
         for attempt in range(3):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                self.conn = (http.client.HTTPSConnection(self.host, self.port, timeout=60, context=self.tls)
+                             if self.tls else http.client.HTTPConnection(self.host, self.port, timeout=60))
             try:
                 self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
                 r = self.conn.getresponse()
@@ -65,11 +69,13 @@ class Mgmt:
         return self.call("PATCH", f"/restapis/{api}/stages/{stage}", {"patchOperations": ops})
 
     def invoke_url(self, api: str, path: str, stage: str = STAGE) -> str:
-        return f"http://{self.host}:{self.port}/restapis/{api}/{stage}/_user_request_/{path}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}/restapis/{api}/{stage}/_user_request_/{path}"
 
     def get(self, url: str) -> tuple[int, bytes]:
         u = urllib.parse.urlsplit(url)
-        c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        c = (http.client.HTTPSConnection(u.hostname, u.port, timeout=10, context=self.tls)
+             if u.scheme == "https" else http.client.HTTPConnection(u.hostname, u.port, timeout=10))
         try:
             c.request("GET", u.path + (("?" + u.query) if u.query else ""))
             r = c.getresponse()

@@ -49,6 +49,8 @@ def main() -> None:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--backend-port", type=int, required=True)
     ap.add_argument("--resources", type=int, default=10000)
+    ap.add_argument("--tls-port", type=int, help="a second proscenium serving HTTPS")
+    ap.add_argument("--tls-ca", help="CA file of --tls-port's certificate")
     a = ap.parse_args()
     m = Mgmt(a.port)
     out = {}
@@ -58,6 +60,13 @@ def main() -> None:
     m.call("PATCH", "/account", {"patchOperations": [
         {"op": "replace", "path": "/throttleSettings/rateLimit", "value": "10000000"},
         {"op": "replace", "path": "/throttleSettings/burstLimit", "value": "10000000"}]})
+    if a.tls_port:
+        # The TLS instance: the same MOCK API, with its own (raised) account bucket.
+        t = t_mgmt = Mgmt(a.tls_port, tls_ca=a.tls_ca)
+        t.call("PATCH", "/account", {"patchOperations": [
+            {"op": "replace", "path": "/throttleSettings/rateLimit", "value": "10000000"},
+            {"op": "replace", "path": "/throttleSettings/burstLimit", "value": "10000000"}]})
+        out["mock-tls"] = simple_api(t, "bench-mock-tls", "mock", MOCK, BODY)
     out["mock"] = simple_api(m, "bench-mock", "mock", MOCK, BODY)
     out["proxy"] = simple_api(m, "bench-proxy", "proxy", http_proxy(a.backend_port))
     out["http-templates"] = simple_api(m, "bench-http", "tpl", http_with_templates(a.backend_port),
@@ -105,9 +114,10 @@ def main() -> None:
     for name, t in out.items():
         if name.startswith("_"):
             continue
-        if not re.match(r"^http://127\.", t["url"]):
+        if not re.match(r"^https?://127\.", t["url"]):
             raise SystemExit(f"non-loopback URL {t['url']}")
-        status = wait_ok(m, t["url"]) if name != "mock-429" else 200
+        client = t_mgmt if name == "mock-tls" else m
+        status = wait_ok(client, t["url"]) if name != "mock-429" else 200
         if status != 200:
             raise SystemExit(f"setup: {name} answers {status} at {t['url']}")
     json.dump(out, sys.stdout, indent=1)
