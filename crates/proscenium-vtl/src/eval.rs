@@ -123,6 +123,42 @@ impl<'t> Ctx<'t> {
         v
     }
 
+    /// `$context.<name>` before `$context` exists: a scalar of the caller's
+    /// tree is converted alone, without building the map (a string or number
+    /// read from the built map would be the same value). `None` when the map
+    /// is needed: it was built or rebound, `name` is an override map, or the
+    /// entry is an object or a list (which the template could mutate).
+    pub(crate) fn context_scalar(&self, name: &str) -> Option<Value> {
+        if self.lazy_done.get(2).copied().unwrap_or(true)
+            || self.vars.get("context").is_some()
+            || self.is_param("context")
+            || matches!(name, "requestOverride" | "responseOverride")
+        {
+            return None;
+        }
+        let serde_json::Value::Object(o) = &self.data.context else {
+            return Some(Value::Null);
+        };
+        match o.get(name) {
+            None | Some(serde_json::Value::Null) => Some(Value::Null),
+            Some(serde_json::Value::Object(_) | serde_json::Value::Array(_)) => None,
+            Some(v) => Some(json::from_serde(v)),
+        }
+    }
+
+    /// Entries `$context` has once built: the caller's keys plus the override
+    /// maps it adds.
+    pub(crate) fn context_len(&self) -> usize {
+        let Some(o) = self.data.context.as_object() else {
+            return 2;
+        };
+        if o.len() + 2 < 64 {
+            return o.len(); // below 64 the exact count does not matter
+        }
+        let has = |k: &str| o.contains_key(k);
+        o.len() + usize::from(!has("requestOverride")) + usize::from(!has("responseOverride"))
+    }
+
     /// The `$context` map as created (if the template used it), even if the
     /// template later rebinds `$context`.
     pub(crate) fn context_handle(&self) -> Value {

@@ -178,7 +178,20 @@ impl Ctx<'_> {
     /// Evaluates the root and the given parts of a reference.
     pub(crate) fn eval_chain(&mut self, r: &RefNode, parts: &[RefPart]) -> EvalResult<Value> {
         self.step(r.pos)?;
-        let mut cur = self.lookup_var(&r.root)?;
+        let (mut cur, parts) = match parts.split_first() {
+            Some((RefPart::Property(name), rest)) if r.root == "context" => {
+                match self.context_scalar(name) {
+                    Some(v) => {
+                        // The steps reading the built map would have cost.
+                        self.step(r.pos)?;
+                        self.steps += (self.context_len() / 64) as u64;
+                        (v, rest)
+                    }
+                    None => (self.lookup_var(&r.root)?, parts),
+                }
+            }
+            _ => (self.lookup_var(&r.root)?, parts),
+        };
         for part in parts {
             if cur.is_null() {
                 return Ok(Value::Null);

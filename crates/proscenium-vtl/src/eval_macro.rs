@@ -45,6 +45,13 @@ impl Ctx<'_> {
         r
     }
 
+    /// Whether `name` is a parameter of the innermost macro call.
+    pub(crate) fn is_param(&self, name: &str) -> bool {
+        self.frames
+            .last()
+            .is_some_and(|f| f.bindings.iter().any(|(n, _)| n == name))
+    }
+
     /// Binds a variable (`#set`, `#foreach`, `#define`).
     pub(crate) fn set_var(&mut self, name: &str, v: Value) {
         if let Some(slot) = self.param_slot(name) {
