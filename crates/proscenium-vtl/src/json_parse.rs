@@ -16,6 +16,13 @@ struct P<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
+    /// Elements of the arrays being parsed, innermost last: each array takes
+    /// its own at its end, in one allocation of the right size.
+    items: Vec<Value>,
+    /// Entries of the objects being parsed, likewise.
+    entries: Vec<(Value, Value)>,
+    /// A string with escapes being decoded.
+    text: String,
 }
 
 fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
@@ -30,6 +37,9 @@ pub(crate) fn parse(s: &str) -> Result<Value, String> {
         s: &body,
         b: body.as_bytes(),
         i: 0,
+        items: Vec::new(),
+        entries: Vec::new(),
+        text: String::new(),
     };
     p.ws();
     let v = p.value(0)?;
@@ -78,14 +88,14 @@ impl P<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Value, String> {
         self.i += 1;
-        let mut m = JMap::default();
+        let mark = self.entries.len();
         // Key positions, built once an object is large enough that linear
         // duplicate checks would make hostile bodies quadratic.
         let mut index: Option<HashMap<String, usize>> = None;
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Value::map(m));
+            return Ok(Value::map(JMap::default()));
         }
         loop {
             self.ws();
@@ -102,8 +112,9 @@ impl P<'_> {
             self.i += 1;
             self.ws();
             let v = self.value(depth + 1)?;
-            if index.is_none() && m.entries.len() >= 16 {
-                let keys = m.entries.iter().enumerate();
+            let open = self.entries.get_mut(mark..).unwrap_or_default();
+            if index.is_none() && open.len() >= 16 {
+                let keys = open.iter().enumerate();
                 index = Some(
                     keys.map(|(i, (key, _))| (key.to_java_string(), i))
                         .collect(),
@@ -111,18 +122,17 @@ impl P<'_> {
             }
             let found = match &index {
                 Some(ix) => ix.get(&*k).copied(),
-                None => m
-                    .entries
-                    .iter()
-                    .position(|(key, _)| matches!(key, Value::Str(s) if **s == *k)),
+                None => open.iter().position(
+                    |(key, _)| matches!(key, Value::Str(s) if s.as_bytes() == k.as_bytes()),
+                ),
             };
-            match found.and_then(|i| m.entries.get_mut(i)) {
+            match found.and_then(|i| open.get_mut(i)) {
                 Some(slot) => slot.1 = v,
                 None => {
                     if let Some(ix) = &mut index {
-                        ix.insert(k.to_string(), m.entries.len());
+                        ix.insert(k.to_string(), open.len());
                     }
-                    m.entries.push((Value::Str(k), v));
+                    self.entries.push((Value::Str(k), v));
                 }
             }
             self.ws();
@@ -130,7 +140,8 @@ impl P<'_> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Value::map(m));
+                    let entries = self.entries.drain(mark..).collect();
+                    return Ok(Value::map(JMap { entries }));
                 }
                 _ => return err(self, "expected ',' or '}'"),
             }
@@ -139,21 +150,22 @@ impl P<'_> {
 
     fn array(&mut self, depth: usize) -> Result<Value, String> {
         self.i += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         self.ws();
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(Value::list(items));
+            return Ok(Value::list(Vec::new()));
         }
         loop {
             self.ws();
-            items.push(self.value(depth + 1)?);
+            let v = self.value(depth + 1)?;
+            self.items.push(v);
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    return Ok(Value::list(items));
+                    return Ok(Value::list(self.items.drain(mark..).collect()));
                 }
                 _ => return err(self, "expected ',' or ']'"),
             }
@@ -171,26 +183,34 @@ impl P<'_> {
         Ok(v)
     }
 
-    /// A string value, allocated once when it holds no escapes.
+    /// A string value: a slice of the body when it holds no escapes.
     fn string_value(&mut self) -> Result<Value, String> {
         let start = self.i + 1;
-        let mut j = start;
-        while matches!(self.b.get(j), Some(c) if *c != b'"' && *c != b'\\' && *c >= 0x20) {
-            j += 1;
-        }
+        let rest = self.b.get(start..).unwrap_or_default();
+        let n = rest
+            .iter()
+            .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)
+            .unwrap_or(rest.len());
+        let j = start + n;
         if self.b.get(j) == Some(&b'"') {
             self.i = j + 1;
+            // Both ends are at ASCII quotes, hence character boundaries.
             if let Some(js) = JStr::slice(&self.body, start, j) {
                 return Ok(Value::Str(js));
             }
             return Ok(Value::str(self.s.get(start..j).unwrap_or("")));
         }
-        Ok(Value::string(self.string()?))
+        let mut out = std::mem::take(&mut self.text);
+        out.clear();
+        let r = self.string(&mut out);
+        let v = r.map(|()| Value::str(&out));
+        self.text = out;
+        v
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    /// Decodes a string with escapes into `out`.
+    fn string(&mut self, out: &mut String) -> Result<(), String> {
         self.i += 1;
-        let mut out = String::new();
         loop {
             let start = self.i;
             while matches!(self.b.get(self.i), Some(c) if *c != b'"' && *c != b'\\' && *c >= 0x20) {
@@ -200,7 +220,7 @@ impl P<'_> {
             match self.b.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(out);
+                    return Ok(());
                 }
                 Some(b'\\') => {
                     self.i += 1;
@@ -281,6 +301,22 @@ impl P<'_> {
             }
         }
         let text = self.s.get(start..self.i).unwrap_or("0");
+        if !float && text.len() <= 18 {
+            // At most 18 characters: fits an i64 without overflow.
+            let (neg, digits) = match text.strip_prefix('-') {
+                Some(d) => (true, d),
+                None => (false, text),
+            };
+            let mut n: i64 = 0;
+            for d in digits.bytes() {
+                n = n * 10 + i64::from(d - b'0');
+            }
+            let n = if neg { -n } else { n };
+            return Ok(match i32::try_from(n) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Long(n),
+            });
+        }
         if !float {
             if let Ok(i) = text.parse::<i32>() {
                 return Ok(Value::Int(i));
@@ -323,6 +359,28 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+        let v = parse(
+            "[2147483647,-2147483648,2147483648,-2147483649,-0,999999999999999999,\
+             -99999999999999999,9223372036854775807,-9223372036854775808,9223372036854775808]",
+        )
+        .unwrap();
+        let Value::List(l) = &v else { panic!("list") };
+        let kinds: Vec<char> = l
+            .borrow()
+            .iter()
+            .map(|x| match x {
+                Value::Int(_) => 'I',
+                Value::Long(_) => 'L',
+                Value::Big(_) => 'B',
+                _ => '?',
+            })
+            .collect();
+        assert_eq!(kinds.iter().collect::<String>(), "IILLILLLLB");
+        assert_eq!(
+            v.to_java_string(),
+            "[2147483647, -2147483648, 2147483648, -2147483649, 0, 999999999999999999, \
+             -99999999999999999, 9223372036854775807, -9223372036854775808, 9223372036854775808]"
+        );
         let deep = "[".repeat(1000) + &"]".repeat(1000);
         assert!(parse(&deep).is_err());
         let many: Vec<String> = (0..40).map(|i| format!("\"k{}\":{i}", i % 30)).collect();

@@ -39,30 +39,37 @@ impl std::ops::Deref for MapCell {
 }
 
 /// Frees values without recursion: children whose last owner is going away
-/// are moved onto an explicit stack.
+/// are moved onto an explicit stack; other children are dropped in place.
 fn drain(mut stack: Vec<Value>) {
     while let Some(v) = stack.pop() {
         match v {
             Value::List(rc) => {
                 if let Ok(mut cell) = Rc::try_unwrap(rc) {
-                    stack.append(cell.0.get_mut());
+                    push_containers(&mut stack, cell.0.get_mut().drain(..));
                 }
             }
             Value::Map(rc) => {
                 if let Ok(mut cell) = Rc::try_unwrap(rc) {
-                    for (k, v) in cell.0.get_mut().entries.drain(..) {
-                        stack.push(k);
-                        stack.push(v);
-                    }
+                    let entries = cell.0.get_mut().entries.drain(..);
+                    push_containers(&mut stack, entries.flat_map(|(k, v)| [k, v]));
                 }
             }
             Value::Entry(rc) => {
                 if let Ok((k, v)) = Rc::try_unwrap(rc) {
-                    stack.push(k);
-                    stack.push(v);
+                    push_containers(&mut stack, [k, v].into_iter());
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Keeps the containers for [`drain`] and drops the rest in place (any list
+/// or map they hold is freed by its own iterative `Drop`).
+fn push_containers(stack: &mut Vec<Value>, values: impl Iterator<Item = Value>) {
+    for v in values {
+        if is_container(&v) {
+            stack.push(v);
         }
     }
 }
@@ -75,7 +82,9 @@ impl Drop for ListCell {
     fn drop(&mut self) {
         let items = self.0.get_mut();
         if items.iter().any(is_container) {
-            drain(std::mem::take(items));
+            let mut stack = Vec::new();
+            push_containers(&mut stack, items.drain(..));
+            drain(stack);
         }
     }
 }
@@ -87,11 +96,8 @@ impl Drop for MapCell {
             .iter()
             .any(|(k, v)| is_container(k) || is_container(v))
         {
-            let mut stack = Vec::with_capacity(entries.len() * 2);
-            for (k, v) in entries.drain(..) {
-                stack.push(k);
-                stack.push(v);
-            }
+            let mut stack = Vec::new();
+            push_containers(&mut stack, entries.drain(..).flat_map(|(k, v)| [k, v]));
             drain(stack);
         }
     }
@@ -125,6 +131,14 @@ impl JStr {
     }
 }
 
+impl JStr {
+    /// The bytes, without the character-boundary checks of `Deref`.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        let (a, n) = (self.start as usize, self.len as usize);
+        self.buf.as_bytes().get(a..a + n).unwrap_or_default()
+    }
+}
+
 impl std::ops::Deref for JStr {
     type Target = str;
     fn deref(&self) -> &str {
@@ -135,7 +149,7 @@ impl std::ops::Deref for JStr {
 
 impl PartialEq for JStr {
     fn eq(&self, other: &Self) -> bool {
-        **self == **other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
