@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::ast::{Block, MacroDef, Node, RefNode, RefPart};
+use crate::ast::{Block, MacroDef, Name, Node, RefNode, RefPart};
 use crate::error::{EvalError, RenderErrorKind};
 use crate::json;
 use crate::template::{Compiled, Limits, RenderInput, compile};
 use crate::value::{JMap, LoopInfo, Value};
-use crate::vars::Vars;
+use crate::vars::{
+    CONTEXT, FOREACH, LAZY_BUILTINS, Names, VELOCITY_COUNT, VELOCITY_HAS_NEXT, Var, Vars,
+};
 
 /// Deepest nesting of rendered blocks (macros and `#define` included), which
 /// keeps the native stack bounded.
@@ -27,15 +29,16 @@ pub(crate) enum Flow {
     Stop,
 }
 
-/// Variables API Gateway provides, created on first reference.
-const BUILTINS: [&str; 4] = ["input", "util", "context", "stageVariables"];
-
 /// Per-render evaluation state.
 pub(crate) struct Ctx<'t> {
     pub(crate) vars: Vars,
     pub(crate) data: &'t RenderInput,
     pub(crate) limits: &'t Limits,
     pub(crate) macros: &'t HashMap<String, Arc<MacroDef>>,
+    /// The template's variable slots.
+    template_names: &'t Names,
+    /// A copy of them grown by `#evaluate` strings (made by the first one).
+    names: Option<Names>,
     pub(crate) extra_macros: HashMap<String, Arc<MacroDef>>,
     pub(crate) steps: u64,
     pub(crate) depth: usize,
@@ -65,10 +68,12 @@ pub(crate) type EvalResult<T> = Result<T, EvalError>;
 impl<'t> Ctx<'t> {
     pub(crate) fn new(t: &'t Compiled, data: &'t RenderInput, limits: &'t Limits) -> Self {
         Ctx {
-            vars: Vars::default(),
+            vars: Vars::new(t.names.len()),
             data,
             limits,
             macros: &t.macros,
+            template_names: &t.names,
+            names: None,
             extra_macros: HashMap::new(),
             steps: 0,
             depth: 0,
@@ -89,13 +94,14 @@ impl<'t> Ctx<'t> {
     }
 
     /// Looks a variable up, materialising the API Gateway built-ins on first use.
-    pub(crate) fn lookup(&mut self, name: &str) -> Value {
-        if let Some(v) = self.vars.get(name) {
+    pub(crate) fn lookup(&mut self, var: Var<'_>) -> Value {
+        if let Some(v) = self.vars.get(var.slot) {
             return v.clone();
         }
-        let Some(i) = BUILTINS.iter().position(|b| *b == name) else {
+        if var.slot >= LAZY_BUILTINS {
             return Value::Null;
-        };
+        }
+        let i = var.slot as usize;
         if self.lazy_done.get(i).copied().unwrap_or(true) {
             return Value::Null;
         }
@@ -119,7 +125,7 @@ impl<'t> Ctx<'t> {
                 Value::map(stage)
             }
         };
-        self.vars.set(name, v.clone());
+        self.vars.set(var.slot, v.clone());
         v
     }
 
@@ -130,7 +136,7 @@ impl<'t> Ctx<'t> {
     /// entry is an object or a list (which the template could mutate).
     pub(crate) fn context_scalar(&self, name: &str) -> Option<Value> {
         if self.lazy_done.get(2).copied().unwrap_or(true)
-            || self.vars.get("context").is_some()
+            || self.vars.get(CONTEXT).is_some()
             || self.is_param("context")
             || matches!(name, "requestOverride" | "responseOverride")
         {
@@ -279,7 +285,7 @@ impl<'t> Ctx<'t> {
                 if v.is_null() {
                     if !r.silent {
                         let lit = match r.parts.is_empty() {
-                            true => self.macro_literal(&r.root),
+                            true => self.macro_literal(&r.root.text),
                             false => None,
                         };
                         let lit = lit.unwrap_or_else(|| r.literal.clone());
@@ -349,7 +355,7 @@ impl<'t> Ctx<'t> {
             Node::Stop => return Ok(Flow::Stop),
             Node::MacroCall { name, args, pos } => return self.call_macro(name, args, *pos, out),
             Node::Define { name, body } => {
-                self.set_var(name, Value::Define(body.clone()));
+                self.set_var(name.var(), Value::Define(body.clone()));
             }
             Node::Evaluate { expr, pos } => return self.evaluate(expr, *pos, out),
             Node::Unsupported { name, pos } => {
@@ -365,7 +371,7 @@ impl<'t> Ctx<'t> {
 
     fn assign(&mut self, target: &RefNode, v: Value) -> EvalResult<()> {
         let Some((last, init)) = target.parts.split_last() else {
-            self.set_var(&target.root, v);
+            self.set_var(target.root.var(), v);
             return Ok(());
         };
         let obj = self.eval_chain(target, init)?;
@@ -410,7 +416,7 @@ impl<'t> Ctx<'t> {
 
     fn foreach(
         &mut self,
-        var: &str,
+        var: &Name,
         iterable: &crate::ast::Expr,
         body: &Block,
         pos: usize,
@@ -434,12 +440,12 @@ impl<'t> Ctx<'t> {
             None => items.len(),
         };
         let start_len = len_of(&items);
-        let mut saved: Vec<(&str, Option<Value>)> = Vec::with_capacity(4);
-        for k in [var, "foreach", "velocityCount", "velocityHasNext"] {
+        let mut saved: Vec<(Var<'_>, Option<Value>)> = Vec::with_capacity(4);
+        for k in [var.var(), FOREACH, VELOCITY_COUNT, VELOCITY_HAS_NEXT] {
             let v = self.lookup_var(k)?;
             saved.push((k, Some(v).filter(|v| !v.is_null())));
         }
-        let parent = self.lookup("foreach");
+        let parent = self.lookup(FOREACH);
         let max = self.limits.max_foreach_iterations;
         self.next_loop_id += 1;
         let loop_id = self.next_loop_id;
@@ -467,17 +473,17 @@ impl<'t> Ctx<'t> {
             let has_next = i + 1 < len;
             i += 1;
             let i = i - 1;
-            self.set_var(var, item);
+            self.set_var(var.var(), item);
             let count = Value::Int(i32::try_from(i + 1).unwrap_or(i32::MAX));
-            self.vars.set("velocityCount", count);
-            self.vars.set("velocityHasNext", Value::Bool(has_next));
+            self.vars.set(VELOCITY_COUNT.slot, count);
+            self.vars.set(VELOCITY_HAS_NEXT.slot, Value::Bool(has_next));
             let info = LoopInfo {
                 id: loop_id,
                 index: i,
                 has_next,
                 parent: parent.clone(),
             };
-            self.vars.set("foreach", Value::Loop(Rc::new(info)));
+            self.vars.set(FOREACH.slot, Value::Loop(Rc::new(info)));
             match self.render_block(body, out)? {
                 Flow::Normal => {}
                 Flow::Break(None) => break,
@@ -492,7 +498,7 @@ impl<'t> Ctx<'t> {
         Ok(flow)
     }
 
-    fn restore(&mut self, saved: Vec<(&str, Option<Value>)>) {
+    fn restore(&mut self, saved: Vec<(Var<'_>, Option<Value>)>) {
         for (k, old) in saved {
             self.restore_var(k, old);
         }
@@ -520,7 +526,10 @@ impl<'t> Ctx<'t> {
         }
         let src = v.to_java_string();
         self.enter(pos)?;
-        let compiled = compile(&src, self.depth).map_err(|e| {
+        let names = self
+            .names
+            .get_or_insert_with(|| self.template_names.clone());
+        let compiled = compile(&src, self.depth, names).map_err(|e| {
             EvalError::new(RenderErrorKind::Evaluate, pos, format!("#evaluate: {}", e))
         });
         let r = compiled.and_then(|c| {

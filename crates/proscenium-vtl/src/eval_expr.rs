@@ -10,6 +10,7 @@ use crate::error::{EvalError, RenderErrorKind};
 use crate::eval::{Ctx, EvalResult};
 use crate::number::{arith, compare};
 use crate::value::{JMap, LIMIT_PREFIX, MAX_STRING_BYTES, Value};
+use crate::vars::CONTEXT;
 use crate::{input, methods_coll, methods_str, util};
 
 /// Largest list a range literal may build.
@@ -179,7 +180,7 @@ impl Ctx<'_> {
     pub(crate) fn eval_chain(&mut self, r: &RefNode, parts: &[RefPart]) -> EvalResult<Value> {
         self.step(r.pos)?;
         let (mut cur, parts) = match parts.split_first() {
-            Some((RefPart::Property(name), rest)) if r.root == "context" => {
+            Some((RefPart::Property(name), rest)) if r.root.slot == CONTEXT => {
                 match self.context_scalar(name) {
                     Some(v) => {
                         // The steps reading the built map would have cost.
@@ -187,10 +188,10 @@ impl Ctx<'_> {
                         self.steps += (self.context_len() / 64) as u64;
                         (v, rest)
                     }
-                    None => (self.lookup_var(&r.root)?, parts),
+                    None => (self.lookup_var(r.root.var())?, parts),
                 }
             }
-            _ => (self.lookup_var(&r.root)?, parts),
+            _ => (self.lookup_var(r.root.var())?, parts),
         };
         for part in parts {
             if cur.is_null() {

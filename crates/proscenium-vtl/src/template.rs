@@ -10,6 +10,7 @@ use crate::eval::Ctx;
 use crate::parse_text::{Parser, Shared, Stop, scan_macro_names};
 use crate::scan::Cursor;
 use crate::value::Value;
+use crate::vars::Names;
 
 /// A compiled template: immutable, `Send + Sync`, cheap to clone.
 #[derive(Debug, Clone)]
@@ -22,23 +23,41 @@ pub(crate) struct Compiled {
     pub(crate) src: String,
     pub(crate) block: Block,
     pub(crate) macros: HashMap<String, Arc<MacroDef>>,
+    /// Variable slots (of the template as parsed; empty for `#evaluate`).
+    pub(crate) names: Names,
 }
 
 /// Compiles a template source.
 pub fn parse(src: &str) -> Result<Template, ParseError> {
-    let compiled = compile(src, 0)?;
+    let mut names = Names::default();
+    let mut compiled = compile(src, 0, &mut names)?;
+    compiled.names = names;
     Ok(Template {
         inner: Arc::new(compiled),
     })
 }
 
-/// Compiles `src`, starting nesting at `depth` (used by `#evaluate`).
-pub(crate) fn compile(src: &str, depth: usize) -> Result<Compiled, ParseError> {
+/// Compiles `src`, starting nesting at `depth` (used by `#evaluate`), giving
+/// variables slots from `names` (new names are added to it).
+pub(crate) fn compile(src: &str, depth: usize, names: &mut Names) -> Result<Compiled, ParseError> {
     let mut shared = Shared {
         macro_names: scan_macro_names(src),
-        ..Shared::default()
+        macros: HashMap::new(),
+        names: std::mem::replace(names, Names::empty()),
     };
-    let mut p = Parser::new(Cursor::new(src, src, 0, depth), &mut shared);
+    let r = compile_with(src, depth, &mut shared);
+    *names = std::mem::replace(&mut shared.names, Names::empty());
+    let block = r?;
+    Ok(Compiled {
+        src: src.to_string(),
+        block,
+        macros: shared.macros,
+        names: Names::empty(),
+    })
+}
+
+fn compile_with(src: &str, depth: usize, shared: &mut Shared) -> Result<Block, ParseError> {
+    let mut p = Parser::new(Cursor::new(src, src, 0, depth), shared);
     let (block, stop) = p.parse_block()?;
     match stop {
         Stop::Eof => {}
@@ -54,11 +73,7 @@ pub(crate) fn compile(src: &str, depth: usize) -> Result<Compiled, ParseError> {
                 .error(p.c.pos.saturating_sub(1), "#else or #elseif outside #if"));
         }
     }
-    Ok(Compiled {
-        src: src.to_string(),
-        block,
-        macros: shared.macros,
-    })
+    Ok(block)
 }
 
 /// Bounds on one render. Exceeding any of them is a [`RenderError`], except
