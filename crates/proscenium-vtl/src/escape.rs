@@ -5,22 +5,51 @@
 /// `\`, `/`, control characters and every non-ASCII UTF-16 unit as `\uXXXX`.
 pub(crate) fn escape_javascript(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for u in s.encode_utf16() {
-        match u {
-            0x22 => out.push_str("\\\""),
-            0x27 => out.push_str("\\'"),
-            0x5C => out.push_str("\\\\"),
-            0x2F => out.push_str("\\/"),
-            0x08 => out.push_str("\\b"),
-            0x0A => out.push_str("\\n"),
-            0x09 => out.push_str("\\t"),
-            0x0C => out.push_str("\\f"),
-            0x0D => out.push_str("\\r"),
-            u if !(0x20..=0x7f).contains(&u) => out.push_str(&format!("\\u{u:04X}")),
-            u => out.push(char::from(u as u8)),
+    let mut rest = s;
+    // Runs of characters that stay as they are are copied whole.
+    while let Some(i) = rest.bytes().position(needs_js_escape) {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let tail = rest.get(i..).unwrap_or_default();
+        let Some(c) = tail.chars().next() else {
+            break;
+        };
+        let mut units = [0u16; 2];
+        for u in c.encode_utf16(&mut units) {
+            match *u {
+                0x22 => out.push_str("\\\""),
+                0x27 => out.push_str("\\'"),
+                0x5C => out.push_str("\\\\"),
+                0x2F => out.push_str("\\/"),
+                0x08 => out.push_str("\\b"),
+                0x0A => out.push_str("\\n"),
+                0x09 => out.push_str("\\t"),
+                0x0C => out.push_str("\\f"),
+                0x0D => out.push_str("\\r"),
+                u => push_unicode_escape(&mut out, u),
+            }
         }
+        rest = tail.get(c.len_utf8()..).unwrap_or_default();
     }
+    out.push_str(rest);
     out
+}
+
+/// Whether `escape_javascript` rewrites the character starting with byte `b`.
+pub(crate) fn needs_js_escape(b: u8) -> bool {
+    !(0x20..0x80).contains(&b) || matches!(b, b'"' | b'\'' | b'\\' | b'/')
+}
+
+/// `\uXXXX` with uppercase hex digits.
+fn push_unicode_escape(out: &mut String, u: u16) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        let d = HEX
+            .get(usize::from((u >> shift) & 0xF))
+            .copied()
+            .unwrap_or(b'0');
+        out.push(char::from(d));
+    }
 }
 
 /// `URLEncoder.encode(s, "UTF-8")`: space becomes `+`, `.-*_` and alphanumerics stay.

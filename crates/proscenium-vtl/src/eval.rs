@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::ast::{Block, MacroDef, Name, Node, RefNode, RefPart};
 use crate::error::{EvalError, RenderErrorKind};
 use crate::json;
+use crate::number::{push_i64, write_java_double};
 use crate::template::{Compiled, Limits, RenderInput, compile};
 use crate::value::{JMap, LoopInfo, Value};
 use crate::vars::{
@@ -256,7 +257,7 @@ impl<'t> Ctx<'t> {
                 r.map(|_| ())
             }
             Value::Str(s) => self.write(out, s, pos),
-            Value::Int(_) | Value::Long(_) | Value::Bool(_) => {
+            Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_) => {
                 // Printed straight into the output, without a temporary string.
                 let start = out.len();
                 other_write(v, out);
@@ -550,13 +551,13 @@ impl<'t> Ctx<'t> {
 }
 
 fn other_write(v: &Value, out: &mut String) {
-    use std::fmt::Write;
-    let _ = match v {
-        Value::Int(i) => write!(out, "{i}"),
-        Value::Long(i) => write!(out, "{i}"),
-        Value::Bool(b) => write!(out, "{b}"),
-        _ => Ok(()),
-    };
+    match v {
+        Value::Int(i) => push_i64(out, i64::from(*i)),
+        Value::Long(i) => push_i64(out, *i),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Double(d) => write_java_double(*d, out),
+        _ => {}
+    }
 }
 
 fn idx_int(v: &Value) -> Option<i64> {

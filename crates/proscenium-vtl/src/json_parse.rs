@@ -37,8 +37,8 @@ pub(crate) fn parse(s: &str) -> Result<Value, String> {
         s: &body,
         b: body.as_bytes(),
         i: 0,
-        items: Vec::new(),
-        entries: Vec::new(),
+        items: Vec::with_capacity(16),
+        entries: Vec::with_capacity(32),
         text: String::new(),
     };
     p.ws();

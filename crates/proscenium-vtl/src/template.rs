@@ -165,7 +165,9 @@ impl Template {
     pub fn render(&self, data: &RenderInput, limits: &Limits) -> Result<Rendered, RenderError> {
         let inner = &*self.inner;
         let mut ctx = Ctx::new(inner, data, limits);
-        let mut out = String::with_capacity(inner.src.len() + data.body.len() / 2);
+        // Response templates often print about as much as the body holds.
+        let guess = (inner.src.len() + 2 * data.body.len()).min(limits.max_output_bytes);
+        let mut out = String::with_capacity(guess.min(1 << 20));
         ctx.render_top(&inner.block, &mut out)
             .map_err(|e| e.into_render(&inner.src))?;
         let (request_override, response_override) = read_overrides(&ctx.context_handle());

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::escape::{escape_javascript, url_decode, url_encode};
+use crate::escape::{escape_javascript, needs_js_escape, url_decode, url_encode};
 use crate::json_parse;
 use crate::value::Value;
 
@@ -14,12 +14,7 @@ pub(crate) fn call(name: &str, args: &[Value]) -> Result<Option<Value>, String> 
     };
     Ok(Some(match name {
         // Strings with nothing to escape are returned as they are (no copy).
-        "escapeJavaScript"
-            if s.bytes()
-                .all(|b| (0x20..0x7f).contains(&b) && !b"'\"\\/".contains(&b)) =>
-        {
-            Value::Str(s.clone())
-        }
+        "escapeJavaScript" if !s.bytes().any(needs_js_escape) => Value::Str(s.clone()),
         "escapeJavaScript" => Value::string(escape_javascript(s)),
         "parseJson" => json_parse::parse(s)?,
         "urlEncode" => Value::string(url_encode(s)),

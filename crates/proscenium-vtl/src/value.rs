@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::ast::Block;
-use crate::number::java_double;
+use crate::number::{push_i64, write_java_double};
 
 /// A Java `List` (also used for sets, arrays and `keySet()`/`values()`).
 pub(crate) type ListRef = Rc<ListCell>;
@@ -82,7 +82,7 @@ impl Drop for ListCell {
     fn drop(&mut self) {
         let items = self.0.get_mut();
         if items.iter().any(is_container) {
-            let mut stack = Vec::new();
+            let mut stack = Vec::with_capacity(16);
             push_containers(&mut stack, items.drain(..));
             drain(stack);
         }
@@ -96,7 +96,7 @@ impl Drop for MapCell {
             .iter()
             .any(|(k, v)| is_container(k) || is_container(v))
         {
-            let mut stack = Vec::new();
+            let mut stack = Vec::with_capacity(16);
             push_containers(&mut stack, entries.drain(..).flat_map(|(k, v)| [k, v]));
             drain(stack);
         }
@@ -180,7 +180,7 @@ impl JMap {
     pub(crate) fn get_str(&self, key: &str) -> Option<&Value> {
         self.entries
             .iter()
-            .find(|(k, _)| matches!(k, Value::Str(s) if &**s == key))
+            .find(|(k, _)| matches!(k, Value::Str(s) if s.as_bytes() == key.as_bytes()))
             .map(|(_, v)| v)
     }
 
@@ -281,16 +281,12 @@ impl Value {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Long(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => push_i64(out, i64::from(*i)),
+            Value::Long(i) => push_i64(out, *i),
             Value::Big(i) => {
                 let _ = write!(out, "{i}");
             }
-            Value::Double(d) => out.push_str(&java_double(*d)),
+            Value::Double(d) => write_java_double(*d, out),
             Value::Str(s) => out.push_str(s),
             Value::List(l) => match l.try_borrow() {
                 Ok(items) => {
