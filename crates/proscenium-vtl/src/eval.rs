@@ -478,13 +478,7 @@ impl<'t> Ctx<'t> {
             let count = Value::Int(i32::try_from(i + 1).unwrap_or(i32::MAX));
             self.vars.set(VELOCITY_COUNT.slot, count);
             self.vars.set(VELOCITY_HAS_NEXT.slot, Value::Bool(has_next));
-            let info = LoopInfo {
-                id: loop_id,
-                index: i,
-                has_next,
-                parent: parent.clone(),
-            };
-            self.vars.set(FOREACH.slot, Value::Loop(Rc::new(info)));
+            self.set_loop_info(loop_id, i, has_next, &parent);
             match self.render_block(body, out)? {
                 Flow::Normal => {}
                 Flow::Break(None) => break,
@@ -497,6 +491,26 @@ impl<'t> Ctx<'t> {
         }
         self.restore(saved);
         Ok(flow)
+    }
+
+    /// Binds `$foreach` for one turn, updating last turn's state in place
+    /// when nothing else holds it.
+    fn set_loop_info(&mut self, id: u64, index: usize, has_next: bool, parent: &Value) {
+        if let Some(Value::Loop(rc)) = self.vars.get_mut(FOREACH.slot)
+            && let Some(info) = Rc::get_mut(rc)
+            && info.id == id
+        {
+            info.index = index;
+            info.has_next = has_next;
+            return;
+        }
+        let info = LoopInfo {
+            id,
+            index,
+            has_next,
+            parent: parent.clone(),
+        };
+        self.vars.set(FOREACH.slot, Value::Loop(Rc::new(info)));
     }
 
     fn restore(&mut self, saved: Vec<(Var<'_>, Option<Value>)>) {

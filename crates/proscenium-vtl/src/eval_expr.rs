@@ -206,11 +206,24 @@ impl Ctx<'_> {
                         .map_err(|m| EvalError::new(RenderErrorKind::Invocation, r.pos, m))?
                 }
                 RefPart::Method(name, args) => {
-                    let mut vals = Vec::with_capacity(args.len());
-                    for a in args {
-                        vals.push(self.eval(a)?);
-                    }
-                    let v = self.call(&cur, name, &vals).map_err(|m| {
+                    // Up to 3 arguments are evaluated on the stack.
+                    let mut small: [Value; 3] = Default::default();
+                    let mut many = Vec::new();
+                    let vals: &[Value] = match small.get_mut(..args.len()) {
+                        Some(slots) => {
+                            for (slot, a) in slots.iter_mut().zip(args) {
+                                *slot = self.eval(a)?;
+                            }
+                            slots
+                        }
+                        None => {
+                            for a in args {
+                                many.push(self.eval(a)?);
+                            }
+                            &many
+                        }
+                    };
+                    let v = self.call(&cur, name, vals).map_err(|m| {
                         let kind = match m.starts_with(LIMIT_PREFIX) {
                             true => RenderErrorKind::Limit,
                             false => RenderErrorKind::Invocation,

@@ -10,6 +10,19 @@ use crate::value::{JMap, JStr, Value};
 
 const MAX_DEPTH: usize = 128;
 
+/// Bytes that end the plain part of a string: `"`, `\\` and control characters.
+const STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 struct P<'a> {
     /// Shared copy of the input: escape-free strings become slices of it.
     body: Rc<str>,
@@ -140,7 +153,7 @@ impl P<'_> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    let entries = self.entries.drain(mark..).collect();
+                    let entries = self.entries.split_off(mark);
                     return Ok(Value::map(JMap { entries }));
                 }
                 _ => return err(self, "expected ',' or '}'"),
@@ -165,7 +178,7 @@ impl P<'_> {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    return Ok(Value::list(self.items.drain(mark..).collect()));
+                    return Ok(Value::list(self.items.split_off(mark)));
                 }
                 _ => return err(self, "expected ',' or ']'"),
             }
@@ -189,7 +202,7 @@ impl P<'_> {
         let rest = self.b.get(start..).unwrap_or_default();
         let n = rest
             .iter()
-            .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)
+            .position(|c| STRING_STOP[usize::from(*c)])
             .unwrap_or(rest.len());
         let j = start + n;
         if self.b.get(j) == Some(&b'"') {

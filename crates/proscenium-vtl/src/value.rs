@@ -45,18 +45,23 @@ fn drain(mut stack: Vec<Value>) {
         match v {
             Value::List(rc) => {
                 if let Ok(mut cell) = Rc::try_unwrap(rc) {
-                    push_containers(&mut stack, cell.0.get_mut().drain(..));
+                    for x in std::mem::take(cell.0.get_mut()) {
+                        keep_container(&mut stack, x);
+                    }
                 }
             }
             Value::Map(rc) => {
                 if let Ok(mut cell) = Rc::try_unwrap(rc) {
-                    let entries = cell.0.get_mut().entries.drain(..);
-                    push_containers(&mut stack, entries.flat_map(|(k, v)| [k, v]));
+                    for (k, x) in std::mem::take(&mut cell.0.get_mut().entries) {
+                        keep_container(&mut stack, k);
+                        keep_container(&mut stack, x);
+                    }
                 }
             }
             Value::Entry(rc) => {
-                if let Ok((k, v)) = Rc::try_unwrap(rc) {
-                    push_containers(&mut stack, [k, v].into_iter());
+                if let Ok((k, x)) = Rc::try_unwrap(rc) {
+                    keep_container(&mut stack, k);
+                    keep_container(&mut stack, x);
                 }
             }
             _ => {}
@@ -64,13 +69,12 @@ fn drain(mut stack: Vec<Value>) {
     }
 }
 
-/// Keeps the containers for [`drain`] and drops the rest in place (any list
-/// or map they hold is freed by its own iterative `Drop`).
-fn push_containers(stack: &mut Vec<Value>, values: impl Iterator<Item = Value>) {
-    for v in values {
-        if is_container(&v) {
-            stack.push(v);
-        }
+/// Keeps a container for [`drain`]; anything else is dropped in place (any
+/// list or map it holds is freed by its own iterative `Drop`).
+#[inline]
+fn keep_container(stack: &mut Vec<Value>, v: Value) {
+    if is_container(&v) {
+        stack.push(v);
     }
 }
 
@@ -83,7 +87,9 @@ impl Drop for ListCell {
         let items = self.0.get_mut();
         if items.iter().any(is_container) {
             let mut stack = Vec::with_capacity(16);
-            push_containers(&mut stack, items.drain(..));
+            for x in std::mem::take(items) {
+                keep_container(&mut stack, x);
+            }
             drain(stack);
         }
     }
@@ -97,7 +103,10 @@ impl Drop for MapCell {
             .any(|(k, v)| is_container(k) || is_container(v))
         {
             let mut stack = Vec::with_capacity(16);
-            push_containers(&mut stack, entries.drain(..).flat_map(|(k, v)| [k, v]));
+            for (k, x) in std::mem::take(entries) {
+                keep_container(&mut stack, k);
+                keep_container(&mut stack, x);
+            }
             drain(stack);
         }
     }

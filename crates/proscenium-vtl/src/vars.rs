@@ -126,6 +126,10 @@ impl Vars {
         self.slots.get(slot as usize)?.as_ref()
     }
 
+    pub(crate) fn get_mut(&mut self, slot: u32) -> Option<&mut Value> {
+        self.slots.get_mut(slot as usize)?.as_mut()
+    }
+
     pub(crate) fn set(&mut self, slot: u32, v: Value) {
         let i = slot as usize;
         if i >= self.slots.len() {
