@@ -60,6 +60,8 @@ pub(crate) struct Ctx<'t> {
     /// Count of list/map mutations so far (invalidates a lent body).
     pub(crate) mutations: u64,
     lazy_done: [bool; 4],
+    /// A buffer reused to build strings (`$util` results).
+    pub(crate) scratch: String,
     context: Option<Value>,
     overrides: Overrides,
 }
@@ -89,16 +91,24 @@ impl<'t> Ctx<'t> {
             body_lent_at: 0,
             mutations: 0,
             lazy_done: [false; 4],
+            scratch: String::new(),
             context: None,
             overrides: Overrides::default(),
         }
     }
 
     /// Looks a variable up, materialising the API Gateway built-ins on first use.
+    #[inline]
     pub(crate) fn lookup(&mut self, var: Var<'_>) -> Value {
-        if let Some(v) = self.vars.get(var.slot) {
-            return v.clone();
+        match self.vars.get(var.slot) {
+            Some(v) => v.clone(),
+            None => self.lookup_unbound(var),
         }
+    }
+
+    /// An unbound variable: null, or a built-in not created yet.
+    #[cold]
+    fn lookup_unbound(&mut self, var: Var<'_>) -> Value {
         if var.slot >= LAZY_BUILTINS {
             return Value::Null;
         }
@@ -172,14 +182,11 @@ impl<'t> Ctx<'t> {
         self.context.clone().unwrap_or_default()
     }
 
+    #[inline]
     pub(crate) fn step(&mut self, pos: usize) -> EvalResult<()> {
         self.steps += 1;
         if self.steps > self.limits.max_steps {
-            return Err(EvalError::new(
-                RenderErrorKind::Limit,
-                pos,
-                "evaluation step limit exceeded",
-            ));
+            return Err(limit_error(pos, "evaluation step limit exceeded"));
         }
         Ok(())
     }
@@ -200,14 +207,11 @@ impl<'t> Ctx<'t> {
         self.depth = self.depth.saturating_sub(1);
     }
 
+    #[inline]
     fn write(&mut self, out: &mut String, s: &str, pos: usize) -> EvalResult<()> {
         self.out_len += s.len();
         if self.out_len > self.limits.max_output_bytes {
-            return Err(EvalError::new(
-                RenderErrorKind::Limit,
-                pos,
-                "output size limit exceeded",
-            ));
+            return Err(limit_error(pos, "output size limit exceeded"));
         }
         out.push_str(s);
         Ok(())
@@ -562,6 +566,11 @@ impl<'t> Ctx<'t> {
         self.leave();
         r
     }
+}
+
+#[cold]
+fn limit_error(pos: usize, msg: &'static str) -> EvalError {
+    EvalError::new(RenderErrorKind::Limit, pos, msg)
 }
 
 fn other_write(v: &Value, out: &mut String) {

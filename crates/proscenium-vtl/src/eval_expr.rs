@@ -252,7 +252,7 @@ impl Ctx<'_> {
                 methods_coll::call(obj, name, args, &mut self.mutations)?
             }
             Value::Input => input::call(self, name, args)?,
-            Value::Util => util::call(name, args)?,
+            Value::Util => util::call(name, args, &mut self.scratch)?,
             Value::Loop(info) => match (name, args) {
                 ("hasNext" | "getHasNext" | "isHasNext", []) => Some(Value::Bool(info.has_next)),
                 ("getIndex", []) => Some(Value::Int(info.index as i32)),
@@ -373,13 +373,16 @@ fn collection_len(v: &Value) -> usize {
 }
 
 fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
+    if let Value::Map(m) = obj {
+        // The common case, with one borrow (a busy map has length 0 and no keys).
+        let Ok(m) = m.try_borrow() else {
+            return Value::Null;
+        };
+        ctx.steps += (m.entries.len() / 64) as u64;
+        return m.get_str(name).cloned().unwrap_or_default();
+    }
     ctx.steps += (collection_len(obj) / 64) as u64;
     match obj {
-        Value::Map(m) => m
-            .try_borrow()
-            .ok()
-            .and_then(|m| m.get_str(name).cloned())
-            .unwrap_or_default(),
         Value::Entry(e) => match name {
             "key" => e.0.clone(),
             "value" => e.1.clone(),

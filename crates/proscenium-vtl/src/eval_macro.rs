@@ -26,7 +26,15 @@ pub(crate) struct Frame {
 impl Ctx<'_> {
     /// Looks a variable up: parameters of the innermost macro first, then the
     /// context (and API Gateway's built-ins).
+    #[inline]
     pub(crate) fn lookup_var(&mut self, var: Var<'_>) -> EvalResult<Value> {
+        if self.frames.is_empty() {
+            return Ok(self.lookup(var));
+        }
+        self.lookup_in_macro(var)
+    }
+
+    fn lookup_in_macro(&mut self, var: Var<'_>) -> EvalResult<Value> {
         let Some(frame) = self.frames.last() else {
             return Ok(self.lookup(var));
         };

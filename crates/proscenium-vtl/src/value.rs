@@ -187,9 +187,10 @@ impl JMap {
     }
 
     pub(crate) fn get_str(&self, key: &str) -> Option<&Value> {
+        let key = key.as_bytes();
         self.entries
             .iter()
-            .find(|(k, _)| matches!(k, Value::Str(s) if s.as_bytes() == key.as_bytes()))
+            .find(|(k, _)| matches!(k, Value::Str(s) if short_eq(s.as_bytes(), key)))
             .map(|(_, v)| v)
     }
 
@@ -210,6 +211,16 @@ impl JMap {
             None => Value::Null,
         }
     }
+}
+
+/// Byte equality that compares short keys inline instead of calling `memcmp`.
+#[inline]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && match a.len() {
+            0..=16 => a.iter().zip(b).all(|(x, y)| x == y),
+            _ => a == b,
+        }
 }
 
 /// State of one `#foreach` loop, exposed as `$foreach`.
