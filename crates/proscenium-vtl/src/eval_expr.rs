@@ -191,6 +191,16 @@ impl Ctx<'_> {
                     None => (self.lookup_var(r.root.var())?, parts),
                 }
             }
+            Some((RefPart::Property(name), rest)) => match self.bound_map_property(r, name) {
+                Some((v, extra)) => {
+                    // As the loop below would: the part's step, then the
+                    // collection's.
+                    self.step(r.pos)?;
+                    self.steps += extra;
+                    (v, rest)
+                }
+                None => (self.lookup_var(r.root.var())?, parts),
+            },
             _ => (self.lookup_var(r.root.var())?, parts),
         };
         for part in parts {
@@ -239,6 +249,26 @@ impl Ctx<'_> {
             };
         }
         Ok(cur)
+    }
+
+    /// `$var.name` when `$var` is a bound map (outside macros): the property
+    /// read without copying the variable, with the steps [`property`] charges
+    /// for the collection.
+    #[inline]
+    fn bound_map_property(&self, r: &RefNode, name: &str) -> Option<(Value, u64)> {
+        if !self.frames.is_empty() {
+            return None;
+        }
+        let Some(Value::Map(m)) = self.vars.get(r.root.slot) else {
+            return None;
+        };
+        Some(match m.try_borrow() {
+            Ok(m) => (
+                m.get_str(name).cloned().unwrap_or_default(),
+                (m.entries.len() / 64) as u64,
+            ),
+            Err(_) => (Value::Null, 0),
+        })
     }
 
     /// Dispatches a Java method call. `Ok(Null)` covers "no such method".

@@ -64,9 +64,13 @@ pub(crate) fn parse(s: &str) -> Result<Value, String> {
 }
 
 impl P<'_> {
+    #[inline]
     fn ws(&mut self) {
-        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
+        // Compact JSON has none: one comparison decides.
+        if self.b.get(self.i).is_some_and(|c| *c <= b' ') {
+            while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                self.i += 1;
+            }
         }
     }
 
@@ -341,15 +345,77 @@ impl P<'_> {
                 return Ok(Value::Big(b));
             }
         }
+        if let Some(d) = short_decimal(text) {
+            return Ok(Value::Double(d));
+        }
         text.parse::<f64>()
             .map(Value::Double)
             .or_else(|_| err(self, "bad number"))
     }
 }
 
+/// Exact powers of ten as doubles.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// `[-]digits[.digits]` with at most 15 digits in all: the mantissa and the
+/// power of ten are exact doubles, so one division rounds correctly, as a
+/// full parse would.
+fn short_decimal(text: &str) -> Option<f64> {
+    let (neg, t) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
+    };
+    let (mut m, mut digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    for b in t.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(b - b'0');
+                digits += 1;
+                frac += usize::from(dot);
+                if digits > 15 {
+                    return None;
+                }
+            }
+            b'.' => dot = true,
+            _ => return None,
+        }
+    }
+    let v = m as f64 / *POW10.get(frac)?;
+    Some(if neg { -v } else { v })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_decimals_parse_like_the_standard_library() {
+        let mut seed: u64 = 7;
+        for _ in 0..100_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let digits = (seed >> 60) as usize + 1;
+            let mant = (seed >> 8) % 10u64.pow(digits.min(15) as u32);
+            let mut t = format!("{mant:0digits$}");
+            let dot = (seed >> 4) as usize % (digits + 1);
+            if dot < t.len() && !t.is_empty() {
+                t.insert(t.len() - dot, '.');
+                if t.starts_with('.') {
+                    t.insert(0, '0');
+                }
+            }
+            for text in [t.clone(), format!("-{t}")] {
+                let want: f64 = text.parse().unwrap();
+                match short_decimal(&text) {
+                    Some(got) => assert_eq!(got.to_bits(), want.to_bits(), "{text}"),
+                    None => assert!(text.len() > 15, "{text}"),
+                }
+            }
+        }
+        assert_eq!(short_decimal("1234567890123456"), None);
+        assert_eq!(short_decimal("1e5"), None);
+    }
 
     #[test]
     fn parses_and_rejects() {
