@@ -220,6 +220,7 @@ impl Ctx<'_> {
                     let mut small: [Value; 3] = Default::default();
                     let mut many = Vec::new();
                     let vals: &[Value] = match small.get_mut(..args.len()) {
+                        _ if args.is_empty() => &[],
                         Some(slots) => {
                             for (slot, a) in slots.iter_mut().zip(args) {
                                 *slot = self.eval(a)?;

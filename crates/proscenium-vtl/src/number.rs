@@ -70,23 +70,34 @@ fn short_decimal(d: f64, out: &mut String) -> bool {
         let m = (a * scale + 0.5) as u64 as f64;
         // m / scale is the double nearest the decimal m·10^-k (both exact).
         if m / scale == a {
-            let m = m as u64;
-            if d < 0.0 {
-                out.push('-');
-            }
-            push_u64(out, m / p);
-            out.push('.');
-            if k == 0 {
-                out.push('0');
-            } else {
-                let frac = m % p;
-                for z in [100, 10] {
-                    if z < p && frac < z {
-                        out.push('0');
-                    }
+            // m < 1e10: at most 10 digits, plus a sign, a point and a zero.
+            let mut buf = [b'0'; 13];
+            let mut at = buf.len();
+            let mut n = m as u64;
+            let mut put = |digit: u8| {
+                at -= 1;
+                if let Some(b) = buf.get_mut(at) {
+                    *b = digit;
                 }
-                push_u64(out, frac);
+            };
+            if k == 0 {
+                put(b'0');
             }
+            for i in 0.. {
+                if i == k {
+                    put(b'.');
+                }
+                put(b'0' + (n % 10) as u8);
+                n /= 10;
+                if n == 0 && i >= k {
+                    break;
+                }
+            }
+            if d < 0.0 {
+                put(b'-');
+            }
+            let text = buf.get(at..).unwrap_or_default();
+            out.push_str(std::str::from_utf8(text).unwrap_or("0.0"));
             return true;
         }
     }
