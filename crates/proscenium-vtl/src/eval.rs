@@ -59,6 +59,11 @@ pub(crate) struct Ctx<'t> {
     pub(crate) body_lent_at: u64,
     /// Count of list/map mutations so far (invalidates a lent body).
     pub(crate) mutations: u64,
+    /// The body as a JSON tape, built on first use (`None` inside: the
+    /// value parser must handle it).
+    pub(crate) tape: Option<Option<Rc<crate::json_tape::Tape>>>,
+    /// Documents handed out by `$input.path('$')`, released at the end.
+    pub(crate) docs: Vec<Rc<crate::json_view::JDoc>>,
     lazy_done: [bool; 4],
     /// A buffer reused to build strings (`$util` results).
     pub(crate) scratch: String,
@@ -67,6 +72,16 @@ pub(crate) struct Ctx<'t> {
 }
 
 pub(crate) type EvalResult<T> = Result<T, EvalError>;
+
+impl Drop for Ctx<'_> {
+    /// Real maps and lists made from JSON views may hold views of their own
+    /// document: releasing them breaks such cycles.
+    fn drop(&mut self) {
+        for d in &self.docs {
+            d.release();
+        }
+    }
+}
 
 impl<'t> Ctx<'t> {
     pub(crate) fn new(t: &'t Compiled, data: &'t RenderInput, limits: &'t Limits) -> Self {
@@ -90,6 +105,8 @@ impl<'t> Ctx<'t> {
             body_lent: false,
             body_lent_at: 0,
             mutations: 0,
+            tape: None,
+            docs: Vec::new(),
             lazy_done: [false; 4],
             scratch: String::new(),
             context: None,
@@ -379,7 +396,7 @@ impl<'t> Ctx<'t> {
             self.set_var(target.root.var(), v);
             return Ok(());
         };
-        let obj = self.eval_chain(target, init)?;
+        let obj = self.eval_chain(target, init)?.resolved();
         self.mutations += 1;
         match (last, &obj) {
             (RefPart::Property(name), Value::Map(m)) if self.overrides.already_set(m, name) => {
@@ -430,19 +447,25 @@ impl<'t> Ctx<'t> {
         let coll = self.eval(iterable)?;
         // Lists are iterated live so that a structural change during the loop
         // fails like Java's ConcurrentModificationException; maps by snapshot.
-        let (live, items): (Option<&crate::value::ListRef>, Vec<Value>) = match &coll {
-            Value::List(l) => (Some(l), Vec::new()),
+        // A JSON list view is read on the tape, and live too: once made
+        // real, its reads follow the real list.
+        let (live, items, view): (Option<&crate::value::ListRef>, Vec<Value>, _) = match &coll {
+            Value::List(l) => (Some(l), Vec::new(), None),
             Value::Map(m) => (
                 None,
                 m.try_borrow()
                     .map(|m| m.entries.iter().map(|(_, v)| v.clone()).collect())
                     .unwrap_or_default(),
+                None,
             ),
-            _ => (None, Vec::new()),
+            Value::Json(j) if j.is_map() => (None, j.values(), None),
+            Value::Json(j) => (None, Vec::new(), Some(j)),
+            _ => (None, Vec::new(), None),
         };
-        let len_of = |items: &Vec<Value>| match live {
-            Some(l) => l.try_borrow().map(|l| l.len()).unwrap_or(0),
-            None => items.len(),
+        let len_of = |items: &Vec<Value>| match (live, view) {
+            (Some(l), _) => l.try_borrow().map(|l| l.len()).unwrap_or(0),
+            (None, Some(j)) => j.len(),
+            (None, None) => items.len(),
         };
         let start_len = len_of(&items);
         let mut saved: Vec<(Var<'_>, Option<Value>)> = Vec::with_capacity(4);
@@ -466,13 +489,14 @@ impl<'t> Ctx<'t> {
                 let msg = "java.util.ConcurrentModificationException in #foreach";
                 return Err(EvalError::new(RenderErrorKind::Invocation, pos, msg));
             }
-            let item = match live {
-                Some(l) => l
+            let item = match (live, view) {
+                (Some(l), _) => l
                     .try_borrow()
                     .ok()
                     .and_then(|l| l.get(i).cloned())
                     .unwrap_or_default(),
-                None => items.get(i).cloned().unwrap_or_default(),
+                (None, Some(j)) => j.item(i).unwrap_or_default(),
+                (None, None) => items.get(i).cloned().unwrap_or_default(),
             };
             self.step(pos)?;
             let has_next = i + 1 < len;

@@ -260,8 +260,12 @@ impl Ctx<'_> {
         if !self.frames.is_empty() {
             return None;
         }
-        let Some(Value::Map(m)) = self.vars.get(r.root.slot) else {
-            return None;
+        let m = match self.vars.get(r.root.slot) {
+            Some(Value::Map(m)) => m,
+            Some(Value::Json(j)) if j.is_map() => {
+                return Some((j.get(name), (j.len() / 64) as u64));
+            }
+            _ => return None,
         };
         Some(match m.try_borrow() {
             Ok(m) => (
@@ -274,6 +278,22 @@ impl Ctx<'_> {
 
     /// Dispatches a Java method call. `Ok(Null)` covers "no such method".
     fn call(&mut self, obj: &Value, name: &str, args: &[Value]) -> Result<Value, String> {
+        if let Value::Json(j) = obj {
+            // Sizes are read on the tape; anything else uses the real value.
+            if let ("size" | "isEmpty", []) = (name, args) {
+                let len = j.len();
+                self.steps += (len / 64) as u64;
+                return Ok(match name {
+                    "size" => Value::Int(i32::try_from(len).unwrap_or(i32::MAX)),
+                    _ => Value::Bool(len == 0),
+                });
+            }
+            return self.call(&j.resolve(), name, args);
+        }
+        if args.iter().any(|a| matches!(a, Value::Json(_))) {
+            let args: Vec<Value> = args.iter().map(Value::resolved).collect();
+            return self.call(obj, name, &args);
+        }
         let r = match obj {
             Value::Str(s) => methods_str::call(s, name, args)?,
             Value::List(_) | Value::Map(_) | Value::Entry(_) => {
@@ -399,6 +419,7 @@ fn collection_len(v: &Value) -> usize {
     match v {
         Value::List(l) => l.try_borrow().map_or(0, |l| l.len()),
         Value::Map(m) => m.try_borrow().map_or(0, |m| m.entries.len()),
+        Value::Json(j) => j.len(),
         _ => 0,
     }
 }
@@ -436,6 +457,11 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
             "empty" => Value::Bool(l.try_borrow().map(|l| l.is_empty()).unwrap_or(true)),
             _ => Value::Null,
         },
+        Value::Json(j) if j.is_map() => j.get(name),
+        Value::Json(j) => match name {
+            "empty" => Value::Bool(j.len() == 0),
+            _ => Value::Null,
+        },
         Value::Input => match name {
             "body" => Value::str(&ctx.data.body),
             _ => Value::Null,
@@ -447,6 +473,20 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
 /// `$obj[i]`: list index (negative counts from the end) or map key.
 fn index(obj: &Value, idx: &Value) -> Result<Value, String> {
     match obj {
+        Value::Json(j) if j.is_tape_list() => {
+            let i = match idx {
+                Value::Int(i) => i64::from(*i),
+                Value::Long(i) => *i,
+                _ => return Ok(Value::Null),
+            };
+            let len = j.len() as i64;
+            let at = if i < 0 { i + len } else { i };
+            match usize::try_from(at).ok().and_then(|at| j.item(at)) {
+                Some(v) => Ok(v),
+                None => Err(format!("index {i} out of bounds for length {len}")),
+            }
+        }
+        Value::Json(j) => index(&j.resolve(), idx),
         Value::List(l) => {
             let l = l.try_borrow().map_err(|_| "list in use".to_string())?;
             let i = match idx {

@@ -8,10 +8,10 @@ use std::rc::Rc;
 
 use crate::value::{JMap, JStr, Value};
 
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Bytes that end the plain part of a string: `"`, `\\` and control characters.
-const STRING_STOP: [bool; 256] = {
+pub(crate) const STRING_STOP: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 0x20 {
@@ -23,12 +23,12 @@ const STRING_STOP: [bool; 256] = {
     t
 };
 
-struct P<'a> {
+pub(crate) struct P<'a> {
     /// Shared copy of the input: escape-free strings become slices of it.
-    body: Rc<str>,
+    pub(crate) body: Rc<str>,
     s: &'a str,
-    b: &'a [u8],
-    i: usize,
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
     /// Elements of the arrays being parsed, innermost last: each array takes
     /// its own at its end, in one allocation of the right size.
     items: Vec<Value>,
@@ -45,15 +45,7 @@ fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
 /// Parses one JSON document (surrounding whitespace allowed).
 pub(crate) fn parse(s: &str) -> Result<Value, String> {
     let body: Rc<str> = Rc::from(s);
-    let mut p = P {
-        body: body.clone(),
-        s: &body,
-        b: body.as_bytes(),
-        i: 0,
-        items: Vec::with_capacity(16),
-        entries: Vec::with_capacity(32),
-        text: String::new(),
-    };
+    let mut p = P::new(&body);
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -63,9 +55,22 @@ pub(crate) fn parse(s: &str) -> Result<Value, String> {
     Ok(v)
 }
 
-impl P<'_> {
+impl<'a> P<'a> {
+    /// A parser at the start of `body`.
+    pub(crate) fn new(body: &'a Rc<str>) -> P<'a> {
+        P {
+            body: body.clone(),
+            s: body,
+            b: body.as_bytes(),
+            i: 0,
+            items: Vec::with_capacity(16),
+            entries: Vec::with_capacity(32),
+            text: String::new(),
+        }
+    }
+
     #[inline]
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         // Compact JSON has none: one comparison decides.
         if self.b.get(self.i).is_some_and(|c| *c <= b' ') {
             while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
@@ -226,7 +231,7 @@ impl P<'_> {
     }
 
     /// Decodes a string with escapes into `out`.
-    fn string(&mut self, out: &mut String) -> Result<(), String> {
+    pub(crate) fn string(&mut self, out: &mut String) -> Result<(), String> {
         self.i += 1;
         loop {
             let start = self.i;
@@ -279,7 +284,7 @@ impl P<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, String> {
+    pub(crate) fn number(&mut self) -> Result<Value, String> {
         let start = self.i;
         if self.b.get(self.i) == Some(&b'-') {
             self.i += 1;

@@ -32,6 +32,8 @@ mod eval_macro;
 mod input;
 mod json;
 mod json_parse;
+mod json_tape;
+mod json_view;
 mod jsonpath;
 mod methods_coll;
 mod methods_str;

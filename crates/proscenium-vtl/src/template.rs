@@ -180,13 +180,14 @@ impl Template {
 }
 
 fn pairs(map: &Value, key: &str) -> Vec<(String, String)> {
-    let Value::Map(m) = map else {
+    let map = map.resolved();
+    let Value::Map(m) = &map else {
         return Vec::new();
     };
     let Ok(m) = m.try_borrow() else {
         return Vec::new();
     };
-    match m.get_str(key) {
+    match m.get_str(key).map(Value::resolved) {
         Some(Value::Map(inner)) => match inner.try_borrow() {
             Ok(inner) => inner
                 .entries
@@ -201,7 +202,7 @@ fn pairs(map: &Value, key: &str) -> Vec<(String, String)> {
 }
 
 fn child(map: &Value, key: &str) -> Value {
-    match map {
+    match &map.resolved() {
         Value::Map(m) => m
             .try_borrow()
             .ok()

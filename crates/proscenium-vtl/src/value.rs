@@ -215,7 +215,7 @@ impl JMap {
 
 /// Byte equality that compares short keys inline instead of calling `memcmp`.
 #[inline]
-fn short_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len()
         && match a.len() {
             0..=16 => a.iter().zip(b).all(|(x, y)| x == y),
@@ -252,6 +252,9 @@ pub(crate) enum Value {
     Loop(Rc<LoopInfo>),
     /// The body of a `#define`, rendered when printed.
     Define(std::sync::Arc<Block>),
+    /// A read-only view of a JSON body's map or list (`json_view.rs`),
+    /// made real on demand; it behaves as that map or list.
+    Json(crate::json_view::JRef),
     /// API Gateway's `$input`.
     Input,
     /// API Gateway's `$util`.
@@ -273,6 +276,14 @@ impl Value {
 
     pub(crate) fn map(m: JMap) -> Value {
         Value::Map(Rc::new(MapCell(RefCell::new(m))))
+    }
+
+    /// The value itself, or the real map or list a JSON view stands for.
+    pub(crate) fn resolved(&self) -> Value {
+        match self {
+            Value::Json(j) => j.resolve(),
+            other => other.clone(),
+        }
     }
 
     pub(crate) fn is_null(&self) -> bool {
@@ -343,6 +354,7 @@ impl Value {
             }
             Value::Loop(_) => out.push_str("org.apache.velocity.runtime.directive.ForeachScope"),
             Value::Define(_) => out.push_str("#define"),
+            Value::Json(j) => j.resolve().write_java(out, depth),
             Value::Input => out.push_str("$input"),
             Value::Util => out.push_str("$util"),
         }
@@ -358,6 +370,8 @@ impl Value {
             return false;
         }
         match (self, other) {
+            (Value::Json(a), _) => a.resolve().eq_depth(other, depth),
+            (_, Value::Json(b)) => self.eq_depth(&b.resolve(), depth),
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Int(a), Value::Int(b)) => a == b,
@@ -408,6 +422,10 @@ impl Value {
             Value::Str(_) => 3,
             Value::List(_) => 4,
             Value::Map(_) => 5,
+            Value::Json(j) => match j.is_map() {
+                true => 5,
+                false => 4,
+            },
             Value::Entry(_) => 6,
             Value::Loop(_) => 7,
             Value::Define(_) => 8,

@@ -1,0 +1,239 @@
+//! Read-only views of a JSON tape ([`JRef`]): what `$input.path('$')` returns
+//! for an object or array body. Reading properties, indexes, sizes, looping
+//! and JSON output work on the tape directly. Anything else (mutation, other
+//! methods, equality, printing) first turns the node into a real map or list,
+//! with its whole subtree; the document remembers it, so every view of that
+//! node sees the same object from then on, as Java references would.
+//!
+//! Each `$input.path` call gets its own [`JDoc`] over the shared tape, so
+//! results of separate calls never share mutations, as in API Gateway.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::json_tape::{TNode, Tape};
+use crate::value::{JMap, Value, short_eq};
+
+/// One `$input.path` result: the tape and the nodes made real so far.
+pub(crate) struct JDoc {
+    tape: Rc<Tape>,
+    /// Indexed by node; empty until the first node is made real.
+    made: RefCell<Vec<Option<Value>>>,
+    /// Whether `made` holds anything (spares the borrow on every read).
+    any_made: Cell<bool>,
+}
+
+/// A view of container node `node` of a document.
+#[derive(Clone)]
+pub(crate) struct JRef {
+    doc: Rc<JDoc>,
+    node: u32,
+}
+
+impl std::fmt::Debug for JRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JRef({})", self.node)
+    }
+}
+
+impl JDoc {
+    /// The root of a new document over `tape`.
+    pub(crate) fn root(tape: &Rc<Tape>) -> (Value, Rc<JDoc>) {
+        let doc = Rc::new(JDoc {
+            tape: tape.clone(),
+            made: RefCell::new(Vec::new()),
+            any_made: Cell::new(false),
+        });
+        (child(&doc, 0), doc)
+    }
+
+    /// Drops the nodes made real (which may refer back to the document).
+    pub(crate) fn release(&self) {
+        if let Ok(mut made) = self.made.try_borrow_mut() {
+            let _ = std::mem::take(&mut *made);
+        }
+    }
+
+    #[inline]
+    fn made(&self, n: u32) -> Option<Value> {
+        if !self.any_made.get() {
+            return None;
+        }
+        self.made.try_borrow().ok()?.get(n as usize)?.clone()
+    }
+}
+
+/// Node `n` of `doc` as a value: scalars converted, containers as views
+/// (or the real map or list once made).
+fn child(doc: &Rc<JDoc>, n: u32) -> Value {
+    match doc.tape.node(n) {
+        Some(TNode::Arr { .. } | TNode::Obj { .. }) => match doc.made(n) {
+            Some(v) => v,
+            None => Value::Json(JRef {
+                doc: doc.clone(),
+                node: n,
+            }),
+        },
+        _ => doc.tape.scalar(n),
+    }
+}
+
+/// Makes node `n` (and its subtree) real, once per document.
+fn make(doc: &Rc<JDoc>, n: u32) -> Value {
+    if let Some(v) = doc.made(n) {
+        return v;
+    }
+    let tape = &doc.tape;
+    let kids = tape.kids_of(n);
+    let v = match tape.node(n) {
+        Some(TNode::Arr { .. }) => Value::list(kids.iter().map(|k| make_child(doc, *k)).collect()),
+        Some(TNode::Obj { .. }) => {
+            let entries = kids
+                .iter()
+                .map(|k| (tape.scalar(*k), make_child(doc, *k + 1)))
+                .collect();
+            Value::map(JMap { entries })
+        }
+        _ => return tape.scalar(n),
+    };
+    if let Ok(mut made) = doc.made.try_borrow_mut() {
+        if made.is_empty() {
+            made.resize(tape.nodes.len(), None);
+        }
+        if let Some(slot) = made.get_mut(n as usize) {
+            *slot = Some(v.clone());
+            doc.any_made.set(true);
+        }
+    }
+    v
+}
+
+fn make_child(doc: &Rc<JDoc>, n: u32) -> Value {
+    match doc.tape.node(n) {
+        Some(TNode::Arr { .. } | TNode::Obj { .. }) => make(doc, n),
+        _ => doc.tape.scalar(n),
+    }
+}
+
+impl JRef {
+    pub(crate) fn is_map(&self) -> bool {
+        matches!(self.doc.tape.node(self.node), Some(TNode::Obj { .. }))
+    }
+
+    /// The real map or list (made on first use).
+    pub(crate) fn resolve(&self) -> Value {
+        make(&self.doc, self.node)
+    }
+
+    /// The real map or list if already made.
+    fn made(&self) -> Option<Value> {
+        self.doc.made(self.node)
+    }
+
+    fn kids(&self) -> &[u32] {
+        self.doc.tape.kids_of(self.node)
+    }
+
+    /// `size()`.
+    pub(crate) fn len(&self) -> usize {
+        match self.made() {
+            Some(Value::List(l)) => l.try_borrow().map_or(0, |l| l.len()),
+            Some(Value::Map(m)) => m.try_borrow().map_or(0, |m| m.entries.len()),
+            Some(_) => 0,
+            None => self.kids().len(),
+        }
+    }
+
+    /// `$map.name` (`Map.get`); null when absent or not a map.
+    pub(crate) fn get(&self, name: &str) -> Value {
+        if let Some(v) = self.made() {
+            return match v {
+                Value::Map(m) => m
+                    .try_borrow()
+                    .ok()
+                    .and_then(|m| m.get_str(name).cloned())
+                    .unwrap_or_default(),
+                _ => Value::Null,
+            };
+        }
+        if !self.is_map() {
+            return Value::Null;
+        }
+        let tape = &self.doc.tape;
+        let key = name.as_bytes();
+        match self.kids().iter().find(|k| short_eq(tape.bytes(**k), key)) {
+            Some(k) => child(&self.doc, *k + 1),
+            None => Value::Null,
+        }
+    }
+
+    /// Element `i` of a list, for `#foreach` (`None` past the end).
+    pub(crate) fn item(&self, i: usize) -> Option<Value> {
+        match self.made() {
+            Some(Value::List(l)) => l.try_borrow().ok()?.get(i).cloned(),
+            Some(_) => None,
+            None => Some(child(&self.doc, *self.kids().get(i)?)),
+        }
+    }
+
+    /// The values of a map, in order (what `#foreach` iterates).
+    pub(crate) fn values(&self) -> Vec<Value> {
+        match self.made() {
+            Some(Value::Map(m)) => m
+                .try_borrow()
+                .map(|m| m.entries.iter().map(|(_, v)| v.clone()).collect())
+                .unwrap_or_default(),
+            Some(_) => Vec::new(),
+            None => self
+                .kids()
+                .iter()
+                .map(|k| child(&self.doc, *k + 1))
+                .collect(),
+        }
+    }
+
+    /// Whether this is an unmade list (element reads can use the tape).
+    pub(crate) fn is_tape_list(&self) -> bool {
+        !self.is_map() && self.made().is_none()
+    }
+
+    /// Compact JSON text, as `json::to_json` writes the real value.
+    pub(crate) fn write_json(&self, out: &mut String, depth: usize) {
+        match self.made() {
+            Some(v) => crate::json::write_json(&v, out, depth),
+            None => write_node(&self.doc, self.node, out, depth),
+        }
+    }
+}
+
+fn write_node(doc: &Rc<JDoc>, n: u32, out: &mut String, depth: usize) {
+    let tape = &doc.tape;
+    let obj = match tape.node(n) {
+        Some(TNode::Arr { .. }) => false,
+        Some(TNode::Obj { .. }) => true,
+        _ => return crate::json::write_json(&tape.scalar(n), out, depth),
+    };
+    if depth > 256 {
+        out.push_str("null");
+        return;
+    }
+    out.push(if obj { '{' } else { '[' });
+    for (i, k) in tape.kids_of(n).iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let v = match obj {
+            true => {
+                crate::json::write_json(&tape.scalar(*k), out, depth + 1);
+                out.push(':');
+                *k + 1
+            }
+            false => *k,
+        };
+        match child(doc, v) {
+            Value::Json(j) => write_node(doc, j.node, out, depth + 1),
+            other => crate::json::write_json(&other, out, depth + 1),
+        }
+    }
+    out.push(if obj { '}' } else { ']' });
+}
