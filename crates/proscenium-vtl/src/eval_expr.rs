@@ -263,7 +263,8 @@ impl Ctx<'_> {
         let m = match self.vars.get(r.root.slot) {
             Some(Value::Map(m)) => m,
             Some(Value::Json(j)) if j.is_map() => {
-                return Some((j.get(name), (j.len() / 64) as u64));
+                let (v, len) = j.get_sized(name);
+                return Some((v, (len / 64) as u64));
             }
             _ => return None,
         };
@@ -433,6 +434,13 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
         ctx.steps += (m.entries.len() / 64) as u64;
         return m.get_str(name).cloned().unwrap_or_default();
     }
+    if let Value::Json(j) = obj
+        && j.is_map()
+    {
+        let (v, len) = j.get_sized(name);
+        ctx.steps += (len / 64) as u64;
+        return v;
+    }
     ctx.steps += (collection_len(obj) / 64) as u64;
     match obj {
         Value::Entry(e) => match name {
@@ -457,7 +465,6 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
             "empty" => Value::Bool(l.try_borrow().map(|l| l.is_empty()).unwrap_or(true)),
             _ => Value::Null,
         },
-        Value::Json(j) if j.is_map() => j.get(name),
         Value::Json(j) => match name {
             "empty" => Value::Bool(j.len() == 0),
             _ => Value::Null,

@@ -235,9 +235,11 @@ impl<'a> P<'a> {
         self.i += 1;
         loop {
             let start = self.i;
-            while matches!(self.b.get(self.i), Some(c) if *c != b'"' && *c != b'\\' && *c >= 0x20) {
-                self.i += 1;
-            }
+            let rest = self.b.get(start..).unwrap_or_default();
+            self.i += rest
+                .iter()
+                .position(|c| STRING_STOP[usize::from(*c)])
+                .unwrap_or(rest.len());
             out.push_str(self.s.get(start..self.i).unwrap_or(""));
             match self.b.get(self.i) {
                 Some(b'"') => {

@@ -158,7 +158,9 @@ impl Builder {
     fn close(&mut self, at: u32, mark: usize, obj: bool) -> Option<u32> {
         let kids = u32::try_from(self.kids.len()).ok()?;
         let len = u32::try_from(self.open.len() - mark).ok()?;
-        self.kids.extend(self.open.drain(mark..));
+        self.kids
+            .extend_from_slice(self.open.get(mark..).unwrap_or_default());
+        self.open.truncate(mark);
         *self.nodes.get_mut(at as usize)? = match obj {
             true => TNode::Obj { kids, len },
             false => TNode::Arr { kids, len },
@@ -253,8 +255,13 @@ impl Builder {
         if let Some(set) = seen {
             return Some(!set.insert(key.to_vec()));
         }
+        // `open` holds the object's key nodes; lengths are compared first.
         for e in earlier {
-            if short_eq(self.key(p, *e)?, key) {
+            let len = match self.nodes.get(*e as usize)? {
+                TNode::Str(_, l) | TNode::Esc(_, l) => *l as usize,
+                _ => return None,
+            };
+            if len == key.len() && short_eq(self.key(p, *e)?, key) {
                 return Some(true);
             }
         }
@@ -296,6 +303,15 @@ impl Tape {
         JStr::slice(buf, start as usize, (start + len) as usize)
     }
 
+    /// A range of the body.
+    #[inline]
+    pub(crate) fn body_bytes(&self, start: u32, len: u32) -> &[u8] {
+        self.body
+            .as_bytes()
+            .get(start as usize..(start + len) as usize)
+            .unwrap_or_default()
+    }
+
     /// The bytes of a string node.
     pub(crate) fn bytes(&self, n: u32) -> &[u8] {
         let (buf, start, len) = match self.node(n) {
@@ -321,5 +337,42 @@ impl Tape {
             Some(TNode::Str(..) | TNode::Esc(..)) => self.jstr(n).map_or(Value::Null, Value::Str),
             _ => Value::Null,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_only_what_the_value_parser_reads_alike() {
+        assert!(build(r#"{"a":[1,"x\"y",{"b":null}],"c":-1.5e3}"#).is_some());
+        for bad in ["", "  ", "{", "[1,]", "{\"a\" 1}", "01", "[1] x", "\"\\x\""] {
+            assert!(build(bad).is_none(), "{bad}");
+        }
+        // Repeated keys (also spelled with escapes, also past the hash-set
+        // threshold) are left to the value parser.
+        assert!(build(r#"{"a":1,"\u0061":2}"#).is_none());
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        assert!(build(&format!("{{{}}}", many.join(","))).is_some());
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{}\":{i}", i % 30)).collect();
+        assert!(build(&format!("{{{}}}", many.join(","))).is_none());
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(build(&deep).is_none());
+    }
+
+    #[test]
+    fn nodes_read_back() {
+        let t = build(r#"{"k":"v\n","n":[3000000000,99999999999999999999,2.5,true]}"#).unwrap();
+        let kids = t.kids_of(0).to_vec();
+        assert_eq!(kids.len(), 2);
+        assert_eq!(t.bytes(kids[0]), b"k");
+        assert_eq!(t.scalar(kids[0] + 1).to_java_string(), "v\n");
+        let list: Vec<String> = t
+            .kids_of(kids[1] + 1)
+            .iter()
+            .map(|k| t.scalar(*k).to_java_string())
+            .collect();
+        assert_eq!(list, ["3000000000", "99999999999999999999", "2.5", "true"]);
     }
 }

@@ -144,26 +144,37 @@ impl JRef {
         }
     }
 
-    /// `$map.name` (`Map.get`); null when absent or not a map.
-    pub(crate) fn get(&self, name: &str) -> Value {
+    /// `$map.name` (`Map.get`; null when absent or not a map) and the
+    /// map's size (which the step count needs).
+    pub(crate) fn get_sized(&self, name: &str) -> (Value, usize) {
         if let Some(v) = self.made() {
             return match v {
-                Value::Map(m) => m
-                    .try_borrow()
-                    .ok()
-                    .and_then(|m| m.get_str(name).cloned())
-                    .unwrap_or_default(),
-                _ => Value::Null,
+                Value::Map(m) => match m.try_borrow() {
+                    Ok(m) => (
+                        m.get_str(name).cloned().unwrap_or_default(),
+                        m.entries.len(),
+                    ),
+                    Err(_) => (Value::Null, 0),
+                },
+                _ => (Value::Null, 0),
             };
         }
-        if !self.is_map() {
-            return Value::Null;
-        }
         let tape = &self.doc.tape;
+        let Some(TNode::Obj { .. }) = tape.node(self.node) else {
+            return (Value::Null, self.len());
+        };
+        let kids = self.kids();
         let key = name.as_bytes();
-        match self.kids().iter().find(|k| short_eq(tape.bytes(**k), key)) {
-            Some(k) => child(&self.doc, *k + 1),
-            None => Value::Null,
+        let found = kids.iter().find(|k| match tape.node(**k) {
+            Some(TNode::Str(s, l)) => {
+                l as usize == key.len() && short_eq(tape.body_bytes(s, l), key)
+            }
+            Some(TNode::Esc(..)) => short_eq(tape.bytes(**k), key),
+            _ => false,
+        });
+        match found {
+            Some(k) => (child(&self.doc, *k + 1), kids.len()),
+            None => (Value::Null, kids.len()),
         }
     }
 
