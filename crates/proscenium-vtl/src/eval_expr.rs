@@ -480,20 +480,18 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
 /// `$obj[i]`: list index (negative counts from the end) or map key.
 fn index(obj: &Value, idx: &Value) -> Result<Value, String> {
     match obj {
-        Value::Json(j) if j.is_tape_list() => {
+        Value::Json(j) => {
             let i = match idx {
                 Value::Int(i) => i64::from(*i),
                 Value::Long(i) => *i,
-                _ => return Ok(Value::Null),
+                _ => return index(&j.resolve(), idx),
             };
-            let len = j.len() as i64;
-            let at = if i < 0 { i + len } else { i };
-            match usize::try_from(at).ok().and_then(|at| j.item(at)) {
-                Some(v) => Ok(v),
-                None => Err(format!("index {i} out of bounds for length {len}")),
+            match j.tape_item(i) {
+                Some((Some(v), _)) => Ok(v),
+                Some((None, len)) => Err(format!("index {i} out of bounds for length {len}")),
+                None => index(&j.resolve(), idx),
             }
         }
-        Value::Json(j) => index(&j.resolve(), idx),
         Value::List(l) => {
             let l = l.try_borrow().map_err(|_| "list in use".to_string())?;
             let i = match idx {

@@ -293,16 +293,6 @@ impl Tape {
         }
     }
 
-    /// A string node as a template string (sharing the buffers).
-    pub(crate) fn jstr(&self, n: u32) -> Option<JStr> {
-        let (buf, start, len) = match self.node(n)? {
-            TNode::Str(s, l) => (&self.body, s, l),
-            TNode::Esc(s, l) => (&self.esc, s, l),
-            _ => return None,
-        };
-        JStr::slice(buf, start as usize, (start + len) as usize)
-    }
-
     /// A range of the body.
     #[inline]
     pub(crate) fn body_bytes(&self, start: u32, len: u32) -> &[u8] {
@@ -325,17 +315,39 @@ impl Tape {
 
     /// A scalar node as a value (`Null` for containers).
     pub(crate) fn scalar(&self, n: u32) -> Value {
-        match self.node(n) {
-            Some(TNode::Bool(b)) => Value::Bool(b),
-            Some(TNode::Int(i)) => Value::Int(i),
-            Some(TNode::Long(l)) => Value::Long(l),
-            Some(TNode::Big(b)) => self
-                .bigs
-                .get(b as usize)
-                .map_or(Value::Null, |b| Value::Big(*b)),
-            Some(TNode::Double(d)) => Value::Double(d),
-            Some(TNode::Str(..) | TNode::Esc(..)) => self.jstr(n).map_or(Value::Null, Value::Str),
-            _ => Value::Null,
+        self.node(n).map_or(Value::Null, |t| self.scalar_of(t))
+    }
+
+    /// The value of scalar node `t` (`Null` for containers).
+    #[inline]
+    pub(crate) fn scalar_of(&self, t: TNode) -> Value {
+        let (buf, start, len) = match t {
+            TNode::Bool(b) => return Value::Bool(b),
+            TNode::Int(i) => return Value::Int(i),
+            TNode::Long(l) => return Value::Long(l),
+            TNode::Big(b) => {
+                return self
+                    .bigs
+                    .get(b as usize)
+                    .map_or(Value::Null, |b| Value::Big(*b));
+            }
+            TNode::Double(d) => return Value::Double(d),
+            TNode::Null | TNode::Arr { .. } | TNode::Obj { .. } => return Value::Null,
+            TNode::Str(s, l) => (&self.body, s, l),
+            TNode::Esc(s, l) => (&self.esc, s, l),
+        };
+        JStr::slice(buf, start as usize, (start + len) as usize).map_or(Value::Null, Value::Str)
+    }
+
+    /// The children of container node `t` (see [`TNode`]).
+    #[inline]
+    pub(crate) fn kids_of_node(&self, t: TNode) -> &[u32] {
+        match t {
+            TNode::Arr { kids, len } | TNode::Obj { kids, len } => self
+                .kids
+                .get(kids as usize..(kids + len) as usize)
+                .unwrap_or_default(),
+            _ => &[],
         }
     }
 }

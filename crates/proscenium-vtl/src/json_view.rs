@@ -74,7 +74,8 @@ fn child(doc: &Rc<JDoc>, n: u32) -> Value {
                 node: n,
             }),
         },
-        _ => doc.tape.scalar(n),
+        Some(t) => doc.tape.scalar_of(t),
+        None => Value::Null,
     }
 }
 
@@ -134,36 +135,47 @@ impl JRef {
         self.doc.tape.kids_of(self.node)
     }
 
+    /// The node and its children while not made real (reads use the tape).
+    #[inline]
+    fn on_tape(&self) -> Option<(TNode, &[u32])> {
+        if self.doc.any_made.get() && self.made().is_some() {
+            return None;
+        }
+        let t = self.doc.tape.node(self.node)?;
+        Some((t, self.doc.tape.kids_of_node(t)))
+    }
+
     /// `size()`.
     pub(crate) fn len(&self) -> usize {
+        if let Some((_, kids)) = self.on_tape() {
+            return kids.len();
+        }
         match self.made() {
             Some(Value::List(l)) => l.try_borrow().map_or(0, |l| l.len()),
             Some(Value::Map(m)) => m.try_borrow().map_or(0, |m| m.entries.len()),
-            Some(_) => 0,
-            None => self.kids().len(),
+            _ => 0,
         }
     }
 
     /// `$map.name` (`Map.get`; null when absent or not a map) and the
     /// map's size (which the step count needs).
     pub(crate) fn get_sized(&self, name: &str) -> (Value, usize) {
-        if let Some(v) = self.made() {
-            return match v {
-                Value::Map(m) => match m.try_borrow() {
+        let Some((t, kids)) = self.on_tape() else {
+            return match self.made() {
+                Some(Value::Map(m)) => match m.try_borrow() {
                     Ok(m) => (
                         m.get_str(name).cloned().unwrap_or_default(),
                         m.entries.len(),
                     ),
                     Err(_) => (Value::Null, 0),
                 },
-                _ => (Value::Null, 0),
+                _ => (Value::Null, self.len()),
             };
+        };
+        if !matches!(t, TNode::Obj { .. }) {
+            return (Value::Null, kids.len());
         }
         let tape = &self.doc.tape;
-        let Some(TNode::Obj { .. }) = tape.node(self.node) else {
-            return (Value::Null, self.len());
-        };
-        let kids = self.kids();
         let key = name.as_bytes();
         let found = kids.iter().find(|k| match tape.node(**k) {
             Some(TNode::Str(s, l)) => {
@@ -180,11 +192,29 @@ impl JRef {
 
     /// Element `i` of a list, for `#foreach` (`None` past the end).
     pub(crate) fn item(&self, i: usize) -> Option<Value> {
+        if let Some((_, kids)) = self.on_tape() {
+            return Some(child(&self.doc, *kids.get(i)?));
+        }
         match self.made() {
             Some(Value::List(l)) => l.try_borrow().ok()?.get(i).cloned(),
-            Some(_) => None,
-            None => Some(child(&self.doc, *self.kids().get(i)?)),
+            _ => None,
         }
+    }
+
+    /// Element `i` of an unmade list with its length, for `$list[i]`;
+    /// `None` when the list was made real (or is a map).
+    pub(crate) fn tape_item(&self, i: i64) -> Option<(Option<Value>, usize)> {
+        let (t, kids) = self.on_tape()?;
+        if !matches!(t, TNode::Arr { .. }) {
+            return None;
+        }
+        let len = kids.len();
+        let at = if i < 0 { i + len as i64 } else { i };
+        let v = usize::try_from(at)
+            .ok()
+            .and_then(|at| kids.get(at))
+            .map(|k| child(&self.doc, *k));
+        Some((v, len))
     }
 
     /// The values of a map, in order (what `#foreach` iterates).
@@ -201,11 +231,6 @@ impl JRef {
                 .map(|k| child(&self.doc, *k + 1))
                 .collect(),
         }
-    }
-
-    /// Whether this is an unmade list (element reads can use the tape).
-    pub(crate) fn is_tape_list(&self) -> bool {
-        !self.is_map() && self.made().is_none()
     }
 
     /// Compact JSON text, as `json::to_json` writes the real value.
