@@ -40,6 +40,7 @@ mod methods_str;
 mod number;
 mod parse_expr;
 mod parse_text;
+mod regex_engine;
 mod regex_java;
 mod scan;
 mod template;
