@@ -46,6 +46,8 @@ fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
 pub(crate) fn parse(s: &str) -> Result<Value, String> {
     let body: Rc<str> = Rc::from(s);
     let mut p = P::new(&body);
+    p.items.reserve(16);
+    p.entries.reserve(32);
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -63,8 +65,8 @@ impl<'a> P<'a> {
             s: body,
             b: body.as_bytes(),
             i: 0,
-            items: Vec::with_capacity(16),
-            entries: Vec::with_capacity(32),
+            items: Vec::new(),
+            entries: Vec::new(),
             text: String::new(),
         }
     }

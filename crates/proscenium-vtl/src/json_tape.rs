@@ -66,8 +66,9 @@ pub(crate) fn build(body: &str) -> Option<Tape> {
     let body: Rc<str> = Rc::from(body);
     let mut p = P::new(&body);
     let mut b = Builder {
-        nodes: Vec::with_capacity(body.len() / 6 + 4),
-        kids: Vec::with_capacity(body.len() / 8 + 4),
+        // Compact JSON has a node per 4 bytes or more.
+        nodes: Vec::with_capacity(body.len() / 4 + 4),
+        kids: Vec::with_capacity(body.len() / 4 + 4),
         bigs: Vec::new(),
         esc: String::new(),
         open: Vec::with_capacity(32),
