@@ -4,48 +4,15 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use proscenium_vtl::{Limits, RenderInput, parse};
+use proscenium_vtl::{Limits, parse};
 
-const TEMPLATE: &str = r##"#set($inputRoot = $input.path('$'))
-{
-  "requestId": "$context.requestId",
-  "count": $inputRoot.items.size(),
-  "items": [
-#foreach($item in $inputRoot.items)
-    {
-      "id": "$item.id",
-      "name": "$util.escapeJavaScript($item.name)",
-      "price": $item.price,
-      "inStock": $item.inStock#if($item.tags.size() > 0),
-      "firstTag": "$item.tags[0]"#end
-
-    }#if($foreach.hasNext),#end
-
-#end
-  ]
-}
-"##;
-
-fn body() -> String {
-    let items: Vec<String> = (0..10)
-        .map(|i| {
-            format!(
-                r#"{{"id":"item-{i:03}","name":"Widget {i} \"deluxe\"","price":{}.5,"inStock":{},"tags":["t{i}","x"]}}"#,
-                i * 3,
-                i % 2 == 0
-            )
-        })
-        .collect();
-    format!(r#"{{"page":1,"items":[{}]}}"#, items.join(","))
-}
+#[path = "support/fixture.rs"]
+mod fixture;
+use fixture::{TEMPLATE, bench_input};
 
 fn bench_render(c: &mut Criterion) {
     let template = parse(TEMPLATE).expect("template parses");
-    let input = RenderInput {
-        body: body(),
-        context: serde_json::json!({"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "stage": "prod"}),
-        ..RenderInput::default()
-    };
+    let input = bench_input();
     let limits = Limits::default();
     assert!(input.body.len() > 900, "body is about 1 KB");
     c.bench_function("render_1kb_foreach10", |b| {

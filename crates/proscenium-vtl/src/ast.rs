@@ -32,7 +32,7 @@ pub(crate) enum Node {
     },
     /// `#foreach($var in iterable) ... #end`.
     Foreach {
-        var: String,
+        var: Name,
         iterable: Expr,
         body: Block,
         pos: usize,
@@ -50,13 +50,29 @@ pub(crate) enum Node {
     },
     /// `#define($name) ... #end`.
     Define {
-        name: String,
+        name: Name,
         body: std::sync::Arc<Block>,
     },
     /// `#evaluate(expr)`.
     Evaluate { expr: Expr, pos: usize },
     /// `#parse` / `#include`: not available in API Gateway.
     Unsupported { name: String, pos: usize },
+}
+
+/// A variable name and its slot in the template's variable table.
+#[derive(Debug, Clone)]
+pub(crate) struct Name {
+    pub(crate) text: String,
+    pub(crate) slot: u32,
+}
+
+impl Name {
+    pub(crate) fn var(&self) -> crate::vars::Var<'_> {
+        crate::vars::Var {
+            slot: self.slot,
+            name: &self.text,
+        }
+    }
 }
 
 /// A macro definition, hoisted out of the node tree.
@@ -71,7 +87,7 @@ pub(crate) struct MacroDef {
 pub(crate) struct RefNode {
     /// `$!a`: render nothing when the value is null.
     pub(crate) silent: bool,
-    pub(crate) root: String,
+    pub(crate) root: Name,
     pub(crate) parts: Vec<RefPart>,
     /// The source text, rendered when the value is null.
     pub(crate) literal: String,

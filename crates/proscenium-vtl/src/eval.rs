@@ -7,12 +7,15 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::ast::{Block, MacroDef, Node, RefNode, RefPart};
+use crate::ast::{Block, MacroDef, Name, Node, RefNode, RefPart};
 use crate::error::{EvalError, RenderErrorKind};
 use crate::json;
+use crate::number::{push_i64, write_java_double};
 use crate::template::{Compiled, Limits, RenderInput, compile};
 use crate::value::{JMap, LoopInfo, Value};
-use crate::vars::Vars;
+use crate::vars::{
+    CONTEXT, FOREACH, LAZY_BUILTINS, Names, VELOCITY_COUNT, VELOCITY_HAS_NEXT, Var, Vars,
+};
 
 /// Deepest nesting of rendered blocks (macros and `#define` included), which
 /// keeps the native stack bounded.
@@ -27,15 +30,16 @@ pub(crate) enum Flow {
     Stop,
 }
 
-/// Variables API Gateway provides, created on first reference.
-const BUILTINS: [&str; 4] = ["input", "util", "context", "stageVariables"];
-
 /// Per-render evaluation state.
 pub(crate) struct Ctx<'t> {
     pub(crate) vars: Vars,
     pub(crate) data: &'t RenderInput,
     pub(crate) limits: &'t Limits,
     pub(crate) macros: &'t HashMap<String, Arc<MacroDef>>,
+    /// The template's variable slots.
+    template_names: &'t Names,
+    /// A copy of them grown by `#evaluate` strings (made by the first one).
+    names: Option<Names>,
     pub(crate) extra_macros: HashMap<String, Arc<MacroDef>>,
     pub(crate) steps: u64,
     pub(crate) depth: usize,
@@ -55,20 +59,39 @@ pub(crate) struct Ctx<'t> {
     pub(crate) body_lent_at: u64,
     /// Count of list/map mutations so far (invalidates a lent body).
     pub(crate) mutations: u64,
+    /// The body as a JSON tape, built on first use (`None` inside: the
+    /// value parser must handle it).
+    pub(crate) tape: Option<Option<Rc<crate::json_tape::Tape>>>,
+    /// Documents handed out by `$input.path('$')`, released at the end.
+    pub(crate) docs: Vec<Rc<crate::json_view::JDoc>>,
     lazy_done: [bool; 4],
+    /// A buffer reused to build strings (`$util` results).
+    pub(crate) scratch: String,
     context: Option<Value>,
     overrides: Overrides,
 }
 
 pub(crate) type EvalResult<T> = Result<T, EvalError>;
 
+impl Drop for Ctx<'_> {
+    /// Real maps and lists made from JSON views may hold views of their own
+    /// document: releasing them breaks such cycles.
+    fn drop(&mut self) {
+        for d in &self.docs {
+            d.release();
+        }
+    }
+}
+
 impl<'t> Ctx<'t> {
     pub(crate) fn new(t: &'t Compiled, data: &'t RenderInput, limits: &'t Limits) -> Self {
         Ctx {
-            vars: Vars::default(),
+            vars: Vars::new(t.names.len()),
             data,
             limits,
             macros: &t.macros,
+            template_names: &t.names,
+            names: None,
             extra_macros: HashMap::new(),
             steps: 0,
             depth: 0,
@@ -82,20 +105,31 @@ impl<'t> Ctx<'t> {
             body_lent: false,
             body_lent_at: 0,
             mutations: 0,
+            tape: None,
+            docs: Vec::new(),
             lazy_done: [false; 4],
+            scratch: String::new(),
             context: None,
             overrides: Overrides::default(),
         }
     }
 
     /// Looks a variable up, materialising the API Gateway built-ins on first use.
-    pub(crate) fn lookup(&mut self, name: &str) -> Value {
-        if let Some(v) = self.vars.get(name) {
-            return v.clone();
+    #[inline]
+    pub(crate) fn lookup(&mut self, var: Var<'_>) -> Value {
+        match self.vars.get(var.slot) {
+            Some(v) => v.clone(),
+            None => self.lookup_unbound(var),
         }
-        let Some(i) = BUILTINS.iter().position(|b| *b == name) else {
+    }
+
+    /// An unbound variable: null, or a built-in not created yet.
+    #[cold]
+    fn lookup_unbound(&mut self, var: Var<'_>) -> Value {
+        if var.slot >= LAZY_BUILTINS {
             return Value::Null;
-        };
+        }
+        let i = var.slot as usize;
         if self.lazy_done.get(i).copied().unwrap_or(true) {
             return Value::Null;
         }
@@ -119,8 +153,44 @@ impl<'t> Ctx<'t> {
                 Value::map(stage)
             }
         };
-        self.vars.set(name, v.clone());
+        self.vars.set(var.slot, v.clone());
         v
+    }
+
+    /// `$context.<name>` before `$context` exists: a scalar of the caller's
+    /// tree is converted alone, without building the map (a string or number
+    /// read from the built map would be the same value). `None` when the map
+    /// is needed: it was built or rebound, `name` is an override map, or the
+    /// entry is an object or a list (which the template could mutate).
+    pub(crate) fn context_scalar(&self, name: &str) -> Option<Value> {
+        if self.lazy_done.get(2).copied().unwrap_or(true)
+            || self.vars.get(CONTEXT).is_some()
+            || self.is_param("context")
+            || matches!(name, "requestOverride" | "responseOverride")
+        {
+            return None;
+        }
+        let serde_json::Value::Object(o) = &self.data.context else {
+            return Some(Value::Null);
+        };
+        match o.get(name) {
+            None | Some(serde_json::Value::Null) => Some(Value::Null),
+            Some(serde_json::Value::Object(_) | serde_json::Value::Array(_)) => None,
+            Some(v) => Some(json::from_serde(v)),
+        }
+    }
+
+    /// Entries `$context` has once built: the caller's keys plus the override
+    /// maps it adds.
+    pub(crate) fn context_len(&self) -> usize {
+        let Some(o) = self.data.context.as_object() else {
+            return 2;
+        };
+        if o.len() + 2 < 64 {
+            return o.len(); // below 64 the exact count does not matter
+        }
+        let has = |k: &str| o.contains_key(k);
+        o.len() + usize::from(!has("requestOverride")) + usize::from(!has("responseOverride"))
     }
 
     /// The `$context` map as created (if the template used it), even if the
@@ -129,14 +199,11 @@ impl<'t> Ctx<'t> {
         self.context.clone().unwrap_or_default()
     }
 
+    #[inline]
     pub(crate) fn step(&mut self, pos: usize) -> EvalResult<()> {
         self.steps += 1;
         if self.steps > self.limits.max_steps {
-            return Err(EvalError::new(
-                RenderErrorKind::Limit,
-                pos,
-                "evaluation step limit exceeded",
-            ));
+            return Err(limit_error(pos, "evaluation step limit exceeded"));
         }
         Ok(())
     }
@@ -157,14 +224,11 @@ impl<'t> Ctx<'t> {
         self.depth = self.depth.saturating_sub(1);
     }
 
+    #[inline]
     fn write(&mut self, out: &mut String, s: &str, pos: usize) -> EvalResult<()> {
         self.out_len += s.len();
         if self.out_len > self.limits.max_output_bytes {
-            return Err(EvalError::new(
-                RenderErrorKind::Limit,
-                pos,
-                "output size limit exceeded",
-            ));
+            return Err(limit_error(pos, "output size limit exceeded"));
         }
         out.push_str(s);
         Ok(())
@@ -214,7 +278,7 @@ impl<'t> Ctx<'t> {
                 r.map(|_| ())
             }
             Value::Str(s) => self.write(out, s, pos),
-            Value::Int(_) | Value::Long(_) | Value::Bool(_) => {
+            Value::Int(_) | Value::Long(_) | Value::Bool(_) | Value::Double(_) => {
                 // Printed straight into the output, without a temporary string.
                 let start = out.len();
                 other_write(v, out);
@@ -243,7 +307,7 @@ impl<'t> Ctx<'t> {
                 if v.is_null() {
                     if !r.silent {
                         let lit = match r.parts.is_empty() {
-                            true => self.macro_literal(&r.root),
+                            true => self.macro_literal(&r.root.text),
                             false => None,
                         };
                         let lit = lit.unwrap_or_else(|| r.literal.clone());
@@ -313,7 +377,7 @@ impl<'t> Ctx<'t> {
             Node::Stop => return Ok(Flow::Stop),
             Node::MacroCall { name, args, pos } => return self.call_macro(name, args, *pos, out),
             Node::Define { name, body } => {
-                self.set_var(name, Value::Define(body.clone()));
+                self.set_var(name.var(), Value::Define(body.clone()));
             }
             Node::Evaluate { expr, pos } => return self.evaluate(expr, *pos, out),
             Node::Unsupported { name, pos } => {
@@ -329,10 +393,10 @@ impl<'t> Ctx<'t> {
 
     fn assign(&mut self, target: &RefNode, v: Value) -> EvalResult<()> {
         let Some((last, init)) = target.parts.split_last() else {
-            self.set_var(&target.root, v);
+            self.set_var(target.root.var(), v);
             return Ok(());
         };
-        let obj = self.eval_chain(target, init)?;
+        let obj = self.eval_chain(target, init)?.resolved();
         self.mutations += 1;
         match (last, &obj) {
             (RefPart::Property(name), Value::Map(m)) if self.overrides.already_set(m, name) => {
@@ -374,7 +438,7 @@ impl<'t> Ctx<'t> {
 
     fn foreach(
         &mut self,
-        var: &str,
+        var: &Name,
         iterable: &crate::ast::Expr,
         body: &Block,
         pos: usize,
@@ -383,27 +447,33 @@ impl<'t> Ctx<'t> {
         let coll = self.eval(iterable)?;
         // Lists are iterated live so that a structural change during the loop
         // fails like Java's ConcurrentModificationException; maps by snapshot.
-        let (live, items): (Option<&crate::value::ListRef>, Vec<Value>) = match &coll {
-            Value::List(l) => (Some(l), Vec::new()),
+        // A JSON list view is read on the tape, and live too: once made
+        // real, its reads follow the real list.
+        let (live, items, view): (Option<&crate::value::ListRef>, Vec<Value>, _) = match &coll {
+            Value::List(l) => (Some(l), Vec::new(), None),
             Value::Map(m) => (
                 None,
                 m.try_borrow()
                     .map(|m| m.entries.iter().map(|(_, v)| v.clone()).collect())
                     .unwrap_or_default(),
+                None,
             ),
-            _ => (None, Vec::new()),
+            Value::Json(j) if j.is_map() => (None, j.values(), None),
+            Value::Json(j) => (None, Vec::new(), Some(j)),
+            _ => (None, Vec::new(), None),
         };
-        let len_of = |items: &Vec<Value>| match live {
-            Some(l) => l.try_borrow().map(|l| l.len()).unwrap_or(0),
-            None => items.len(),
+        let len_of = |items: &Vec<Value>| match (live, view) {
+            (Some(l), _) => l.try_borrow().map(|l| l.len()).unwrap_or(0),
+            (None, Some(j)) => j.len(),
+            (None, None) => items.len(),
         };
         let start_len = len_of(&items);
-        let mut saved: Vec<(&str, Option<Value>)> = Vec::with_capacity(4);
-        for k in [var, "foreach", "velocityCount", "velocityHasNext"] {
+        let mut saved: Vec<(Var<'_>, Option<Value>)> = Vec::with_capacity(4);
+        for k in [var.var(), FOREACH, VELOCITY_COUNT, VELOCITY_HAS_NEXT] {
             let v = self.lookup_var(k)?;
             saved.push((k, Some(v).filter(|v| !v.is_null())));
         }
-        let parent = self.lookup("foreach");
+        let parent = self.lookup(FOREACH);
         let max = self.limits.max_foreach_iterations;
         self.next_loop_id += 1;
         let loop_id = self.next_loop_id;
@@ -419,29 +489,24 @@ impl<'t> Ctx<'t> {
                 let msg = "java.util.ConcurrentModificationException in #foreach";
                 return Err(EvalError::new(RenderErrorKind::Invocation, pos, msg));
             }
-            let item = match live {
-                Some(l) => l
+            let item = match (live, view) {
+                (Some(l), _) => l
                     .try_borrow()
                     .ok()
                     .and_then(|l| l.get(i).cloned())
                     .unwrap_or_default(),
-                None => items.get(i).cloned().unwrap_or_default(),
+                (None, Some(j)) => j.item(i).unwrap_or_default(),
+                (None, None) => items.get(i).cloned().unwrap_or_default(),
             };
             self.step(pos)?;
             let has_next = i + 1 < len;
             i += 1;
             let i = i - 1;
-            self.set_var(var, item);
+            self.set_var(var.var(), item);
             let count = Value::Int(i32::try_from(i + 1).unwrap_or(i32::MAX));
-            self.vars.set("velocityCount", count);
-            self.vars.set("velocityHasNext", Value::Bool(has_next));
-            let info = LoopInfo {
-                id: loop_id,
-                index: i,
-                has_next,
-                parent: parent.clone(),
-            };
-            self.vars.set("foreach", Value::Loop(Rc::new(info)));
+            self.vars.set(VELOCITY_COUNT.slot, count);
+            self.vars.set(VELOCITY_HAS_NEXT.slot, Value::Bool(has_next));
+            self.set_loop_info(loop_id, i, has_next, &parent);
             match self.render_block(body, out)? {
                 Flow::Normal => {}
                 Flow::Break(None) => break,
@@ -456,7 +521,27 @@ impl<'t> Ctx<'t> {
         Ok(flow)
     }
 
-    fn restore(&mut self, saved: Vec<(&str, Option<Value>)>) {
+    /// Binds `$foreach` for one turn, updating last turn's state in place
+    /// when nothing else holds it.
+    fn set_loop_info(&mut self, id: u64, index: usize, has_next: bool, parent: &Value) {
+        if let Some(Value::Loop(rc)) = self.vars.get_mut(FOREACH.slot)
+            && let Some(info) = Rc::get_mut(rc)
+            && info.id == id
+        {
+            info.index = index;
+            info.has_next = has_next;
+            return;
+        }
+        let info = LoopInfo {
+            id,
+            index,
+            has_next,
+            parent: parent.clone(),
+        };
+        self.vars.set(FOREACH.slot, Value::Loop(Rc::new(info)));
+    }
+
+    fn restore(&mut self, saved: Vec<(Var<'_>, Option<Value>)>) {
         for (k, old) in saved {
             self.restore_var(k, old);
         }
@@ -484,7 +569,10 @@ impl<'t> Ctx<'t> {
         }
         let src = v.to_java_string();
         self.enter(pos)?;
-        let compiled = compile(&src, self.depth).map_err(|e| {
+        let names = self
+            .names
+            .get_or_insert_with(|| self.template_names.clone());
+        let compiled = compile(&src, self.depth, names).map_err(|e| {
             EvalError::new(RenderErrorKind::Evaluate, pos, format!("#evaluate: {}", e))
         });
         let r = compiled.and_then(|c| {
@@ -504,14 +592,19 @@ impl<'t> Ctx<'t> {
     }
 }
 
+#[cold]
+fn limit_error(pos: usize, msg: &'static str) -> EvalError {
+    EvalError::new(RenderErrorKind::Limit, pos, msg)
+}
+
 fn other_write(v: &Value, out: &mut String) {
-    use std::fmt::Write;
-    let _ = match v {
-        Value::Int(i) => write!(out, "{i}"),
-        Value::Long(i) => write!(out, "{i}"),
-        Value::Bool(b) => write!(out, "{b}"),
-        _ => Ok(()),
-    };
+    match v {
+        Value::Int(i) => push_i64(out, i64::from(*i)),
+        Value::Long(i) => push_i64(out, *i),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Double(d) => write_java_double(*d, out),
+        _ => {}
+    }
 }
 
 fn idx_int(v: &Value) -> Option<i64> {

@@ -10,6 +10,7 @@ use crate::error::{EvalError, RenderErrorKind};
 use crate::eval::{Ctx, EvalResult};
 use crate::number::{arith, compare};
 use crate::value::{JMap, LIMIT_PREFIX, MAX_STRING_BYTES, Value};
+use crate::vars::CONTEXT;
 use crate::{input, methods_coll, methods_str, util};
 
 /// Largest list a range literal may build.
@@ -178,7 +179,30 @@ impl Ctx<'_> {
     /// Evaluates the root and the given parts of a reference.
     pub(crate) fn eval_chain(&mut self, r: &RefNode, parts: &[RefPart]) -> EvalResult<Value> {
         self.step(r.pos)?;
-        let mut cur = self.lookup_var(&r.root)?;
+        let (mut cur, parts) = match parts.split_first() {
+            Some((RefPart::Property(name), rest)) if r.root.slot == CONTEXT => {
+                match self.context_scalar(name) {
+                    Some(v) => {
+                        // The steps reading the built map would have cost.
+                        self.step(r.pos)?;
+                        self.steps += (self.context_len() / 64) as u64;
+                        (v, rest)
+                    }
+                    None => (self.lookup_var(r.root.var())?, parts),
+                }
+            }
+            Some((RefPart::Property(name), rest)) => match self.bound_map_property(r, name) {
+                Some((v, extra)) => {
+                    // As the loop below would: the part's step, then the
+                    // collection's.
+                    self.step(r.pos)?;
+                    self.steps += extra;
+                    (v, rest)
+                }
+                None => (self.lookup_var(r.root.var())?, parts),
+            },
+            _ => (self.lookup_var(r.root.var())?, parts),
+        };
         for part in parts {
             if cur.is_null() {
                 return Ok(Value::Null);
@@ -192,11 +216,25 @@ impl Ctx<'_> {
                         .map_err(|m| EvalError::new(RenderErrorKind::Invocation, r.pos, m))?
                 }
                 RefPart::Method(name, args) => {
-                    let mut vals = Vec::with_capacity(args.len());
-                    for a in args {
-                        vals.push(self.eval(a)?);
-                    }
-                    let v = self.call(&cur, name, &vals).map_err(|m| {
+                    // Up to 3 arguments are evaluated on the stack.
+                    let mut small: [Value; 3] = Default::default();
+                    let mut many = Vec::new();
+                    let vals: &[Value] = match small.get_mut(..args.len()) {
+                        _ if args.is_empty() => &[],
+                        Some(slots) => {
+                            for (slot, a) in slots.iter_mut().zip(args) {
+                                *slot = self.eval(a)?;
+                            }
+                            slots
+                        }
+                        None => {
+                            for a in args {
+                                many.push(self.eval(a)?);
+                            }
+                            &many
+                        }
+                    };
+                    let v = self.call(&cur, name, vals).map_err(|m| {
                         let kind = match m.starts_with(LIMIT_PREFIX) {
                             true => RenderErrorKind::Limit,
                             false => RenderErrorKind::Invocation,
@@ -214,8 +252,49 @@ impl Ctx<'_> {
         Ok(cur)
     }
 
+    /// `$var.name` when `$var` is a bound map (outside macros): the property
+    /// read without copying the variable, with the steps [`property`] charges
+    /// for the collection.
+    #[inline]
+    fn bound_map_property(&self, r: &RefNode, name: &str) -> Option<(Value, u64)> {
+        if !self.frames.is_empty() {
+            return None;
+        }
+        let m = match self.vars.get(r.root.slot) {
+            Some(Value::Map(m)) => m,
+            Some(Value::Json(j)) if j.is_map() => {
+                let (v, len) = j.get_sized(name);
+                return Some((v, (len / 64) as u64));
+            }
+            _ => return None,
+        };
+        Some(match m.try_borrow() {
+            Ok(m) => (
+                m.get_str(name).cloned().unwrap_or_default(),
+                (m.entries.len() / 64) as u64,
+            ),
+            Err(_) => (Value::Null, 0),
+        })
+    }
+
     /// Dispatches a Java method call. `Ok(Null)` covers "no such method".
     fn call(&mut self, obj: &Value, name: &str, args: &[Value]) -> Result<Value, String> {
+        if let Value::Json(j) = obj {
+            // Sizes are read on the tape; anything else uses the real value.
+            if let ("size" | "isEmpty", []) = (name, args) {
+                let len = j.len();
+                self.steps += (len / 64) as u64;
+                return Ok(match name {
+                    "size" => Value::Int(i32::try_from(len).unwrap_or(i32::MAX)),
+                    _ => Value::Bool(len == 0),
+                });
+            }
+            return self.call(&j.resolve(), name, args);
+        }
+        if args.iter().any(|a| matches!(a, Value::Json(_))) {
+            let args: Vec<Value> = args.iter().map(Value::resolved).collect();
+            return self.call(obj, name, &args);
+        }
         let r = match obj {
             Value::Str(s) => methods_str::call(s, name, args)?,
             Value::List(_) | Value::Map(_) | Value::Entry(_) => {
@@ -225,7 +304,7 @@ impl Ctx<'_> {
                 methods_coll::call(obj, name, args, &mut self.mutations)?
             }
             Value::Input => input::call(self, name, args)?,
-            Value::Util => util::call(name, args)?,
+            Value::Util => util::call(name, args, &mut self.scratch)?,
             Value::Loop(info) => match (name, args) {
                 ("hasNext" | "getHasNext" | "isHasNext", []) => Some(Value::Bool(info.has_next)),
                 ("getIndex", []) => Some(Value::Int(info.index as i32)),
@@ -341,18 +420,29 @@ fn collection_len(v: &Value) -> usize {
     match v {
         Value::List(l) => l.try_borrow().map_or(0, |l| l.len()),
         Value::Map(m) => m.try_borrow().map_or(0, |m| m.entries.len()),
+        Value::Json(j) => j.len(),
         _ => 0,
     }
 }
 
 fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
+    if let Value::Map(m) = obj {
+        // The common case, with one borrow (a busy map has length 0 and no keys).
+        let Ok(m) = m.try_borrow() else {
+            return Value::Null;
+        };
+        ctx.steps += (m.entries.len() / 64) as u64;
+        return m.get_str(name).cloned().unwrap_or_default();
+    }
+    if let Value::Json(j) = obj
+        && j.is_map()
+    {
+        let (v, len) = j.get_sized(name);
+        ctx.steps += (len / 64) as u64;
+        return v;
+    }
     ctx.steps += (collection_len(obj) / 64) as u64;
     match obj {
-        Value::Map(m) => m
-            .try_borrow()
-            .ok()
-            .and_then(|m| m.get_str(name).cloned())
-            .unwrap_or_default(),
         Value::Entry(e) => match name {
             "key" => e.0.clone(),
             "value" => e.1.clone(),
@@ -375,6 +465,10 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
             "empty" => Value::Bool(l.try_borrow().map(|l| l.is_empty()).unwrap_or(true)),
             _ => Value::Null,
         },
+        Value::Json(j) => match name {
+            "empty" => Value::Bool(j.len() == 0),
+            _ => Value::Null,
+        },
         Value::Input => match name {
             "body" => Value::str(&ctx.data.body),
             _ => Value::Null,
@@ -386,6 +480,18 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
 /// `$obj[i]`: list index (negative counts from the end) or map key.
 fn index(obj: &Value, idx: &Value) -> Result<Value, String> {
     match obj {
+        Value::Json(j) => {
+            let i = match idx {
+                Value::Int(i) => i64::from(*i),
+                Value::Long(i) => *i,
+                _ => return index(&j.resolve(), idx),
+            };
+            match j.tape_item(i) {
+                Some((Some(v), _)) => Ok(v),
+                Some((None, len)) => Err(format!("index {i} out of bounds for length {len}")),
+                None => index(&j.resolve(), idx),
+            }
+        }
         Value::List(l) => {
             let l = l.try_borrow().map_err(|_| "list in use".to_string())?;
             let i = match idx {

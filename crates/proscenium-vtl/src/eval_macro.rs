@@ -8,6 +8,7 @@
 use crate::ast::Expr;
 use crate::eval::{Ctx, EvalResult, Flow};
 use crate::value::Value;
+use crate::vars::Var;
 
 /// What a macro parameter stands for.
 pub(crate) enum Binding {
@@ -25,12 +26,20 @@ pub(crate) struct Frame {
 impl Ctx<'_> {
     /// Looks a variable up: parameters of the innermost macro first, then the
     /// context (and API Gateway's built-ins).
-    pub(crate) fn lookup_var(&mut self, name: &str) -> EvalResult<Value> {
+    #[inline]
+    pub(crate) fn lookup_var(&mut self, var: Var<'_>) -> EvalResult<Value> {
+        if self.frames.is_empty() {
+            return Ok(self.lookup(var));
+        }
+        self.lookup_in_macro(var)
+    }
+
+    fn lookup_in_macro(&mut self, var: Var<'_>) -> EvalResult<Value> {
         let Some(frame) = self.frames.last() else {
-            return Ok(self.lookup(name));
+            return Ok(self.lookup(var));
         };
-        let Some(i) = frame.bindings.iter().position(|(n, _)| n == name) else {
-            return Ok(self.lookup(name));
+        let Some(i) = frame.bindings.iter().position(|(n, _)| n == var.name) else {
+            return Ok(self.lookup(var));
         };
         // Evaluate in the caller's scope: this frame is set aside meanwhile.
         let Some(frame) = self.frames.pop() else {
@@ -45,21 +54,28 @@ impl Ctx<'_> {
         r
     }
 
+    /// Whether `name` is a parameter of the innermost macro call.
+    pub(crate) fn is_param(&self, name: &str) -> bool {
+        self.frames
+            .last()
+            .is_some_and(|f| f.bindings.iter().any(|(n, _)| n == name))
+    }
+
     /// Binds a variable (`#set`, `#foreach`, `#define`).
-    pub(crate) fn set_var(&mut self, name: &str, v: Value) {
-        if let Some(slot) = self.param_slot(name) {
+    pub(crate) fn set_var(&mut self, var: Var<'_>, v: Value) {
+        if let Some(slot) = self.param_slot(var.name) {
             *slot = Binding::Value(v);
         } else {
-            self.vars.set(name, v);
+            self.vars.set(var.slot, v);
         }
     }
 
     /// Restores a binding saved before a loop: `None` unbinds.
-    pub(crate) fn restore_var(&mut self, name: &str, old: Option<Value>) {
-        if let Some(slot) = self.param_slot(name) {
+    pub(crate) fn restore_var(&mut self, var: Var<'_>, old: Option<Value>) {
+        if let Some(slot) = self.param_slot(var.name) {
             *slot = Binding::Value(old.unwrap_or_default());
         } else {
-            self.vars.restore(name, old);
+            self.vars.restore(var.slot, old);
         }
     }
 

@@ -5,8 +5,12 @@
 //! `path()` call; later calls copy, and a mutation of lent data makes the next
 //! call re-parse, so results behave like Java's fresh objects.
 
+use std::rc::Rc;
+
 use crate::eval::Ctx;
 use crate::json;
+use crate::json_tape::{self, Tape};
+use crate::json_view::JDoc;
 use crate::jsonpath;
 use crate::value::{JMap, Value};
 
@@ -35,9 +39,25 @@ fn pristine_root(ctx: &mut Ctx<'_>) -> Result<Value, String> {
     }
 }
 
-/// `$input.path`: the first selection shares the cached tree (no copy); later
-/// ones get deep copies, so templates never observe each other's mutations.
+/// The body's tape, built once per render (`None`: use the value parser).
+fn tape(ctx: &mut Ctx<'_>) -> Option<Rc<Tape>> {
+    ctx.tape
+        .get_or_insert_with(|| json_tape::build(&ctx.data.body).map(Rc::new))
+        .clone()
+}
+
+/// `$input.path`: `$` gives a fresh view of the body's tape. Other paths
+/// select in the parsed tree: the first selection shares the cached tree (no
+/// copy); later ones get deep copies, so templates never observe each
+/// other's mutations.
 fn path(ctx: &mut Ctx<'_>, p: &str) -> Result<Value, String> {
+    if p == "$"
+        && let Some(t) = tape(ctx)
+    {
+        let (root, doc) = JDoc::root(&t);
+        ctx.docs.push(doc);
+        return Ok(root);
+    }
     let root = pristine_root(ctx)?;
     let Some(sel) = jsonpath::select(&root, p)? else {
         return Ok(Value::Null);
@@ -74,6 +94,10 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, name: &str, args: &[Value]) -> Result<Opti
             Value::str(found.unwrap_or(""))
         }
         ("path", [Value::Str(p)]) => path(ctx, p)?,
+        ("json", [Value::Str(p)]) if &**p == "$" && tape(ctx).is_some() => {
+            let (root, _) = JDoc::root(&tape(ctx).ok_or("no tape")?);
+            Value::string(json::to_json(&root))
+        }
         ("json", [Value::Str(p)]) => {
             let root = pristine_root(ctx)?;
             match jsonpath::select(&root, p)? {

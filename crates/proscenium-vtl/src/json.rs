@@ -79,7 +79,7 @@ fn write_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn write_json(v: &Value, out: &mut String, depth: usize) {
+pub(crate) fn write_json(v: &Value, out: &mut String, depth: usize) {
     if depth > 256 {
         out.push_str("null");
         return;
@@ -112,6 +112,7 @@ fn write_json(v: &Value, out: &mut String, depth: usize) {
             }
             out.push('}');
         }
+        Value::Json(j) => j.write_json(out, depth),
         other => out.push_str(&other.to_java_string()),
     }
 }

@@ -8,14 +8,34 @@ use std::rc::Rc;
 
 use crate::value::{JMap, JStr, Value};
 
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
-struct P<'a> {
+/// Bytes that end the plain part of a string: `"`, `\\` and control characters.
+pub(crate) const STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+pub(crate) struct P<'a> {
     /// Shared copy of the input: escape-free strings become slices of it.
-    body: Rc<str>,
+    pub(crate) body: Rc<str>,
     s: &'a str,
-    b: &'a [u8],
-    i: usize,
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
+    /// Elements of the arrays being parsed, innermost last: each array takes
+    /// its own at its end, in one allocation of the right size.
+    items: Vec<Value>,
+    /// Entries of the objects being parsed, likewise.
+    entries: Vec<(Value, Value)>,
+    /// A string with escapes being decoded.
+    text: String,
 }
 
 fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
@@ -25,12 +45,9 @@ fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
 /// Parses one JSON document (surrounding whitespace allowed).
 pub(crate) fn parse(s: &str) -> Result<Value, String> {
     let body: Rc<str> = Rc::from(s);
-    let mut p = P {
-        body: body.clone(),
-        s: &body,
-        b: body.as_bytes(),
-        i: 0,
-    };
+    let mut p = P::new(&body);
+    p.items.reserve(16);
+    p.entries.reserve(32);
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -40,10 +57,27 @@ pub(crate) fn parse(s: &str) -> Result<Value, String> {
     Ok(v)
 }
 
-impl P<'_> {
-    fn ws(&mut self) {
-        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
+impl<'a> P<'a> {
+    /// A parser at the start of `body`.
+    pub(crate) fn new(body: &'a Rc<str>) -> P<'a> {
+        P {
+            body: body.clone(),
+            s: body,
+            b: body.as_bytes(),
+            i: 0,
+            items: Vec::new(),
+            entries: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn ws(&mut self) {
+        // Compact JSON has none: one comparison decides.
+        if self.b.get(self.i).is_some_and(|c| *c <= b' ') {
+            while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                self.i += 1;
+            }
         }
     }
 
@@ -78,14 +112,14 @@ impl P<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Value, String> {
         self.i += 1;
-        let mut m = JMap::default();
+        let mark = self.entries.len();
         // Key positions, built once an object is large enough that linear
         // duplicate checks would make hostile bodies quadratic.
         let mut index: Option<HashMap<String, usize>> = None;
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Value::map(m));
+            return Ok(Value::map(JMap::default()));
         }
         loop {
             self.ws();
@@ -102,8 +136,9 @@ impl P<'_> {
             self.i += 1;
             self.ws();
             let v = self.value(depth + 1)?;
-            if index.is_none() && m.entries.len() >= 16 {
-                let keys = m.entries.iter().enumerate();
+            let open = self.entries.get_mut(mark..).unwrap_or_default();
+            if index.is_none() && open.len() >= 16 {
+                let keys = open.iter().enumerate();
                 index = Some(
                     keys.map(|(i, (key, _))| (key.to_java_string(), i))
                         .collect(),
@@ -111,18 +146,17 @@ impl P<'_> {
             }
             let found = match &index {
                 Some(ix) => ix.get(&*k).copied(),
-                None => m
-                    .entries
-                    .iter()
-                    .position(|(key, _)| matches!(key, Value::Str(s) if **s == *k)),
+                None => open.iter().position(
+                    |(key, _)| matches!(key, Value::Str(s) if s.as_bytes() == k.as_bytes()),
+                ),
             };
-            match found.and_then(|i| m.entries.get_mut(i)) {
+            match found.and_then(|i| open.get_mut(i)) {
                 Some(slot) => slot.1 = v,
                 None => {
                     if let Some(ix) = &mut index {
-                        ix.insert(k.to_string(), m.entries.len());
+                        ix.insert(k.to_string(), open.len());
                     }
-                    m.entries.push((Value::Str(k), v));
+                    self.entries.push((Value::Str(k), v));
                 }
             }
             self.ws();
@@ -130,7 +164,8 @@ impl P<'_> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Value::map(m));
+                    let entries = self.entries.split_off(mark);
+                    return Ok(Value::map(JMap { entries }));
                 }
                 _ => return err(self, "expected ',' or '}'"),
             }
@@ -139,21 +174,22 @@ impl P<'_> {
 
     fn array(&mut self, depth: usize) -> Result<Value, String> {
         self.i += 1;
-        let mut items = Vec::new();
+        let mark = self.items.len();
         self.ws();
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
-            return Ok(Value::list(items));
+            return Ok(Value::list(Vec::new()));
         }
         loop {
             self.ws();
-            items.push(self.value(depth + 1)?);
+            let v = self.value(depth + 1)?;
+            self.items.push(v);
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b']') => {
                     self.i += 1;
-                    return Ok(Value::list(items));
+                    return Ok(Value::list(self.items.split_off(mark)));
                 }
                 _ => return err(self, "expected ',' or ']'"),
             }
@@ -171,36 +207,46 @@ impl P<'_> {
         Ok(v)
     }
 
-    /// A string value, allocated once when it holds no escapes.
+    /// A string value: a slice of the body when it holds no escapes.
     fn string_value(&mut self) -> Result<Value, String> {
         let start = self.i + 1;
-        let mut j = start;
-        while matches!(self.b.get(j), Some(c) if *c != b'"' && *c != b'\\' && *c >= 0x20) {
-            j += 1;
-        }
+        let rest = self.b.get(start..).unwrap_or_default();
+        let n = rest
+            .iter()
+            .position(|c| STRING_STOP[usize::from(*c)])
+            .unwrap_or(rest.len());
+        let j = start + n;
         if self.b.get(j) == Some(&b'"') {
             self.i = j + 1;
+            // Both ends are at ASCII quotes, hence character boundaries.
             if let Some(js) = JStr::slice(&self.body, start, j) {
                 return Ok(Value::Str(js));
             }
             return Ok(Value::str(self.s.get(start..j).unwrap_or("")));
         }
-        Ok(Value::string(self.string()?))
+        let mut out = std::mem::take(&mut self.text);
+        out.clear();
+        let r = self.string(&mut out);
+        let v = r.map(|()| Value::str(&out));
+        self.text = out;
+        v
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    /// Decodes a string with escapes into `out`.
+    pub(crate) fn string(&mut self, out: &mut String) -> Result<(), String> {
         self.i += 1;
-        let mut out = String::new();
         loop {
             let start = self.i;
-            while matches!(self.b.get(self.i), Some(c) if *c != b'"' && *c != b'\\' && *c >= 0x20) {
-                self.i += 1;
-            }
+            let rest = self.b.get(start..).unwrap_or_default();
+            self.i += rest
+                .iter()
+                .position(|c| STRING_STOP[usize::from(*c)])
+                .unwrap_or(rest.len());
             out.push_str(self.s.get(start..self.i).unwrap_or(""));
             match self.b.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(out);
+                    return Ok(());
                 }
                 Some(b'\\') => {
                     self.i += 1;
@@ -242,7 +288,7 @@ impl P<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, String> {
+    pub(crate) fn number(&mut self) -> Result<Value, String> {
         let start = self.i;
         if self.b.get(self.i) == Some(&b'-') {
             self.i += 1;
@@ -281,6 +327,22 @@ impl P<'_> {
             }
         }
         let text = self.s.get(start..self.i).unwrap_or("0");
+        if !float && text.len() <= 18 {
+            // At most 18 characters: fits an i64 without overflow.
+            let (neg, digits) = match text.strip_prefix('-') {
+                Some(d) => (true, d),
+                None => (false, text),
+            };
+            let mut n: i64 = 0;
+            for d in digits.bytes() {
+                n = n * 10 + i64::from(d - b'0');
+            }
+            let n = if neg { -n } else { n };
+            return Ok(match i32::try_from(n) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Long(n),
+            });
+        }
         if !float {
             if let Ok(i) = text.parse::<i32>() {
                 return Ok(Value::Int(i));
@@ -292,15 +354,77 @@ impl P<'_> {
                 return Ok(Value::Big(b));
             }
         }
+        if let Some(d) = short_decimal(text) {
+            return Ok(Value::Double(d));
+        }
         text.parse::<f64>()
             .map(Value::Double)
             .or_else(|_| err(self, "bad number"))
     }
 }
 
+/// Exact powers of ten as doubles.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// `[-]digits[.digits]` with at most 15 digits in all: the mantissa and the
+/// power of ten are exact doubles, so one division rounds correctly, as a
+/// full parse would.
+fn short_decimal(text: &str) -> Option<f64> {
+    let (neg, t) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
+    };
+    let (mut m, mut digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    for b in t.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(b - b'0');
+                digits += 1;
+                frac += usize::from(dot);
+                if digits > 15 {
+                    return None;
+                }
+            }
+            b'.' => dot = true,
+            _ => return None,
+        }
+    }
+    let v = m as f64 / *POW10.get(frac)?;
+    Some(if neg { -v } else { v })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_decimals_parse_like_the_standard_library() {
+        let mut seed: u64 = 7;
+        for _ in 0..100_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let digits = (seed >> 60) as usize + 1;
+            let mant = (seed >> 8) % 10u64.pow(digits.min(15) as u32);
+            let mut t = format!("{mant:0digits$}");
+            let dot = (seed >> 4) as usize % (digits + 1);
+            if dot < t.len() && !t.is_empty() {
+                t.insert(t.len() - dot, '.');
+                if t.starts_with('.') {
+                    t.insert(0, '0');
+                }
+            }
+            for text in [t.clone(), format!("-{t}")] {
+                let want: f64 = text.parse().unwrap();
+                match short_decimal(&text) {
+                    Some(got) => assert_eq!(got.to_bits(), want.to_bits(), "{text}"),
+                    None => assert!(text.len() > 15, "{text}"),
+                }
+            }
+        }
+        assert_eq!(short_decimal("1234567890123456"), None);
+        assert_eq!(short_decimal("1e5"), None);
+    }
 
     #[test]
     fn parses_and_rejects() {
@@ -323,6 +447,28 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+        let v = parse(
+            "[2147483647,-2147483648,2147483648,-2147483649,-0,999999999999999999,\
+             -99999999999999999,9223372036854775807,-9223372036854775808,9223372036854775808]",
+        )
+        .unwrap();
+        let Value::List(l) = &v else { panic!("list") };
+        let kinds: Vec<char> = l
+            .borrow()
+            .iter()
+            .map(|x| match x {
+                Value::Int(_) => 'I',
+                Value::Long(_) => 'L',
+                Value::Big(_) => 'B',
+                _ => '?',
+            })
+            .collect();
+        assert_eq!(kinds.iter().collect::<String>(), "IILLILLLLB");
+        assert_eq!(
+            v.to_java_string(),
+            "[2147483647, -2147483648, 2147483648, -2147483649, 0, 999999999999999999, \
+             -99999999999999999, 9223372036854775807, -9223372036854775808, 9223372036854775808]"
+        );
         let deep = "[".repeat(1000) + &"]".repeat(1000);
         assert!(parse(&deep).is_err());
         let many: Vec<String> = (0..40).map(|i| format!("\"k{}\":{i}", i % 30)).collect();

@@ -46,6 +46,89 @@ pub(crate) fn java_double(d: f64) -> String {
     format!("{sign}{first}.{rest}E{exp}")
 }
 
+/// Appends Java's `Double.toString(d)`: what [`java_double`] gives, without
+/// formatting machinery for the common plain decimals of up to 3 places.
+pub(crate) fn write_java_double(d: f64, out: &mut String) {
+    if !short_decimal(d, out) {
+        out.push_str(&java_double(d));
+    }
+}
+
+/// `d` as `[-]int.frac` when 1e-3 <= |d| < 1e7 and some decimal with at most
+/// 3 places reads back as `d`. The fewest places is the shortest form that
+/// reads back, as [`java_double`] prints: below 1e7 a double's spacing is
+/// under 1e-8, so at most one such decimal exists per number of places, and
+/// `a * 10^k` (under 1e10) is computed within 1e-5 of it, so rounding finds it.
+fn short_decimal(d: f64, out: &mut String) -> bool {
+    let a = d.abs();
+    if !(1e-3..1e7).contains(&a) {
+        return false;
+    }
+    for (k, p) in [(0, 1u64), (1, 10), (2, 100), (3, 1000)] {
+        let scale = p as f64;
+        // a * scale < 1e10: the cast rounds half up without a libm call.
+        let m = (a * scale + 0.5) as u64 as f64;
+        // m / scale is the double nearest the decimal m·10^-k (both exact).
+        if m / scale == a {
+            // m < 1e10: at most 10 digits, plus a sign, a point and a zero.
+            let mut buf = [b'0'; 13];
+            let mut at = buf.len();
+            let mut n = m as u64;
+            let mut put = |digit: u8| {
+                at -= 1;
+                if let Some(b) = buf.get_mut(at) {
+                    *b = digit;
+                }
+            };
+            if k == 0 {
+                put(b'0');
+            }
+            for i in 0.. {
+                if i == k {
+                    put(b'.');
+                }
+                put(b'0' + (n % 10) as u8);
+                n /= 10;
+                if n == 0 && i >= k {
+                    break;
+                }
+            }
+            if d < 0.0 {
+                put(b'-');
+            }
+            let text = buf.get(at..).unwrap_or_default();
+            out.push_str(std::str::from_utf8(text).unwrap_or("0.0"));
+            return true;
+        }
+    }
+    false
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    while i > 0 {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0"));
+}
+
+/// Appends `n` as Java prints an `int` or `long`.
+pub(crate) fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
 /// Calculation base, as Velocity's `MathUtils` picks it.
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 enum Base {
@@ -154,6 +237,63 @@ mod tests {
         assert_eq!(java_double(12345678.0), "1.2345678E7");
         assert_eq!(java_double(-0.5), "-0.5");
         assert_eq!(java_double(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn fast_double_printing_matches_the_general_path() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let check = |d: f64| {
+            let mut fast = String::new();
+            write_java_double(d, &mut fast);
+            assert_eq!(fast, java_double(d), "{d:e}");
+        };
+        for d in [
+            0.001,
+            0.0015,
+            0.01,
+            0.1,
+            0.5,
+            1.0,
+            1.5,
+            2.25,
+            9.999,
+            10.0,
+            99.99,
+            100.5,
+            0.30000000000000004,
+            1e7,
+            9_999_999.999,
+            9_999_999.999_9,
+            1234567.0,
+            0.000_999,
+            1e-3 - 1e-19,
+            3.0005,
+            0.007,
+            0.07,
+            0.705,
+        ] {
+            check(d);
+            check(-d);
+        }
+        for _ in 0..200_000 {
+            let r = next();
+            let places = [1.0, 10.0, 100.0, 1000.0, 10_000.0][(r % 5) as usize];
+            let d = ((r >> 8) % 20_000_000_000) as f64 / places / 1000.0;
+            check(d);
+            check(-d);
+            check(f64::from_bits(next()));
+        }
+        for n in [0, 7, -7, 10, i64::MAX, i64::MIN, 1_000_000_007] {
+            let mut s = String::new();
+            push_i64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
     }
 
     #[test]

@@ -9,15 +9,17 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::ast::{Block, Expr, MacroDef, Node, RefNode, RefPart};
+use crate::ast::{Block, Expr, MacroDef, Name, Node, RefNode, RefPart};
 use crate::error::ParseError;
 use crate::scan::Cursor;
+use crate::vars::Names;
 
 /// Parser state shared with nested parsers (interpolated strings).
-#[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) macro_names: HashSet<String>,
     pub(crate) macros: HashMap<String, Arc<MacroDef>>,
+    /// Variable slots.
+    pub(crate) names: Names,
 }
 
 pub(crate) struct Parser<'a, 's> {
@@ -499,7 +501,10 @@ impl<'a> Parser<'a, '_> {
             self.c.pos = start;
             return Ok(None);
         };
-        let root = root.to_string();
+        let root = Name {
+            slot: self.sh.names.intern(root),
+            text: root.to_string(),
+        };
         let parts = self.ref_chain()?;
         if braced {
             if self.c.peek() == Some(b'}') {

@@ -1,12 +1,10 @@
-//! Java regular expressions on top of the `regex` crate: translation of Java's
-//! ASCII-only `\d \w \s` classes and `\Q…\E` quoting, Java replacement strings
-//! (`$1`, `${name}`, `\$`), `String.split` semantics and full-string `matches`.
-//!
-//! Lookaround and backreferences are not supported; such patterns fail the
-//! render like a `PatternSyntaxException` would.
+//! Java regular expressions: translation of Java's ASCII-only `\d \w \s`
+//! classes and `\Q…\E` quoting, Java replacement strings (`$1`, `${name}`,
+//! `\$`), `String.split` semantics and full-string `matches`. Patterns run on
+//! the `regex` crate, or on `fancy-regex` when they use lookaround,
+//! backreferences, atomic groups or possessive quantifiers (`regex_engine.rs`).
 
-use regex::{Captures, Regex, RegexBuilder};
-
+use crate::regex_engine::{Groups, Pattern};
 use crate::value::{LIMIT_PREFIX, MAX_COLLECTION, MAX_STRING_BYTES};
 
 /// Translates a Java pattern into `regex` syntax.
@@ -46,28 +44,23 @@ fn translate(java: &str) -> String {
     out
 }
 
-fn compile(java: &str, anchored: bool) -> Result<Regex, String> {
+fn compile(java: &str, anchored: bool) -> Result<Pattern, String> {
     let t = translate(java);
     let t = if anchored {
         format!("\\A(?:{t})\\z")
     } else {
         t
     };
-    RegexBuilder::new(&t)
-        .size_limit(1 << 20)
-        .dfa_size_limit(1 << 20)
-        .nest_limit(64)
-        .build()
-        .map_err(|e| format!("java.util.regex.PatternSyntaxException: {e}"))
+    Pattern::new(&t)
 }
 
 /// `String.matches`.
 pub(crate) fn full_match(s: &str, java: &str) -> Result<bool, String> {
-    Ok(compile(java, true)?.is_match(s))
+    compile(java, true)?.is_match(s)
 }
 
 /// Expands a Java replacement string for one match.
-fn expand(caps: &Captures<'_>, rep: &str, out: &mut String) -> Result<(), String> {
+fn expand(caps: &dyn Groups, rep: &str, out: &mut String) -> Result<(), String> {
     let b = rep.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -91,9 +84,9 @@ fn expand(caps: &Captures<'_>, rep: &str, out: &mut String) -> Result<(), String
                         .ok_or("named capturing group is missing trailing '}'")?;
                     let name = rep.get(i + 1..i + end).unwrap_or("");
                     let m = caps
-                        .name(name)
+                        .named(name)
                         .ok_or_else(|| format!("No group with name {{{name}}}"))?;
-                    out.push_str(m.as_str());
+                    out.push_str(m);
                     i += end + 1;
                     continue;
                 }
@@ -102,18 +95,18 @@ fn expand(caps: &Captures<'_>, rep: &str, out: &mut String) -> Result<(), String
                 };
                 let mut group = usize::from(d - b'0');
                 i += 1;
-                if group >= caps.len() {
+                if group >= caps.count() {
                     return Err(format!("No group {group}"));
                 }
                 while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
                     let next = group * 10 + usize::from(d - b'0');
-                    if next >= caps.len() {
+                    if next >= caps.count() {
                         break;
                     }
                     group = next;
                     i += 1;
                 }
-                out.push_str(caps.get(group).map_or("", |m| m.as_str()));
+                out.push_str(caps.group(group).unwrap_or(""));
             }
             Some(_) => {
                 let start = i;
@@ -133,18 +126,15 @@ pub(crate) fn replace(s: &str, java: &str, rep: &str, all: bool) -> Result<Strin
     let re = compile(java, false)?;
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
-    for caps in re.captures_iter(s) {
-        let Some(m) = caps.get(0) else { continue };
-        out.push_str(s.get(last..m.start()).unwrap_or(""));
-        expand(&caps, rep, &mut out)?;
+    re.each_match(s, |start, end, caps| {
+        out.push_str(s.get(last..start).unwrap_or(""));
+        expand(caps, rep, &mut out)?;
         if out.len() > MAX_STRING_BYTES {
             return Err(format!("{LIMIT_PREFIX}replaceAll() result too large"));
         }
-        last = m.end();
-        if !all {
-            break;
-        }
-    }
+        last = end;
+        Ok(all)
+    })?;
     out.push_str(s.get(last..).unwrap_or(""));
     Ok(out)
 }
@@ -152,26 +142,27 @@ pub(crate) fn replace(s: &str, java: &str, rep: &str, all: bool) -> Result<Strin
 /// `String.split(regex, limit)` with Java's rules for empty strings.
 pub(crate) fn split(s: &str, java: &str, limit: i64) -> Result<Vec<String>, String> {
     let re = compile(java, false)?;
-    if re.find_iter(s).take(MAX_COLLECTION + 1).count() > MAX_COLLECTION {
+    let spans = re.spans(s, MAX_COLLECTION + 1)?;
+    if spans.len() > MAX_COLLECTION {
         return Err(format!("{LIMIT_PREFIX}split() yields too many parts"));
     }
     let mut list: Vec<String> = Vec::new();
     let mut index = 0;
     let limited = limit > 0;
     let mut matched = false;
-    for m in re.find_iter(s) {
+    for (start, end) in spans {
         if limited && list.len() as i64 >= limit - 1 {
             break;
         }
-        if m.start() == 0 && m.end() == 0 {
+        if start == 0 && end == 0 {
             continue;
         }
-        if index == 0 && m.start() == 0 && m.start() == m.end() {
+        if index == 0 && start == 0 && start == end {
             continue;
         }
         matched = true;
-        list.push(s.get(index..m.start()).unwrap_or("").to_string());
-        index = m.end();
+        list.push(s.get(index..start).unwrap_or("").to_string());
+        index = end;
     }
     if !matched {
         return Ok(vec![s.to_string()]);

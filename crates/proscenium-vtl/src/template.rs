@@ -10,6 +10,7 @@ use crate::eval::Ctx;
 use crate::parse_text::{Parser, Shared, Stop, scan_macro_names};
 use crate::scan::Cursor;
 use crate::value::Value;
+use crate::vars::Names;
 
 /// A compiled template: immutable, `Send + Sync`, cheap to clone.
 #[derive(Debug, Clone)]
@@ -22,23 +23,41 @@ pub(crate) struct Compiled {
     pub(crate) src: String,
     pub(crate) block: Block,
     pub(crate) macros: HashMap<String, Arc<MacroDef>>,
+    /// Variable slots (of the template as parsed; empty for `#evaluate`).
+    pub(crate) names: Names,
 }
 
 /// Compiles a template source.
 pub fn parse(src: &str) -> Result<Template, ParseError> {
-    let compiled = compile(src, 0)?;
+    let mut names = Names::default();
+    let mut compiled = compile(src, 0, &mut names)?;
+    compiled.names = names;
     Ok(Template {
         inner: Arc::new(compiled),
     })
 }
 
-/// Compiles `src`, starting nesting at `depth` (used by `#evaluate`).
-pub(crate) fn compile(src: &str, depth: usize) -> Result<Compiled, ParseError> {
+/// Compiles `src`, starting nesting at `depth` (used by `#evaluate`), giving
+/// variables slots from `names` (new names are added to it).
+pub(crate) fn compile(src: &str, depth: usize, names: &mut Names) -> Result<Compiled, ParseError> {
     let mut shared = Shared {
         macro_names: scan_macro_names(src),
-        ..Shared::default()
+        macros: HashMap::new(),
+        names: std::mem::replace(names, Names::empty()),
     };
-    let mut p = Parser::new(Cursor::new(src, src, 0, depth), &mut shared);
+    let r = compile_with(src, depth, &mut shared);
+    *names = std::mem::replace(&mut shared.names, Names::empty());
+    let block = r?;
+    Ok(Compiled {
+        src: src.to_string(),
+        block,
+        macros: shared.macros,
+        names: Names::empty(),
+    })
+}
+
+fn compile_with(src: &str, depth: usize, shared: &mut Shared) -> Result<Block, ParseError> {
+    let mut p = Parser::new(Cursor::new(src, src, 0, depth), shared);
     let (block, stop) = p.parse_block()?;
     match stop {
         Stop::Eof => {}
@@ -54,11 +73,7 @@ pub(crate) fn compile(src: &str, depth: usize) -> Result<Compiled, ParseError> {
                 .error(p.c.pos.saturating_sub(1), "#else or #elseif outside #if"));
         }
     }
-    Ok(Compiled {
-        src: src.to_string(),
-        block,
-        macros: shared.macros,
-    })
+    Ok(block)
 }
 
 /// Bounds on one render. Exceeding any of them is a [`RenderError`], except
@@ -150,7 +165,9 @@ impl Template {
     pub fn render(&self, data: &RenderInput, limits: &Limits) -> Result<Rendered, RenderError> {
         let inner = &*self.inner;
         let mut ctx = Ctx::new(inner, data, limits);
-        let mut out = String::with_capacity(inner.src.len() + data.body.len() / 2);
+        // Response templates often print about as much as the body holds.
+        let guess = (inner.src.len() + 2 * data.body.len()).min(limits.max_output_bytes);
+        let mut out = String::with_capacity(guess.min(1 << 20));
         ctx.render_top(&inner.block, &mut out)
             .map_err(|e| e.into_render(&inner.src))?;
         let (request_override, response_override) = read_overrides(&ctx.context_handle());
@@ -163,13 +180,14 @@ impl Template {
 }
 
 fn pairs(map: &Value, key: &str) -> Vec<(String, String)> {
-    let Value::Map(m) = map else {
+    let map = map.resolved();
+    let Value::Map(m) = &map else {
         return Vec::new();
     };
     let Ok(m) = m.try_borrow() else {
         return Vec::new();
     };
-    match m.get_str(key) {
+    match m.get_str(key).map(Value::resolved) {
         Some(Value::Map(inner)) => match inner.try_borrow() {
             Ok(inner) => inner
                 .entries
@@ -184,7 +202,7 @@ fn pairs(map: &Value, key: &str) -> Vec<(String, String)> {
 }
 
 fn child(map: &Value, key: &str) -> Value {
-    match map {
+    match &map.resolved() {
         Value::Map(m) => m
             .try_borrow()
             .ok()

@@ -4,23 +4,25 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::escape::{escape_javascript, url_decode, url_encode};
+use crate::escape::{escape_javascript_into, url_decode, url_encode};
 use crate::json_parse;
 use crate::value::Value;
 
-pub(crate) fn call(name: &str, args: &[Value]) -> Result<Option<Value>, String> {
+/// `scratch` is a reusable buffer for building results.
+pub(crate) fn call(
+    name: &str,
+    args: &[Value],
+    scratch: &mut String,
+) -> Result<Option<Value>, String> {
     let [Value::Str(s)] = args else {
         return Ok(None);
     };
     Ok(Some(match name {
         // Strings with nothing to escape are returned as they are (no copy).
-        "escapeJavaScript"
-            if s.bytes()
-                .all(|b| (0x20..0x7f).contains(&b) && !b"'\"\\/".contains(&b)) =>
-        {
-            Value::Str(s.clone())
-        }
-        "escapeJavaScript" => Value::string(escape_javascript(s)),
+        "escapeJavaScript" => match escape_javascript_into(s, scratch) {
+            true => Value::str(scratch),
+            false => Value::Str(s.clone()),
+        },
         "parseJson" => json_parse::parse(s)?,
         "urlEncode" => Value::string(url_encode(s)),
         "urlDecode" => Value::string(url_decode(s)?),
@@ -40,7 +42,7 @@ mod tests {
     use super::*;
 
     fn s(name: &str, arg: &str) -> String {
-        call(name, &[Value::str(arg)])
+        call(name, &[Value::str(arg)], &mut String::new())
             .unwrap()
             .unwrap()
             .to_java_string()
@@ -54,7 +56,11 @@ mod tests {
         assert_eq!(s("urlDecode", "a+b%21"), "a b!");
         assert_eq!(s("base64Encode", "hi é"), "aGkgw6k=");
         assert_eq!(s("base64Decode", "aGkgw6k="), "hi é");
-        assert!(call("base64Decode", &[Value::str("*")]).is_err());
-        assert!(call("nope", &[Value::str("x")]).unwrap().is_none());
+        assert!(call("base64Decode", &[Value::str("*")], &mut String::new()).is_err());
+        assert!(
+            call("nope", &[Value::str("x")], &mut String::new())
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::ast::Block;
-use crate::number::java_double;
+use crate::number::{push_i64, write_java_double};
 
 /// A Java `List` (also used for sets, arrays and `keySet()`/`values()`).
 pub(crate) type ListRef = Rc<ListCell>;
@@ -39,31 +39,42 @@ impl std::ops::Deref for MapCell {
 }
 
 /// Frees values without recursion: children whose last owner is going away
-/// are moved onto an explicit stack.
+/// are moved onto an explicit stack; other children are dropped in place.
 fn drain(mut stack: Vec<Value>) {
     while let Some(v) = stack.pop() {
         match v {
             Value::List(rc) => {
                 if let Ok(mut cell) = Rc::try_unwrap(rc) {
-                    stack.append(cell.0.get_mut());
+                    for x in std::mem::take(cell.0.get_mut()) {
+                        keep_container(&mut stack, x);
+                    }
                 }
             }
             Value::Map(rc) => {
                 if let Ok(mut cell) = Rc::try_unwrap(rc) {
-                    for (k, v) in cell.0.get_mut().entries.drain(..) {
-                        stack.push(k);
-                        stack.push(v);
+                    for (k, x) in std::mem::take(&mut cell.0.get_mut().entries) {
+                        keep_container(&mut stack, k);
+                        keep_container(&mut stack, x);
                     }
                 }
             }
             Value::Entry(rc) => {
-                if let Ok((k, v)) = Rc::try_unwrap(rc) {
-                    stack.push(k);
-                    stack.push(v);
+                if let Ok((k, x)) = Rc::try_unwrap(rc) {
+                    keep_container(&mut stack, k);
+                    keep_container(&mut stack, x);
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// Keeps a container for [`drain`]; anything else is dropped in place (any
+/// list or map it holds is freed by its own iterative `Drop`).
+#[inline]
+fn keep_container(stack: &mut Vec<Value>, v: Value) {
+    if is_container(&v) {
+        stack.push(v);
     }
 }
 
@@ -75,7 +86,11 @@ impl Drop for ListCell {
     fn drop(&mut self) {
         let items = self.0.get_mut();
         if items.iter().any(is_container) {
-            drain(std::mem::take(items));
+            let mut stack = Vec::with_capacity(16);
+            for x in std::mem::take(items) {
+                keep_container(&mut stack, x);
+            }
+            drain(stack);
         }
     }
 }
@@ -87,10 +102,10 @@ impl Drop for MapCell {
             .iter()
             .any(|(k, v)| is_container(k) || is_container(v))
         {
-            let mut stack = Vec::with_capacity(entries.len() * 2);
-            for (k, v) in entries.drain(..) {
-                stack.push(k);
-                stack.push(v);
+            let mut stack = Vec::with_capacity(16);
+            for (k, x) in std::mem::take(entries) {
+                keep_container(&mut stack, k);
+                keep_container(&mut stack, x);
             }
             drain(stack);
         }
@@ -125,6 +140,14 @@ impl JStr {
     }
 }
 
+impl JStr {
+    /// The bytes, without the character-boundary checks of `Deref`.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        let (a, n) = (self.start as usize, self.len as usize);
+        self.buf.as_bytes().get(a..a + n).unwrap_or_default()
+    }
+}
+
 impl std::ops::Deref for JStr {
     type Target = str;
     fn deref(&self) -> &str {
@@ -135,7 +158,7 @@ impl std::ops::Deref for JStr {
 
 impl PartialEq for JStr {
     fn eq(&self, other: &Self) -> bool {
-        **self == **other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -164,9 +187,10 @@ impl JMap {
     }
 
     pub(crate) fn get_str(&self, key: &str) -> Option<&Value> {
+        let key = key.as_bytes();
         self.entries
             .iter()
-            .find(|(k, _)| matches!(k, Value::Str(s) if &**s == key))
+            .find(|(k, _)| matches!(k, Value::Str(s) if short_eq(s.as_bytes(), key)))
             .map(|(_, v)| v)
     }
 
@@ -187,6 +211,16 @@ impl JMap {
             None => Value::Null,
         }
     }
+}
+
+/// Byte equality that compares short keys inline instead of calling `memcmp`.
+#[inline]
+pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && match a.len() {
+            0..=16 => a.iter().zip(b).all(|(x, y)| x == y),
+            _ => a == b,
+        }
 }
 
 /// State of one `#foreach` loop, exposed as `$foreach`.
@@ -218,6 +252,9 @@ pub(crate) enum Value {
     Loop(Rc<LoopInfo>),
     /// The body of a `#define`, rendered when printed.
     Define(std::sync::Arc<Block>),
+    /// A read-only view of a JSON body's map or list (`json_view.rs`),
+    /// made real on demand; it behaves as that map or list.
+    Json(crate::json_view::JRef),
     /// API Gateway's `$input`.
     Input,
     /// API Gateway's `$util`.
@@ -239,6 +276,14 @@ impl Value {
 
     pub(crate) fn map(m: JMap) -> Value {
         Value::Map(Rc::new(MapCell(RefCell::new(m))))
+    }
+
+    /// The value itself, or the real map or list a JSON view stands for.
+    pub(crate) fn resolved(&self) -> Value {
+        match self {
+            Value::Json(j) => j.resolve(),
+            other => other.clone(),
+        }
     }
 
     pub(crate) fn is_null(&self) -> bool {
@@ -267,16 +312,12 @@ impl Value {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Long(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => push_i64(out, i64::from(*i)),
+            Value::Long(i) => push_i64(out, *i),
             Value::Big(i) => {
                 let _ = write!(out, "{i}");
             }
-            Value::Double(d) => out.push_str(&java_double(*d)),
+            Value::Double(d) => write_java_double(*d, out),
             Value::Str(s) => out.push_str(s),
             Value::List(l) => match l.try_borrow() {
                 Ok(items) => {
@@ -313,6 +354,7 @@ impl Value {
             }
             Value::Loop(_) => out.push_str("org.apache.velocity.runtime.directive.ForeachScope"),
             Value::Define(_) => out.push_str("#define"),
+            Value::Json(j) => j.resolve().write_java(out, depth),
             Value::Input => out.push_str("$input"),
             Value::Util => out.push_str("$util"),
         }
@@ -328,6 +370,8 @@ impl Value {
             return false;
         }
         match (self, other) {
+            (Value::Json(a), _) => a.resolve().eq_depth(other, depth),
+            (_, Value::Json(b)) => self.eq_depth(&b.resolve(), depth),
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Int(a), Value::Int(b)) => a == b,
@@ -378,6 +422,10 @@ impl Value {
             Value::Str(_) => 3,
             Value::List(_) => 4,
             Value::Map(_) => 5,
+            Value::Json(j) => match j.is_map() {
+                true => 5,
+                false => 4,
+            },
             Value::Entry(_) => 6,
             Value::Loop(_) => 7,
             Value::Define(_) => 8,

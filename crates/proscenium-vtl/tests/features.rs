@@ -374,6 +374,28 @@ fn context_stage_variables_and_overrides() {
 }
 
 #[test]
+fn context_scalars_read_without_building_the_map_behave_the_same() {
+    let with = |context: serde_json::Value, src: &str| {
+        let input = RenderInput {
+            context,
+            ..RenderInput::default()
+        };
+        render_with(src, &input)
+    };
+    let src = "$context.stage|$context.size()|$context.requestOverride.header.size()";
+    assert_eq!(with(serde_json::json!([1, 2]), src), "$context.stage|2|0");
+    assert_eq!(
+        with(serde_json::json!("x"), "$context.stage $context"),
+        "$context.stage {requestOverride={header={}, querystring={}, path={}}, responseOverride={header={}}}"
+    );
+    let src = "$context.a $context.b.c #set($context.a = 2)$context.a";
+    assert_eq!(
+        with(serde_json::json!({"a": 1, "b": {"c": "x"}}), src),
+        "1 x2"
+    );
+}
+
+#[test]
 fn errors_carry_line_and_column() {
     let e = parse("line one\n  #if(true) open").unwrap_err();
     assert_eq!((e.line, e.column), (2, 3));
