@@ -14,11 +14,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc: the request path allocates small, short-lived objects; this allocator serves
-/// them in fewer instructions than the system's and keeps freed pages for reuse.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// A self-hosted AWS API Gateway: point the AWS CLI, boto3, the SDKs or Terraform at it
 /// (`--endpoint-url http://127.0.0.1:4566`), define REST APIs, deploy them to stages, and
 /// call them at http://{apiId}.execute-api.localhost:4566/{stage}/{path}.
