@@ -229,6 +229,19 @@ pub enum SendError {
     Body(String),
 }
 
+/// Sends a request to a plain-HTTP backend as `req` describes it (headers written straight
+/// from the caller's maps, the answer's names renamed while parsing) within `timeout`.
+pub async fn send_plain(
+    client: &Backend,
+    req: &h1::Outgoing<'_>,
+    timeout: Duration,
+    limit: usize,
+) -> Result<h1::Answer, SendError> {
+    tokio::time::timeout(timeout, client.plain.send(req, limit))
+        .await
+        .unwrap_or(Err(SendError::Timeout))
+}
+
 /// Sends `req` and reads the whole answer (at most `limit` bytes) within `timeout`.
 pub async fn send(
     client: &Backend,
@@ -243,12 +256,7 @@ pub async fn send(
             .await
             .map(|c| c.to_bytes())
             .unwrap_or_default();
-        let out = h1::Outgoing {
-            method: &parts.method,
-            uri: &parts.uri,
-            headers: &parts.headers,
-            body: &body,
-        };
+        let out = h1::Outgoing::plain(&parts.method, &parts.uri, &parts.headers, &body);
         return tokio::time::timeout(timeout, client.plain.send(&out, limit))
             .await
             .unwrap_or(Err(SendError::Timeout))

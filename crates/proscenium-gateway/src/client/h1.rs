@@ -62,8 +62,48 @@ struct Conn {
 pub struct Outgoing<'a> {
     pub method: &'a Method,
     pub uri: &'a http::Uri,
+    /// Sent in order, except the names `skip` refuses and those `extra` replaces.
     pub headers: &'a HeaderMap,
+    /// Sent after `headers`; a name here replaces the same name in `headers`.
+    pub extra: &'a [(HeaderName, HeaderValue)],
+    pub skip: fn(&HeaderName) -> bool,
+    /// The name each answer header is kept under (`None`: dropped). A proxy renames while
+    /// parsing instead of building a second map.
+    pub rename: fn(&HeaderName) -> Option<HeaderName>,
     pub body: &'a Bytes,
+}
+
+impl<'a> Outgoing<'a> {
+    /// A request sent with exactly `headers`, its answer's headers kept as they are.
+    pub fn plain(
+        method: &'a Method,
+        uri: &'a http::Uri,
+        headers: &'a HeaderMap,
+        body: &'a Bytes,
+    ) -> Outgoing<'a> {
+        fn keep(_: &HeaderName) -> bool {
+            false
+        }
+        fn same(n: &HeaderName) -> Option<HeaderName> {
+            Some(n.clone())
+        }
+        Outgoing {
+            method,
+            uri,
+            headers,
+            extra: &[],
+            skip: keep,
+            rename: same,
+            body,
+        }
+    }
+
+    fn sends(&self, name: &HeaderName) -> bool {
+        !(self.skip)(name)
+            && name != CONTENT_LENGTH
+            && name != TRANSFER_ENCODING
+            && !self.extra.iter().any(|(n, _)| n == name)
+    }
 }
 
 /// What the backend answered.
@@ -206,20 +246,25 @@ fn encode_head(req: &Outgoing<'_>, authority: &http::uri::Authority) -> Vec<u8> 
     } else {
         0
     };
-    let mut out = Vec::with_capacity(256 + small_body + req.headers.len() * 48);
+    let mut out = Vec::with_capacity(256 + small_body + (req.headers.len() + req.extra.len()) * 48);
     out.extend_from_slice(req.method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(if path.is_empty() { "/" } else { path }.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
-    if !req.headers.contains_key(HOST) {
+    let has_host = req.extra.iter().any(|(n, _)| n == HOST)
+        || (req.headers.contains_key(HOST) && req.sends(&HOST));
+    if !has_host {
         out.extend_from_slice(b"host: ");
         out.extend_from_slice(authority.as_str().as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    for (name, value) in req.headers {
-        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
-            continue;
-        }
+    let given = req.headers.iter().filter(|(name, _)| req.sends(name));
+    let extra = req
+        .extra
+        .iter()
+        .filter(|(name, _)| name != CONTENT_LENGTH && name != TRANSFER_ENCODING)
+        .map(|(n, v)| (n, v));
+    for (name, value) in given.chain(extra) {
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
@@ -298,15 +343,20 @@ async fn exchange(
         }
     };
     let head_bytes = conn.buf.split_to(parsed.len).freeze();
-    let headers = parsed.headers(&head_bytes);
-    let mut reusable = parsed.keep_alive && !wants_close(req.headers);
+    let headers = parsed.headers(&head_bytes, req.rename);
+    let mut reusable = parsed.keep_alive
+        && !wants_close(req.headers)
+        && !req
+            .extra
+            .iter()
+            .any(|(n, v)| n == CONNECTION && has_token(v.as_bytes(), b"close"));
     let no_body = *req.method == Method::HEAD
         || parsed.status == StatusCode::NO_CONTENT
         || parsed.status == StatusCode::NOT_MODIFIED;
     let body = if no_body {
         Bytes::new()
     } else {
-        match framing(&headers).map_err(|e| Failure::Fatal(SendError::Connect(e)))? {
+        match framing(&parsed, &head_bytes).map_err(|e| Failure::Fatal(SendError::Connect(e)))? {
             Framing::Length(n) => {
                 if n > limit as u64 {
                     return Err(Failure::Fatal(too_large()));
@@ -368,14 +418,28 @@ struct Head {
 }
 
 impl Head {
-    fn headers(&self, bytes: &Bytes) -> HeaderMap {
-        let mut map = HeaderMap::with_capacity(self.raw.len());
+    /// The answer's headers, each under the name `rename` gives it (or dropped).
+    fn headers(&self, bytes: &Bytes, rename: fn(&HeaderName) -> Option<HeaderName>) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.raw.len() + 4);
         for (name, start, end) in &self.raw {
+            let Some(name) = rename(name) else { continue };
             if let Ok(v) = HeaderValue::from_maybe_shared(bytes.slice(*start..*end)) {
-                map.append(name.clone(), v);
+                map.append(name, v);
             }
         }
         map
+    }
+
+    /// The values of one header, as received.
+    fn values<'b>(
+        &'b self,
+        bytes: &'b [u8],
+        wanted: &'b HeaderName,
+    ) -> impl DoubleEndedIterator<Item = &'b [u8]> {
+        self.raw
+            .iter()
+            .filter(move |(n, _, _)| n == wanted)
+            .map(move |(_, s, e)| bytes.get(*s..*e).unwrap_or_default())
     }
 }
 
@@ -427,9 +491,9 @@ enum Framing {
 }
 
 /// How the body is delimited (RFC 9112 §6.3).
-fn framing(headers: &HeaderMap) -> Result<Framing, String> {
-    if let Some(te) = headers.get_all(TRANSFER_ENCODING).iter().next_back() {
-        let last = te.as_bytes().rsplit(|b| *b == b',').next().unwrap_or(b"");
+fn framing(head: &Head, bytes: &[u8]) -> Result<Framing, String> {
+    if let Some(te) = head.values(bytes, &TRANSFER_ENCODING).next_back() {
+        let last = te.rsplit(|b| *b == b',').next().unwrap_or(b"");
         return if last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
             Ok(Framing::Chunked)
         } else {
@@ -437,8 +501,8 @@ fn framing(headers: &HeaderMap) -> Result<Framing, String> {
         };
     }
     let mut length = None;
-    for v in headers.get_all(CONTENT_LENGTH) {
-        let n = std::str::from_utf8(v.as_bytes())
+    for v in head.values(bytes, &CONTENT_LENGTH) {
+        let n = std::str::from_utf8(v)
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
             .ok_or("invalid Content-Length from the backend")?;
@@ -545,9 +609,9 @@ mod tests {
         assert_eq!(h.status, StatusCode::OK);
         assert!(h.keep_alive);
         let bytes = Bytes::copy_from_slice(&raw[..h.len]);
-        let headers = h.headers(&bytes);
+        let headers = h.headers(&bytes, |n| Some(n.clone()));
         assert_eq!(headers.get_all("x-a").iter().count(), 2);
-        assert!(matches!(framing(&headers), Ok(Framing::Length(2))));
+        assert!(matches!(framing(&h, raw), Ok(Framing::Length(2))));
         assert!(
             parse_head(b"HTTP/1.1 200 OK\r\nContent-")
                 .unwrap()
@@ -564,13 +628,23 @@ mod tests {
 
     #[test]
     fn framing_rules() {
-        let mut h = HeaderMap::new();
-        assert!(matches!(framing(&h), Ok(Framing::UntilClose)));
-        h.insert(CONTENT_LENGTH, HeaderValue::from_static("5"));
-        h.append(CONTENT_LENGTH, HeaderValue::from_static("6"));
-        assert!(framing(&h).is_err());
-        h.insert(TRANSFER_ENCODING, HeaderValue::from_static("gzip, chunked"));
-        assert!(matches!(framing(&h), Ok(Framing::Chunked)));
+        let of = |raw: &[u8]| {
+            let h = parse_head(raw).unwrap().unwrap();
+            framing(&h, raw)
+        };
+        assert!(matches!(
+            of(b"HTTP/1.1 200 OK\r\n\r\n"),
+            Ok(Framing::UntilClose)
+        ));
+        assert!(matches!(
+            of(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"),
+            Ok(Framing::Length(5))
+        ));
+        assert!(of(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n").is_err());
+        assert!(matches!(
+            of(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+            Ok(Framing::Chunked)
+        ));
     }
 
     #[test]
@@ -580,16 +654,28 @@ mod tests {
         headers.insert("x-one", HeaderValue::from_static("1"));
         headers.insert(CONTENT_LENGTH, HeaderValue::from_static("99"));
         let body = Bytes::from_static(b"hi");
-        let req = Outgoing {
-            method: &Method::POST,
-            uri: &uri,
-            headers: &headers,
-            body: &body,
-        };
+        let req = Outgoing::plain(&Method::POST, &uri, &headers, &body);
         let head = encode_head(&req, uri.authority().unwrap());
         assert_eq!(
             String::from_utf8(head).unwrap(),
             "POST /a/b?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nx-one: 1\r\ncontent-length: 2\r\n\r\nhi"
+        );
+        // Extras replace same-named headers; skipped names are not sent.
+        headers.insert("x-two", HeaderValue::from_static("2"));
+        headers.insert(HOST, HeaderValue::from_static("client.example"));
+        let extra = [(
+            HeaderName::from_static("x-one"),
+            HeaderValue::from_static("one"),
+        )];
+        let req = Outgoing {
+            extra: &extra,
+            skip: |n| n == HOST,
+            ..Outgoing::plain(&Method::GET, &uri, &headers, &body)
+        };
+        let head = String::from_utf8(encode_head(&req, uri.authority().unwrap())).unwrap();
+        assert_eq!(
+            head,
+            "GET /a/b?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nx-two: 2\r\nx-one: one\r\ncontent-length: 2\r\n\r\nhi"
         );
         assert_eq!(pool_key(uri.authority().unwrap()), "127.0.0.1:8080");
         let plain: http::Uri = "http://example.com/".parse().unwrap();

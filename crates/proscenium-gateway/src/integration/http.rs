@@ -92,19 +92,16 @@ pub async fn invoke_proxy(
 ) -> Result<MethodResponse, GatewayError> {
     let mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
     let uri = http_backend_uri(ctx, i, &mapped, ctx.raw_query.as_deref())?;
+    if uri.scheme() != Some(&http::uri::Scheme::HTTPS) && ctx.exec.is_none() {
+        return proxy_plain(shared, ctx, i, &mapped, &uri).await;
+    }
     let mut headers = HeaderMap::with_capacity(ctx.headers.len() + 4);
     for (name, value) in &ctx.headers {
         if !is_hop_by_hop(name) {
             headers.append(name.clone(), value.clone());
         }
     }
-    let mut forwarded = String::with_capacity(48);
-    if let Some(prev) = ctx.header_ref(X_FORWARDED_FOR) {
-        forwarded.push_str(&prev);
-        forwarded.push_str(", ");
-    }
-    push_ip(&mut forwarded, ctx.remote.ip());
-    if let Ok(v) = HeaderValue::from_str(&forwarded) {
+    if let Some(v) = forwarded_for(ctx) {
         headers.insert(X_FORWARDED_FOR, v);
     }
     add_gateway_headers(ctx, &mut headers);
@@ -124,6 +121,74 @@ pub async fn invoke_proxy(
         headers: out,
         body,
     })
+}
+
+/// HTTP_PROXY to a plain-HTTP backend without execution logging: the backend request is
+/// written straight from the client's headers plus what API Gateway adds (no second header
+/// map), and the answer's headers are renamed while they are parsed.
+async fn proxy_plain(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    i: &HttpIntegration,
+    mapped: &Mapped,
+    uri: &http::Uri,
+) -> Result<MethodResponse, GatewayError> {
+    let method = backend_method(&i.method, &ctx.method)?;
+    let mut extra: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4 + mapped.headers.len());
+    if let Some(v) = forwarded_for(ctx) {
+        extra.push((X_FORWARDED_FOR, v));
+    }
+    gateway_headers(ctx, |n, v| extra.push((n, v)));
+    for (name, value) in &mapped.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            extra.retain(|(e, _)| *e != n);
+            extra.push((n, v));
+        }
+    }
+    fn answer_name(name: &HeaderName) -> Option<HeaderName> {
+        (name != http::header::TRANSFER_ENCODING).then(|| responses::outgoing_name(name))
+    }
+    let req = client::h1::Outgoing {
+        method: &method,
+        uri,
+        headers: &ctx.headers,
+        extra: &extra,
+        skip: is_hop_by_hop,
+        rename: answer_name,
+        body: &ctx.body,
+    };
+    ctx.called_backend = true;
+    let answer = client::send_plain(
+        &shared.client,
+        &req,
+        i.timeout,
+        shared.config.max_payload_bytes,
+    )
+    .await
+    .map_err(|e| match e {
+        SendError::Timeout => GatewayError::timeout(),
+        other => GatewayError::internal(other.to_string()),
+    })?;
+    ctx.outcome.integration_status = Some(answer.status.as_u16());
+    Ok(MethodResponse {
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body,
+    })
+}
+
+/// `X-Forwarded-For`: the client's, with the caller's address appended.
+fn forwarded_for(ctx: &RequestCtx) -> Option<HeaderValue> {
+    let mut forwarded = String::with_capacity(48);
+    if let Some(prev) = ctx.header_ref(X_FORWARDED_FOR) {
+        forwarded.push_str(&prev);
+        forwarded.push_str(", ");
+    }
+    push_ip(&mut forwarded, ctx.remote.ip());
+    HeaderValue::from_str(&forwarded).ok()
 }
 
 pub async fn invoke_http(
@@ -281,9 +346,16 @@ pub(super) fn backend_method(configured: &str, client: &Method) -> Result<Method
 }
 
 fn add_gateway_headers(ctx: &RequestCtx, headers: &mut HeaderMap) {
+    gateway_headers(ctx, |name, value| {
+        headers.insert(name, value);
+    });
+}
+
+/// The headers API Gateway adds to every backend request: the API id and the trace headers.
+fn gateway_headers(ctx: &RequestCtx, mut sink: impl FnMut(HeaderName, HeaderValue)) {
     let mut put = |name: HeaderName, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
-            headers.insert(name, v);
+            sink(name, v);
         }
     };
     put(API_ID, ctx.target.api_id());
