@@ -65,7 +65,8 @@ PLUMBING = re.compile(r"^(clone|start_thread|std::sys::backtrace::__rust_begin_s
                       r"tokio::runtime::(task::raw::poll|blocking::pool::Inner::run|scheduler::|task::harness::|"
                       r"task::core::Core|runtime::Runtime::block_on)|"
                       # the single-threaded runtime runs on the main thread
-                      r"(main|\(below main\)|__libc_start_main.*|0x[0-9a-f]+|std::rt::lang_start.*|proscenium::main)$)")
+                      r"(main|\(below main\)|__libc_start_main.*|0x[0-9a-f]+|std::rt::lang_start.*|proscenium::main|"
+                      r"std::thread::local::LocalKey<T>::with)$)")
 # Allocator entry points: the system's (glibc) and mimalloc's (the binary's global allocator).
 ALLOCATORS = {"malloc": ["malloc", "mi_malloc", "mi_malloc_aligned"],
               "realloc": ["realloc", "mi_realloc", "mi_realloc_aligned"],
