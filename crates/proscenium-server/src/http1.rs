@@ -276,12 +276,53 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
     let base = buf.as_ptr() as usize;
     let path = req.path.unwrap_or("/");
     let path_range = offset(base, path.as_bytes());
+    // The framing and connection headers are read here, from the parsed bytes, rather than
+    // looked up in the map afterwards.
+    let mut close = version == Version::HTTP_10;
+    let mut expects_continue = false;
+    let mut last_te: Option<&[u8]> = None;
+    let mut length: Option<u64> = None;
     let mut raw: Vec<(HeaderName, (usize, usize))> = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
         let name =
             HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| StatusCode::BAD_REQUEST)?;
+        if name == CONNECTION {
+            if has_token(h.value, b"close") {
+                close = true;
+            } else if has_token(h.value, b"keep-alive") {
+                close = false;
+            }
+        } else if name == EXPECT {
+            expects_continue |= h.value.eq_ignore_ascii_case(b"100-continue");
+        } else if name == TRANSFER_ENCODING {
+            last_te = Some(h.value);
+        } else if name == CONTENT_LENGTH {
+            let n = std::str::from_utf8(h.value)
+                .ok()
+                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or(StatusCode::BAD_REQUEST)?;
+            if length.is_some_and(|m| m != n) {
+                return Err(StatusCode::BAD_REQUEST);
+            }
+            length = Some(n);
+        }
         raw.push((name, offset(base, h.value)));
     }
+    let framing = if let Some(te) = last_te {
+        let last = te.rsplit(|b| *b == b',').next().unwrap_or(b"");
+        if !last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+            return Err(StatusCode::NOT_IMPLEMENTED);
+        }
+        // Both framings: chunked wins; never reuse the connection (RFC 9112 §6.3).
+        close |= length.is_some();
+        Framing::Chunked
+    } else {
+        match length {
+            Some(n) if n > 0 => Framing::Length(n),
+            _ => Framing::None,
+        }
+    };
     // One copy of the head, shared by the URI and the header values; the read buffer stays
     // whole and is reused.
     let head = Bytes::copy_from_slice(&buf[..len]);
@@ -294,43 +335,6 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
             .map_err(|_| StatusCode::BAD_REQUEST)?;
         headers.append(name, value);
     }
-    let mut close = version == Version::HTTP_10;
-    for v in headers.get_all(CONNECTION) {
-        if has_token(v.as_bytes(), b"close") {
-            close = true;
-        } else if has_token(v.as_bytes(), b"keep-alive") {
-            close = false;
-        }
-    }
-    let expects_continue = headers
-        .get(EXPECT)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    let framing = if let Some(te) = headers.get_all(TRANSFER_ENCODING).iter().next_back() {
-        let last = te.as_bytes().rsplit(|b| *b == b',').next().unwrap_or(b"");
-        if !last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
-            return Err(StatusCode::NOT_IMPLEMENTED);
-        }
-        // Both framings: chunked wins; never reuse the connection (RFC 9112 §6.3).
-        close |= headers.contains_key(CONTENT_LENGTH);
-        Framing::Chunked
-    } else {
-        let mut length: Option<u64> = None;
-        for v in headers.get_all(CONTENT_LENGTH) {
-            let n = std::str::from_utf8(v.as_bytes())
-                .ok()
-                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|s| s.parse::<u64>().ok())
-                .ok_or(StatusCode::BAD_REQUEST)?;
-            if length.is_some_and(|m| m != n) {
-                return Err(StatusCode::BAD_REQUEST);
-            }
-            length = Some(n);
-        }
-        match length {
-            Some(n) if n > 0 => Framing::Length(n),
-            _ => Framing::None,
-        }
-    };
     let mut request = Request::new(());
     *request.method_mut() = method;
     *request.uri_mut() = uri;
