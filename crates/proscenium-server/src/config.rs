@@ -456,6 +456,50 @@ mod tests {
     }
 
     #[test]
+    fn workers_and_tls_are_checked() {
+        let c = Config::load(
+            None,
+            &env_of(&[("PROSCENIUM_WORKERS", "1")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.workers, Some(1));
+        let flags = Overrides {
+            workers: Some(3),
+            ..Overrides::default()
+        };
+        let c = Config::load(None, &env_of(&[("PROSCENIUM_WORKERS", "1")]), &flags).unwrap();
+        assert_eq!(c.workers, Some(3), "flags win over the environment");
+        let errs = Config::load(
+            None,
+            &env_of(&[
+                ("PROSCENIUM_WORKERS", "many"),
+                ("PROSCENIUM_TLS_CERT", "/nonexistent.pem"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.contains("PROSCENIUM_WORKERS=many")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.contains("given together")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.contains("not a readable file")),
+            "{errs:?}"
+        );
+        let zero = Overrides {
+            workers: Some(0),
+            ..Overrides::default()
+        };
+        let errs = Config::load(None, &env_of(&[]), &zero).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("workers")), "{errs:?}");
+    }
+
+    #[test]
     fn aws_integration_settings_follow_the_precedence_and_fall_back_to_aws_env() {
         let c = Config::load(None, &env_of(&[]), &Overrides::default()).unwrap();
         assert_eq!(
