@@ -176,3 +176,13 @@ impl GatewayError {
         )
     }
 }
+
+/// A backend call that failed: a timeout is AWS's 504, anything else its 500.
+impl From<crate::client::SendError> for GatewayError {
+    fn from(e: crate::client::SendError) -> Self {
+        match e {
+            crate::client::SendError::Timeout => GatewayError::timeout(),
+            other => GatewayError::internal(other.to_string()),
+        }
+    }
+}

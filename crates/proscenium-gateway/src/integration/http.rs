@@ -16,7 +16,7 @@ use super::{
     substitute_stage_variables,
 };
 use crate::Shared;
-use crate::client::{self, SendError};
+use crate::client;
 use crate::compile::HttpIntegration;
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
@@ -167,11 +167,7 @@ async fn proxy_plain(
         i.timeout,
         shared.config.max_payload_bytes,
     )
-    .await
-    .map_err(|e| match e {
-        SendError::Timeout => GatewayError::timeout(),
-        other => GatewayError::internal(other.to_string()),
-    })?;
+    .await?;
     ctx.outcome.integration_status = Some(answer.status.as_u16());
     Ok(MethodResponse {
         status: answer.status,
@@ -252,11 +248,7 @@ pub(super) async fn call(
         i.timeout,
         shared.config.max_payload_bytes,
     )
-    .await
-    .map_err(|e| match e {
-        SendError::Timeout => GatewayError::timeout(),
-        other => GatewayError::internal(other.to_string()),
-    })?;
+    .await?;
     let took = shared
         .config
         .clock

@@ -11,7 +11,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use super::lambda_proxy::{build_event, parse_response};
 use super::{request_body, substitute_stage_variables};
 use crate::Shared;
-use crate::client::{self, SendError};
+use crate::client;
 use crate::compile::{LambdaAwsIntegration, LambdaIntegration};
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
@@ -169,11 +169,7 @@ async fn call_function(
         timeout,
         shared.config.max_payload_bytes,
     )
-    .await
-    .map_err(|e| match e {
-        SendError::Timeout => GatewayError::timeout(),
-        other => GatewayError::internal(other.to_string()),
-    })?;
+    .await?;
     let took = shared
         .config
         .clock
