@@ -1,8 +1,6 @@
 //! Identifiers API Gateway stamps on every invocation: the request id (a UUID), the
 //! `x-amz-apigw-id` (16 base64 characters) and the X-Ray style trace id.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use crate::clock::Random;
 
 /// A random (version 4) UUID, lowercase and hyphenated, as `x-amzn-RequestId`.
@@ -60,12 +58,6 @@ pub fn apigw_id(rng: &dyn Random) -> String {
     ascii(&out)
 }
 
-/// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one.
-pub fn trace_id(incoming: Option<&str>, now: SystemTime, rng: &dyn Random) -> String {
-    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    trace_id_from(incoming, TraceSeed::draw(secs, rng))
-}
-
 /// What a new trace id is made of, drawn when the request arrives; the text is built only
 /// when something reads it.
 #[derive(Debug, Clone, Copy)]
@@ -85,7 +77,8 @@ impl TraceSeed {
     }
 }
 
-/// [`trace_id`] from a seed drawn earlier.
+/// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one made
+/// of a seed drawn earlier.
 pub fn trace_id_from(incoming: Option<&str>, seed: TraceSeed) -> String {
     if let Some(v) = incoming
         && v.split(';').any(|p| p.trim_start().starts_with("Root="))
@@ -135,19 +128,14 @@ mod tests {
         );
         let variant = id.as_bytes()[19];
         assert!(b"89ab".contains(&variant), "{id}");
-        let t = trace_id(None, UNIX_EPOCH, &ThreadRandom);
+        let trace_id =
+            |incoming, secs| trace_id_from(incoming, TraceSeed::draw(secs, &ThreadRandom));
+        let t = trace_id(None, 0);
         assert!(t.starts_with("Root=1-00000000-"));
         assert_eq!(t.len(), "Root=1-".len() + 8 + 1 + 24);
-        let t = trace_id(
-            None,
-            UNIX_EPOCH + std::time::Duration::from_secs(0x5f5e_1000),
-            &ThreadRandom,
-        );
+        let t = trace_id(None, 0x5f5e_1000);
         assert!(t.starts_with("Root=1-5f5e1000-"), "{t}");
         assert!(t[16..].bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_eq!(
-            trace_id(Some("Root=1-ab"), UNIX_EPOCH, &ThreadRandom),
-            "Root=1-ab"
-        );
+        assert_eq!(trace_id(Some("Root=1-ab"), 0), "Root=1-ab");
     }
 }
