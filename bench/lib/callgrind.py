@@ -142,16 +142,7 @@ def main():
     report = []
     try:
         m = Mgmt(port)
-        end = time.time() + 180
-        while True:
-            try:
-                if m.get(f"http://127.0.0.1:{port}/_proscenium/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > end or p.poll() is not None:
-                raise SystemExit("callgrind: server did not become healthy under valgrind")
-            time.sleep(0.2)
+        m.wait_healthy(p, 180, "callgrind (under valgrind)", interval=0.2)
         apis = {"MOCK": simple_api(m, "cg-mock", "mock", MOCK, BODY),
                 "HTTP_PROXY": simple_api(m, "cg-proxy", "proxy", http_proxy(a.backend_port))}
         for name, api in apis.items():

@@ -45,21 +45,13 @@ def main():
                           "--data-dir", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         m = Mgmt(port)
-        end = time.time() + 30
-        while True:
-            try:
-                if m.get(f"http://127.0.0.1:{port}/_proscenium/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > end or p.poll() is not None:
-                raise SystemExit("memory: server did not become healthy")
-            time.sleep(0.02)
+        m.wait_healthy(p, 30, "memory", interval=0.02)
         rows = []
         idle = settle(p.pid)
         rows.append(("idle, empty store", idle))
         one = simple_api(m, "mem-mock", "mock", MOCK, BODY)
-        while m.get(one["url"])[0] != 200 and time.time() < end + 10:
+        deadline = time.time() + 10
+        while m.get(one["url"])[0] != 200 and time.time() < deadline:
             time.sleep(0.05)
         rows.append(("idle, 1-resource MOCK API deployed", settle(p.pid)))
 

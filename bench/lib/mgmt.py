@@ -42,6 +42,21 @@ class Mgmt:
             raise RuntimeError(f"{method} {path} -> {r.status}: {raw[:300]!r}")
         return json.loads(raw) if raw else {}
 
+    def wait_healthy(self, proc, timeout: float, what: str, interval: float = 0.05):
+        """Waits until `/_proscenium/health` answers 200; gives up when `proc` exits or after
+        `timeout` seconds."""
+        scheme = "https" if self.tls else "http"
+        end = time.time() + timeout
+        while True:
+            try:
+                if self.get(f"{scheme}://{self.host}:{self.port}/_proscenium/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if time.time() > end or proc.poll() is not None:
+                raise SystemExit(f"{what}: server did not become healthy")
+            time.sleep(interval)
+
     # --- building blocks ---------------------------------------------------------------
     def create_api(self, name: str) -> tuple[str, str]:
         api = self.call("POST", "/restapis", {"name": name})
