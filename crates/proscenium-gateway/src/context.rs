@@ -24,10 +24,11 @@ pub struct Matched {
 
 #[derive(Debug)]
 pub struct RequestCtx {
-    pub request_id: String,
-    pub apigw_id: String,
-    /// `X-Amzn-Trace-Id`: built on first use (most answers never show it).
-    pub trace_id: std::sync::OnceLock<String>,
+    pub request_id: crate::ids::IdText<36>,
+    pub apigw_id: crate::ids::IdText<16>,
+    /// The trace id, settled on first use (most answers never show it): set early when a
+    /// stage with `tracingEnabled` adopts a W3C `traceparent`.
+    pub trace: std::cell::OnceCell<Trace>,
     pub trace_seed: crate::ids::TraceSeed,
     pub now: SystemTime,
     pub method: http::Method,
@@ -39,7 +40,8 @@ pub struct RequestCtx {
     pub remote: SocketAddr,
     pub protocol: &'static str,
     pub body: Bytes,
-    pub account_id: String,
+    /// The gateway's account; [`RequestCtx::account_id`] prefers the stage's.
+    pub default_account: Arc<str>,
     /// Set by `resolve_stage` (and possibly swapped for the canary).
     pub stage: Option<Arc<CompiledStage>>,
     /// Set by `route`.
@@ -54,6 +56,13 @@ pub struct RequestCtx {
     pub exec: Option<Box<crate::exec_log::ExecTrace>>,
     /// The span id sent to backends when the stage has `tracingEnabled`.
     pub trace_parent: Option<String>,
+}
+
+/// A request's trace id: the client's (or adopted from its `traceparent`), or a new one.
+#[derive(Debug)]
+pub enum Trace {
+    Given(String),
+    New(crate::ids::IdText<40>),
 }
 
 /// The cache's part in a request.
@@ -89,11 +98,11 @@ impl RequestCtx {
         let stage = self.stage.as_deref();
         let m = self.matched.as_ref();
         Some(match name {
-            "requestId" => self.request_id.clone(),
-            "extendedRequestId" => self.apigw_id.clone(),
+            "requestId" => self.request_id.to_string(),
+            "extendedRequestId" => self.apigw_id.to_string(),
             "apiId" => self.target.api_id().to_string(),
             "stage" => self.target.stage().to_string(),
-            "accountId" => self.account_id.clone(),
+            "accountId" => self.account_id().to_string(),
             "deploymentId" => stage?.deployment.deployment_id.clone(),
             "httpMethod" => self.method.as_str().to_string(),
             "resourceId" => m?.method.resource_id.clone(),
@@ -119,13 +128,26 @@ impl RequestCtx {
 
     /// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one.
     pub fn trace_id(&self) -> &str {
-        self.trace_id.get_or_init(|| {
-            let incoming = self
-                .headers
-                .get("x-amzn-trace-id")
-                .and_then(|v| v.to_str().ok());
-            crate::ids::trace_id_from(incoming, self.trace_seed)
-        })
+        const AMZN_TRACE: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
+        let trace = self.trace.get_or_init(|| {
+            let incoming = self.headers.get(AMZN_TRACE).and_then(|v| v.to_str().ok());
+            match crate::ids::incoming_trace_id(incoming) {
+                Some(v) => Trace::Given(v.to_string()),
+                None => Trace::New(crate::ids::new_trace_id(self.trace_seed)),
+            }
+        });
+        match trace {
+            Trace::Given(v) => v,
+            Trace::New(v) => v,
+        }
+    }
+
+    /// The account the API belongs to (the stage's, else the gateway's).
+    pub fn account_id(&self) -> &str {
+        match self.stage.as_deref() {
+            Some(s) if !s.scope.account.is_empty() => &s.scope.account,
+            _ => &self.default_account,
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<String> {

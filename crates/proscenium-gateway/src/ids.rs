@@ -3,8 +3,37 @@
 
 use crate::clock::Random;
 
+/// An identifier's ASCII text, kept inline: no allocation per request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct IdText<const N: usize>([u8; N]);
+
+impl<const N: usize> IdText<N> {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::ops::Deref for IdText<N> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<const N: usize> std::fmt::Display for IdText<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for IdText<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// A random (version 4) UUID, lowercase and hyphenated, as `x-amzn-RequestId`.
-pub fn request_id(rng: &dyn Random) -> String {
+pub fn request_id(rng: &dyn Random) -> IdText<36> {
     let hi = rng.next_u64();
     let lo = rng.next_u64();
     let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
@@ -19,7 +48,7 @@ pub fn request_id(rng: &dyn Random) -> String {
     hex_into(&mut out[19..23], lo >> 48);
     out[23] = b'-';
     hex_into(&mut out[24..36], lo);
-    ascii(&out)
+    IdText(out)
 }
 
 /// Writes the low `4 * out.len()` bits of `v` as lowercase hex digits, most significant first.
@@ -31,15 +60,8 @@ fn hex_into(out: &mut [u8], mut v: u64) {
     }
 }
 
-/// The text of ASCII bytes built above (always valid).
-fn ascii(bytes: &[u8]) -> String {
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .unwrap_or_default()
-}
-
 /// An `x-amz-apigw-id` (also `$context.extendedRequestId`): 11 random bytes in base64.
-pub fn apigw_id(rng: &dyn Random) -> String {
+pub fn apigw_id(rng: &dyn Random) -> IdText<16> {
     let a = rng.next_u64().to_be_bytes();
     let b = rng.next_u64().to_be_bytes();
     let mut bytes = [0u8; 12];
@@ -55,7 +77,7 @@ pub fn apigw_id(rng: &dyn Random) -> String {
         }
     }
     out[15] = b'=';
-    ascii(&out)
+    IdText(out)
 }
 
 /// What a new trace id is made of, drawn when the request arrives; the text is built only
@@ -77,20 +99,27 @@ impl TraceSeed {
     }
 }
 
-/// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one made
-/// of a seed drawn earlier.
-pub fn trace_id_from(incoming: Option<&str>, seed: TraceSeed) -> String {
-    if let Some(v) = incoming
-        && v.split(';').any(|p| p.trim_start().starts_with("Root="))
-        && v.len() <= 256
-    {
-        return v.to_string();
-    }
+/// The client's `X-Amzn-Trace-Id` when it carries a root (API Gateway keeps it).
+pub fn incoming_trace_id(incoming: Option<&str>) -> Option<&str> {
+    incoming.filter(|v| v.len() <= 256 && v.split(';').any(|p| p.trim_start().starts_with("Root=")))
+}
+
+/// A new trace id made of a seed drawn earlier: `Root=1-{time}-{random}`.
+pub fn new_trace_id(seed: TraceSeed) -> IdText<40> {
     let mut out = *b"Root=1-00000000-000000000000000000000000";
     hex_into(&mut out[7..15], seed.secs & 0xffff_ffff);
     hex_into(&mut out[16..32], seed.a);
     hex_into(&mut out[32..40], seed.b & 0xffff_ffff);
-    ascii(&out)
+    IdText(out)
+}
+
+/// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one made
+/// of a seed drawn earlier.
+pub fn trace_id_from(incoming: Option<&str>, seed: TraceSeed) -> String {
+    match incoming_trace_id(incoming) {
+        Some(v) => v.to_string(),
+        None => new_trace_id(seed).to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -111,7 +140,7 @@ mod tests {
             let mut raw = rng.next_u64().to_be_bytes().to_vec();
             raw.extend_from_slice(&rng.next_u64().to_be_bytes()[..3]);
             assert_eq!(
-                fixed,
+                fixed.as_str(),
                 base64::engine::general_purpose::STANDARD.encode(&raw)
             );
         }

@@ -56,6 +56,8 @@ pub use target::{InvokeTarget, UrlStyle, invoke_target};
 /// What the pipeline needs, shared by every request.
 pub struct Shared {
     pub config: GatewayConfig,
+    /// `config.account_id`, shared by every request's context without a copy.
+    pub account_id: Arc<str>,
     pub registry: Arc<registry::Registry>,
     pub client: client::Backend,
     /// The access/execution log writer (None without `data_dir`).
@@ -89,6 +91,7 @@ impl Gateway {
         let client = client::backend(config.backend_ca.as_deref(), config.clock.clone());
         Arc::new(Gateway {
             shared: Shared {
+                account_id: Arc::from(config.account_id.as_str()),
                 config,
                 registry,
                 client,

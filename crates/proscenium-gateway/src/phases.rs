@@ -27,7 +27,7 @@ pub fn start_tracing(shared: &Shared, ctx: &mut RequestCtx) {
             .and_then(|v| v.to_str().ok())
             .and_then(trace::root_from_traceparent)
     {
-        ctx.trace_id = std::sync::OnceLock::from(root);
+        ctx.trace = std::cell::OnceCell::from(crate::context::Trace::Given(root));
     }
     ctx.trace_parent = Some(trace::span_id(shared.config.random.as_ref()));
 }
@@ -142,7 +142,7 @@ pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, Gate
                     let msg = format!(
                         "User: anonymous is not authorized to perform: execute-api:InvalidateCache on resource: arn:aws:execute-api:{}:{}:{}/{}/{}{}",
                         stage.scope.region,
-                        ctx.account_id,
+                        ctx.account_id(),
                         ctx.target.api_id(),
                         ctx.target.stage(),
                         method.http_method,

@@ -104,7 +104,7 @@ fn begin(
     RequestCtx {
         request_id: ids::request_id(rng),
         apigw_id: ids::apigw_id(rng),
-        trace_id: std::sync::OnceLock::new(),
+        trace: std::cell::OnceCell::new(),
         trace_seed: ids::TraceSeed::draw(secs, rng),
         now,
         query: parse_query(raw_query.as_deref()),
@@ -115,7 +115,7 @@ fn begin(
         remote,
         protocol: protocol(parts.version),
         body: Bytes::new(),
-        account_id: shared.config.account_id.clone(),
+        default_account: shared.account_id.clone(),
         stage: None,
         matched: None,
         called_backend: false,
@@ -143,9 +143,6 @@ fn resolve_stage(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), GatewayErr
             Err(GatewayError::forbidden())
         }
         Lookup::Found(stage) => {
-            if !stage.scope.account.is_empty() {
-                ctx.account_id = stage.scope.account.clone();
-            }
             ctx.stage = Some(stage);
             Ok(())
         }
@@ -191,6 +188,9 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
+    if body.is_end_stream() {
+        return Ok(());
+    }
     let collected = Limited::new(body, shared.config.max_payload_bytes)
         .collect()
         .await;

@@ -185,33 +185,65 @@ pub fn method_response_with(
 /// The name an integration-provided header is sent under: headers AWS never lets an
 /// integration set are renamed `x-amzn-Remapped-{name}`.
 pub fn outgoing_name(name: &HeaderName) -> HeaderName {
-    match remapped(name.as_str()) {
-        Some(r) => HeaderName::from_static(r),
+    match remapped(name) {
+        Some(r) => r,
         None => name.clone(),
     }
 }
 
-/// `name` (lowercase, as `HeaderName` keeps it) as AWS renames it, if it does.
-fn remapped(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "authorization" => "x-amzn-remapped-authorization",
-        "connection" => "x-amzn-remapped-connection",
-        "content-length" => "x-amzn-remapped-content-length",
-        "content-md5" => "x-amzn-remapped-content-md5",
-        "date" => "x-amzn-remapped-date",
-        "expect" => "x-amzn-remapped-expect",
-        "host" => "x-amzn-remapped-host",
-        "max-forwards" => "x-amzn-remapped-max-forwards",
-        "proxy-authenticate" => "x-amzn-remapped-proxy-authenticate",
-        "server" => "x-amzn-remapped-server",
-        "trailer" => "x-amzn-remapped-trailer",
-        "upgrade" => "x-amzn-remapped-upgrade",
-        "user-agent" => "x-amzn-remapped-user-agent",
-        "www-authenticate" => "x-amzn-remapped-www-authenticate",
-        "x-amzn-requestid" => "x-amzn-remapped-x-amzn-requestid",
-        "x-amzn-errortype" => "x-amzn-remapped-x-amzn-errortype",
-        "x-amz-apigw-id" => "x-amzn-remapped-x-amz-apigw-id",
+const fn n(s: &'static str) -> HeaderName {
+    HeaderName::from_static(s)
+}
+/// The headers AWS renames, and their new names, built once at compile time (a `static`:
+/// a `const` array would be built and dropped at every use).
+static REMAPPED: [(HeaderName, HeaderName); 17] = [
+    (n("authorization"), n("x-amzn-remapped-authorization")),
+    (n("connection"), n("x-amzn-remapped-connection")),
+    (n("content-length"), n("x-amzn-remapped-content-length")),
+    (n("content-md5"), n("x-amzn-remapped-content-md5")),
+    (n("date"), n("x-amzn-remapped-date")),
+    (n("expect"), n("x-amzn-remapped-expect")),
+    (n("host"), n("x-amzn-remapped-host")),
+    (n("max-forwards"), n("x-amzn-remapped-max-forwards")),
+    (
+        n("proxy-authenticate"),
+        n("x-amzn-remapped-proxy-authenticate"),
+    ),
+    (n("server"), n("x-amzn-remapped-server")),
+    (n("trailer"), n("x-amzn-remapped-trailer")),
+    (n("upgrade"), n("x-amzn-remapped-upgrade")),
+    (n("user-agent"), n("x-amzn-remapped-user-agent")),
+    (n("www-authenticate"), n("x-amzn-remapped-www-authenticate")),
+    (n("x-amzn-requestid"), n("x-amzn-remapped-x-amzn-requestid")),
+    (n("x-amzn-errortype"), n("x-amzn-remapped-x-amzn-errortype")),
+    (n("x-amz-apigw-id"), n("x-amzn-remapped-x-amz-apigw-id")),
+];
+
+/// `name` as AWS renames it, if it does.
+fn remapped(name: &HeaderName) -> Option<HeaderName> {
+    let i = match name.as_str() {
+        "authorization" => 0,
+        "connection" => 1,
+        "content-length" => 2,
+        "content-md5" => 3,
+        "date" => 4,
+        "expect" => 5,
+        "host" => 6,
+        "max-forwards" => 7,
+        "proxy-authenticate" => 8,
+        "server" => 9,
+        "trailer" => 10,
+        "upgrade" => 11,
+        "user-agent" => 12,
+        "www-authenticate" => 13,
+        "x-amzn-requestid" => 14,
+        "x-amzn-errortype" => 15,
+        "x-amz-apigw-id" => 16,
         _ => return None,
+    };
+    REMAPPED.get(i).map(|(from, to)| {
+        debug_assert_eq!(from, name);
+        to.clone()
     })
 }
 
@@ -225,6 +257,16 @@ fn pick_template(templates: &[(String, Template)]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn remapped_names_match_their_table_rows() {
+        for (from, to) in &super::REMAPPED {
+            assert_eq!(super::outgoing_name(from), *to);
+            assert_eq!(to.as_str(), format!("x-amzn-remapped-{from}"));
+        }
+        let kept = http::HeaderName::from_static("x-custom");
+        assert_eq!(super::outgoing_name(&kept), kept);
+    }
+
     use super::*;
 
     fn resp(pattern: Option<&str>) -> IntegrationResponse {

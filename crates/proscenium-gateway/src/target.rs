@@ -35,11 +35,27 @@ impl InvokeTarget {
         domain_name: &str,
         style: UrlStyle,
     ) -> InvokeTarget {
-        let parts = [api_id, stage, path, context_path, domain_name];
-        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        InvokeTarget::from_pieces(
+            [
+                &[api_id],
+                &[stage],
+                &[path],
+                &[context_path],
+                &[domain_name],
+            ],
+            style,
+        )
+    }
+
+    /// Builds a target from its five parts, each given as pieces to concatenate.
+    fn from_pieces(parts: [&[&str]; 5], style: UrlStyle) -> InvokeTarget {
+        let len = parts.iter().flat_map(|p| p.iter()).map(|p| p.len()).sum();
+        let mut text = String::with_capacity(len);
         let mut ends = [0; 5];
-        for (i, p) in parts.iter().enumerate() {
-            text.push_str(p);
+        for (i, pieces) in parts.iter().enumerate() {
+            for p in *pieces {
+                text.push_str(p);
+            }
             ends[i] = text.len();
         }
         InvokeTarget { text, ends, style }
@@ -105,16 +121,17 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
         ));
     }
     if let Some(rest) = path.strip_prefix("/restapis/") {
-        let mut it = rest.splitn(4, '/');
-        let api_id = it.next()?;
-        let stage = it.next()?;
-        if it.next()? != "_user_request_" || api_id.is_empty() {
+        let (api_id, rest) = rest.split_at_checked(rest.bytes().position(|b| b == b'/')?)?;
+        let rest = rest.get(1..)?;
+        let (stage, rest) = match rest.bytes().position(|b| b == b'/') {
+            Some(i) => (rest.get(..i)?, rest.get(i..)?),
+            None => (rest, ""),
+        };
+        let after = rest.strip_prefix("/_user_request_")?;
+        if api_id.is_empty() || !(after.is_empty() || after.starts_with('/')) {
             return None;
         }
-        // `rest` keeps the slash that ended `_user_request_` (or is empty).
-        let consumed =
-            "/restapis/".len() + api_id.len() + 1 + stage.len() + "/_user_request_".len();
-        let after = path.get(consumed..).unwrap_or("");
+        // `after` keeps the slash that ended `_user_request_` (or is empty).
         let rest = if after.is_empty() { "/" } else { after };
         return Some(target_from_path(
             api_id,
@@ -134,16 +151,14 @@ fn target_from_path(
     host: &str,
     style: UrlStyle,
 ) -> InvokeTarget {
-    let mut context_path = String::with_capacity(1 + stage.len() + rest.len());
-    context_path.push('/');
-    context_path.push_str(stage);
-    context_path.push_str(rest);
-    InvokeTarget::new(
-        api_id,
-        stage,
-        &normalise(rest),
-        &context_path,
-        host_without_port(host),
+    InvokeTarget::from_pieces(
+        [
+            &[api_id],
+            &[stage],
+            &[&normalise(rest)],
+            &["/", stage, rest],
+            &[host_without_port(host)],
+        ],
         style,
     )
 }

@@ -64,8 +64,9 @@ pub struct Outgoing<'a> {
     pub uri: &'a http::Uri,
     /// Sent in order, except the names `skip` refuses and those `extra` replaces.
     pub headers: &'a HeaderMap,
-    /// Sent after `headers`; a name here replaces the same name in `headers`.
-    pub extra: &'a [(HeaderName, HeaderValue)],
+    /// Sent after `headers`; a name here replaces the same name in `headers`. The values
+    /// must be valid header values (no CR, LF or NUL): they are written as they are.
+    pub extra: &'a [(HeaderName, &'a [u8])],
     pub skip: fn(&HeaderName) -> bool,
     /// The name each answer header is kept under (`None`: dropped). A proxy renames while
     /// parsing instead of building a second map.
@@ -263,11 +264,11 @@ fn encode_head(req: &Outgoing<'_>, authority: &http::uri::Authority) -> Vec<u8> 
         .extra
         .iter()
         .filter(|(name, _)| name != CONTENT_LENGTH && name != TRANSFER_ENCODING)
-        .map(|(n, v)| (n, v));
-    for (name, value) in given.chain(extra) {
+        .map(|(n, v)| (n, *v));
+    for (name, value) in given.map(|(n, v)| (n, v.as_bytes())).chain(extra) {
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
     if !req.body.is_empty()
@@ -349,7 +350,7 @@ async fn exchange(
         && !req
             .extra
             .iter()
-            .any(|(n, v)| n == CONNECTION && has_token(v.as_bytes(), b"close"));
+            .any(|(n, v)| n == CONNECTION && has_token(v, b"close"));
     let no_body = *req.method == Method::HEAD
         || parsed.status == StatusCode::NO_CONTENT
         || parsed.status == StatusCode::NOT_MODIFIED;
@@ -663,10 +664,7 @@ mod tests {
         // Extras replace same-named headers; skipped names are not sent.
         headers.insert("x-two", HeaderValue::from_static("2"));
         headers.insert(HOST, HeaderValue::from_static("client.example"));
-        let extra = [(
-            HeaderName::from_static("x-one"),
-            HeaderValue::from_static("one"),
-        )];
+        let extra = [(HeaderName::from_static("x-one"), &b"one"[..])];
         let req = Outgoing {
             extra: &extra,
             skip: |n| n == HOST,

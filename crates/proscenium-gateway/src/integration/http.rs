@@ -65,23 +65,23 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 
 /// Appends an address as `X-Forwarded-For` writes it, without the formatting machinery for
 /// the usual IPv4 case.
-fn push_ip(out: &mut String, ip: std::net::IpAddr) {
+fn push_ip(out: &mut Vec<u8>, ip: std::net::IpAddr) {
     match ip {
         std::net::IpAddr::V4(v4) => {
             for (i, octet) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push('.');
+                    out.push(b'.');
                 }
                 if octet >= 100 {
-                    out.push((b'0' + octet / 100) as char);
+                    out.push(b'0' + octet / 100);
                 }
                 if octet >= 10 {
-                    out.push((b'0' + octet / 10 % 10) as char);
+                    out.push(b'0' + octet / 10 % 10);
                 }
-                out.push((b'0' + octet % 10) as char);
+                out.push(b'0' + octet % 10);
             }
         }
-        std::net::IpAddr::V6(v6) => out.push_str(&v6.to_string()),
+        std::net::IpAddr::V6(v6) => out.extend_from_slice(v6.to_string().as_bytes()),
     }
 }
 
@@ -134,20 +134,61 @@ async fn proxy_plain(
     uri: &http::Uri,
 ) -> Result<MethodResponse, GatewayError> {
     let method = backend_method(&i.method, &ctx.method)?;
-    let mut extra: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4 + mapped.headers.len());
-    if let Some(v) = forwarded_for(ctx) {
-        extra.push((X_FORWARDED_FOR, v));
+    // The values of the headers API Gateway adds, one after the other in one buffer.
+    let mut text: Vec<u8> = Vec::with_capacity(160);
+    let mut ends = [0usize; 4];
+    if let Some(prev) = ctx.headers.get(X_FORWARDED_FOR) {
+        text.extend_from_slice(prev.as_bytes());
+        text.extend_from_slice(b", ");
     }
-    gateway_headers(ctx, |n, v| extra.push((n, v)));
-    for (name, value) in &mapped.headers {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            extra.retain(|(e, _)| *e != n);
-            extra.push((n, v));
+    push_ip(&mut text, ctx.remote.ip());
+    ends[0] = text.len();
+    text.extend_from_slice(ctx.target.api_id().as_bytes());
+    ends[1] = text.len();
+    let mut count = 3;
+    match &ctx.trace_parent {
+        Some(parent) => {
+            let (amzn, w3c) =
+                crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id);
+            text.extend_from_slice(amzn.as_bytes());
+            ends[2] = text.len();
+            text.extend_from_slice(w3c.as_bytes());
+            ends[3] = text.len();
+            count = 4;
+        }
+        None => {
+            text.extend_from_slice(ctx.trace_id().as_bytes());
+            ends[2] = text.len();
         }
     }
+    let value = |i: usize| {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        text.get(start..ends[i]).unwrap_or_default()
+    };
+    let added = [
+        (X_FORWARDED_FOR, value(0)),
+        (API_ID, value(1)),
+        (AMZN_TRACE, value(2)),
+        (TRACEPARENT, value(3)),
+    ];
+    let added = &added[..count];
+    let mut replaced = Vec::new();
+    let extra = if mapped.headers.is_empty() {
+        added
+    } else {
+        // Mapped headers (rare) replace what API Gateway adds.
+        replaced.extend(added.iter().cloned());
+        for (name, value) in &mapped.headers {
+            if let (Ok(n), Ok(_)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                replaced.retain(|(e, _)| *e != n);
+                replaced.push((n, value.as_bytes()));
+            }
+        }
+        &replaced[..]
+    };
     fn answer_name(name: &HeaderName) -> Option<HeaderName> {
         (name != http::header::TRANSFER_ENCODING).then(|| responses::outgoing_name(name))
     }
@@ -155,7 +196,7 @@ async fn proxy_plain(
         method: &method,
         uri,
         headers: &ctx.headers,
-        extra: &extra,
+        extra,
         skip: is_hop_by_hop,
         rename: answer_name,
         body: &ctx.body,
@@ -178,13 +219,13 @@ async fn proxy_plain(
 
 /// `X-Forwarded-For`: the client's, with the caller's address appended.
 fn forwarded_for(ctx: &RequestCtx) -> Option<HeaderValue> {
-    let mut forwarded = String::with_capacity(48);
-    if let Some(prev) = ctx.header_ref(X_FORWARDED_FOR) {
-        forwarded.push_str(&prev);
-        forwarded.push_str(", ");
+    let mut forwarded = Vec::with_capacity(48);
+    if let Some(prev) = ctx.headers.get(X_FORWARDED_FOR) {
+        forwarded.extend_from_slice(prev.as_bytes());
+        forwarded.extend_from_slice(b", ");
     }
     push_ip(&mut forwarded, ctx.remote.ip());
-    HeaderValue::from_str(&forwarded).ok()
+    HeaderValue::from_maybe_shared(Bytes::from(forwarded)).ok()
 }
 
 pub async fn invoke_http(
