@@ -65,6 +65,22 @@ pub enum Trace {
     New(crate::ids::IdText<40>),
 }
 
+impl Trace {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Trace::Given(v) => v,
+            Trace::New(v) => v,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Trace::Given(v) => v.as_bytes(),
+            Trace::New(v) => v.as_bytes(),
+        }
+    }
+}
+
 /// The cache's part in a request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum CacheUse {
@@ -136,10 +152,7 @@ impl RequestCtx {
                 None => Trace::New(crate::ids::new_trace_id(self.trace_seed)),
             }
         });
-        match trace {
-            Trace::Given(v) => v,
-            Trace::New(v) => v,
-        }
+        trace.as_str()
     }
 
     /// The account the API belongs to (the stage's, else the gateway's).

@@ -11,6 +11,11 @@ impl<const N: usize> IdText<N> {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// The text's bytes (ASCII), without the UTF-8 check `as_str` makes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl<const N: usize> std::ops::Deref for IdText<N> {

@@ -125,6 +125,21 @@ impl Gateway {
         pipeline::serve(&self.shared, req, target, remote).await
     }
 
+    /// [`Gateway::handle_any`], with the headers every answer carries returned apart (an
+    /// HTTP/1.1 writer writes them without a header map).
+    pub async fn handle_stamped<B>(
+        &self,
+        req: http::Request<B>,
+        target: InvokeTarget,
+        remote: SocketAddr,
+    ) -> (http::Response<Full<Bytes>>, pipeline::Stamp)
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        pipeline::serve_stamped(&self.shared, req, target, remote).await
+    }
+
     /// Re-reads the store now (the watcher does this on every change; tests use it to avoid
     /// waiting for the feed).
     pub async fn reload(&self) {

@@ -36,14 +36,88 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
+    let (mut resp, stamp) = serve_stamped(shared, req, target, remote).await;
+    stamp.apply(resp.headers_mut());
+    resp
+}
+
+/// [`serve`], with the headers AWS puts on every answer returned apart: an HTTP/1.1 writer
+/// writes them straight from the [`Stamp`] instead of going through the header map.
+pub async fn serve_stamped<B>(
+    shared: &Shared,
+    req: Request<B>,
+    target: InvokeTarget,
+    remote: SocketAddr,
+) -> (Response<Full<Bytes>>, Stamp)
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
     let (parts, body) = req.into_parts();
     let mut ctx = begin(shared, parts, target, remote);
-    let resp = match run(shared, &mut ctx, body).await {
-        Ok(resp) => finish(&mut ctx, resp),
-        Err(err) => fail(&mut ctx, &err),
+    let (resp, served) = match run(shared, &mut ctx, body).await {
+        Ok(resp) => (finish(&mut ctx, resp), true),
+        Err(err) => (fail(&mut ctx, &err), false),
     };
     observe::record(shared, &mut ctx, &resp);
-    resp
+    // The trace id goes back when the stage traces, or when a backend answered.
+    let with_trace = ctx.trace_parent.is_some() || (served && ctx.called_backend);
+    let trace = with_trace.then(|| {
+        ctx.trace_id();
+        ctx.trace.take()
+    });
+    let stamp = Stamp {
+        request_id: ctx.request_id,
+        apigw_id: ctx.apigw_id,
+        trace: trace.flatten(),
+    };
+    (resp, stamp)
+}
+
+/// The headers API Gateway puts on every answer: `x-amzn-RequestId`, `x-amz-apigw-id` and,
+/// when a backend was called or the stage traces, `X-Amzn-Trace-Id`.
+#[derive(Debug)]
+pub struct Stamp {
+    request_id: ids::IdText<36>,
+    apigw_id: ids::IdText<16>,
+    trace: Option<crate::context::Trace>,
+}
+
+impl Stamp {
+    /// The names the stamp sets (an answer's own headers of these names give way).
+    pub fn sets(&self, name: &http::HeaderName) -> bool {
+        name == REQUEST_ID || name == APIGW_ID || (self.trace.is_some() && name == AMZN_TRACE)
+    }
+
+    /// The header lines, as HTTP/1.1 writes them.
+    pub fn write_h1(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"x-amzn-requestid: ");
+        out.extend_from_slice(self.request_id.as_bytes());
+        out.extend_from_slice(b"\r\nx-amz-apigw-id: ");
+        out.extend_from_slice(self.apigw_id.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        if let Some(trace) = &self.trace {
+            out.extend_from_slice(b"x-amzn-trace-id: ");
+            out.extend_from_slice(trace.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// Puts the headers in `headers` (replacing any of the same names).
+    pub fn apply(self, headers: &mut http::HeaderMap) {
+        headers.reserve(3);
+        if let Ok(v) = HeaderValue::from_str(&self.request_id) {
+            headers.insert(REQUEST_ID, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&self.apigw_id) {
+            headers.insert(APIGW_ID, v);
+        }
+        if let Some(trace) = &self.trace
+            && let Ok(v) = HeaderValue::from_str(trace.as_str())
+        {
+            headers.insert(AMZN_TRACE, v);
+        }
+    }
 }
 
 async fn run<B>(
@@ -227,20 +301,6 @@ fn validate(ctx: &RequestCtx) -> Result<(), GatewayError> {
 const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
 const APIGW_ID: http::HeaderName = http::HeaderName::from_static("x-amz-apigw-id");
 
-/// Adds the headers AWS puts on every answer.
-fn stamp(ctx: &RequestCtx, headers: &mut http::HeaderMap, with_trace: bool) {
-    headers.reserve(3);
-    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
-        headers.insert(REQUEST_ID, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&ctx.apigw_id) {
-        headers.insert(APIGW_ID, v);
-    }
-    if with_trace && let Ok(v) = HeaderValue::from_str(ctx.trace_id()) {
-        headers.insert(AMZN_TRACE, v);
-    }
-}
-
 /// `minimumCompressionSize`: gzip an answer of at least that size when the client accepts gzip
 /// and the answer is not already encoded.
 fn compress(ctx: &RequestCtx, resp: &mut MethodResponse) {
@@ -311,11 +371,6 @@ fn finish(ctx: &mut RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
             ),
         );
     }
-    stamp(
-        ctx,
-        out.headers_mut(),
-        ctx.called_backend || ctx.trace_parent.is_some(),
-    );
     out
 }
 
@@ -336,7 +391,6 @@ fn fail(ctx: &mut RequestCtx, err: &GatewayError) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(rendered.body));
     *out.status_mut() = rendered.status;
     *out.headers_mut() = rendered.headers;
-    stamp(ctx, out.headers_mut(), ctx.trace_parent.is_some());
     out
 }
 

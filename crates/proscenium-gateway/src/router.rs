@@ -141,13 +141,28 @@ impl<T> Router<T> {
     /// percent-encoded). Leading and trailing slashes are ignored.
     pub fn lookup(&self, method: &str, path: &str) -> Option<RouteMatch<'_, T>> {
         let trimmed = path.trim_matches('/');
-        let segments: Vec<&str> = if trimmed.is_empty() {
-            Vec::new()
+        // The segments on the stack for the usual depths; a deeper path allocates.
+        let mut stack = [""; 32];
+        let mut deep = Vec::new();
+        let mut depth = 0;
+        if !trimmed.is_empty() {
+            for seg in trimmed.split('/') {
+                if let Some(slot) = stack.get_mut(depth) {
+                    *slot = seg;
+                    depth += 1;
+                } else {
+                    deep = trimmed.split('/').collect();
+                    break;
+                }
+            }
+        }
+        let segments = if deep.is_empty() {
+            stack.get(..depth).unwrap_or_default()
         } else {
-            trimmed.split('/').collect()
+            &deep[..]
         };
         let mut params = Vec::new();
-        let (entry, value) = find(&self.root, &segments, trimmed, 0, method, &mut params)?;
+        let (entry, value) = find(&self.root, segments, trimmed, 0, method, &mut params)?;
         Some(RouteMatch {
             entry,
             value,
@@ -237,6 +252,18 @@ mod tests {
 
     fn hit(r: &Router<String>, method: &str, path: &str) -> Option<String> {
         r.lookup(method, path).map(|m| m.value.clone())
+    }
+
+    /// Paths deeper than the segments kept on the stack route the same way.
+    #[test]
+    fn deep_paths() {
+        let deep: String = (0..40).map(|i| format!("/s{i}")).collect();
+        let r = router(&[(deep.as_str(), &["GET"]), ("/s0/{proxy+}", &["ANY"])]);
+        assert_eq!(hit(&r, "GET", &deep), Some(format!("{deep} GET")));
+        let m = r.lookup("GET", &format!("{deep}/x")).unwrap();
+        assert_eq!(m.value, "/s0/{proxy+} ANY");
+        assert_eq!(m.params[0].value, format!("{}/x", &deep[4..]));
+        assert_eq!(hit(&r, "GET", "/s0/s1"), Some("/s0/{proxy+} ANY".into()));
     }
 
     /// Precedence table: (method, request path, expected `"{resource} {METHOD}"` or none).

@@ -174,8 +174,12 @@ fn host_without_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.find(']').map_or(host, |i| &host[..=i]);
     }
-    match host.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+    // `host:digits` (the digits may be none) → `host`.
+    let digits = host.bytes().rev().take_while(u8::is_ascii_digit).count();
+    match host.len().checked_sub(digits + 1) {
+        Some(colon) if host.as_bytes().get(colon) == Some(&b':') => {
+            host.get(..colon).unwrap_or(host)
+        }
         _ => host,
     }
 }

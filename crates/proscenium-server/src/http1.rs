@@ -40,7 +40,36 @@ const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// What the connection does with each parsed request.
 pub trait Handler: Clone + Send + Sync + 'static {
     type Body: Body<Data = Bytes> + Send + Unpin + 'static;
-    fn call(&self, req: Request<Full<Bytes>>) -> impl Future<Output = Response<Self::Body>> + Send;
+    type Extra: HeadExtra;
+    fn call(
+        &self,
+        req: Request<Full<Bytes>>,
+    ) -> impl Future<Output = (Response<Self::Body>, Self::Extra)> + Send;
+}
+
+/// Header lines an answer carries besides its header map, written after the map's.
+pub trait HeadExtra: Send {
+    /// Whether the map's header `name` gives way to a line written here.
+    fn replaces(&self, name: &HeaderName) -> bool;
+    fn write(&self, out: &mut Vec<u8>);
+}
+
+impl HeadExtra for () {
+    fn replaces(&self, _: &HeaderName) -> bool {
+        false
+    }
+    fn write(&self, _: &mut Vec<u8>) {}
+}
+
+impl<T: HeadExtra> HeadExtra for Option<T> {
+    fn replaces(&self, name: &HeaderName) -> bool {
+        self.as_ref().is_some_and(|e| e.replaces(name))
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        if let Some(e) = self {
+            e.write(out);
+        }
+    }
 }
 
 /// A client connection: plain TCP or TLS.
@@ -134,18 +163,18 @@ pub async fn serve<H: Handler, S: Stream>(
         let is_head = request.method == Method::HEAD;
         let version = request.version;
         let req = Request::from_parts(request, Full::new(body));
-        let resp = handler.call(req).await;
+        let (resp, extra) = handler.call(req).await;
         close |= *stop.borrow();
         let (parts, body) = resp.into_parts();
-        let body = match body.collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(_) => {
+        let body = match collect(body).await {
+            Ok(b) => b,
+            Err(()) => {
                 let _ = write_error(&mut stream, StatusCode::INTERNAL_SERVER_ERROR).await;
                 return Outcome::Done;
             }
         };
         out.clear();
-        encode_response(&mut out, &parts, &body, is_head, close, version);
+        encode_response(&mut out, &parts, &extra, &body, is_head, close, version);
         let written = if is_head || body.len() <= COALESCE {
             if !is_head {
                 out.extend_from_slice(&body);
@@ -256,9 +285,10 @@ impl HeadTimer {
 
 /// Parses the head at the start of `buf`: `Ok(None)` when incomplete.
 fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut storage);
-    let len = match req.parse(buf) {
+    // Uninitialised: the parser writes what it uses (no 4 KiB of zeroes per request).
+    let mut storage = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    let len = match req.parse_with_uninit_headers(buf, &mut storage) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => {
@@ -439,6 +469,7 @@ async fn read_line<S: Stream>(stream: &mut S, buf: &mut BytesMut) -> io::Result<
 fn encode_response(
     out: &mut Vec<u8>,
     parts: &http::response::Parts,
+    extra: &impl HeadExtra,
     body: &Bytes,
     is_head: bool,
     close: bool,
@@ -452,7 +483,11 @@ fn encode_response(
     out.extend_from_slice(b"\r\n");
     let mut has_date = false;
     for (name, value) in &parts.headers {
-        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING || name == CONNECTION {
+        if name == CONTENT_LENGTH
+            || name == TRANSFER_ENCODING
+            || name == CONNECTION
+            || extra.replaces(name)
+        {
             continue;
         }
         has_date |= name == DATE;
@@ -461,6 +496,7 @@ fn encode_response(
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
+    extra.write(out);
     let bodiless = status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
@@ -490,6 +526,26 @@ fn encode_response(
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// An answer's body in one piece: without a copy when it comes as one frame (the usual
+/// case: the gateway answers with a whole body).
+async fn collect<B: Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, ()> {
+    let first = match body.frame().await {
+        None => return Ok(Bytes::new()),
+        Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+        Some(Err(_)) => return Err(()),
+    };
+    if body.is_end_stream() {
+        return Ok(first);
+    }
+    let mut all = BytesMut::from(first);
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.map_err(|_| ())?.into_data() {
+            all.extend_from_slice(&data);
+        }
+    }
+    Ok(all.freeze())
 }
 
 fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
@@ -661,6 +717,7 @@ mod tests {
         encode_response(
             &mut out,
             &parts,
+            &(),
             &Bytes::from_static(b"ok"),
             false,
             true,
@@ -674,6 +731,39 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with(" GMT\r\n\r\n"), "{text}");
+        // Lines an extra writes come after the map's, and replace the map's of those names.
+        struct Stamped;
+        impl HeadExtra for Stamped {
+            fn replaces(&self, name: &HeaderName) -> bool {
+                name == "x-one"
+            }
+            fn write(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(b"x-one: stamped\r\n");
+            }
+        }
+        let mut r = Response::new(());
+        r.headers_mut()
+            .insert("x-one", HeaderValue::from_static("1"));
+        r.headers_mut()
+            .insert("x-two", HeaderValue::from_static("2"));
+        let (parts, ()) = r.into_parts();
+        let mut out = Vec::new();
+        encode_response(
+            &mut out,
+            &parts,
+            &Some(Stamped),
+            &Bytes::new(),
+            false,
+            false,
+            Version::HTTP_11,
+        );
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(
+                "HTTP/1.1 200 OK\r\nx-two: 2\r\nx-one: stamped\r\ncontent-length: 0\r\ndate: "
+            ),
+            "{text}"
+        );
         let mut out = Vec::new();
         push_decimal(&mut out, 10_485_760);
         assert_eq!(out, b"10485760");

@@ -15,6 +15,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use proscenium_control::ControlState;
 use proscenium_control::auth::Credentials;
+use proscenium_gateway::pipeline::Stamp;
 use proscenium_gateway::{Gateway, GatewayConfig};
 use proscenium_store::{SqliteStore, Store};
 use tokio::net::TcpListener;
@@ -215,13 +216,24 @@ struct Conn {
 
 impl http1::Handler for Conn {
     type Body = Either<Full<Bytes>, Body>;
+    type Extra = Option<Stamp>;
 
     fn call(
         &self,
         req: Request<Full<Bytes>>,
-    ) -> impl std::future::Future<Output = Response<Self::Body>> + Send {
+    ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
         let this = self.clone();
         async move { dispatch(&this.app, this.role, req, this.remote).await }
+    }
+}
+
+/// The headers of an invocation's answer that the HTTP/1.1 writer writes itself.
+impl http1::HeadExtra for Stamp {
+    fn replaces(&self, name: &http::HeaderName) -> bool {
+        self.sets(name)
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        self.write_h1(out);
     }
 }
 
@@ -255,46 +267,65 @@ async fn serve_http2<I: http1::Stream>(
 ) {
     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
         let conn = conn.clone();
-        async move { Ok::<_, Infallible>(dispatch(&conn.app, conn.role, req, conn.remote).await) }
+        async move {
+            let (mut resp, stamp) = dispatch(&conn.app, conn.role, req, conn.remote).await;
+            if let Some(stamp) = stamp {
+                stamp.apply(resp.headers_mut());
+            }
+            Ok::<_, Infallible>(resp)
+        }
     });
     let builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
     let served = builder.serve_connection(TokioIo::new(io), svc);
     let _ = watcher.watch(served).await;
 }
 
-async fn dispatch<B>(app: &App, role: Role, req: Request<B>, remote: SocketAddr) -> Reply
+/// Serves one request; an invocation's answer comes with its [`Stamp`] (the caller writes or
+/// applies it).
+async fn dispatch<B>(
+    app: &App,
+    role: Role,
+    req: Request<B>,
+    remote: SocketAddr,
+) -> (Reply, Option<Stamp>)
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     match req.uri().path() {
         "/_proscenium/health" => {
-            return right(text(
-                StatusCode::OK,
-                "application/json",
-                "{\"status\":\"ok\"}".into(),
-            ));
+            return (
+                right(text(
+                    StatusCode::OK,
+                    "application/json",
+                    "{\"status\":\"ok\"}".into(),
+                )),
+                None,
+            );
         }
         // Metrics name every API and stage: not on a listener that serves only invocations.
         "/_proscenium/metrics" if role != Role::Invoke => {
             let mut body = app.metrics.render(app.started.elapsed().as_secs_f64());
             body.push_str(&app.gateway.render_metrics());
-            return right(text(StatusCode::OK, "text/plain; version=0.0.4", body));
+            return (
+                right(text(StatusCode::OK, "text/plain; version=0.0.4", body)),
+                None,
+            );
         }
         p if p.starts_with(crate::console::PREFIX) => {
-            return right(crate::console::serve(req.method(), p));
+            return (right(crate::console::serve(req.method(), p)), None);
         }
         _ => {}
     }
     if role != Role::Management {
         let (parts, body) = req.into_parts();
         if let Some(target) = proscenium_gateway::invoke_target(&parts) {
-            let resp = app
+            let (resp, stamp) = app
                 .gateway
-                .handle_any(Request::from_parts(parts, body), target, remote)
+                .handle_stamped(Request::from_parts(parts, body), target, remote)
                 .await;
             app.metrics.record(Plane::Invoke, resp.status().as_u16());
-            return resp.map(Either::Left);
+            return (resp.map(Either::Left), Some(stamp));
         }
         if role == Role::Invoke {
             let resp = text(
@@ -303,11 +334,14 @@ where
                 "{\"message\":\"Forbidden\"}".into(),
             );
             app.metrics.record(Plane::Invoke, 403);
-            return right(resp);
+            return (right(resp), None);
         }
-        return right(management(app, Request::from_parts(parts, body)).await);
+        return (
+            right(management(app, Request::from_parts(parts, body)).await),
+            None,
+        );
     }
-    right(management(app, req).await)
+    (right(management(app, req).await), None)
 }
 
 /// An answer: the data plane's own body type, or any other (boxed) body.

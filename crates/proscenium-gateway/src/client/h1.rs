@@ -15,7 +15,7 @@
 //!
 //! Must not: read the real clock (idle times come from the injected clock).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,7 +44,7 @@ const COALESCE: usize = 16 * 1024;
 
 /// Keep-alive connections to plain-HTTP backends, by `host:port`.
 pub struct Pool {
-    idle: Mutex<HashMap<String, Vec<Idle>>>,
+    idle: Mutex<crate::router::Map<String, Vec<Idle>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -136,7 +136,7 @@ enum Failure {
 impl Pool {
     pub fn new(clock: Arc<dyn Clock>) -> Pool {
         Pool {
-            idle: Mutex::new(HashMap::new()),
+            idle: Mutex::new(crate::router::Map::default()),
             clock,
         }
     }
@@ -169,7 +169,7 @@ impl Pool {
         }
     }
 
-    fn finish(&self, key: String, (answer, conn): (Answer, Conn), reusable: bool) -> Answer {
+    fn finish(&self, key: Cow<'_, str>, (answer, conn): (Answer, Conn), reusable: bool) -> Answer {
         if reusable {
             self.checkin(key, conn);
         }
@@ -190,12 +190,16 @@ impl Pool {
         None
     }
 
-    fn checkin(&self, key: String, conn: Conn) {
+    fn checkin(&self, key: Cow<'_, str>, conn: Conn) {
         let since_nanos = self.clock.monotonic_nanos();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let list = idle.entry(key).or_default();
-        if list.len() < MAX_IDLE_PER_HOST {
-            list.push(Idle { conn, since_nanos });
+        let entry = Idle { conn, since_nanos };
+        match idle.get_mut(key.as_ref()) {
+            Some(list) if list.len() < MAX_IDLE_PER_HOST => list.push(entry),
+            Some(_) => {}
+            None => {
+                idle.insert(key.into_owned(), vec![entry]);
+            }
         }
     }
 
@@ -214,16 +218,17 @@ fn still_open(stream: &TcpStream) -> bool {
     matches!(stream.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
 }
 
-fn pool_key(authority: &http::uri::Authority) -> String {
+/// `host:port` (the port 80 when the URI has none), borrowed from the URI when it has one.
+fn pool_key(authority: &http::uri::Authority) -> Cow<'_, str> {
     let text = authority.as_str();
     let text = text.rsplit_once('@').map_or(text, |(_, host)| host);
     if authority.port().is_some() {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let mut key = String::with_capacity(text.len() + 3);
     key.push_str(text);
     key.push_str(":80");
-    key
+    Cow::Owned(key)
 }
 
 async fn connect(key: &str) -> Result<Conn, SendError> {
@@ -446,9 +451,14 @@ impl Head {
 
 /// Parses an answer head at the start of `buf`: `Ok(None)` when more bytes are needed.
 fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut resp = httparse::Response::new(&mut storage);
-    let len = match resp.parse(buf) {
+    // Uninitialised: the parser writes what it uses (no 4 KiB of zeroes per answer).
+    let mut storage = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut resp,
+        buf,
+        &mut storage,
+    ) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(format!("invalid HTTP answer from the backend: {e}")),
