@@ -237,9 +237,8 @@ pub async fn send_plain(
     timeout: Duration,
     limit: usize,
 ) -> Result<h1::Answer, SendError> {
-    tokio::time::timeout(timeout, client.plain.send(req, limit))
-        .await
-        .unwrap_or(Err(SendError::Timeout))
+    let deadline = tokio::time::Instant::now() + timeout;
+    client.plain.send(req, limit, deadline).await
 }
 
 /// Sends `req` and reads the whole answer (at most `limit` bytes) within `timeout`.
@@ -257,9 +256,11 @@ pub async fn send(
             .map(|c| c.to_bytes())
             .unwrap_or_default();
         let out = h1::Outgoing::plain(&parts.method, &parts.uri, &parts.headers, &body);
-        return tokio::time::timeout(timeout, client.plain.send(&out, limit))
+        let deadline = tokio::time::Instant::now() + timeout;
+        return client
+            .plain
+            .send(&out, limit, deadline)
             .await
-            .unwrap_or(Err(SendError::Timeout))
             .map(h1::Answer::into_parts);
     }
     let pool = client.pool_for(

@@ -23,8 +23,13 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::{Instant, Sleep};
 
 use super::SendError;
 use crate::clock::Clock;
@@ -56,6 +61,8 @@ struct Idle {
 struct Conn {
     stream: TcpStream,
     buf: BytesMut,
+    /// The connection's timer, kept from one request to the next (see [`with_deadline`]).
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 /// A request to send (the URI must be `http://`).
@@ -141,9 +148,14 @@ impl Pool {
         }
     }
 
-    /// Sends `req` and reads the whole answer, at most `limit` bytes of body. The caller
-    /// bounds the time (dropping the future closes the connection it holds).
-    pub async fn send(&self, req: &Outgoing<'_>, limit: usize) -> Result<Answer, SendError> {
+    /// Sends `req` and reads the whole answer, at most `limit` bytes of body, by `deadline`
+    /// ([`SendError::Timeout`] after it).
+    pub async fn send(
+        &self,
+        req: &Outgoing<'_>,
+        limit: usize,
+        deadline: Instant,
+    ) -> Result<Answer, SendError> {
         let authority = req
             .uri
             .authority()
@@ -151,7 +163,7 @@ impl Pool {
         let key = pool_key(authority);
         let head = encode_head(req, authority);
         if let Some(conn) = self.checkout(&key) {
-            match exchange(conn, req, &head, limit).await {
+            match with_deadline(conn, req, &head, limit, deadline).await {
                 Ok((answer, reusable)) => return Ok(self.finish(key, answer, reusable)),
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Stale(e)) => {
@@ -159,8 +171,11 @@ impl Pool {
                 }
             }
         }
-        let conn = connect(&key).await?;
-        match exchange(conn, req, &head, limit).await {
+        let conn = match tokio::time::timeout_at(deadline, connect(&key)).await {
+            Ok(conn) => conn?,
+            Err(_) => return Err(SendError::Timeout),
+        };
+        match with_deadline(conn, req, &head, limit, deadline).await {
             Ok((answer, reusable)) => Ok(self.finish(key, answer, reusable)),
             Err(Failure::Fatal(e)) => Err(e),
             Err(Failure::Stale(e)) => Err(SendError::Connect(format!(
@@ -241,7 +256,54 @@ async fn connect(key: &str) -> Result<Conn, SendError> {
     Ok(Conn {
         stream,
         buf: BytesMut::with_capacity(8 * 1024),
+        timer: None,
     })
+}
+
+/// [`exchange`], given up at `deadline`. The connection keeps its timer between requests and
+/// the timer is moved only when the deadline comes earlier than the one it is set for: a
+/// timer that fires early is set again for the deadline. With the same integration timeout
+/// on every request, a busy connection re-arms its timer once per timeout period instead of
+/// registering and removing one per request.
+async fn with_deadline(
+    mut conn: Conn,
+    req: &Outgoing<'_>,
+    head: &[u8],
+    limit: usize,
+    deadline: Instant,
+) -> Result<((Answer, Conn), bool), Failure> {
+    let mut timer = match conn.timer.take() {
+        Some(mut t) => {
+            if t.deadline() > deadline {
+                t.as_mut().reset(deadline);
+            }
+            t
+        }
+        None => Box::pin(tokio::time::sleep_until(deadline)),
+    };
+    let ex = exchange(conn, req, head, limit);
+    let mut ex = std::pin::pin!(ex);
+    let done = std::future::poll_fn(|cx| {
+        if let Poll::Ready(r) = ex.as_mut().poll(cx) {
+            return Poll::Ready(Some(r));
+        }
+        while timer.as_mut().poll(cx).is_ready() {
+            if Instant::now() >= deadline {
+                return Poll::Ready(None);
+            }
+            timer.as_mut().reset(deadline);
+        }
+        Poll::Pending
+    })
+    .await;
+    match done {
+        None => Err(Failure::Fatal(SendError::Timeout)),
+        Some(Ok(((answer, mut conn), reusable))) => {
+            conn.timer = Some(timer);
+            Ok(((answer, conn), reusable))
+        }
+        Some(Err(e)) => Err(e),
+    }
 }
 
 /// The request line and headers (and a small body) ready to write.

@@ -218,3 +218,70 @@ async fn answers_over_the_payload_limit_are_refused() {
         assert_eq!(r.status, 500, "{}", r.body);
     }
 }
+
+/// A backend that answers `/slow` after `delay` and anything else at once, on kept-alive
+/// connections.
+async fn delaying_backend(delay: std::time::Duration) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                while let Some(req) = read_request(&mut s, &mut buf).await {
+                    if req.starts_with("GET /slow") {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                    if s.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// A pooled connection keeps its timer between requests: each request is still given up at
+/// its own deadline, earlier or later than the last one's, and a timer left armed for an
+/// earlier deadline does not cut a later request short.
+#[tokio::test]
+async fn each_request_on_a_kept_alive_connection_gets_its_own_deadline() {
+    use proscenium_gateway::client::{SendError, h1};
+    use std::time::Duration;
+    let addr = delaying_backend(Duration::from_millis(300)).await;
+    let pool = h1::Pool::new(Arc::new(proscenium_gateway::SystemClock));
+    let (fast, slow): (http::Uri, http::Uri) = (
+        format!("http://{addr}/fast").parse().unwrap(),
+        format!("http://{addr}/slow").parse().unwrap(),
+    );
+    async fn send(
+        pool: &h1::Pool,
+        uri: &http::Uri,
+        timeout_ms: u64,
+    ) -> Result<h1::Answer, SendError> {
+        let (headers, body) = (http::HeaderMap::new(), bytes::Bytes::new());
+        let req = h1::Outgoing::plain(&http::Method::GET, uri, &headers, &body);
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(timeout_ms);
+        pool.send(&req, 1024, deadline).await
+    }
+    // A short deadline arms the connection's timer for 100 ms...
+    assert_eq!(send(&pool, &fast, 100).await.unwrap().status, 200);
+    assert_eq!(pool.idle_count(), 1);
+    // ...which has passed while this slower request (2 s allowed) is in flight: it answers.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(send(&pool, &slow, 2_000).await.unwrap().body, "ok");
+    assert_eq!(pool.idle_count(), 1, "the connection was reused");
+    // A deadline earlier than the one the timer is set for still applies.
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        send(&pool, &slow, 100).await,
+        Err(SendError::Timeout)
+    ));
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(280), "gave up after {took:?}");
+    // The timed-out connection was dropped; a new one serves the next request.
+    assert_eq!(pool.idle_count(), 0);
+    assert_eq!(send(&pool, &fast, 29_000).await.unwrap().status, 200);
+}
