@@ -146,7 +146,7 @@ impl RequestCtx {
     pub fn trace_id(&self) -> &str {
         const AMZN_TRACE: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
         let trace = self.trace.get_or_init(|| {
-            let incoming = self.headers.get(AMZN_TRACE).and_then(|v| v.to_str().ok());
+            let incoming = self.header_value(&AMZN_TRACE).and_then(|v| v.to_str().ok());
             match crate::ids::incoming_trace_id(incoming) {
                 Some(v) => Trace::Given(v.to_string()),
                 None => Trace::New(crate::ids::new_trace_id(self.trace_seed)),
@@ -165,6 +165,19 @@ impl RequestCtx {
 
     pub fn header(&self, name: &str) -> Option<String> {
         self.header_ref(name).map(Cow::into_owned)
+    }
+
+    /// A request header's first value: a scan of the few headers most requests carry (no
+    /// hashing of the name), the map's index for more.
+    pub fn header_value(&self, name: &http::HeaderName) -> Option<&http::HeaderValue> {
+        if self.headers.len() <= 8 {
+            self.headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v)
+        } else {
+            self.headers.get(name)
+        }
     }
 
     /// A request header's value as text, borrowed when it is valid UTF-8.

@@ -175,6 +175,7 @@ pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, Gate
             status: hit.status,
             headers: hit.headers,
             body: hit.body,
+            raw: None,
         }));
     }
     ms.series
@@ -196,9 +197,13 @@ pub fn cache_store(ctx: &RequestCtx, resp: &MethodResponse, now: u64) {
         return;
     }
     if let Some(store) = ctx.stage.as_ref().and_then(|s| s.settings.cache.as_ref()) {
+        let mut headers = resp.headers.clone();
+        if let Some(raw) = &resp.raw {
+            raw.append_to(&mut headers);
+        }
         let value = cache::Cached {
             status: resp.status,
-            headers: resp.headers.clone(),
+            headers,
             body: resp.body.clone(),
         };
         store.put(key.clone(), value, *ttl_secs, now);

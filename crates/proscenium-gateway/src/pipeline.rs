@@ -55,9 +55,12 @@ where
 {
     let (parts, body) = req.into_parts();
     let mut ctx = begin(shared, parts, target, remote);
-    let (resp, served) = match run(shared, &mut ctx, body).await {
-        Ok(resp) => (finish(&mut ctx, resp), true),
-        Err(err) => (fail(&mut ctx, &err), false),
+    let (resp, raw, served) = match run(shared, &mut ctx, body).await {
+        Ok(resp) => {
+            let (resp, raw) = finish(&mut ctx, resp);
+            (resp, raw, true)
+        }
+        Err(err) => (fail(&mut ctx, &err), None, false),
     };
     observe::record(shared, &mut ctx, &resp);
     // The trace id goes back when the stage traces, or when a backend answered.
@@ -67,6 +70,7 @@ where
         ctx.trace.take()
     });
     let stamp = Stamp {
+        raw,
         request_id: ctx.request_id,
         apigw_id: ctx.apigw_id,
         trace: trace.flatten(),
@@ -74,10 +78,13 @@ where
     (resp, stamp)
 }
 
-/// The headers API Gateway puts on every answer: `x-amzn-RequestId`, `x-amz-apigw-id` and,
-/// when a backend was called or the stage traces, `X-Amzn-Trace-Id`.
+/// The headers of an answer kept out of its header map until it is written: the raw headers
+/// of a proxied backend answer, then the ones API Gateway puts on every answer:
+/// `x-amzn-RequestId`, `x-amz-apigw-id` and, when a backend was called or the stage traces,
+/// `X-Amzn-Trace-Id`.
 #[derive(Debug)]
 pub struct Stamp {
+    raw: Option<crate::client::h1::RawHeaders>,
     request_id: ids::IdText<36>,
     apigw_id: ids::IdText<16>,
     trace: Option<crate::context::Trace>,
@@ -91,6 +98,17 @@ impl Stamp {
 
     /// The header lines, as HTTP/1.1 writes them.
     pub fn write_h1(&self, out: &mut Vec<u8>) {
+        use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+        for (name, value) in self.raw.iter().flat_map(|r| r.iter()) {
+            // The framing headers are the writer's to set.
+            let framing = name == CONTENT_LENGTH || name == TRANSFER_ENCODING || name == CONNECTION;
+            if !framing && !self.sets(name) {
+                out.extend_from_slice(name.as_str().as_bytes());
+                out.extend_from_slice(b": ");
+                out.extend_from_slice(value);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
         out.extend_from_slice(b"x-amzn-requestid: ");
         out.extend_from_slice(self.request_id.as_bytes());
         out.extend_from_slice(b"\r\nx-amz-apigw-id: ");
@@ -105,6 +123,9 @@ impl Stamp {
 
     /// Puts the headers in `headers` (replacing any of the same names).
     pub fn apply(self, headers: &mut http::HeaderMap) {
+        if let Some(raw) = &self.raw {
+            raw.append_to(headers);
+        }
         headers.reserve(3);
         if let Ok(v) = HeaderValue::from_str(&self.request_id) {
             headers.insert(REQUEST_ID, v);
@@ -244,16 +265,17 @@ fn check_declared_length(shared: &Shared, ctx: &RequestCtx) -> Result<(), Gatewa
 }
 
 fn route(ctx: &mut RequestCtx) -> Result<(), GatewayError> {
-    let stage = ctx.stage.clone().ok_or_else(GatewayError::forbidden)?;
+    let stage = ctx.stage.as_deref().ok_or_else(GatewayError::forbidden)?;
     let found = stage
         .deployment
         .router
         .lookup(ctx.method.as_str(), ctx.target.path())
         .ok_or_else(GatewayError::missing_token)?;
-    ctx.matched = Some(Matched {
+    let matched = Matched {
         method: found.value.clone(),
         params: found.params,
-    });
+    };
+    ctx.matched = Some(matched);
     Ok(())
 }
 
@@ -311,7 +333,7 @@ fn compress(ctx: &RequestCtx, resp: &mut MethodResponse) {
     else {
         return;
     };
-    if resp.body.len() < min || resp.headers.contains_key(http::header::CONTENT_ENCODING) {
+    if resp.body.len() < min || resp.has_header(&http::header::CONTENT_ENCODING) {
         return;
     }
     let accepts_gzip = ctx
@@ -343,7 +365,14 @@ fn compress(ctx: &RequestCtx, resp: &mut MethodResponse) {
     }
 }
 
-fn finish(ctx: &mut RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
+/// The answer, and the raw headers that go with it (written apart, see [`Stamp`]).
+fn finish(
+    ctx: &mut RequestCtx,
+    mut resp: MethodResponse,
+) -> (Response<Full<Bytes>>, Option<crate::client::h1::RawHeaders>) {
+    if ctx.exec.is_some() {
+        resp.materialize();
+    }
     if let Some(t) = ctx.exec.as_deref_mut() {
         t.data(|| {
             format!(
@@ -358,8 +387,8 @@ fn finish(ctx: &mut RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
             resp.status.as_u16()
         ));
     }
-    let mut resp = resp;
     compress(ctx, &mut resp);
+    let raw = resp.raw.take();
     let mut out = Response::new(Full::new(resp.body));
     *out.status_mut() = resp.status;
     *out.headers_mut() = resp.headers;
@@ -371,7 +400,7 @@ fn finish(ctx: &mut RequestCtx, resp: MethodResponse) -> Response<Full<Bytes>> {
             ),
         );
     }
-    out
+    (out, raw)
 }
 
 fn fail(ctx: &mut RequestCtx, err: &GatewayError) -> Response<Full<Bytes>> {

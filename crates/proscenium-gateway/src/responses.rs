@@ -99,6 +99,23 @@ pub struct MethodResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// More headers, as a plain-HTTP backend sent them (HTTP_PROXY): written out without
+    /// going through `headers`, unless something needs them there ([`Self::materialize`]).
+    pub raw: Option<crate::client::h1::RawHeaders>,
+}
+
+impl MethodResponse {
+    /// Moves the raw headers into `headers`.
+    pub fn materialize(&mut self) {
+        if let Some(raw) = self.raw.take() {
+            raw.append_to(&mut self.headers);
+        }
+    }
+
+    /// Whether a header of that name is set, in `headers` or among the raw ones.
+    pub fn has_header(&self, name: &http::HeaderName) -> bool {
+        self.headers.contains_key(name) || self.raw.as_ref().is_some_and(|r| r.contains(name))
+    }
 }
 
 /// Builds the method response from the selected integration response. `inputs.response`
@@ -179,6 +196,7 @@ pub fn method_response_with(
         status,
         headers,
         body,
+        raw: None,
     })
 }
 

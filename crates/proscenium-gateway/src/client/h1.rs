@@ -79,6 +79,8 @@ pub struct Outgoing<'a> {
     /// parsing instead of building a second map.
     pub rename: fn(&HeaderName) -> Option<HeaderName>,
     pub body: &'a Bytes,
+    /// Keep the answer's headers as they arrived ([`Answer::raw`]) instead of in a map.
+    pub keep_raw: bool,
 }
 
 impl<'a> Outgoing<'a> {
@@ -103,6 +105,7 @@ impl<'a> Outgoing<'a> {
             skip: keep,
             rename: same,
             body,
+            keep_raw: false,
         }
     }
 
@@ -118,8 +121,43 @@ impl<'a> Outgoing<'a> {
 pub struct Answer {
     pub status: StatusCode,
     pub version: Version,
+    /// The headers, unless the request asked to keep them raw.
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The headers as they arrived, when [`Outgoing::keep_raw`] asked for them.
+    pub raw: Option<RawHeaders>,
+}
+
+/// An answer's headers as they arrived, under the names [`Outgoing::rename`] gave them and
+/// not yet in a `HeaderMap`: an HTTP/1.1 writer copies them as they are. The values are as
+/// valid as `HeaderValue` requires (httparse refuses control characters in them).
+#[derive(Debug, Clone)]
+pub struct RawHeaders {
+    head: Bytes,
+    lines: Vec<(HeaderName, usize, usize)>,
+}
+
+impl RawHeaders {
+    /// Each header's name and value, in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &[u8])> {
+        self.lines
+            .iter()
+            .map(|(n, s, e)| (n, self.head.get(*s..*e).unwrap_or_default()))
+    }
+
+    pub fn contains(&self, name: &HeaderName) -> bool {
+        self.lines.iter().any(|(n, _, _)| n == name)
+    }
+
+    /// Appends every header to `map` (the values share the head's bytes).
+    pub fn append_to(&self, map: &mut HeaderMap) {
+        map.reserve(self.lines.len());
+        for (name, start, end) in &self.lines {
+            if let Ok(v) = HeaderValue::from_maybe_shared(self.head.slice(*start..*end)) {
+                map.append(name.clone(), v);
+            }
+        }
+    }
 }
 
 impl Answer {
@@ -411,7 +449,6 @@ async fn exchange(
         }
     };
     let head_bytes = conn.buf.split_to(parsed.len).freeze();
-    let headers = parsed.headers(&head_bytes, req.rename);
     let mut reusable = parsed.keep_alive
         && !wants_close(req.headers)
         && !req
@@ -440,11 +477,21 @@ async fn exchange(
     };
     // Bytes after the answer (a backend that pipelines garbage): do not reuse.
     reusable &= conn.buf.is_empty();
+    let (status, version) = (parsed.status, parsed.version);
+    let (headers, raw) = if req.keep_raw {
+        (
+            HeaderMap::new(),
+            Some(parsed.into_raw(head_bytes, req.rename)),
+        )
+    } else {
+        (parsed.headers(&head_bytes, req.rename), None)
+    };
     let answer = Answer {
-        status: parsed.status,
-        version: parsed.version,
+        status,
+        version,
         headers,
         body,
+        raw,
     };
     Ok(((answer, conn), reusable))
 }
@@ -496,6 +543,19 @@ impl Head {
             }
         }
         map
+    }
+
+    /// The headers, renamed in place, without a map.
+    fn into_raw(self, head: Bytes, rename: fn(&HeaderName) -> Option<HeaderName>) -> RawHeaders {
+        let mut lines = self.raw;
+        lines.retain_mut(|(name, _, _)| match rename(name) {
+            Some(n) => {
+                *name = n;
+                true
+            }
+            None => false,
+        });
+        RawHeaders { head, lines }
     }
 
     /// The values of one header, as received.

@@ -120,6 +120,7 @@ pub async fn invoke_proxy(
         status: parts.status,
         headers: out,
         body,
+        raw: None,
     })
 }
 
@@ -137,7 +138,7 @@ async fn proxy_plain(
     // The values of the headers API Gateway adds, one after the other in one buffer.
     let mut text: Vec<u8> = Vec::with_capacity(160);
     let mut ends = [0usize; 4];
-    if let Some(prev) = ctx.headers.get(X_FORWARDED_FOR) {
+    if let Some(prev) = ctx.header_value(&X_FORWARDED_FOR) {
         text.extend_from_slice(prev.as_bytes());
         text.extend_from_slice(b", ");
     }
@@ -200,6 +201,7 @@ async fn proxy_plain(
         skip: is_hop_by_hop,
         rename: answer_name,
         body: &ctx.body,
+        keep_raw: true,
     };
     ctx.called_backend = true;
     let answer = client::send_plain(
@@ -214,13 +216,14 @@ async fn proxy_plain(
         status: answer.status,
         headers: answer.headers,
         body: answer.body,
+        raw: answer.raw,
     })
 }
 
 /// `X-Forwarded-For`: the client's, with the caller's address appended.
 fn forwarded_for(ctx: &RequestCtx) -> Option<HeaderValue> {
     let mut forwarded = Vec::with_capacity(48);
-    if let Some(prev) = ctx.headers.get(X_FORWARDED_FOR) {
+    if let Some(prev) = ctx.header_value(&X_FORWARDED_FOR) {
         forwarded.extend_from_slice(prev.as_bytes());
         forwarded.extend_from_slice(b", ");
     }

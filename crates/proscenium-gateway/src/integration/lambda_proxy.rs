@@ -202,6 +202,7 @@ pub fn parse_response(raw: &[u8]) -> Result<(MethodResponse, bool), String> {
         status,
         headers,
         body,
+        raw: None,
     };
     if !out.headers.contains_key(http::header::CONTENT_TYPE) {
         out.headers.insert(
