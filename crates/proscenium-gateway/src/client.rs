@@ -8,6 +8,7 @@
 pub mod h1;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -231,14 +232,15 @@ pub enum SendError {
 
 /// Sends a request to a plain-HTTP backend as `req` describes it (headers written straight
 /// from the caller's maps, the answer's names renamed while parsing) within `timeout`.
-pub async fn send_plain(
-    client: &Backend,
-    req: &h1::Outgoing<'_>,
+pub fn send_plain<'a>(
+    client: &'a Backend,
+    req: &'a h1::Outgoing<'a>,
     timeout: Duration,
     limit: usize,
-) -> Result<h1::Answer, SendError> {
+) -> impl Future<Output = Result<h1::Answer, SendError>> + 'a {
+    // Not `async fn`: the pool's future itself, without a level of state around it.
     let deadline = tokio::time::Instant::now() + timeout;
-    client.plain.send(req, limit, deadline).await
+    client.plain.send(req, limit, deadline)
 }
 
 /// Sends `req` and reads the whole answer (at most `limit` bytes) within `timeout`.
@@ -282,7 +284,8 @@ pub async fn send(
             .to_bytes();
         Ok((parts, bytes))
     };
-    tokio::time::timeout(timeout, call)
+    // Boxed: the TLS client's state stays out of the futures of plain-HTTP calls.
+    tokio::time::timeout(timeout, Box::pin(call))
         .await
         .unwrap_or(Err(SendError::Timeout))
 }

@@ -31,14 +31,19 @@ pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodRespo
         Some(m) => m.method.clone(),
         None => return Err(GatewayError::missing_token()),
     };
+    // The kinds that build their requests through templates and the general client are
+    // boxed: a future is as large as its largest branch, and this one is part of every
+    // request's state (HTTP_PROXY, the lightest, stays inline).
     match &method.integration {
         Err(reason) => Err(GatewayError::internal(reason.clone())),
         Ok(CompiledIntegration::Mock(i)) => mock::invoke(ctx, i),
-        Ok(CompiledIntegration::Http(i)) => http::invoke_http(shared, ctx, i).await,
+        Ok(CompiledIntegration::Http(i)) => Box::pin(http::invoke_http(shared, ctx, i)).await,
         Ok(CompiledIntegration::HttpProxy(i)) => http::invoke_proxy(shared, ctx, i).await,
-        Ok(CompiledIntegration::LambdaProxy(i)) => lambda::invoke_proxy(shared, ctx, i).await,
-        Ok(CompiledIntegration::LambdaAws(i)) => lambda::invoke_aws(shared, ctx, i).await,
-        Ok(CompiledIntegration::AwsService(i)) => aws::invoke(shared, ctx, i).await,
+        Ok(CompiledIntegration::LambdaProxy(i)) => {
+            Box::pin(lambda::invoke_proxy(shared, ctx, i)).await
+        }
+        Ok(CompiledIntegration::LambdaAws(i)) => Box::pin(lambda::invoke_aws(shared, ctx, i)).await,
+        Ok(CompiledIntegration::AwsService(i)) => Box::pin(aws::invoke(shared, ctx, i)).await,
     }
 }
 

@@ -41,6 +41,7 @@ pub mod trace;
 pub mod validate;
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -112,32 +113,35 @@ impl Gateway {
     }
 
     /// [`Gateway::handle`] for any request body (in-process callers and tests).
-    pub async fn handle_any<B>(
+    ///
+    /// (Not `async fn`: it hands out the pipeline's own future, not one wrapped around it —
+    /// every future level on the request path is another copy of its state per request.)
+    pub fn handle_any<B>(
         &self,
         req: http::Request<B>,
         target: InvokeTarget,
         remote: SocketAddr,
-    ) -> http::Response<Full<Bytes>>
+    ) -> impl Future<Output = http::Response<Full<Bytes>>>
     where
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn StdError + Send + Sync>>,
     {
-        pipeline::serve(&self.shared, req, target, remote).await
+        pipeline::serve(&self.shared, req, target, remote)
     }
 
     /// [`Gateway::handle_any`], with the headers every answer carries returned apart (an
     /// HTTP/1.1 writer writes them without a header map).
-    pub async fn handle_stamped<B>(
+    pub fn handle_stamped<B>(
         &self,
         req: http::Request<B>,
         target: InvokeTarget,
         remote: SocketAddr,
-    ) -> (http::Response<Full<Bytes>>, pipeline::Stamp)
+    ) -> impl Future<Output = (http::Response<Full<Bytes>>, pipeline::Stamp)>
     where
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn StdError + Send + Sync>>,
     {
-        pipeline::serve_stamped(&self.shared, req, target, remote).await
+        pipeline::serve_stamped(&self.shared, req, target, remote)
     }
 
     /// Re-reads the store now (the watcher does this on every change; tests use it to avoid

@@ -198,9 +198,12 @@ fn host_without_port(host: &str) -> &str {
 /// `{apiId}.execute-api.{anything}` → `apiId`.
 fn api_id_from_host(host: &str) -> Option<&str> {
     let host = host_without_port(host);
-    let (api_id, rest) = host.split_once('.')?;
-    let (label, tail) = rest.split_once('.')?;
-    if !label.eq_ignore_ascii_case("execute-api") || tail.is_empty() || api_id.is_empty() {
+    let dot = host.bytes().position(|b| b == b'.')?;
+    let (api_id, rest) = (host.get(..dot)?, host.get(dot + 1..)?);
+    // `execute-api.` and at least one more character.
+    let label = rest.get(.."execute-api.".len())?;
+    if !label.eq_ignore_ascii_case("execute-api.") || rest.len() == label.len() || api_id.is_empty()
+    {
         return None;
     }
     api_id
@@ -293,8 +296,25 @@ mod tests {
             ("execute-api.localhost", "/dev/x"),
             ("localhost", "/_aws/execute-api/"),
             ("", "/dev/x"),
+            ("abc.execute-api.", "/dev/x"),
+            ("abc.execute-api", "/dev/x"),
+            (".execute-api.localhost", "/dev/x"),
+            ("abc.execute-apix.localhost", "/dev/x"),
+            ("127.0.0.1:4566", "/dev/x"),
+            ("/restapis/a/s", "/restapis/a/s"),
+            ("localhost", "/restapis/a/s/_user_request_x/y"),
+            ("localhost", "/restapis/a/s"),
+            ("localhost", "/restapis//s/_user_request_/y"),
         ] {
             assert_eq!(invoke_target(&parts(h, u)), None, "{h} {u}");
         }
+        // The label is matched without regard to case; the port is not part of the name.
+        let t = invoke_target(&parts("abc.EXECUTE-API.localhost:4566", "/dev/x")).unwrap();
+        assert_eq!(
+            (t.api_id(), t.stage(), t.path(), t.domain_name()),
+            ("abc", "dev", "/x", "abc.EXECUTE-API.localhost")
+        );
+        let t = invoke_target(&parts("localhost", "/restapis/a/s/_user_request_")).unwrap();
+        assert_eq!((t.api_id(), t.stage(), t.path()), ("a", "s", "/"));
     }
 }

@@ -92,15 +92,31 @@ pub async fn serve<H: Handler, S: Stream>(
     mut stream: S,
     handler: H,
     max_body: usize,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Outcome<S> {
+    // One wait for the stop signal for the whole connection, registered once, rather than a
+    // new one (and its registration) each time the connection waits for a request.
+    let mut watching = stop.clone();
+    let stopping = std::pin::pin!(async move {
+        let _ = watching.changed().await;
+    });
+    let mut stopping = stopping;
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut out = Vec::with_capacity(1024);
     let mut first = true;
     let mut timer = HeadTimer::new();
     loop {
         timer.arm();
-        let head = match read_head(&mut stream, &mut buf, &mut stop, first, &mut timer).await {
+        let head = match read_head(
+            &mut stream,
+            &mut buf,
+            &stop,
+            &mut stopping,
+            first,
+            &mut timer,
+        )
+        .await
+        {
             Ok(Some(Parsed::Head(h))) => h,
             Ok(Some(Parsed::Http2)) => {
                 return Outcome::Http2 {
@@ -217,7 +233,8 @@ enum Framing {
 async fn read_head<S: Stream>(
     stream: &mut S,
     buf: &mut BytesMut,
-    stop: &mut watch::Receiver<bool>,
+    stop: &watch::Receiver<bool>,
+    stopping: &mut Pin<&mut impl Future<Output = ()>>,
     first: bool,
     timer: &mut HeadTimer,
 ) -> Result<Option<Parsed>, StatusCode> {
@@ -244,7 +261,7 @@ async fn read_head<S: Stream>(
         let read = tokio::select! {
             biased;
             r = stream.read_buf(buf) => Some(r),
-            _ = stop.changed(), if idle => return Ok(None),
+            _ = stopping.as_mut(), if idle => return Ok(None),
             _ = timer.sleep.as_mut() => None,
         };
         match read {

@@ -222,8 +222,8 @@ impl http1::Handler for Conn {
         &self,
         req: Request<Full<Bytes>>,
     ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
-        let this = self.clone();
-        async move { dispatch(&this.app, this.role, req, this.remote).await }
+        // `dispatch` owns what it needs: no future wrapped around it.
+        dispatch(self.app.clone(), self.role, req, self.remote)
     }
 }
 
@@ -268,7 +268,7 @@ async fn serve_http2<I: http1::Stream>(
     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
         let conn = conn.clone();
         async move {
-            let (mut resp, stamp) = dispatch(&conn.app, conn.role, req, conn.remote).await;
+            let (mut resp, stamp) = dispatch(conn.app, conn.role, req, conn.remote).await;
             if let Some(stamp) = stamp {
                 stamp.apply(resp.headers_mut());
             }
@@ -283,7 +283,7 @@ async fn serve_http2<I: http1::Stream>(
 /// Serves one request; an invocation's answer comes with its [`Stamp`] (the caller writes or
 /// applies it).
 async fn dispatch<B>(
-    app: &App,
+    app: Arc<App>,
     role: Role,
     req: Request<B>,
     remote: SocketAddr,
@@ -337,11 +337,12 @@ where
             return (right(resp), None);
         }
         return (
-            right(management(app, Request::from_parts(parts, body)).await),
+            right(Box::pin(management(&app, Request::from_parts(parts, body))).await),
             None,
         );
     }
-    (right(management(app, req).await), None)
+    // Boxed: the management API's future stays out of every invocation's state.
+    (right(Box::pin(management(&app, req)).await), None)
 }
 
 /// An answer: the data plane's own body type, or any other (boxed) body.

@@ -85,6 +85,9 @@ fn push_ip(out: &mut Vec<u8>, ip: std::net::IpAddr) {
     }
 }
 
+/// HTTP_PROXY. To a plain-HTTP backend without execution logging, the backend request is
+/// written straight from the client's headers plus what API Gateway adds (no second header
+/// map), and the answer's headers are renamed while they are parsed and kept raw.
 pub async fn invoke_proxy(
     shared: &Shared,
     ctx: &mut RequestCtx,
@@ -92,48 +95,11 @@ pub async fn invoke_proxy(
 ) -> Result<MethodResponse, GatewayError> {
     let mapped = ctx.with_inputs(None, |inputs| map_request(&i.request, inputs));
     let uri = http_backend_uri(ctx, i, &mapped, ctx.raw_query.as_deref())?;
-    if uri.scheme() != Some(&http::uri::Scheme::HTTPS) && ctx.exec.is_none() {
-        return proxy_plain(shared, ctx, i, &mapped, &uri).await;
+    if uri.scheme() == Some(&http::uri::Scheme::HTTPS) || ctx.exec.is_some() {
+        // Boxed: this path keeps its state out of the plain path's (and every request's).
+        return Box::pin(proxy_general(shared, ctx, i, mapped, uri)).await;
     }
-    let mut headers = HeaderMap::with_capacity(ctx.headers.len() + 4);
-    for (name, value) in &ctx.headers {
-        if !is_hop_by_hop(name) {
-            headers.append(name.clone(), value.clone());
-        }
-    }
-    if let Some(v) = forwarded_for(ctx) {
-        headers.insert(X_FORWARDED_FOR, v);
-    }
-    add_gateway_headers(ctx, &mut headers);
-    apply_mapped_headers(&mut headers, &mapped);
-    let method = backend_method(&i.method, &ctx.method)?;
-    let (parts, body) = call(shared, ctx, method, uri, headers, ctx.body.clone(), i).await?;
-    let mut out = HeaderMap::with_capacity(parts.headers.len() + 4);
-    for (name, value) in parts.headers {
-        let Some(name) = name else { continue };
-        if name == http::header::TRANSFER_ENCODING {
-            continue;
-        }
-        out.append(responses::outgoing_name(&name), value);
-    }
-    Ok(MethodResponse {
-        status: parts.status,
-        headers: out,
-        body,
-        raw: None,
-    })
-}
-
-/// HTTP_PROXY to a plain-HTTP backend without execution logging: the backend request is
-/// written straight from the client's headers plus what API Gateway adds (no second header
-/// map), and the answer's headers are renamed while they are parsed.
-async fn proxy_plain(
-    shared: &Shared,
-    ctx: &mut RequestCtx,
-    i: &HttpIntegration,
-    mapped: &Mapped,
-    uri: &http::Uri,
-) -> Result<MethodResponse, GatewayError> {
+    let (mapped, uri) = (&mapped, &uri);
     let method = backend_method(&i.method, &ctx.method)?;
     // The values of the headers API Gateway adds, one after the other in one buffer.
     let mut text: Vec<u8> = Vec::with_capacity(160);
@@ -217,6 +183,44 @@ async fn proxy_plain(
         headers: answer.headers,
         body: answer.body,
         raw: answer.raw,
+    })
+}
+
+/// HTTP_PROXY through the general client: HTTPS backends, or with execution logging.
+async fn proxy_general(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    i: &HttpIntegration,
+    mapped: Mapped,
+    uri: http::Uri,
+) -> Result<MethodResponse, GatewayError> {
+    let mut headers = HeaderMap::with_capacity(ctx.headers.len() + 4);
+    for (name, value) in &ctx.headers {
+        if !is_hop_by_hop(name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    if let Some(v) = forwarded_for(ctx) {
+        headers.insert(X_FORWARDED_FOR, v);
+    }
+    add_gateway_headers(ctx, &mut headers);
+    apply_mapped_headers(&mut headers, &mapped);
+    let method = backend_method(&i.method, &ctx.method)?;
+    let body = ctx.body.clone();
+    let (parts, body) = call(shared, ctx, method, uri, headers, body, i).await?;
+    let mut out = HeaderMap::with_capacity(parts.headers.len() + 4);
+    for (name, value) in parts.headers {
+        let Some(name) = name else { continue };
+        if name == http::header::TRANSFER_ENCODING {
+            continue;
+        }
+        out.append(responses::outgoing_name(&name), value);
+    }
+    Ok(MethodResponse {
+        status: parts.status,
+        headers: out,
+        body,
+        raw: None,
     })
 }
 
