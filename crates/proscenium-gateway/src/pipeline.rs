@@ -93,7 +93,14 @@ pub struct Stamp {
 impl Stamp {
     /// The names the stamp sets (an answer's own headers of these names give way).
     pub fn sets(&self, name: &http::HeaderName) -> bool {
-        name == REQUEST_ID || name == APIGW_ID || (self.trace.is_some() && name == AMZN_TRACE)
+        // By length first: most names are rejected without comparing their text.
+        let n = name.as_str();
+        match n.len() {
+            16 => n == "x-amzn-requestid",
+            14 => n == "x-amz-apigw-id",
+            15 => self.trace.is_some() && n == "x-amzn-trace-id",
+            _ => false,
+        }
     }
 
     /// The header lines, as HTTP/1.1 writes them.
@@ -451,4 +458,62 @@ fn log_failure(t: &mut exec_log::ExecTrace, err: &GatewayError, out: &gateway_re
     t.data(|| format!("Gateway response body: {}", exec_log::body(&out.body)));
     t.data(|| format!("Gateway response headers: {}", headers_map(&out.headers)));
     t.info(format!("Method completed with status: {status}"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SeededRandom;
+    use crate::context::Trace;
+
+    fn stamp(trace: Option<Trace>) -> Stamp {
+        let rng = SeededRandom::new(7);
+        Stamp {
+            raw: None,
+            request_id: ids::request_id(&rng),
+            apigw_id: ids::apigw_id(&rng),
+            trace,
+        }
+    }
+
+    /// The lines HTTP/1.1 writes equal what the header map would carry, and the names the
+    /// stamp sets are exactly those (the trace id only when there is one).
+    #[test]
+    fn stamp_lines_match_the_map() {
+        for trace in [None, Some(Trace::Given("Root=1-abc".into()))] {
+            let has_trace = trace.is_some();
+            let s = stamp(trace);
+            let mut lines = Vec::new();
+            s.write_h1(&mut lines);
+            for name in ["x-amzn-requestid", "x-amz-apigw-id", "x-amzn-trace-id"] {
+                let expected = name != "x-amzn-trace-id" || has_trace;
+                assert_eq!(
+                    s.sets(&http::HeaderName::from_static(name)),
+                    expected,
+                    "{name}"
+                );
+            }
+            for other in [
+                "content-type",
+                "x-amzn-remapped-x-amzn-requestid",
+                "x-amz-apigw-ix",
+            ] {
+                assert!(!s.sets(&http::HeaderName::from_static(other)), "{other}");
+            }
+            let mut map = http::HeaderMap::new();
+            map.insert("x-amzn-requestid", HeaderValue::from_static("replaced"));
+            s.apply(&mut map);
+            let mut from_map = Vec::new();
+            for (n, v) in &map {
+                from_map.extend_from_slice(n.as_str().as_bytes());
+                from_map.extend_from_slice(b": ");
+                from_map.extend_from_slice(v.as_bytes());
+                from_map.extend_from_slice(b"\r\n");
+            }
+            assert_eq!(
+                String::from_utf8(lines).unwrap(),
+                String::from_utf8(from_map).unwrap()
+            );
+        }
+    }
 }

@@ -238,7 +238,7 @@ static REMAPPED: [(HeaderName, HeaderName); 17] = [
 ];
 
 /// `name` as AWS renames it, if it does.
-fn remapped(name: &HeaderName) -> Option<HeaderName> {
+pub fn remapped(name: &HeaderName) -> Option<HeaderName> {
     let i = match name.as_str() {
         "authorization" => 0,
         "connection" => 1,

@@ -75,9 +75,9 @@ pub struct Outgoing<'a> {
     /// must be valid header values (no CR, LF or NUL): they are written as they are.
     pub extra: &'a [(HeaderName, &'a [u8])],
     pub skip: fn(&HeaderName) -> bool,
-    /// The name each answer header is kept under (`None`: dropped). A proxy renames while
-    /// parsing instead of building a second map.
-    pub rename: fn(&HeaderName) -> Option<HeaderName>,
+    /// What becomes of each answer header's name. A proxy renames while parsing instead of
+    /// building a second map.
+    pub rename: fn(&HeaderName) -> Rename,
     pub body: &'a Bytes,
     /// Keep the answer's headers as they arrived ([`Answer::raw`]) instead of in a map.
     pub keep_raw: bool,
@@ -94,8 +94,8 @@ impl<'a> Outgoing<'a> {
         fn keep(_: &HeaderName) -> bool {
             false
         }
-        fn same(n: &HeaderName) -> Option<HeaderName> {
-            Some(n.clone())
+        fn same(_: &HeaderName) -> Rename {
+            Rename::Keep
         }
         Outgoing {
             method,
@@ -115,6 +115,13 @@ impl<'a> Outgoing<'a> {
             && name != TRANSFER_ENCODING
             && !self.extra.iter().any(|(n, _)| n == name)
     }
+}
+
+/// What becomes of an answer header's name.
+pub enum Rename {
+    Keep,
+    Drop,
+    To(HeaderName),
 }
 
 /// What the backend answered.
@@ -200,9 +207,12 @@ impl Pool {
             .ok_or_else(|| SendError::Connect("the URI has no host".into()))?;
         let key = pool_key(authority);
         let head = encode_head(req, authority);
-        if let Some(conn) = self.checkout(&key) {
+        // One clock read for the idle check and the idle stamp (an idle time is then counted
+        // from the request's start: a connection may be retired a little early, never late).
+        let now = self.clock.monotonic_nanos();
+        if let Some(conn) = self.checkout(&key, now) {
             match with_deadline(conn, req, &head, limit, deadline).await {
-                Ok((answer, reusable)) => return Ok(self.finish(key, answer, reusable)),
+                Ok((answer, reusable)) => return Ok(self.finish(key, answer, reusable, now)),
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Stale(e)) => {
                     tracing::debug!(backend = %key, "pooled connection was closed ({e}); reconnecting");
@@ -214,7 +224,7 @@ impl Pool {
             Err(_) => return Err(SendError::Timeout),
         };
         match with_deadline(conn, req, &head, limit, deadline).await {
-            Ok((answer, reusable)) => Ok(self.finish(key, answer, reusable)),
+            Ok((answer, reusable)) => Ok(self.finish(key, answer, reusable, now)),
             Err(Failure::Fatal(e)) => Err(e),
             Err(Failure::Stale(e)) => Err(SendError::Connect(format!(
                 "the backend closed the connection before answering: {e}"
@@ -222,16 +232,21 @@ impl Pool {
         }
     }
 
-    fn finish(&self, key: Cow<'_, str>, (answer, conn): (Answer, Conn), reusable: bool) -> Answer {
+    fn finish(
+        &self,
+        key: Cow<'_, str>,
+        (answer, conn): (Answer, Conn),
+        reusable: bool,
+        now: u64,
+    ) -> Answer {
         if reusable {
-            self.checkin(key, conn);
+            self.checkin(key, conn, now);
         }
         answer
     }
 
     /// The most recently used idle connection to `key` that is still open.
-    fn checkout(&self, key: &str) -> Option<Conn> {
-        let now = self.clock.monotonic_nanos();
+    fn checkout(&self, key: &str, now: u64) -> Option<Conn> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let list = idle.get_mut(key)?;
         while let Some(entry) = list.pop() {
@@ -243,8 +258,7 @@ impl Pool {
         None
     }
 
-    fn checkin(&self, key: Cow<'_, str>, conn: Conn) {
-        let since_nanos = self.clock.monotonic_nanos();
+    fn checkin(&self, key: Cow<'_, str>, conn: Conn, since_nanos: u64) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let entry = Idle { conn, since_nanos };
         match idle.get_mut(key.as_ref()) {
@@ -358,7 +372,7 @@ fn encode_head(req: &Outgoing<'_>, authority: &http::uri::Authority) -> Vec<u8> 
     out.extend_from_slice(if path.is_empty() { "/" } else { path }.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     let has_host = req.extra.iter().any(|(n, _)| n == HOST)
-        || (req.headers.contains_key(HOST) && req.sends(&HOST));
+        || (req.sends(&HOST) && req.headers.contains_key(HOST));
     if !has_host {
         out.extend_from_slice(b"host: ");
         out.extend_from_slice(authority.as_str().as_bytes());
@@ -534,10 +548,14 @@ struct Head {
 
 impl Head {
     /// The answer's headers, each under the name `rename` gives it (or dropped).
-    fn headers(&self, bytes: &Bytes, rename: fn(&HeaderName) -> Option<HeaderName>) -> HeaderMap {
+    fn headers(&self, bytes: &Bytes, rename: fn(&HeaderName) -> Rename) -> HeaderMap {
         let mut map = HeaderMap::with_capacity(self.raw.len() + 4);
         for (name, start, end) in &self.raw {
-            let Some(name) = rename(name) else { continue };
+            let name = match rename(name) {
+                Rename::Keep => name.clone(),
+                Rename::Drop => continue,
+                Rename::To(n) => n,
+            };
             if let Ok(v) = HeaderValue::from_maybe_shared(bytes.slice(*start..*end)) {
                 map.append(name, v);
             }
@@ -546,14 +564,15 @@ impl Head {
     }
 
     /// The headers, renamed in place, without a map.
-    fn into_raw(self, head: Bytes, rename: fn(&HeaderName) -> Option<HeaderName>) -> RawHeaders {
+    fn into_raw(self, head: Bytes, rename: fn(&HeaderName) -> Rename) -> RawHeaders {
         let mut lines = self.raw;
         lines.retain_mut(|(name, _, _)| match rename(name) {
-            Some(n) => {
+            Rename::Keep => true,
+            Rename::Drop => false,
+            Rename::To(n) => {
                 *name = n;
                 true
             }
-            None => false,
         });
         RawHeaders { head, lines }
     }
@@ -742,7 +761,7 @@ mod tests {
         assert_eq!(h.status, StatusCode::OK);
         assert!(h.keep_alive);
         let bytes = Bytes::copy_from_slice(&raw[..h.len]);
-        let headers = h.headers(&bytes, |n| Some(n.clone()));
+        let headers = h.headers(&bytes, |_| Rename::Keep);
         assert_eq!(headers.get_all("x-a").iter().count(), 2);
         assert!(matches!(framing(&h, raw), Ok(Framing::Length(2))));
         assert!(

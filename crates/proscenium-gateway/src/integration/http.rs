@@ -156,8 +156,14 @@ pub async fn invoke_proxy(
         }
         &replaced[..]
     };
-    fn answer_name(name: &HeaderName) -> Option<HeaderName> {
-        (name != http::header::TRANSFER_ENCODING).then(|| responses::outgoing_name(name))
+    fn answer_name(name: &HeaderName) -> client::h1::Rename {
+        if name == http::header::TRANSFER_ENCODING {
+            return client::h1::Rename::Drop;
+        }
+        match responses::remapped(name) {
+            Some(to) => client::h1::Rename::To(to),
+            None => client::h1::Rename::Keep,
+        }
     }
     let req = client::h1::Outgoing {
         method: &method,
