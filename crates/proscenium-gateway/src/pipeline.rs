@@ -263,7 +263,8 @@ fn choose_canary(shared: &Shared, ctx: &mut RequestCtx) {
 
 fn check_declared_length(shared: &Shared, ctx: &RequestCtx) -> Result<(), GatewayError> {
     let declared = ctx
-        .header_ref(http::header::CONTENT_LENGTH)
+        .header_value(&http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     match declared {
         Some(n) if n > shared.config.max_payload_bytes as u64 => Err(GatewayError::too_large()),

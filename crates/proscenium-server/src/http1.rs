@@ -323,13 +323,16 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
     let base = buf.as_ptr() as usize;
     let path = req.path.unwrap_or("/");
     let path_range = offset(base, path.as_bytes());
+    // One copy of the head, shared by the URI and the header values; the read buffer stays
+    // whole and is reused.
+    let head = Bytes::copy_from_slice(&buf[..len]);
+    let mut headers = HeaderMap::with_capacity(req.headers.len());
     // The framing and connection headers are read here, from the parsed bytes, rather than
     // looked up in the map afterwards.
     let mut close = version == Version::HTTP_10;
     let mut expects_continue = false;
     let mut last_te: Option<&[u8]> = None;
     let mut length: Option<u64> = None;
-    let mut raw: Vec<(HeaderName, (usize, usize))> = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
         let name =
             HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| StatusCode::BAD_REQUEST)?;
@@ -354,7 +357,10 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
             }
             length = Some(n);
         }
-        raw.push((name, offset(base, h.value)));
+        let (start, end) = offset(base, h.value);
+        let value = HeaderValue::from_maybe_shared(head.slice(start..end))
+            .map_err(|_| StatusCode::BAD_REQUEST)?;
+        headers.append(name, value);
     }
     let framing = if let Some(te) = last_te {
         let last = te.rsplit(|b| *b == b',').next().unwrap_or(b"");
@@ -370,18 +376,9 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
             _ => Framing::None,
         }
     };
-    // One copy of the head, shared by the URI and the header values; the read buffer stays
-    // whole and is reused.
-    let head = Bytes::copy_from_slice(&buf[..len]);
     bytes::Buf::advance(buf, len);
     let uri = http::Uri::from_maybe_shared(head.slice(path_range.0..path_range.1))
         .map_err(|_| StatusCode::BAD_REQUEST)?;
-    let mut headers = HeaderMap::with_capacity(raw.len());
-    for (name, (start, end)) in raw {
-        let value = HeaderValue::from_maybe_shared(head.slice(start..end))
-            .map_err(|_| StatusCode::BAD_REQUEST)?;
-        headers.append(name, value);
-    }
     let mut request = Request::new(());
     *request.method_mut() = method;
     *request.uri_mut() = uri;

@@ -289,7 +289,9 @@ fn still_open(stream: &TcpStream) -> bool {
 fn pool_key(authority: &http::uri::Authority) -> Cow<'_, str> {
     let text = authority.as_str();
     let text = text.rsplit_once('@').map_or(text, |(_, host)| host);
-    if authority.port().is_some() {
+    // `host:digits` (what `Authority::port` parses, without parsing the number).
+    let digits = text.bytes().rev().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && text.len() > digits && text.as_bytes()[text.len() - digits - 1] == b':' {
         return Cow::Borrowed(text);
     }
     let mut key = String::with_capacity(text.len() + 3);
@@ -475,7 +477,11 @@ async fn exchange(
     let body = if no_body {
         Bytes::new()
     } else {
-        match framing(&parsed, &head_bytes).map_err(|e| Failure::Fatal(SendError::Connect(e)))? {
+        let framing = parsed
+            .framing
+            .as_ref()
+            .map_err(|e| Failure::Fatal(SendError::Connect((*e).into())))?;
+        match *framing {
             Framing::Length(n) => {
                 if n > limit as u64 {
                     return Err(Failure::Fatal(too_large()));
@@ -524,10 +530,10 @@ fn too_large() -> SendError {
 }
 
 fn wants_close(headers: &HeaderMap) -> bool {
+    // A scan: cheaper than the map's index for the few headers of most requests.
     headers
-        .get_all(CONNECTION)
         .iter()
-        .any(|v| has_token(v.as_bytes(), b"close"))
+        .any(|(n, v)| n == CONNECTION && has_token(v.as_bytes(), b"close"))
 }
 
 fn has_token(value: &[u8], token: &[u8]) -> bool {
@@ -543,6 +549,9 @@ struct Head {
     status: StatusCode,
     version: Version,
     keep_alive: bool,
+    /// How the body is delimited (read in the same pass as the headers; an error matters
+    /// only when there is a body).
+    framing: Result<Framing, &'static str>,
     raw: Vec<(HeaderName, usize, usize)>,
 }
 
@@ -576,18 +585,6 @@ impl Head {
         });
         RawHeaders { head, lines }
     }
-
-    /// The values of one header, as received.
-    fn values<'b>(
-        &'b self,
-        bytes: &'b [u8],
-        wanted: &'b HeaderName,
-    ) -> impl DoubleEndedIterator<Item = &'b [u8]> {
-        self.raw
-            .iter()
-            .filter(move |(n, _, _)| n == wanted)
-            .map(move |(_, s, e)| bytes.get(*s..*e).unwrap_or_default())
-    }
 }
 
 /// Parses an answer head at the start of `buf`: `Ok(None)` when more bytes are needed.
@@ -613,6 +610,8 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
     };
     let base = buf.as_ptr() as usize;
     let mut keep_alive = version == Version::HTTP_11;
+    let mut last_te: Option<&[u8]> = None;
+    let mut length: Result<Option<u64>, &'static str> = Ok(None);
     let mut raw = Vec::with_capacity(resp.headers.len());
     for h in resp.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes())
@@ -623,47 +622,51 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
             } else if has_token(h.value, b"keep-alive") {
                 keep_alive = true;
             }
+        } else if name == TRANSFER_ENCODING {
+            last_te = Some(h.value);
+        } else if name == CONTENT_LENGTH {
+            length = length.and_then(|seen| {
+                let n = std::str::from_utf8(h.value)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .ok_or("invalid Content-Length from the backend")?;
+                match seen {
+                    Some(m) if m != n => Err("conflicting Content-Length values from the backend"),
+                    _ => Ok(Some(n)),
+                }
+            });
         }
         let start = h.value.as_ptr() as usize - base;
         raw.push((name, start, start + h.value.len()));
     }
+    // RFC 9112 §6.3: Transfer-Encoding wins (chunked last, else until close), then
+    // Content-Length, else until close.
+    let framing = match last_te {
+        Some(te) => {
+            let last = te.rsplit(|b| *b == b',').next().unwrap_or(b"");
+            Ok(if last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+                Framing::Chunked
+            } else {
+                Framing::UntilClose
+            })
+        }
+        None => length.map(|l| l.map_or(Framing::UntilClose, Framing::Length)),
+    };
     Ok(Some(Head {
         len,
         status,
         version,
         keep_alive,
+        framing,
         raw,
     }))
 }
 
+#[derive(Clone, Copy)]
 enum Framing {
     Length(u64),
     Chunked,
     UntilClose,
-}
-
-/// How the body is delimited (RFC 9112 §6.3).
-fn framing(head: &Head, bytes: &[u8]) -> Result<Framing, String> {
-    if let Some(te) = head.values(bytes, &TRANSFER_ENCODING).next_back() {
-        let last = te.rsplit(|b| *b == b',').next().unwrap_or(b"");
-        return if last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
-            Ok(Framing::Chunked)
-        } else {
-            Ok(Framing::UntilClose)
-        };
-    }
-    let mut length = None;
-    for v in head.values(bytes, &CONTENT_LENGTH) {
-        let n = std::str::from_utf8(v)
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .ok_or("invalid Content-Length from the backend")?;
-        if length.is_some_and(|m| m != n) {
-            return Err("conflicting Content-Length values from the backend".into());
-        }
-        length = Some(n);
-    }
-    Ok(length.map_or(Framing::UntilClose, Framing::Length))
 }
 
 async fn fill(conn: &mut Conn) -> Result<(), Failure> {
@@ -763,7 +766,7 @@ mod tests {
         let bytes = Bytes::copy_from_slice(&raw[..h.len]);
         let headers = h.headers(&bytes, |_| Rename::Keep);
         assert_eq!(headers.get_all("x-a").iter().count(), 2);
-        assert!(matches!(framing(&h, raw), Ok(Framing::Length(2))));
+        assert!(matches!(h.framing, Ok(Framing::Length(2))));
         assert!(
             parse_head(b"HTTP/1.1 200 OK\r\nContent-")
                 .unwrap()
@@ -780,10 +783,7 @@ mod tests {
 
     #[test]
     fn framing_rules() {
-        let of = |raw: &[u8]| {
-            let h = parse_head(raw).unwrap().unwrap();
-            framing(&h, raw)
-        };
+        let of = |raw: &[u8]| parse_head(raw).unwrap().unwrap().framing;
         assert!(matches!(
             of(b"HTTP/1.1 200 OK\r\n\r\n"),
             Ok(Framing::UntilClose)
@@ -796,6 +796,15 @@ mod tests {
         assert!(matches!(
             of(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
             Ok(Framing::Chunked)
+        ));
+        assert!(matches!(
+            of(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+            Ok(Framing::UntilClose)
+        ));
+        assert!(of(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").is_err());
+        assert!(matches!(
+            of(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n"),
+            Ok(Framing::Length(5))
         ));
     }
 
@@ -829,5 +838,15 @@ mod tests {
         assert_eq!(pool_key(uri.authority().unwrap()), "127.0.0.1:8080");
         let plain: http::Uri = "http://example.com/".parse().unwrap();
         assert_eq!(pool_key(plain.authority().unwrap()), "example.com:80");
+        for (uri, key) in [
+            ("http://[::1]/", "[::1]:80"),
+            ("http://[::1]:81/", "[::1]:81"),
+            ("http://user:pw@host:90/", "host:90"),
+            ("http://user@host/", "host:80"),
+            ("http://h8080/", "h8080:80"),
+        ] {
+            let uri: http::Uri = uri.parse().unwrap();
+            assert_eq!(pool_key(uri.authority().unwrap()), key);
+        }
     }
 }
