@@ -417,7 +417,15 @@ async fn exchange(
     head: &[u8],
     limit: usize,
 ) -> Result<((Answer, Conn), bool), Failure> {
-    if let Err(e) = conn.stream.write_all(head).await {
+    // Written at once when the socket can take it (the usual case), without the future.
+    let written = match conn.stream.try_write(head) {
+        Ok(n) => n,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+        Err(e) => return Err(Failure::Stale(e)),
+    };
+    if let Some(rest) = head.get(written..).filter(|r| !r.is_empty())
+        && let Err(e) = conn.stream.write_all(rest).await
+    {
         return Err(Failure::Stale(e));
     }
     if req.body.len() > COALESCE
