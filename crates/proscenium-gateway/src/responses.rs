@@ -212,6 +212,7 @@ pub fn outgoing_name(name: &HeaderName) -> HeaderName {
 const fn n(s: &'static str) -> HeaderName {
     HeaderName::from_static(s)
 }
+
 /// The headers AWS renames, and their new names, built once at compile time (a `static`:
 /// a `const` array would be built and dropped at every use).
 static REMAPPED: [(HeaderName, HeaderName); 17] = [
@@ -239,30 +240,10 @@ static REMAPPED: [(HeaderName, HeaderName); 17] = [
 
 /// `name` as AWS renames it, if it does.
 pub fn remapped(name: &HeaderName) -> Option<HeaderName> {
-    let i = match name.as_str() {
-        "authorization" => 0,
-        "connection" => 1,
-        "content-length" => 2,
-        "content-md5" => 3,
-        "date" => 4,
-        "expect" => 5,
-        "host" => 6,
-        "max-forwards" => 7,
-        "proxy-authenticate" => 8,
-        "server" => 9,
-        "trailer" => 10,
-        "upgrade" => 11,
-        "user-agent" => 12,
-        "www-authenticate" => 13,
-        "x-amzn-requestid" => 14,
-        "x-amzn-errortype" => 15,
-        "x-amz-apigw-id" => 16,
-        _ => return None,
-    };
-    REMAPPED.get(i).map(|(from, to)| {
-        debug_assert_eq!(from, name);
-        to.clone()
-    })
+    REMAPPED
+        .iter()
+        .find(|(from, _)| from == name)
+        .map(|(_, to)| to.clone())
 }
 
 /// `application/json` first (AWS's default content type), else the first template.
