@@ -39,6 +39,7 @@ pub mod target;
 pub mod throttle;
 pub mod trace;
 pub mod validate;
+pub mod wire;
 
 use std::error::Error as StdError;
 use std::future::Future;

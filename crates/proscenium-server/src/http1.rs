@@ -25,6 +25,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, DATE, EXPECT, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Body;
+use proscenium_gateway::wire::{self, Chunked, has_token};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
 
@@ -154,7 +155,8 @@ pub async fn serve<H: Handler, S: Stream>(
                 if expects_continue && buf.len() < n as usize {
                     let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
                 }
-                match read_exact(&mut stream, &mut buf, n as usize).await {
+                match wire::read_exact(&mut stream, &mut buf, n as usize, Some(HEAD_TIMEOUT)).await
+                {
                     Ok(b) => b,
                     Err(_) => return Outcome::Done,
                 }
@@ -163,7 +165,8 @@ pub async fn serve<H: Handler, S: Stream>(
                 if expects_continue {
                     let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
                 }
-                match read_chunked(&mut stream, &mut buf, max_body).await {
+                match wire::read_chunked(&mut stream, &mut buf, max_body, Some(HEAD_TIMEOUT)).await
+                {
                     Ok(Chunked::Complete(b)) => b,
                     Ok(Chunked::TooLarge(b)) => {
                         close = true;
@@ -395,88 +398,6 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
 fn offset(base: usize, part: &[u8]) -> (usize, usize) {
     let start = part.as_ptr() as usize - base;
     (start, start + part.len())
-}
-
-fn has_token(value: &[u8], token: &[u8]) -> bool {
-    value
-        .split(|b| *b == b',')
-        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
-}
-
-async fn fill<S: Stream>(stream: &mut S, buf: &mut BytesMut) -> io::Result<()> {
-    buf.reserve(8 * 1024);
-    let read = tokio::time::timeout(HEAD_TIMEOUT, stream.read_buf(buf)).await;
-    match read {
-        Ok(Ok(0)) => Err(io::ErrorKind::UnexpectedEof.into()),
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(io::ErrorKind::TimedOut.into()),
-    }
-}
-
-async fn read_exact<S: Stream>(stream: &mut S, buf: &mut BytesMut, n: usize) -> io::Result<Bytes> {
-    if buf.len() < n {
-        buf.reserve(n - buf.len());
-    }
-    while buf.len() < n {
-        fill(stream, buf).await?;
-    }
-    Ok(buf.split_to(n).freeze())
-}
-
-enum Chunked {
-    Complete(Bytes),
-    /// More than the limit: the first `limit + 1` bytes (the handler answers 413).
-    TooLarge(Bytes),
-}
-
-async fn read_chunked<S: Stream>(
-    stream: &mut S,
-    buf: &mut BytesMut,
-    limit: usize,
-) -> io::Result<Chunked> {
-    let bad = || io::Error::new(io::ErrorKind::InvalidData, "invalid chunked body");
-    let mut body = BytesMut::new();
-    loop {
-        let line = read_line(stream, buf).await?;
-        let size_text = line
-            .split(|b| *b == b';')
-            .next()
-            .unwrap_or(b"")
-            .trim_ascii();
-        let size = std::str::from_utf8(size_text)
-            .ok()
-            .and_then(|s| usize::from_str_radix(s, 16).ok())
-            .ok_or_else(bad)?;
-        if size == 0 {
-            while !read_line(stream, buf).await?.is_empty() {}
-            return Ok(Chunked::Complete(body.freeze()));
-        }
-        if body.len().saturating_add(size) > limit {
-            let take = (limit + 1 - body.len()).min(size);
-            let part = read_exact(stream, buf, take).await?;
-            body.extend_from_slice(&part);
-            return Ok(Chunked::TooLarge(body.freeze()));
-        }
-        let chunk = read_exact(stream, buf, size).await?;
-        body.extend_from_slice(&chunk);
-        if !read_line(stream, buf).await?.is_empty() {
-            return Err(bad());
-        }
-    }
-}
-
-async fn read_line<S: Stream>(stream: &mut S, buf: &mut BytesMut) -> io::Result<Bytes> {
-    loop {
-        if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
-            let line = buf.split_to(i + 2).freeze();
-            return Ok(line.slice(..i));
-        }
-        if buf.len() > 4096 {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-        }
-        fill(stream, buf).await?;
-    }
 }
 
 /// The status line and headers of an answer (`Content-Length` and `Date` added).

@@ -33,6 +33,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::SendError;
 use crate::clock::Clock;
+use crate::wire::{self, has_token};
 
 /// Most headers an answer may carry.
 const MAX_HEADERS: usize = 128;
@@ -544,12 +545,6 @@ fn wants_close(headers: &HeaderMap) -> bool {
         .any(|(n, v)| n == CONNECTION && has_token(v.as_bytes(), b"close"))
 }
 
-fn has_token(value: &[u8], token: &[u8]) -> bool {
-    value
-        .split(|b| *b == b',')
-        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
-}
-
 /// A parsed answer head: where it ends and what it says. Header positions are offsets into
 /// the head's bytes so the values can share them without copies.
 struct Head {
@@ -677,25 +672,11 @@ enum Framing {
     UntilClose,
 }
 
-async fn fill(conn: &mut Conn) -> Result<(), Failure> {
-    conn.buf.reserve(8 * 1024);
-    match conn.stream.read_buf(&mut conn.buf).await {
-        Ok(0) => Err(Failure::Fatal(SendError::Body(
-            "connection closed before message completed".into(),
-        ))),
-        Ok(_) => Ok(()),
-        Err(e) => Err(Failure::Fatal(SendError::Body(e.to_string()))),
-    }
-}
-
+/// The next `n` bytes of the answer.
 async fn read_exact(conn: &mut Conn, n: usize) -> Result<Bytes, Failure> {
-    if conn.buf.len() < n {
-        conn.buf.reserve(n - conn.buf.len());
-    }
-    while conn.buf.len() < n {
-        fill(conn).await?;
-    }
-    Ok(conn.buf.split_to(n).freeze())
+    wire::read_exact(&mut conn.stream, &mut conn.buf, n, None)
+        .await
+        .map_err(body_error)
 }
 
 async fn read_to_end(conn: &mut Conn, limit: usize) -> Result<Bytes, Failure> {
@@ -712,52 +693,24 @@ async fn read_to_end(conn: &mut Conn, limit: usize) -> Result<Bytes, Failure> {
     }
 }
 
-/// Decodes a chunked body (extensions ignored, trailers dropped).
+/// A chunked answer body, at most `limit` bytes.
 async fn read_chunked(conn: &mut Conn, limit: usize) -> Result<Bytes, Failure> {
-    let mut body = BytesMut::new();
-    loop {
-        let line = read_line(conn).await?;
-        let size_text = line
-            .split(|b| *b == b';')
-            .next()
-            .unwrap_or(b"")
-            .trim_ascii();
-        let size = std::str::from_utf8(size_text)
-            .ok()
-            .and_then(|s| usize::from_str_radix(s, 16).ok())
-            .ok_or_else(|| Failure::Fatal(SendError::Body("invalid chunk size".into())))?;
-        if size == 0 {
-            // Trailers, up to the empty line.
-            while !read_line(conn).await?.is_empty() {}
-            return Ok(body.freeze());
-        }
-        if body.len() + size > limit {
-            return Err(Failure::Fatal(too_large()));
-        }
-        let chunk = read_exact(conn, size).await?;
-        body.extend_from_slice(&chunk);
-        if !read_line(conn).await?.is_empty() {
-            return Err(Failure::Fatal(SendError::Body(
-                "invalid chunk ending".into(),
-            )));
-        }
+    match wire::read_chunked(&mut conn.stream, &mut conn.buf, limit, None).await {
+        Ok(wire::Chunked::Complete(body)) => Ok(body),
+        Ok(wire::Chunked::TooLarge(_)) => Err(Failure::Fatal(too_large())),
+        Err(e) => Err(body_error(e)),
     }
 }
 
-/// One CRLF-terminated line (without the CRLF), at most 4 KiB.
-async fn read_line(conn: &mut Conn) -> Result<Bytes, Failure> {
-    loop {
-        if let Some(i) = conn.buf.windows(2).position(|w| w == b"\r\n") {
-            let line = conn.buf.split_to(i + 2).freeze();
-            return Ok(line.slice(..i));
-        }
-        if conn.buf.len() > 4096 {
-            return Err(Failure::Fatal(SendError::Body(
-                "chunk line too long".into(),
-            )));
-        }
-        fill(conn).await?;
-    }
+/// A failure while reading an answer's body.
+fn body_error(e: io::Error) -> Failure {
+    Failure::Fatal(SendError::Body(
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            "connection closed before message completed".into()
+        } else {
+            e.to_string()
+        },
+    ))
 }
 
 #[cfg(test)]

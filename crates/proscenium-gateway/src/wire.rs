@@ -1,0 +1,171 @@
+//! HTTP/1.1 message framing shared by the two ends that speak it inline: the backend client
+//! (`client/h1.rs`, reading answers) and the server's listener (reading requests). Generic
+//! over the byte stream; a buffer of bytes already read is passed along and kept.
+//!
+//! Must not: know about either end's errors (everything is an `io::Error`) or policies
+//! beyond the limits given.
+
+use std::io;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// The longest chunk-size or trailer line accepted.
+const MAX_LINE: usize = 4096;
+
+/// Whether a comma-separated header value lists `token` (ASCII case-insensitive).
+pub fn has_token(value: &[u8], token: &[u8]) -> bool {
+    value
+        .split(|b| *b == b',')
+        .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+}
+
+/// Reads more bytes into `buf`: `UnexpectedEof` when the stream has ended, `TimedOut` when
+/// nothing arrives within `idle` (if given).
+pub async fn fill<R: AsyncRead + Unpin>(
+    r: &mut R,
+    buf: &mut BytesMut,
+    idle: Option<Duration>,
+) -> io::Result<()> {
+    buf.reserve(8 * 1024);
+    let read = match idle {
+        Some(d) => tokio::time::timeout(d, r.read_buf(buf))
+            .await
+            .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        None => r.read_buf(buf).await,
+    };
+    match read? {
+        0 => Err(io::ErrorKind::UnexpectedEof.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The next `n` bytes.
+pub async fn read_exact<R: AsyncRead + Unpin>(
+    r: &mut R,
+    buf: &mut BytesMut,
+    n: usize,
+    idle: Option<Duration>,
+) -> io::Result<Bytes> {
+    if buf.len() < n {
+        buf.reserve(n - buf.len());
+    }
+    while buf.len() < n {
+        fill(r, buf, idle).await?;
+    }
+    Ok(buf.split_to(n).freeze())
+}
+
+/// One CRLF-terminated line, without the CRLF (at most 4 KiB).
+pub async fn read_line<R: AsyncRead + Unpin>(
+    r: &mut R,
+    buf: &mut BytesMut,
+    idle: Option<Duration>,
+) -> io::Result<Bytes> {
+    loop {
+        if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
+            let line = buf.split_to(i + 2).freeze();
+            return Ok(line.slice(..i));
+        }
+        if buf.len() > MAX_LINE {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+        }
+        fill(r, buf, idle).await?;
+    }
+}
+
+/// A chunked body, read whole.
+pub enum Chunked {
+    Complete(Bytes),
+    /// More than the limit: the first `limit + 1` bytes.
+    TooLarge(Bytes),
+}
+
+/// Decodes a chunked body (extensions ignored, trailers read and dropped), at most `limit`
+/// bytes of it.
+pub async fn read_chunked<R: AsyncRead + Unpin>(
+    r: &mut R,
+    buf: &mut BytesMut,
+    limit: usize,
+    idle: Option<Duration>,
+) -> io::Result<Chunked> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "invalid chunked body");
+    let mut body = BytesMut::new();
+    loop {
+        let line = read_line(r, buf, idle).await?;
+        let size_text = line
+            .split(|b| *b == b';')
+            .next()
+            .unwrap_or(b"")
+            .trim_ascii();
+        let size = std::str::from_utf8(size_text)
+            .ok()
+            .and_then(|s| usize::from_str_radix(s, 16).ok())
+            .ok_or_else(bad)?;
+        if size == 0 {
+            while !read_line(r, buf, idle).await?.is_empty() {}
+            return Ok(Chunked::Complete(body.freeze()));
+        }
+        if body.len().saturating_add(size) > limit {
+            let take = (limit + 1 - body.len()).min(size);
+            let part = read_exact(r, buf, take, idle).await?;
+            body.extend_from_slice(&part);
+            return Ok(Chunked::TooLarge(body.freeze()));
+        }
+        let chunk = read_exact(r, buf, size, idle).await?;
+        body.extend_from_slice(&chunk);
+        if !read_line(r, buf, idle).await?.is_empty() {
+            return Err(bad());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn chunked(input: &[u8], limit: usize) -> io::Result<Chunked> {
+        let mut r = input;
+        read_chunked(&mut r, &mut BytesMut::new(), limit, None).await
+    }
+
+    #[tokio::test]
+    async fn chunked_bodies() {
+        let body = b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+        let mut r = &body[..];
+        let mut buf = BytesMut::new();
+        match read_chunked(&mut r, &mut buf, 10, None).await.unwrap() {
+            Chunked::Complete(b) => assert_eq!(&b[..], b"abcde"),
+            Chunked::TooLarge(_) => panic!("within the limit"),
+        }
+        // What follows the body stays for the next message.
+        let rest = read_exact(&mut r, &mut buf, 4, None).await.unwrap();
+        assert_eq!(&rest[..], b"NEXT");
+        match chunked(body, 4).await.unwrap() {
+            Chunked::TooLarge(b) => assert_eq!(&b[..], b"abcde"),
+            Chunked::Complete(_) => panic!("over the limit"),
+        }
+        for bad in [&b"z\r\nabc\r\n0\r\n\r\n"[..], b"3\r\nabcX\r\n0\r\n\r\n"] {
+            assert_eq!(
+                chunked(bad, 10).await.err().map(|e| e.kind()),
+                Some(io::ErrorKind::InvalidData)
+            );
+        }
+        assert_eq!(
+            chunked(b"3\r\nab", 10).await.err().map(|e| e.kind()),
+            Some(io::ErrorKind::UnexpectedEof)
+        );
+        let long = [b'1'; MAX_LINE + 2];
+        assert_eq!(
+            chunked(&long, 10).await.err().map(|e| e.kind()),
+            Some(io::ErrorKind::InvalidData)
+        );
+    }
+
+    #[test]
+    fn tokens() {
+        assert!(has_token(b"keep-alive, Close", b"close"));
+        assert!(!has_token(b"closed", b"close"));
+    }
+}
