@@ -16,11 +16,13 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
@@ -429,3 +431,13 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float
         time.sleep(interval)
         value = predicate()
     return value
+
+
+def serve_http(handler, tls: ssl.SSLContext | None = None) -> ThreadingHTTPServer:
+    """A backend on 127.0.0.1 (any free port) answering with `handler` on a daemon thread;
+    HTTPS with `tls`. Stop it with `.shutdown()`."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        srv.socket = tls.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv

@@ -8,10 +8,9 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, parse_qsl, quote, urlsplit
 
 import pytest
@@ -19,7 +18,7 @@ from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from e2e_helpers import ProsceniumServer, free_port, make_client, unique_name
+from e2e_helpers import ProsceniumServer, free_port, make_client, serve_http, unique_name
 
 ACCESS_KEY = "AKIDPROSCENIUMTEST"
 SECRET_KEY = "proscenium/secret+key"
@@ -124,8 +123,7 @@ class FakeAws(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def aws_endpoint():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), FakeAws)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = serve_http(FakeAws)
     yield f"http://127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import ProsceniumServer, make_client, unique_name
+from e2e_helpers import ProsceniumServer, make_client, serve_http, unique_name
 
 # A PNG header plus bytes that are not UTF-8.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\xff\xfe\x80\x00"
@@ -68,22 +67,16 @@ class EchoLambda(BaseHTTPRequestHandler):
         pass
 
 
-def serve(handler) -> ThreadingHTTPServer:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 @pytest.fixture(scope="module")
 def backend():
-    srv = serve(Backend)
+    srv = serve_http(Backend)
     yield f"127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
 
 
 @pytest.fixture(scope="module")
 def gw():
-    lam = serve(EchoLambda)
+    lam = serve_http(EchoLambda)
     srv = ProsceniumServer(extra_args=["--lambda-endpoint", f"http://127.0.0.1:{lam.server_address[1]}"])
     srv.start()
     yield srv

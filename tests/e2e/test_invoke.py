@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import make_client, unique_name
+from e2e_helpers import make_client, serve_http, unique_name
 
 LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
               "arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
@@ -73,22 +72,16 @@ class FakeLambda(BaseHTTPRequestHandler):
         pass
 
 
-def serve(handler) -> ThreadingHTTPServer:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 @pytest.fixture(scope="module")
 def backend():
-    srv = serve(Backend)
+    srv = serve_http(Backend)
     yield f"127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
 
 
 @pytest.fixture(scope="module")
 def lambda_endpoint():
-    srv = serve(FakeLambda)
+    srv = serve_http(FakeLambda)
     yield f"http://127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
 
@@ -377,11 +370,9 @@ def https_backend(tmp_path_factory):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
                    check=True, capture_output=True)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(str(d / "cert.pem"), str(d / "key.pem"))
-    srv.socket = tls.wrap_socket(srv.socket, server_side=True)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = serve_http(Backend, tls)
     yield f"127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
 

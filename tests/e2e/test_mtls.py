@@ -5,12 +5,10 @@ backend that requires one (mutual TLS); the backend's own certificate is trusted
 import json
 import ssl
 import subprocess
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 
-from e2e_helpers import ProsceniumServer, make_client
+from e2e_helpers import ProsceniumServer, make_client, serve_http
 from test_invoke import Backend, call, new_api
 
 
@@ -29,13 +27,11 @@ def test_stage_client_certificate_is_presented_to_the_backend(tmp_path):
         client_cert = c.generate_client_certificate(description="mtls")
         (tmp_path / "client-ca.pem").write_text(client_cert["pemEncodedCertificate"])
         # An HTTPS backend that only accepts callers presenting that certificate.
-        backend = ThreadingHTTPServer(("127.0.0.1", 0), Backend)
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
         tls.verify_mode = ssl.CERT_REQUIRED
         tls.load_verify_locations(cafile=str(tmp_path / "client-ca.pem"))
-        backend.socket = tls.wrap_socket(backend.socket, server_side=True)
-        threading.Thread(target=backend.serve_forever, daemon=True).start()
+        backend = serve_http(Backend, tls)
         url = f"https://127.0.0.1:{backend.server_address[1]}/mtls"
 
         api_id, root = new_api(c)

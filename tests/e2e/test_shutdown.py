@@ -8,11 +8,12 @@ import threading
 import time
 
 from e2e_helpers import ProsceniumServer, make_client
-from test_invoke import Backend, call, new_api, serve
+from e2e_helpers import serve_http
+from test_invoke import Backend, call, new_api
 
 
 def test_sigterm_finishes_in_flight_requests_and_flushes_logs():
-    backend = serve(Backend)
+    backend = serve_http(Backend)
     srv = ProsceniumServer()
     srv.start()
     try:

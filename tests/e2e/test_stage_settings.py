@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from e2e_helpers import serve_http
 from test_invoke import c, call, gw, lambda_endpoint, mock_method, new_api  # noqa: F401 (fixtures)
 
 
@@ -37,8 +37,7 @@ class Counting(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def counting_backend():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Counting)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = serve_http(Counting)
     yield f"127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
 

@@ -8,12 +8,11 @@ import json
 import shutil
 import socket
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import add_mock_method
+from e2e_helpers import add_mock_method, serve_http
 
 
 class Echo(BaseHTTPRequestHandler):
@@ -37,8 +36,7 @@ class Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def echo():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = serve_http(Echo)
     yield srv.server_address[1]
     srv.shutdown()
 
