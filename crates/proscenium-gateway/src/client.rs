@@ -232,15 +232,17 @@ pub enum SendError {
 
 /// Sends a request to a plain-HTTP backend as `req` describes it (headers written straight
 /// from the caller's maps, the answer's names renamed while parsing) within `timeout`.
+/// `now`: the injected clock's monotonic nanoseconds, read by the caller.
 pub fn send_plain<'a>(
     client: &'a Backend,
     req: &'a h1::Outgoing<'a>,
     timeout: Duration,
     limit: usize,
+    now: u64,
 ) -> impl Future<Output = Result<h1::Answer, SendError>> + 'a {
     // Not `async fn`: the pool's future itself, without a level of state around it.
     let deadline = tokio::time::Instant::now() + timeout;
-    client.plain.send(req, limit, deadline)
+    client.plain.send_at(req, limit, deadline, now)
 }
 
 /// Sends `req` and reads the whole answer (at most `limit` bytes) within `timeout`.

@@ -50,6 +50,8 @@ pub struct RequestCtx {
     pub called_backend: bool,
     /// Monotonic nanoseconds when the request arrived (latencies, throttling, cache expiry).
     pub start_nanos: u64,
+    /// Monotonic nanoseconds when the integration was called (0 for MOCK).
+    pub integration_start_nanos: u64,
     /// What happened, for metrics and logs.
     pub outcome: Outcome,
     /// Execution log lines, when the method's `loggingLevel` asks for them.
@@ -144,15 +146,19 @@ impl RequestCtx {
 
     /// The trace id: the client's `X-Amzn-Trace-Id` when it carries a root, else a new one.
     pub fn trace_id(&self) -> &str {
+        self.trace().as_str()
+    }
+
+    /// The trace id, decided on first use.
+    pub fn trace(&self) -> &Trace {
         const AMZN_TRACE: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
-        let trace = self.trace.get_or_init(|| {
+        self.trace.get_or_init(|| {
             let incoming = self.header_value(&AMZN_TRACE).and_then(|v| v.to_str().ok());
             match crate::ids::incoming_trace_id(incoming) {
                 Some(v) => Trace::Given(v.to_string()),
                 None => Trace::New(crate::ids::new_trace_id(self.trace_seed)),
             }
-        });
-        trace.as_str()
+        })
     }
 
     /// The account the API belongs to (the stage's, else the gateway's).

@@ -66,7 +66,7 @@ where
     // The trace id goes back when the stage traces, or when a backend answered.
     let with_trace = ctx.trace_parent.is_some() || (served && ctx.called_backend);
     let trace = with_trace.then(|| {
-        ctx.trace_id();
+        ctx.trace();
         ctx.trace.take()
     });
     let stamp = Stamp {
@@ -93,24 +93,30 @@ pub struct Stamp {
 impl Stamp {
     /// The names the stamp sets (an answer's own headers of these names give way).
     pub fn sets(&self, name: &http::HeaderName) -> bool {
+        self.sets_lowercase(name.as_str().as_bytes())
+    }
+
+    /// [`Self::sets`] for a lowercase name's bytes.
+    fn sets_lowercase(&self, n: &[u8]) -> bool {
         // By length first: most names are rejected without comparing their text.
-        let n = name.as_str();
         match n.len() {
-            16 => n == "x-amzn-requestid",
-            14 => n == "x-amz-apigw-id",
-            15 => self.trace.is_some() && n == "x-amzn-trace-id",
+            16 => n == b"x-amzn-requestid",
+            14 => n == b"x-amz-apigw-id",
+            15 => self.trace.is_some() && n == b"x-amzn-trace-id",
             _ => false,
         }
     }
 
     /// The header lines, as HTTP/1.1 writes them.
     pub fn write_h1(&self, out: &mut Vec<u8>) {
-        use http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
         for (name, value) in self.raw.iter().flat_map(|r| r.iter()) {
             // The framing headers are the writer's to set.
-            let framing = name == CONTENT_LENGTH || name == TRANSFER_ENCODING || name == CONNECTION;
-            if !framing && !self.sets(name) {
-                out.extend_from_slice(name.as_str().as_bytes());
+            let framing = matches!(
+                name,
+                b"content-length" | b"transfer-encoding" | b"connection"
+            );
+            if !framing && !self.sets_lowercase(name) {
+                out.extend_from_slice(name);
                 out.extend_from_slice(b": ");
                 out.extend_from_slice(value);
                 out.extend_from_slice(b"\r\n");
@@ -178,6 +184,7 @@ where
     });
     let clock = shared.config.clock.as_ref();
     let started = if is_mock { 0 } else { clock.monotonic_nanos() };
+    ctx.integration_start_nanos = started;
     let result = integration::invoke(shared, ctx).await;
     let ended = if is_mock {
         ctx.start_nanos
@@ -222,6 +229,7 @@ fn begin(
         matched: None,
         called_backend: false,
         start_nanos,
+        integration_start_nanos: 0,
         outcome: Outcome::default(),
         exec: None,
         trace_parent: None,

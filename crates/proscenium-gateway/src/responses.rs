@@ -209,13 +209,18 @@ pub fn outgoing_name(name: &HeaderName) -> HeaderName {
     }
 }
 
-/// `remapped` and the table the tests read, from one list: a `match` on the name (no scan)
+/// `name` as AWS renames it, if it does.
+pub fn remapped(name: &HeaderName) -> Option<HeaderName> {
+    remapped_lowercase(name.as_str().as_bytes())
+}
+
+/// `remapped_lowercase` and the table the tests read, from one list: a `match` on the name (no scan)
 /// whose arms return constants (a name built at run time would be parsed again).
 macro_rules! remaps {
     ($($from:literal => $to:literal,)*) => {
-        /// `name` as AWS renames it, if it does.
-        pub fn remapped(name: &HeaderName) -> Option<HeaderName> {
-            Some(match name.as_str() {
+        /// A lowercase name (its bytes) as AWS renames it, if it does.
+        pub fn remapped_lowercase(name: &[u8]) -> Option<HeaderName> {
+            Some(match name {
                 $($from => {
                     const TO: HeaderName = HeaderName::from_static($to);
                     TO
@@ -226,28 +231,28 @@ macro_rules! remaps {
 
         /// The headers AWS renames, and their new names.
         #[cfg(test)]
-        static REMAPPED: &[(&str, &str)] = &[$(($from, $to)),*];
+        static REMAPPED: &[(&[u8], &str)] = &[$(($from, $to)),*];
     };
 }
 
 remaps! {
-    "authorization" => "x-amzn-remapped-authorization",
-    "connection" => "x-amzn-remapped-connection",
-    "content-length" => "x-amzn-remapped-content-length",
-    "content-md5" => "x-amzn-remapped-content-md5",
-    "date" => "x-amzn-remapped-date",
-    "expect" => "x-amzn-remapped-expect",
-    "host" => "x-amzn-remapped-host",
-    "max-forwards" => "x-amzn-remapped-max-forwards",
-    "proxy-authenticate" => "x-amzn-remapped-proxy-authenticate",
-    "server" => "x-amzn-remapped-server",
-    "trailer" => "x-amzn-remapped-trailer",
-    "upgrade" => "x-amzn-remapped-upgrade",
-    "user-agent" => "x-amzn-remapped-user-agent",
-    "www-authenticate" => "x-amzn-remapped-www-authenticate",
-    "x-amzn-requestid" => "x-amzn-remapped-x-amzn-requestid",
-    "x-amzn-errortype" => "x-amzn-remapped-x-amzn-errortype",
-    "x-amz-apigw-id" => "x-amzn-remapped-x-amz-apigw-id",
+    b"authorization" => "x-amzn-remapped-authorization",
+    b"connection" => "x-amzn-remapped-connection",
+    b"content-length" => "x-amzn-remapped-content-length",
+    b"content-md5" => "x-amzn-remapped-content-md5",
+    b"date" => "x-amzn-remapped-date",
+    b"expect" => "x-amzn-remapped-expect",
+    b"host" => "x-amzn-remapped-host",
+    b"max-forwards" => "x-amzn-remapped-max-forwards",
+    b"proxy-authenticate" => "x-amzn-remapped-proxy-authenticate",
+    b"server" => "x-amzn-remapped-server",
+    b"trailer" => "x-amzn-remapped-trailer",
+    b"upgrade" => "x-amzn-remapped-upgrade",
+    b"user-agent" => "x-amzn-remapped-user-agent",
+    b"www-authenticate" => "x-amzn-remapped-www-authenticate",
+    b"x-amzn-requestid" => "x-amzn-remapped-x-amzn-requestid",
+    b"x-amzn-errortype" => "x-amzn-remapped-x-amzn-errortype",
+    b"x-amz-apigw-id" => "x-amzn-remapped-x-amz-apigw-id",
 }
 
 /// `application/json` first (AWS's default content type), else the first template.
@@ -262,8 +267,11 @@ fn pick_template(templates: &[(String, Template)]) -> Option<usize> {
 mod tests {
     #[test]
     fn remapped_names_match_their_table_rows() {
-        for (from, to) in super::REMAPPED {
-            let from = http::HeaderName::from_static(from);
+        for (bytes, to) in super::REMAPPED {
+            // Listed lowercase (the form `remapped_lowercase` is given).
+            let from = http::HeaderName::from_bytes(bytes).unwrap();
+            assert_eq!(from.as_str().as_bytes(), *bytes);
+            assert_eq!(super::remapped_lowercase(bytes).unwrap().as_str(), *to);
             assert_eq!(super::outgoing_name(&from).as_str(), *to);
             assert_eq!(*to, format!("x-amzn-remapped-{from}"));
         }

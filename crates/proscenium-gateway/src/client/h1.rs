@@ -62,6 +62,8 @@ struct Idle {
 struct Conn {
     stream: TcpStream,
     buf: BytesMut,
+    /// The request head being written (kept: no allocation per request).
+    out: Vec<u8>,
     /// The connection's timer, kept from one request to the next (see [`with_deadline`]).
     timer: Option<Pin<Box<Sleep>>>,
 }
@@ -76,9 +78,9 @@ pub struct Outgoing<'a> {
     /// must be valid header values (no CR, LF or NUL): they are written as they are.
     pub extra: &'a [(HeaderName, &'a [u8])],
     pub skip: fn(&HeaderName) -> bool,
-    /// What becomes of each answer header's name. A proxy renames while parsing instead of
-    /// building a second map.
-    pub rename: fn(&HeaderName) -> Rename,
+    /// What becomes of each answer header's name (given in lowercase, as received). A proxy
+    /// renames while parsing instead of building a second map.
+    pub rename: fn(&[u8]) -> Rename,
     pub body: &'a Bytes,
     /// Keep the answer's headers as they arrived ([`Answer::raw`]) instead of in a map.
     pub keep_raw: bool,
@@ -95,7 +97,7 @@ impl<'a> Outgoing<'a> {
         fn keep(_: &HeaderName) -> bool {
             false
         }
-        fn same(_: &HeaderName) -> Rename {
+        fn same(_: &[u8]) -> Rename {
             Rename::Keep
         }
         Outgoing {
@@ -137,32 +139,82 @@ pub struct Answer {
 }
 
 /// An answer's headers as they arrived, under the names [`Outgoing::rename`] gave them and
-/// not yet in a `HeaderMap`: an HTTP/1.1 writer copies them as they are. The values are as
-/// valid as `HeaderValue` requires (httparse refuses control characters in them).
+/// not yet in a `HeaderMap`: an HTTP/1.1 writer copies them as they are. Names are tokens
+/// (httparse refuses anything else) lowercased in place; values are as valid as
+/// `HeaderValue` requires (httparse refuses control characters in them). No `HeaderName` is
+/// built unless the headers go into a map.
 #[derive(Debug, Clone)]
 pub struct RawHeaders {
     head: Bytes,
-    lines: Vec<(HeaderName, usize, usize)>,
+    lines: Vec<Line>,
+}
+
+/// One header of a raw head: where its value is, and its name.
+#[derive(Debug, Clone)]
+struct Line {
+    name: LineName,
+    value: Span,
+}
+
+#[derive(Debug, Clone)]
+enum LineName {
+    /// The name as received (lowercased), at this place in the head.
+    At(Span),
+    /// The name [`Outgoing::rename`] gave it.
+    To(HeaderName),
+}
+
+/// A range of a head's bytes.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn of(base: usize, part: &[u8]) -> Span {
+        let start = part.as_ptr() as usize - base;
+        // Heads are at most `MAX_HEAD` bytes long.
+        Span {
+            start: start as u32,
+            end: (start + part.len()) as u32,
+        }
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 impl RawHeaders {
-    /// Each header's name and value, in the order received.
-    pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &[u8])> {
-        self.lines
-            .iter()
-            .map(|(n, s, e)| (n, self.head.get(*s..*e).unwrap_or_default()))
+    /// Each header's name (lowercase) and value, in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.lines.iter().map(|l| {
+            let name = match &l.name {
+                LineName::At(span) => self.head.get(span.range()).unwrap_or_default(),
+                LineName::To(n) => n.as_str().as_bytes(),
+            };
+            (name, self.head.get(l.value.range()).unwrap_or_default())
+        })
     }
 
     pub fn contains(&self, name: &HeaderName) -> bool {
-        self.lines.iter().any(|(n, _, _)| n == name)
+        self.iter().any(|(n, _)| n == name.as_str().as_bytes())
     }
 
     /// Appends every header to `map` (the values share the head's bytes).
     pub fn append_to(&self, map: &mut HeaderMap) {
         map.reserve(self.lines.len());
-        for (name, start, end) in &self.lines {
-            if let Ok(v) = HeaderValue::from_maybe_shared(self.head.slice(*start..*end)) {
-                map.append(name.clone(), v);
+        for l in &self.lines {
+            let name = match &l.name {
+                LineName::At(span) => match HeaderName::from_bytes(&self.head[span.range()]) {
+                    Ok(n) => n,
+                    Err(_) => continue,
+                },
+                LineName::To(n) => n.clone(),
+            };
+            if let Ok(v) = HeaderValue::from_maybe_shared(self.head.slice(l.value.range())) {
+                map.append(name, v);
             }
         }
     }
@@ -196,23 +248,33 @@ impl Pool {
 
     /// Sends `req` and reads the whole answer, at most `limit` bytes of body, by `deadline`
     /// ([`SendError::Timeout`] after it).
-    pub async fn send(
+    pub fn send<'a>(
+        &'a self,
+        req: &'a Outgoing<'a>,
+        limit: usize,
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Answer, SendError>> + 'a {
+        let now = self.clock.monotonic_nanos();
+        self.send_at(req, limit, deadline, now)
+    }
+
+    /// [`Self::send`] with the injected clock's time already read (`now`, monotonic
+    /// nanoseconds: the idle check and the idle stamp; an idle time is then counted from
+    /// that moment, so a connection may be retired a little early, never late).
+    pub async fn send_at(
         &self,
         req: &Outgoing<'_>,
         limit: usize,
         deadline: Instant,
+        now: u64,
     ) -> Result<Answer, SendError> {
         let authority = req
             .uri
             .authority()
             .ok_or_else(|| SendError::Connect("the URI has no host".into()))?;
         let key = pool_key(authority);
-        let head = encode_head(req, authority);
-        // One clock read for the idle check and the idle stamp (an idle time is then counted
-        // from the request's start: a connection may be retired a little early, never late).
-        let now = self.clock.monotonic_nanos();
         if let Some(conn) = self.checkout(&key, now) {
-            match with_deadline(conn, req, &head, limit, deadline).await {
+            match with_deadline(conn, req, authority, limit, deadline).await {
                 Ok((answer, reusable)) => return Ok(self.finish(key, answer, reusable, now)),
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Stale(e)) => {
@@ -224,7 +286,7 @@ impl Pool {
             Ok(conn) => conn?,
             Err(_) => return Err(SendError::Timeout),
         };
-        match with_deadline(conn, req, &head, limit, deadline).await {
+        match with_deadline(conn, req, authority, limit, deadline).await {
             Ok((answer, reusable)) => Ok(self.finish(key, answer, reusable, now)),
             Err(Failure::Fatal(e)) => Err(e),
             Err(Failure::Stale(e)) => Err(SendError::Connect(format!(
@@ -311,6 +373,7 @@ async fn connect(key: &str) -> Result<Conn, SendError> {
     Ok(Conn {
         stream,
         buf: BytesMut::with_capacity(8 * 1024),
+        out: Vec::new(),
         timer: None,
     })
 }
@@ -323,7 +386,7 @@ async fn connect(key: &str) -> Result<Conn, SendError> {
 async fn with_deadline(
     mut conn: Conn,
     req: &Outgoing<'_>,
-    head: &[u8],
+    authority: &http::uri::Authority,
     limit: usize,
     deadline: Instant,
 ) -> Result<((Answer, Conn), bool), Failure> {
@@ -336,7 +399,7 @@ async fn with_deadline(
         }
         None => Box::pin(tokio::time::sleep_until(deadline)),
     };
-    let ex = exchange(conn, req, head, limit);
+    let ex = exchange(conn, req, authority, limit);
     let mut ex = std::pin::pin!(ex);
     let done = std::future::poll_fn(|cx| {
         if let Poll::Ready(r) = ex.as_mut().poll(cx) {
@@ -361,15 +424,16 @@ async fn with_deadline(
     }
 }
 
-/// The request line and headers (and a small body) ready to write.
-fn encode_head(req: &Outgoing<'_>, authority: &http::uri::Authority) -> Vec<u8> {
+/// The request line and headers (and a small body) ready to write, in `out` (cleared first).
+fn encode_head(out: &mut Vec<u8>, req: &Outgoing<'_>, authority: &http::uri::Authority) {
     let path = req.uri.path_and_query().map_or("/", |p| p.as_str());
     let small_body = if req.body.len() <= COALESCE {
         req.body.len()
     } else {
         0
     };
-    let mut out = Vec::with_capacity(256 + small_body + (req.headers.len() + req.extra.len()) * 48);
+    out.clear();
+    out.reserve(256 + small_body + (req.headers.len() + req.extra.len()) * 48);
     out.extend_from_slice(req.method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(if path.is_empty() { "/" } else { path }.as_bytes());
@@ -407,7 +471,6 @@ fn encode_head(req: &Outgoing<'_>, authority: &http::uri::Authority) -> Vec<u8> 
     if small_body > 0 {
         out.extend_from_slice(req.body);
     }
-    out
 }
 
 /// One request/answer exchange on `conn`. Returns the connection with the answer, and
@@ -415,9 +478,12 @@ fn encode_head(req: &Outgoing<'_>, authority: &http::uri::Authority) -> Vec<u8> 
 async fn exchange(
     mut conn: Conn,
     req: &Outgoing<'_>,
-    head: &[u8],
+    authority: &http::uri::Authority,
     limit: usize,
 ) -> Result<((Answer, Conn), bool), Failure> {
+    let mut out = std::mem::take(&mut conn.out);
+    encode_head(&mut out, req, authority);
+    let head = &out[..];
     // Written at once when the socket can take it (the usual case), without the future.
     let written = match conn.stream.try_write(head) {
         Ok(n) => n,
@@ -436,10 +502,14 @@ async fn exchange(
             "writing the body: {e}"
         ))));
     }
+    // The buffer is kept for the next request, unless a large body made it large.
+    if out.capacity() <= 2 * COALESCE {
+        conn.out = out;
+    }
     conn.buf.clear();
     let mut received_any = false;
     let parsed = loop {
-        match parse_head(&conn.buf) {
+        match parse_head(&mut conn.buf) {
             Ok(Some(head)) if head.status.is_informational() => {
                 if head.status == StatusCode::SWITCHING_PROTOCOLS {
                     return Err(Failure::Fatal(SendError::Connect(
@@ -555,43 +625,49 @@ struct Head {
     /// How the body is delimited (read in the same pass as the headers; an error matters
     /// only when there is a body).
     framing: Result<Framing, &'static str>,
-    raw: Vec<(HeaderName, usize, usize)>,
+    /// Each header's name (lowercased in the buffer) and value.
+    raw: Vec<(Span, Span)>,
 }
 
 impl Head {
     /// The answer's headers, each under the name `rename` gives it (or dropped).
-    fn headers(&self, bytes: &Bytes, rename: fn(&HeaderName) -> Rename) -> HeaderMap {
+    fn headers(&self, bytes: &Bytes, rename: fn(&[u8]) -> Rename) -> HeaderMap {
         let mut map = HeaderMap::with_capacity(self.raw.len() + 4);
-        for (name, start, end) in &self.raw {
-            let name = match rename(name) {
-                Rename::Keep => name.clone(),
+        for (name, value) in &self.raw {
+            let given = &bytes[name.range()];
+            let name = match rename(given) {
+                Rename::Keep => match HeaderName::from_bytes(given) {
+                    Ok(n) => n,
+                    Err(_) => continue,
+                },
                 Rename::Drop => continue,
                 Rename::To(n) => n,
             };
-            if let Ok(v) = HeaderValue::from_maybe_shared(bytes.slice(*start..*end)) {
+            if let Ok(v) = HeaderValue::from_maybe_shared(bytes.slice(value.range())) {
                 map.append(name, v);
             }
         }
         map
     }
 
-    /// The headers, renamed in place, without a map.
-    fn into_raw(self, head: Bytes, rename: fn(&HeaderName) -> Rename) -> RawHeaders {
-        let mut lines = self.raw;
-        lines.retain_mut(|(name, _, _)| match rename(name) {
-            Rename::Keep => true,
-            Rename::Drop => false,
-            Rename::To(n) => {
-                *name = n;
-                true
-            }
-        });
+    /// The headers, renamed, without a map.
+    fn into_raw(self, head: Bytes, rename: fn(&[u8]) -> Rename) -> RawHeaders {
+        let mut lines = Vec::with_capacity(self.raw.len());
+        for (name, value) in self.raw {
+            let name = match rename(&head[name.range()]) {
+                Rename::Keep => LineName::At(name),
+                Rename::Drop => continue,
+                Rename::To(n) => LineName::To(n),
+            };
+            lines.push(Line { name, value });
+        }
         RawHeaders { head, lines }
     }
 }
 
-/// Parses an answer head at the start of `buf`: `Ok(None)` when more bytes are needed.
-fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
+/// Parses an answer head at the start of `buf`: `Ok(None)` when more bytes are needed. The
+/// header names are lowercased in `buf`.
+fn parse_head(buf: &mut [u8]) -> Result<Option<Head>, String> {
     // Uninitialised: the parser writes what it uses (no 4 KiB of zeroes per answer).
     let mut storage = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut []);
@@ -612,35 +688,46 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
         Version::HTTP_11
     };
     let base = buf.as_ptr() as usize;
+    // httparse accepts only token characters in names: valid `HeaderName`s once lowercased.
+    let raw: Vec<(Span, Span)> = resp
+        .headers
+        .iter()
+        .map(|h| (Span::of(base, h.name.as_bytes()), Span::of(base, h.value)))
+        .collect();
+    for (name, _) in &raw {
+        wire::lowercase_in_place(&mut buf[name.range()]);
+    }
+    let buf = &*buf;
     let mut keep_alive = version == Version::HTTP_11;
     let mut last_te: Option<&[u8]> = None;
     let mut length: Result<Option<u64>, &'static str> = Ok(None);
-    let mut raw = Vec::with_capacity(resp.headers.len());
-    for h in resp.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| format!("invalid header name {:?}", h.name))?;
-        if name == CONNECTION {
-            if has_token(h.value, b"close") {
-                keep_alive = false;
-            } else if has_token(h.value, b"keep-alive") {
-                keep_alive = true;
-            }
-        } else if name == TRANSFER_ENCODING {
-            last_te = Some(h.value);
-        } else if name == CONTENT_LENGTH {
-            length = length.and_then(|seen| {
-                let n = std::str::from_utf8(h.value)
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                    .ok_or("invalid Content-Length from the backend")?;
-                match seen {
-                    Some(m) if m != n => Err("conflicting Content-Length values from the backend"),
-                    _ => Ok(Some(n)),
+    for (name, value) in &raw {
+        let value = &buf[value.range()];
+        match &buf[name.range()] {
+            b"connection" => {
+                if has_token(value, b"close") {
+                    keep_alive = false;
+                } else if version == Version::HTTP_10 && has_token(value, b"keep-alive") {
+                    keep_alive = true;
                 }
-            });
+            }
+            b"transfer-encoding" => last_te = Some(value),
+            b"content-length" => {
+                length = length.and_then(|seen| {
+                    let n = std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u64>().ok())
+                        .ok_or("invalid Content-Length from the backend")?;
+                    match seen {
+                        Some(m) if m != n => {
+                            Err("conflicting Content-Length values from the backend")
+                        }
+                        _ => Ok(Some(n)),
+                    }
+                });
+            }
+            _ => {}
         }
-        let start = h.value.as_ptr() as usize - base;
-        raw.push((name, start, start + h.value.len()));
     }
     // RFC 9112 §6.3: Transfer-Encoding wins (chunked last, else until close), then
     // Content-Length, else until close.
@@ -717,14 +804,24 @@ fn body_error(e: io::Error) -> Failure {
 mod tests {
     use super::*;
 
+    /// `parse_head` on a copy (it lowercases names in place).
+    fn parse_head(raw: &[u8]) -> Result<Option<Head>, String> {
+        super::parse_head(&mut raw.to_vec())
+    }
+
     #[test]
     fn heads() {
         let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\nX-A: 2\r\n\r\nok";
-        let h = parse_head(raw).unwrap().unwrap();
+        let mut buf = raw.to_vec();
+        let h = super::parse_head(&mut buf).unwrap().unwrap();
         assert_eq!(h.len, raw.len() - 2);
         assert_eq!(h.status, StatusCode::OK);
         assert!(h.keep_alive);
-        let bytes = Bytes::copy_from_slice(&raw[..h.len]);
+        assert_eq!(
+            &buf[..h.len],
+            &b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-a: 1\r\nx-a: 2\r\n\r\n"[..]
+        );
+        let bytes = Bytes::copy_from_slice(&buf[..h.len]);
         let headers = h.headers(&bytes, |_| Rename::Keep);
         assert_eq!(headers.get_all("x-a").iter().count(), 2);
         assert!(matches!(h.framing, Ok(Framing::Length(2))));
@@ -740,6 +837,36 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(!h.keep_alive);
+    }
+
+    #[test]
+    fn raw_headers_renamed_without_a_map() {
+        let raw = b"HTTP/1.1 200 OK\r\nServer: x\r\nX-Keep: 1\r\nTransfer-Encoding: chunked\r\nX-KEEP: 2\r\n\r\n";
+        let mut buf = raw.to_vec();
+        let h = super::parse_head(&mut buf).unwrap().unwrap();
+        let rename = |name: &[u8]| match name {
+            b"server" => Rename::To(HeaderName::from_static("x-was-server")),
+            b"transfer-encoding" => Rename::Drop,
+            _ => Rename::Keep,
+        };
+        let bytes = Bytes::copy_from_slice(&buf[..h.len]);
+        let map = h.headers(&bytes, rename);
+        let h = super::parse_head(&mut buf).unwrap().unwrap();
+        let kept = h.into_raw(bytes, rename);
+        let lines: Vec<(&[u8], &[u8])> = kept.iter().collect();
+        assert_eq!(
+            lines,
+            [
+                (&b"x-was-server"[..], &b"x"[..]),
+                (b"x-keep", b"1"),
+                (b"x-keep", b"2")
+            ]
+        );
+        assert!(kept.contains(&HeaderName::from_static("x-keep")));
+        assert!(!kept.contains(&http::header::SERVER));
+        let mut from_raw = HeaderMap::new();
+        kept.append_to(&mut from_raw);
+        assert_eq!(from_raw, map);
     }
 
     #[test]
@@ -777,9 +904,10 @@ mod tests {
         headers.insert(CONTENT_LENGTH, HeaderValue::from_static("99"));
         let body = Bytes::from_static(b"hi");
         let req = Outgoing::plain(&Method::POST, &uri, &headers, &body);
-        let head = encode_head(&req, uri.authority().unwrap());
+        let mut out = b"left over from the previous request".to_vec();
+        encode_head(&mut out, &req, uri.authority().unwrap());
         assert_eq!(
-            String::from_utf8(head).unwrap(),
+            String::from_utf8(out.clone()).unwrap(),
             "POST /a/b?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nx-one: 1\r\ncontent-length: 2\r\n\r\nhi"
         );
         // Extras replace same-named headers; skipped names are not sent.
@@ -791,7 +919,8 @@ mod tests {
             skip: |n| n == HOST,
             ..Outgoing::plain(&Method::GET, &uri, &headers, &body)
         };
-        let head = String::from_utf8(encode_head(&req, uri.authority().unwrap())).unwrap();
+        encode_head(&mut out, &req, uri.authority().unwrap());
+        let head = String::from_utf8(out).unwrap();
         assert_eq!(
             head,
             "GET /a/b?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nx-two: 2\r\nx-one: one\r\ncontent-length: 2\r\n\r\nhi"

@@ -124,7 +124,7 @@ pub async fn invoke_proxy(
             count = 4;
         }
         None => {
-            text.extend_from_slice(ctx.trace_id().as_bytes());
+            text.extend_from_slice(ctx.trace().as_bytes());
             ends[2] = text.len();
         }
     }
@@ -156,11 +156,11 @@ pub async fn invoke_proxy(
         }
         &replaced[..]
     };
-    fn answer_name(name: &HeaderName) -> client::h1::Rename {
-        if name == http::header::TRANSFER_ENCODING {
+    fn answer_name(name: &[u8]) -> client::h1::Rename {
+        if name == b"transfer-encoding" {
             return client::h1::Rename::Drop;
         }
-        match responses::remapped(name) {
+        match responses::remapped_lowercase(name) {
             Some(to) => client::h1::Rename::To(to),
             None => client::h1::Rename::Keep,
         }
@@ -181,6 +181,7 @@ pub async fn invoke_proxy(
         &req,
         i.timeout,
         shared.config.max_payload_bytes,
+        ctx.integration_start_nanos,
     )
     .await?;
     ctx.outcome.integration_status = Some(answer.status.as_u16());
