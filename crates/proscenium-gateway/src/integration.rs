@@ -33,12 +33,13 @@ pub async fn invoke(shared: &Shared, ctx: &mut RequestCtx) -> Result<MethodRespo
     };
     // The kinds that build their requests through templates and the general client are
     // boxed: a future is as large as its largest branch, and this one is part of every
-    // request's state (HTTP_PROXY, the lightest, stays inline).
+    // request's state.
     match &method.integration {
         Err(reason) => Err(GatewayError::internal(reason.clone())),
         Ok(CompiledIntegration::Mock(i)) => mock::invoke(ctx, i),
         Ok(CompiledIntegration::Http(i)) => Box::pin(http::invoke_http(shared, ctx, i)).await,
-        Ok(CompiledIntegration::HttpProxy(i)) => http::invoke_proxy(shared, ctx, i).await,
+        // The pipeline awaits HTTP_PROXY itself (without this level); boxed here.
+        Ok(CompiledIntegration::HttpProxy(i)) => Box::pin(http::invoke_proxy(shared, ctx, i)).await,
         Ok(CompiledIntegration::LambdaProxy(i)) => {
             Box::pin(lambda::invoke_proxy(shared, ctx, i)).await
         }
