@@ -273,14 +273,12 @@ async fn each_request_on_a_kept_alive_connection_gets_its_own_deadline() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert_eq!(send(&pool, &slow, 2_000).await.unwrap().body, "ok");
     assert_eq!(pool.idle_count(), 1, "the connection was reused");
-    // A deadline earlier than the one the timer is set for still applies.
-    let started = std::time::Instant::now();
+    // A deadline earlier than the one the timer is set for still applies: the backend answers
+    // after 300 ms, so a timeout (not the answer) shows the 100 ms deadline cut it short.
     assert!(matches!(
         send(&pool, &slow, 100).await,
         Err(SendError::Timeout)
     ));
-    let took = started.elapsed();
-    assert!(took < Duration::from_millis(280), "gave up after {took:?}");
     // The timed-out connection was dropped; a new one serves the next request.
     assert_eq!(pool.idle_count(), 0);
     assert_eq!(send(&pool, &fast, 29_000).await.unwrap().status, 200);
