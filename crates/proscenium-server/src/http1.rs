@@ -640,6 +640,23 @@ mod tests {
         );
     }
 
+    /// The head `encode_response` writes for an HTTP/1.1 answer (not to HEAD) with `body`.
+    fn encode(r: Response<()>, extra: &impl HeadExtra, body: &'static [u8], close: bool) -> String {
+        let (parts, ()) = r.into_parts();
+        let mut out = Vec::new();
+        let body = Bytes::from_static(body);
+        encode_response(
+            &mut out,
+            &parts,
+            extra,
+            &body,
+            false,
+            close,
+            Version::HTTP_11,
+        );
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn answers() {
         let mut r = Response::new(());
@@ -647,18 +664,7 @@ mod tests {
             .insert("x-one", HeaderValue::from_static("1"));
         r.headers_mut()
             .insert(CONTENT_LENGTH, HeaderValue::from_static("999"));
-        let (parts, ()) = r.into_parts();
-        let mut out = Vec::new();
-        encode_response(
-            &mut out,
-            &parts,
-            &(),
-            &Bytes::from_static(b"ok"),
-            false,
-            true,
-            Version::HTTP_11,
-        );
-        let text = String::from_utf8(out).unwrap();
+        let text = encode(r, &(), b"ok", true);
         assert!(
             text.starts_with(
                 "HTTP/1.1 200 OK\r\nx-one: 1\r\ncontent-length: 2\r\nconnection: close\r\ndate: "
@@ -681,18 +687,7 @@ mod tests {
             .insert("x-one", HeaderValue::from_static("1"));
         r.headers_mut()
             .insert("x-two", HeaderValue::from_static("2"));
-        let (parts, ()) = r.into_parts();
-        let mut out = Vec::new();
-        encode_response(
-            &mut out,
-            &parts,
-            &Some(Stamped),
-            &Bytes::new(),
-            false,
-            false,
-            Version::HTTP_11,
-        );
-        let text = String::from_utf8(out).unwrap();
+        let text = encode(r, &Some(Stamped), b"", false);
         assert!(
             text.starts_with(
                 "HTTP/1.1 200 OK\r\nx-two: 2\r\nx-one: stamped\r\ncontent-length: 0\r\ndate: "
