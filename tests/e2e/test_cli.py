@@ -51,6 +51,18 @@ def test_cli_error_text(aws):
     assert err.rstrip().endswith(f": Invalid API identifier specified {ACCOUNT_ID}:nosuchapi1")
 
 
+def test_cli_integration_mapping_an_undeclared_parameter_refused(aws):
+    api_id, res_id = _deployable(aws)
+    err = aws.err("apigateway", "put-integration", "--rest-api-id", api_id, "--resource-id", res_id,
+                  "--http-method", "GET", "--type", "HTTP_PROXY", "--integration-http-method", "GET",
+                  "--uri", "http://127.0.0.1:9/{id}",
+                  "--request-parameters", '{"integration.request.path.id": "method.request.path.id"}')
+    assert "(BadRequestException)" in err
+    assert err.rstrip().endswith(
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+        "[Invalid mapping expression parameter specified: method.request.path.id]")
+
+
 def test_cli_deploy_flow(aws):
     api_id, res_id = _deployable(aws)
     method = aws.ok("apigateway", "get-method", "--rest-api-id", api_id, "--resource-id", res_id,

@@ -580,6 +580,80 @@ def test_put_integration_boolean_parameter_value_rejected(loose_client, api_id, 
                  "class java.lang.Boolean can not be converted to an String")
 
 
+def mapping_refused(what: str) -> str:
+    return f"Invalid mapping expression specified: Validation Result: warnings : [], errors : [{what}]"
+
+
+def test_integration_request_parameters_must_be_declared_by_the_method(client, api_id, root_id):
+    client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="GET", authorizationType="NONE",
+                      requestParameters={"method.request.path.id": True,
+                                         "method.request.querystring.q": False})
+    kw = {"restApiId": api_id, "resourceId": root_id, "httpMethod": "GET"}
+    put = lambda params: client.put_integration(  # noqa: E731
+        **kw, type="HTTP", integrationHttpMethod="GET", uri="http://127.0.0.1:9/{id}",
+        requestParameters=params)
+    err = client_error(put, {"integration.request.path.id": "method.request.path.page"})
+    assert_error(err, 400, "BadRequestException",
+                 mapping_refused("Invalid mapping expression parameter specified: method.request.path.page"))
+    err = client_error(put, {"integration.request.header.x": "method.request.header.X-Undeclared"})
+    assert_error(err, 400, "BadRequestException", mapping_refused(
+        "Invalid mapping expression parameter specified: method.request.header.X-Undeclared"))
+    err = client_error(put, {"integration.request.header.x": "not an expression"})
+    assert_error(err, 400, "BadRequestException",
+                 mapping_refused("Invalid mapping expression specified: not an expression"))
+    err = client_error(put, {"integration.request.cookie.x": "'v'"})
+    assert_error(err, 400, "BadRequestException", mapping_refused("Invalid mapping identifier specified"))
+    with pytest.raises(client.exceptions.NotFoundException):
+        client.get_integration(**kw)  # nothing half-written by the refused calls
+    declared = {"integration.request.path.id": "method.request.path.id",
+                "integration.request.querystring.all": "method.request.multivaluequerystring.q",
+                "integration.request.header.x-lit": "'literal'",
+                "integration.request.header.x-stage": "stageVariables.s",
+                "integration.request.header.x-req": "context.requestId",
+                "integration.request.header.x-body": "method.request.body.a"}
+    assert put(declared)["requestParameters"] == declared
+    # a patch that adds an undeclared source is refused and leaves the integration as it was
+    err = client_error(client.update_integration, **kw, patchOperations=[
+        {"op": "add", "path": "/requestParameters/integration.request.header.y",
+         "value": "method.request.querystring.nope"}])
+    assert_error(err, 400, "BadRequestException", mapping_refused(
+        "Invalid mapping expression parameter specified: method.request.querystring.nope"))
+    assert client.get_integration(**kw)["requestParameters"] == declared
+    client.update_method(**kw, patchOperations=[
+        {"op": "add", "path": "/requestParameters/method.request.querystring.nope", "value": "false"}])
+    got = client.update_integration(**kw, patchOperations=[
+        {"op": "add", "path": "/requestParameters/integration.request.header.y",
+         "value": "method.request.querystring.nope"}])
+    assert got["requestParameters"]["integration.request.header.y"] == "method.request.querystring.nope"
+
+
+def test_integration_response_headers_must_be_declared_by_the_method_response(client, get_method):
+    mapped = {"method.response.header.X-A": "integration.response.header.x-b"}
+    err = client_error(client.put_integration_response, **get_method, statusCode="200",
+                       responseParameters=mapped)
+    assert_error(err, 400, "BadRequestException", mapping_refused("No method response exists for method."))
+    # without mappings no method response is needed (as on AWS)
+    client.put_integration_response(**get_method, statusCode="200", selectionPattern="")
+    client.put_method_response(**get_method, statusCode="200",
+                               responseParameters={"method.response.header.X-A": False})
+    err = client_error(client.put_integration_response, **get_method, statusCode="200",
+                       responseParameters={"method.response.header.X-Other": "'v'"})
+    assert_error(err, 400, "BadRequestException", mapping_refused(
+        "Invalid mapping expression parameter specified: method.response.header.X-Other"))
+    err = client_error(client.put_integration_response, **get_method, statusCode="200",
+                       responseParameters={"method.response.header.X-A": "bogus"})
+    assert_error(err, 400, "BadRequestException", mapping_refused("Invalid mapping expression specified: bogus"))
+    assert "responseParameters" not in client.get_integration_response(**get_method, statusCode="200")
+    got = client.put_integration_response(**get_method, statusCode="200", responseParameters=mapped)
+    assert got["responseParameters"] == mapped
+    err = client_error(client.update_integration_response, **get_method, statusCode="200",
+                       patchOperations=[{"op": "add", "path": "/responseParameters/method.response.header.X-C",
+                                         "value": "'c'"}])
+    assert_error(err, 400, "BadRequestException", mapping_refused(
+        "Invalid mapping expression parameter specified: method.response.header.X-C"))
+    assert client.get_integration_response(**get_method, statusCode="200")["responseParameters"] == mapped
+
+
 def test_delete_method_removes_integration(client, get_method):
     client.delete_method(**get_method)
     err = client_error(client.get_integration, **get_method)

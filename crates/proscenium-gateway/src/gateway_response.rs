@@ -11,7 +11,7 @@ use proscenium_model::gateway_response::{GatewayResponseType, effective, lookup_
 
 use crate::error::{GatewayError, Kind};
 use crate::mapping;
-use crate::params::{Inputs, parse_header_target, parse_source};
+use crate::params::{Inputs, Resolve, parse_header_target, parse_source};
 
 /// Status, headers and body of a gateway response.
 pub struct Rendered {

@@ -22,7 +22,7 @@ use crate::context::RequestCtx;
 use crate::error::GatewayError;
 use crate::exec_log;
 use crate::mapping::{self, TemplateInput};
-use crate::params::{Inputs, RequestTarget, Source};
+use crate::params::{Inputs, RequestTarget, Resolve, Source};
 use crate::responses::{self, CompiledResponse, MethodResponse};
 
 /// Runs the routed method's integration and returns the method response.

@@ -1,106 +1,17 @@
 //! Parameter mappings: the `requestParameters` / `responseParameters` expressions of
 //! integrations, integration responses and gateway responses, parsed once at compile time
-//! and resolved per request.
+//! (the syntax is the model's, [`proscenium_model::mapping`], shared with the control plane's
+//! checks) and resolved per request here.
 //!
-//! Pure. Sources: `method.request.{path|querystring|multivaluequerystring|header|
-//! multivalueheader}.X`, `method.request.body[.JSONPath]`, `stageVariables.X`, `context.X`,
-//! `'literal'`, `integration.response.{header|multivalueheader}.X`,
-//! `integration.response.body[.JSONPath]`.
+//! Pure.
 
 use http::HeaderMap;
 
 use crate::router::PathParam;
 
-/// Where a mapped value comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    Literal(String),
-    Path(String),
-    Query(String),
-    MultiQuery(String),
-    Header(String),
-    MultiHeader(String),
-    RequestBody(Vec<String>),
-    StageVariable(String),
-    Context(String),
-    ResponseHeader(String),
-    ResponseMultiHeader(String),
-    ResponseBody(Vec<String>),
-}
-
-/// Where a request mapping writes (`integration.request.{path|querystring|header}.Y`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequestTarget {
-    Path(String),
-    Query(String),
-    Header(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid mapping expression: {0}")]
-pub struct ParamError(pub String);
-
-/// Parses the right-hand side of a mapping.
-pub fn parse_source(expr: &str) -> Result<Source, ParamError> {
-    let bad = || ParamError(expr.to_string());
-    let e = expr.trim();
-    if e.len() >= 2 && e.starts_with('\'') && e.ends_with('\'') {
-        return Ok(Source::Literal(e[1..e.len() - 1].to_string()));
-    }
-    if let Some(name) = e.strip_prefix("stageVariables.") {
-        return named(name, Source::StageVariable).ok_or_else(bad);
-    }
-    if let Some(name) = e.strip_prefix("context.") {
-        return named(name, Source::Context).ok_or_else(bad);
-    }
-    if let Some(rest) = e.strip_prefix("method.request.") {
-        if rest == "body" {
-            return Ok(Source::RequestBody(Vec::new()));
-        }
-        if let Some(p) = rest.strip_prefix("body.") {
-            return json_path(p).map(Source::RequestBody).ok_or_else(bad);
-        }
-        let (kind, name) = rest.split_once('.').ok_or_else(bad)?;
-        let make = match kind {
-            "path" => Source::Path,
-            "querystring" => Source::Query,
-            "multivaluequerystring" => Source::MultiQuery,
-            "header" => Source::Header,
-            "multivalueheader" => Source::MultiHeader,
-            _ => return Err(bad()),
-        };
-        return named(name, make).ok_or_else(bad);
-    }
-    if let Some(rest) = e.strip_prefix("integration.response.") {
-        if rest == "body" {
-            return Ok(Source::ResponseBody(Vec::new()));
-        }
-        if let Some(p) = rest.strip_prefix("body.") {
-            return json_path(p).map(Source::ResponseBody).ok_or_else(bad);
-        }
-        if let Some(name) = rest.strip_prefix("header.") {
-            return named(name, Source::ResponseHeader).ok_or_else(bad);
-        }
-        if let Some(name) = rest.strip_prefix("multivalueheader.") {
-            return named(name, Source::ResponseMultiHeader).ok_or_else(bad);
-        }
-    }
-    Err(bad())
-}
-
-/// Parses the left-hand side of a request mapping.
-pub fn parse_request_target(key: &str) -> Result<RequestTarget, ParamError> {
-    let bad = || ParamError(key.to_string());
-    let rest = key.strip_prefix("integration.request.").ok_or_else(bad)?;
-    let (kind, name) = rest.split_once('.').ok_or_else(bad)?;
-    match kind {
-        "path" => named(name, RequestTarget::Path),
-        "querystring" => named(name, RequestTarget::Query),
-        "header" => named(name, RequestTarget::Header),
-        _ => None,
-    }
-    .ok_or_else(bad)
-}
+pub use proscenium_model::mapping::{
+    ParamError, RequestTarget, Source, parse_request_target, parse_source,
+};
 
 /// Parses the left-hand side of a response mapping with the given prefix
 /// (`method.response.header.` or `gatewayresponse.header.`) into a header name.
@@ -108,24 +19,6 @@ pub fn parse_header_target(key: &str, prefix: &str) -> Result<http::HeaderName, 
     key.strip_prefix(prefix)
         .and_then(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
         .ok_or_else(|| ParamError(key.to_string()))
-}
-
-fn named<T>(name: &str, make: impl FnOnce(String) -> T) -> Option<T> {
-    (!name.is_empty()).then(|| make(name.to_string()))
-}
-
-/// `$.a.b` / `a.b` → `["a", "b"]` (the dotted subset of JSONPath).
-fn json_path(p: &str) -> Option<Vec<String>> {
-    let p = p
-        .strip_prefix("$.")
-        .or_else(|| p.strip_prefix('$'))
-        .unwrap_or(p);
-    let keys: Vec<String> = p
-        .split('.')
-        .filter(|k| !k.is_empty())
-        .map(str::to_string)
-        .collect();
-    Some(keys)
 }
 
 /// Everything a mapping may read.
@@ -141,9 +34,15 @@ pub struct Inputs<'a> {
     pub response: Option<(&'a HeaderMap, &'a [u8])>,
 }
 
-impl Source {
+/// Resolving a parsed [`Source`] against a request (the model owns the syntax, the data
+/// plane the values).
+pub trait Resolve {
     /// The values this source yields (empty when absent).
-    pub fn resolve(&self, i: &Inputs<'_>) -> Vec<String> {
+    fn resolve(&self, i: &Inputs<'_>) -> Vec<String>;
+}
+
+impl Resolve for Source {
+    fn resolve(&self, i: &Inputs<'_>) -> Vec<String> {
         match self {
             Source::Literal(v) => vec![v.clone()],
             Source::Path(n) => i
@@ -226,44 +125,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_sources_and_targets() {
-        assert_eq!(
-            parse_source("'a b'").unwrap(),
-            Source::Literal("a b".into())
-        );
-        assert_eq!(
-            parse_source("method.request.path.id").unwrap(),
-            Source::Path("id".into())
-        );
-        assert_eq!(
-            parse_source("method.request.multivaluequerystring.q").unwrap(),
-            Source::MultiQuery("q".into())
-        );
-        assert_eq!(
-            parse_source("stageVariables.host").unwrap(),
-            Source::StageVariable("host".into())
-        );
-        assert_eq!(
-            parse_source("context.requestId").unwrap(),
-            Source::Context("requestId".into())
-        );
-        assert_eq!(
-            parse_source("integration.response.body.$.a.b").unwrap(),
-            Source::ResponseBody(vec!["a".into(), "b".into()])
-        );
-        assert!(parse_source("method.request.cookie.x").is_err());
-        assert!(parse_source("nonsense").is_err());
-        assert_eq!(
-            parse_request_target("integration.request.header.X-Y").unwrap(),
-            RequestTarget::Header("X-Y".into())
-        );
-        assert!(parse_request_target("integration.request.body.x").is_err());
+    fn parses_header_targets() {
         assert!(
             parse_header_target("method.response.header.X-A", "method.response.header.").is_ok()
         );
         assert!(
             parse_header_target("method.response.header.a b", "method.response.header.").is_err()
         );
+        assert!(parse_header_target("method.response.X-A", "method.response.header.").is_err());
     }
 
     #[test]

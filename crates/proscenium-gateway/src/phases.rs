@@ -10,6 +10,7 @@ use crate::Shared;
 use crate::context::{CacheUse, RequestCtx};
 use crate::error::{GatewayError, Kind, Origin};
 use crate::exec_log::{self, ExecTrace};
+use crate::params::Resolve;
 use crate::responses::MethodResponse;
 use crate::settings::{CacheControlStrategy, LogLevel};
 use crate::{cache, trace};

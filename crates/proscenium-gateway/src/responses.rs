@@ -13,7 +13,7 @@ use regex::{Regex, RegexBuilder};
 
 use crate::binary::ContentHandling;
 use crate::mapping::{self, Template, TemplateInput};
-use crate::params::{Inputs, Source, parse_header_target, parse_source};
+use crate::params::{Inputs, Resolve, Source, parse_header_target, parse_source};
 
 #[derive(Debug)]
 pub struct CompiledResponse {

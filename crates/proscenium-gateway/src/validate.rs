@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use proscenium_model::{Method, RequestValidator};
 
 use crate::error::{GatewayError, Kind, Origin};
-use crate::params::{Inputs, Source, parse_source};
+use crate::params::{Inputs, Resolve, Source, parse_source};
 
 /// What a method's validator checks.
 #[derive(Debug, Default)]

@@ -18,6 +18,7 @@ pub mod error;
 pub mod gateway_response;
 pub mod id;
 pub mod integration;
+pub mod mapping;
 pub mod method;
 pub mod model_schema;
 pub mod resource;

@@ -130,3 +130,10 @@ pub fn finish_validation(errors: Vec<String>) -> ApiResult<()> {
         Err(crate::patch::validation_errors(&errors))
     }
 }
+
+/// AWS's answer to a parameter mapping it refuses (400 BadRequestException).
+pub fn mapping_error(e: proscenium_model::mapping::MappingError) -> ApiError {
+    ApiError::bad_request(format!(
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [{e}]"
+    ))
+}

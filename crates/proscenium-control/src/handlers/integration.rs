@@ -8,12 +8,15 @@ use proscenium_model::integration::{
     CONTENT_HANDLINGS, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, PASSTHROUGH_BEHAVIORS,
     TlsConfig,
 };
+use proscenium_model::mapping;
 use proscenium_model::method::is_valid_status_code;
-use proscenium_model::{Integration, IntegrationResponse, IntegrationType, StringMap};
+use proscenium_model::{
+    BoolMap, Integration, IntegrationResponse, IntegrationType, MethodResponse, StringMap,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::common::{check_enum, finish_validation};
+use super::common::{check_enum, finish_validation, mapping_error};
 use super::method::{edit_method, invalid_method, invalid_status, load_resource};
 use crate::ControlState;
 use crate::error::{ApiError, ApiResult};
@@ -25,6 +28,16 @@ fn invalid_integration() -> ApiError {
 }
 
 /// AWS prints an empty template as `null`.
+/// The response parameters the method declares for `status` (`None`: no such response).
+fn declared_response(
+    responses: &std::collections::BTreeMap<String, MethodResponse>,
+    status: &str,
+) -> Option<BoolMap> {
+    responses
+        .get(status)
+        .map(|r| r.response_parameters.clone().unwrap_or_default())
+}
+
 fn templates_shape(v: &mut Value, key: &str) {
     if let Some(Value::Object(t)) = v.get_mut(key) {
         for (_, tv) in t.iter_mut() {
@@ -237,6 +250,8 @@ pub async fn put_integration(
     };
     validate(&integration)?;
     let out = edit_method(&st, &caller, &api_id, &resource_id, &http_method, |_, m| {
+        mapping::check_integration_request(&integration.request_parameters, &m.request_parameters)
+            .map_err(mapping_error)?;
         let mut i = integration;
         if let Some(old) = m.method_integration.take() {
             i.integration_responses = old.integration_responses;
@@ -281,6 +296,8 @@ pub async fn update_integration(
             apply(i, op)?;
         }
         validate(i)?;
+        mapping::check_integration_request(&i.request_parameters, &m.request_parameters)
+            .map_err(mapping_error)?;
         Ok(i.clone())
     })
     .await?;
@@ -398,12 +415,17 @@ async fn edit_integration<T>(
     st: &ControlState,
     caller: &Caller,
     ids: &(String, String, String),
-    f: impl FnOnce(&mut Integration) -> ApiResult<T>,
+    f: impl FnOnce(
+        &mut Integration,
+        &std::collections::BTreeMap<String, MethodResponse>,
+    ) -> ApiResult<T>,
 ) -> ApiResult<T> {
     edit_method(st, caller, &ids.0, &ids.1, &ids.2, |_, m| {
-        f(m.method_integration
+        let i = m
+            .method_integration
             .as_mut()
-            .ok_or_else(invalid_integration)?)
+            .ok_or_else(invalid_integration)?;
+        f(i, &m.method_responses)
     })
     .await
 }
@@ -430,10 +452,20 @@ pub async fn put_integration_response(
         content_handling: req.content_handling,
     };
     let out = ir.clone();
-    edit_integration(&st, &caller, &(api_id, resource_id, http_method), |i| {
-        i.integration_responses.insert(status, ir);
-        Ok(())
-    })
+    edit_integration(
+        &st,
+        &caller,
+        &(api_id, resource_id, http_method),
+        |i, responses| {
+            mapping::check_integration_response(
+                &ir.response_parameters,
+                declared_response(responses, &status).as_ref(),
+            )
+            .map_err(mapping_error)?;
+            i.integration_responses.insert(status, ir);
+            Ok(())
+        },
+    )
     .await?;
     let mut shape = integration_response_shape(&out);
     if sent_empty_templates {
@@ -473,32 +505,42 @@ pub async fn update_integration_response(
 ) -> ApiResult<Response> {
     let ops = patch::parse(&body, "updateIntegrationResponseInput")?;
     check_status(&status)?;
-    let out = edit_integration(&st, &caller, &(api_id, resource_id, http_method), |i| {
-        let ir = i
-            .integration_responses
-            .get_mut(&status)
-            .ok_or_else(invalid_status)?;
-        for op in &ops {
-            let raw: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
-            match raw.as_slice() {
-                ["selectionPattern"] => ir.selection_pattern = op.value.clone(),
-                ["contentHandling"] => patch::set_opt_string(&mut ir.content_handling, op)?,
-                ["responseParameters", k] => {
-                    map_op(&mut ir.response_parameters, &patch::unescape(k), op)?
-                }
-                ["responseTemplates", k] => {
-                    map_op(&mut ir.response_templates, &patch::unescape(k), op)?
-                }
-                _ => {
-                    return Err(ApiError::bad_request(format!(
-                        "Invalid patch path {}",
-                        op.path
-                    )));
+    let out = edit_integration(
+        &st,
+        &caller,
+        &(api_id, resource_id, http_method),
+        |i, responses| {
+            let ir = i
+                .integration_responses
+                .get_mut(&status)
+                .ok_or_else(invalid_status)?;
+            for op in &ops {
+                let raw: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
+                match raw.as_slice() {
+                    ["selectionPattern"] => ir.selection_pattern = op.value.clone(),
+                    ["contentHandling"] => patch::set_opt_string(&mut ir.content_handling, op)?,
+                    ["responseParameters", k] => {
+                        map_op(&mut ir.response_parameters, &patch::unescape(k), op)?
+                    }
+                    ["responseTemplates", k] => {
+                        map_op(&mut ir.response_templates, &patch::unescape(k), op)?
+                    }
+                    _ => {
+                        return Err(ApiError::bad_request(format!(
+                            "Invalid patch path {}",
+                            op.path
+                        )));
+                    }
                 }
             }
-        }
-        Ok(ir.clone())
-    })
+            mapping::check_integration_response(
+                &ir.response_parameters,
+                declared_response(responses, &status).as_ref(),
+            )
+            .map_err(mapping_error)?;
+            Ok(ir.clone())
+        },
+    )
     .await?;
     ok(&integration_response_shape(&out))
 }

@@ -3,12 +3,13 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use proscenium_model::mapping::MappingError;
 use proscenium_model::method::{HTTP_METHODS, is_valid_status_code};
 use proscenium_model::{ApiDefinition, BoolMap, Method, MethodResponse, Resource, StringMap};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::common::{edit_api, load_api};
+use super::common::{edit_api, load_api, mapping_error};
 use crate::ControlState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, created, json_body, no_content, ok};
@@ -118,11 +119,7 @@ fn request_parameters(raw: serde_json::Map<String, Value>) -> ApiResult<BoolMap>
     let mut out = BoolMap::new();
     let mut names = std::collections::BTreeSet::new();
     for (k, v) in raw {
-        let bad = |what: &str| {
-            ApiError::bad_request(format!(
-                "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {what}]"
-            ))
-        };
+        let bad = |what: &str| mapping_error(MappingError::Expression(what.to_string()));
         let name = k.rsplit('.').next().unwrap_or(&k).to_string();
         if !is_request_parameter(&k) {
             return Err(bad(&k));
