@@ -17,7 +17,7 @@ use proscenium_model::{
 use crate::aws_service::{self, AwsTarget};
 use crate::binary::ContentHandling;
 use crate::mapping::{self, Template};
-use crate::params::{RequestTarget, Source, parse_request_target, parse_source};
+use crate::params::{Source, Target, compile_request_target, parse_source};
 use crate::responses::{self, Responses};
 use crate::router::{Entry, Router};
 use crate::settings::{self, StageSettings};
@@ -125,7 +125,7 @@ pub enum CompiledIntegration {
 /// How the request becomes the integration request (mappings and templates).
 #[derive(Debug, Default)]
 pub struct RequestSide {
-    pub params: Vec<(RequestTarget, Source)>,
+    pub params: Vec<(Target, Source)>,
     /// Request templates by content type.
     pub templates: Vec<(String, Template)>,
     pub passthrough: Passthrough,
@@ -442,9 +442,11 @@ fn timeout_of(i: &Integration) -> Duration {
 fn request_side(i: &Integration) -> Result<RequestSide, String> {
     let mut params = Vec::new();
     for (target, source) in &i.request_parameters {
-        let t = parse_request_target(target).map_err(|e| e.to_string())?;
+        let t = compile_request_target(target).map_err(|e| e.to_string())?;
         let s = parse_source(source).map_err(|e| e.to_string())?;
-        params.push((t, s));
+        if let Some(t) = t {
+            params.push((t, s));
+        }
     }
     let mut templates = Vec::new();
     for (content_type, text) in &i.request_templates {

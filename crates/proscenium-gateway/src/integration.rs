@@ -22,7 +22,7 @@ use crate::context::RequestCtx;
 use crate::error::GatewayError;
 use crate::exec_log;
 use crate::mapping::{self, TemplateInput};
-use crate::params::{Inputs, RequestTarget, Resolve, Source};
+use crate::params::{Inputs, Resolve, Source, Target};
 use crate::responses::{self, CompiledResponse, MethodResponse};
 
 /// Runs the routed method's integration and returns the method response.
@@ -54,7 +54,7 @@ pub struct Mapped {
     /// Path parameters: (value, whether it is already URI-encoded — a greedy parameter).
     pub path: HashMap<String, (String, bool)>,
     pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(::http::HeaderName, String)>,
 }
 
 pub fn map_request(side: &RequestSide, inputs: &Inputs<'_>) -> Mapped {
@@ -62,14 +62,14 @@ pub fn map_request(side: &RequestSide, inputs: &Inputs<'_>) -> Mapped {
     for (target, source) in &side.params {
         let values = source.resolve(inputs);
         match target {
-            RequestTarget::Path(n) => {
+            Target::Path(n) => {
                 let raw = matches!(source, Source::Path(p) if inputs.path.iter().any(|q| &q.name == p && q.greedy));
                 if let Some(v) = values.into_iter().last() {
                     out.path.insert(n.clone(), (v, raw));
                 }
             }
-            RequestTarget::Query(n) => out.query.extend(values.into_iter().map(|v| (n.clone(), v))),
-            RequestTarget::Header(n) => {
+            Target::Query(n) => out.query.extend(values.into_iter().map(|v| (n.clone(), v))),
+            Target::Header(n) => {
                 if !values.is_empty() {
                     out.headers.push((n.clone(), values.join(",")));
                 }
@@ -216,8 +216,11 @@ pub fn respond(
 /// `$context.requestOverride.{header,querystring,path}` replace what `requestParameters` mapped.
 pub fn apply_request_override(mapped: &mut Mapped, o: proscenium_vtl::RequestOverride) {
     for (k, v) in o.header {
-        mapped.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&k));
-        mapped.headers.push((k, v));
+        let Ok(name) = ::http::HeaderName::from_bytes(k.as_bytes()) else {
+            continue; // not a header name: nothing can be sent under it
+        };
+        mapped.headers.retain(|(n, _)| *n != name);
+        mapped.headers.push((name, v));
     }
     for (k, v) in o.querystring {
         mapped.query.retain(|(n, _)| *n != k);

@@ -9,9 +9,30 @@ use http::HeaderMap;
 
 use crate::router::PathParam;
 
-pub use proscenium_model::mapping::{
-    ParamError, RequestTarget, Source, parse_request_target, parse_source,
-};
+pub use proscenium_model::mapping::{ParamError, RequestTarget, Source, parse_source};
+
+/// A request mapping's target as the data plane writes it: a header target carries its
+/// `HeaderName`, validated once when the deployment is compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Path(String),
+    Query(String),
+    Header(http::HeaderName),
+}
+
+/// Parses the left-hand side of a request mapping. `Ok(None)`: a header target whose name is
+/// not a valid HTTP header name (such a mapping never sends anything).
+pub fn compile_request_target(key: &str) -> Result<Option<Target>, ParamError> {
+    Ok(
+        match proscenium_model::mapping::parse_request_target(key)? {
+            RequestTarget::Path(n) => Some(Target::Path(n)),
+            RequestTarget::Query(n) => Some(Target::Query(n)),
+            RequestTarget::Header(n) => http::HeaderName::from_bytes(n.as_bytes())
+                .ok()
+                .map(Target::Header),
+        },
+    )
+}
 
 /// Parses the left-hand side of a response mapping with the given prefix
 /// (`method.response.header.` or `gatewayresponse.header.`) into a header name.
@@ -123,6 +144,23 @@ fn body_value(body: &[u8], path: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_header_targets_carry_their_header_name() {
+        assert_eq!(
+            compile_request_target("integration.request.header.X-Y").unwrap(),
+            Some(Target::Header(http::HeaderName::from_static("x-y")))
+        );
+        assert_eq!(
+            compile_request_target("integration.request.header.a b").unwrap(),
+            None
+        );
+        assert_eq!(
+            compile_request_target("integration.request.path.id").unwrap(),
+            Some(Target::Path("id".into()))
+        );
+        assert!(compile_request_target("integration.request.body.x").is_err());
+    }
 
     #[test]
     fn parses_header_targets() {

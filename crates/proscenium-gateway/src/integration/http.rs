@@ -146,12 +146,9 @@ pub async fn invoke_proxy(
         // Mapped headers (rare) replace what API Gateway adds.
         replaced.extend(added.iter().cloned());
         for (name, value) in &mapped.headers {
-            if let (Ok(n), Ok(_)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                replaced.retain(|(e, _)| *e != n);
-                replaced.push((n, value.as_bytes()));
+            if HeaderValue::from_str(value).is_ok() {
+                replaced.retain(|(e, _)| e != name);
+                replaced.push((name.clone(), value.as_bytes()));
             }
         }
         &replaced[..]
@@ -419,7 +416,9 @@ fn gateway_headers(ctx: &RequestCtx, mut sink: impl FnMut(HeaderName, HeaderValu
 
 pub(super) fn apply_mapped_headers(headers: &mut HeaderMap, mapped: &Mapped) {
     for (name, value) in &mapped.headers {
-        set(headers, name, value);
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name.clone(), v);
+        }
     }
 }
 
