@@ -592,6 +592,78 @@ impl<S: Stream> AsyncWrite for Prefixed<S> {
 mod tests {
     use super::*;
 
+    /// Answers every request with 200 "ok".
+    #[derive(Clone)]
+    struct Ok200;
+
+    impl Handler for Ok200 {
+        type Body = Full<Bytes>;
+        type Extra = ();
+        async fn call(&self, _req: Request<Full<Bytes>>) -> (Response<Full<Bytes>>, ()) {
+            (Response::new(Full::new(Bytes::from_static(b"ok"))), ())
+        }
+    }
+
+    /// Serves one in-memory connection; returns the client's end, the server task and the
+    /// stop signal (kept alive by the caller).
+    fn connect() -> (
+        tokio::io::DuplexStream,
+        tokio::task::JoinHandle<()>,
+        watch::Sender<bool>,
+    ) {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let (stop_tx, stop) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let _ = serve(server, Ok200, 1024, stop).await;
+        });
+        (client, task, stop_tx)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_head_not_finished_within_the_timeout_gets_408_and_the_connection_closes() {
+        let (mut client, task, _stop) = connect();
+        let start = tokio::time::Instant::now();
+        client
+            .write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\nx-part: ")
+            .await
+            .unwrap();
+        // Paused time moves on by itself once every task waits: straight to the deadline.
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let waited = start.elapsed();
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("connection: close\r\n"), "{text}");
+        assert!(
+            waited >= HEAD_TIMEOUT - Duration::from_secs(1) && waited <= HEAD_TIMEOUT,
+            "answered after {waited:?}"
+        );
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_kept_alive_connection_closes_quietly_at_the_timeout() {
+        let (mut client, task, _stop) = connect();
+        client
+            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let start = tokio::time::Instant::now();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(
+            text.ends_with("\r\n\r\nok"),
+            "one answer and nothing after it: {text}"
+        );
+        assert!(start.elapsed() >= HEAD_TIMEOUT - Duration::from_secs(1));
+        task.await.unwrap();
+    }
+
     fn parse(raw: &[u8]) -> Result<Option<HeadInfo>, StatusCode> {
         let mut buf = BytesMut::from(raw);
         parse_head(&mut buf)
