@@ -8,7 +8,7 @@ use http::HeaderValue;
 use http_body_util::Full;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::lambda_proxy::{build_event, parse_response};
+use super::lambda_proxy::{event_json, parse_response};
 use super::{request_body, substitute_stage_variables};
 use crate::Shared;
 use crate::client;
@@ -36,7 +36,9 @@ pub async fn invoke_proxy(
             i.method
         )));
     }
-    let event = Bytes::from(build_event(ctx).to_string());
+    let event = Bytes::from(
+        event_json(ctx).map_err(|e| GatewayError::internal(format!("the Lambda event: {e}")))?,
+    );
     let answer = call_function(shared, ctx, &i.function, event, i.timeout).await?;
     if answer.function_error {
         return Err(GatewayError::bad_gateway(format!(

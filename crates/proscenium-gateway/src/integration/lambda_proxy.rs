@@ -4,126 +4,234 @@
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use serde_json::{Map, Value, json};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::context::{RequestCtx, epoch_millis, request_time};
 use crate::responses::MethodResponse;
 
-/// The payload format 1.0 event, keys in AWS's order.
-pub fn build_event(ctx: &RequestCtx) -> Value {
-    let mut headers = Map::new();
-    let mut multi_headers: Map<String, Value> = Map::new();
-    for (name, value) in &ctx.headers {
-        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers.insert(name.as_str().to_string(), Value::String(v.clone()));
-        if let Some(Value::Array(list)) = multi_headers.get_mut(name.as_str()) {
-            list.push(Value::String(v));
-        } else {
-            multi_headers.insert(name.as_str().to_string(), json!([v]));
-        }
-    }
-    let (query, multi_query) = if ctx.query.is_empty() {
-        (Value::Null, Value::Null)
-    } else {
-        let mut single = Map::new();
-        let mut multi: Map<String, Value> = Map::new();
-        for (k, v) in &ctx.query {
-            single.insert(k.clone(), Value::String(v.clone()));
-            match multi.get_mut(k) {
-                Some(Value::Array(list)) => list.push(Value::String(v.clone())),
-                _ => {
-                    multi.insert(k.clone(), json!([v]));
-                }
-            }
-        }
-        (Value::Object(single), Value::Object(multi))
-    };
+/// The payload format 1.0 event as JSON, keys in AWS's order, written straight from the
+/// request: no JSON tree is built (each header, parameter and context field is serialized
+/// where it lies, text borrowed when it can be).
+pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
     let matched = ctx.matched.as_ref();
-    let path_params = match matched.map(|m| &m.params) {
-        Some(p) if !p.is_empty() => Value::Object(
-            p.iter()
-                .map(|p| (p.name.clone(), Value::String(p.value.clone())))
-                .collect(),
-        ),
-        _ => Value::Null,
-    };
     let stage = ctx.stage.as_deref();
-    let stage_vars = match stage.map(|s| &*s.variables) {
-        Some(v) if !v.is_empty() => Value::Object(
-            v.iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect(),
-        ),
-        _ => Value::Null,
-    };
-    let resource_path = matched
-        .map(|m| m.method.resource_path.clone())
-        .unwrap_or_default();
-    let (body, is_b64) = event_body(
+    let resource_path = matched.map_or("", |m| m.method.resource_path.as_str());
+    let (body, is_base64_encoded) = event_body(
         ctx,
         stage.map_or(&[][..], |s| &s.deployment.binary_media_types),
     );
-    let user_agent = ctx.header("user-agent").map_or(Value::Null, Value::String);
-    json!({
-        "resource": resource_path,
-        "path": ctx.target.path(),
-        "httpMethod": ctx.method.as_str(),
-        "headers": if headers.is_empty() { Value::Null } else { Value::Object(headers) },
-        "multiValueHeaders": if multi_headers.is_empty() { Value::Null } else { Value::Object(multi_headers) },
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": multi_query,
-        "pathParameters": path_params,
-        "stageVariables": stage_vars,
-        "requestContext": {
-            "resourceId": matched.map(|m| m.method.resource_id.clone()),
-            "resourcePath": resource_path,
-            "httpMethod": ctx.method.as_str(),
-            "extendedRequestId": ctx.apigw_id.as_str(),
-            "requestTime": request_time(ctx.now),
-            "path": ctx.target.context_path(),
-            "accountId": ctx.account_id(),
-            "protocol": ctx.protocol,
-            "stage": ctx.target.stage(),
-            "domainPrefix": ctx.context_var("domainPrefix"),
-            "requestTimeEpoch": epoch_millis(ctx.now) as u64,
-            "requestId": ctx.request_id.as_str(),
-            "identity": {
-                "cognitoIdentityPoolId": null,
-                "accountId": null,
-                "cognitoIdentityId": null,
-                "caller": null,
-                "sourceIp": ctx.remote.ip().to_string(),
-                "principalOrgId": null,
-                "accessKey": null,
-                "cognitoAuthenticationType": null,
-                "cognitoAuthenticationProvider": null,
-                "userArn": null,
-                "userAgent": user_agent,
-                "user": null
+    let query = (!ctx.query.is_empty()).then(|| group(&ctx.query));
+    let event = Event {
+        resource: resource_path,
+        path: ctx.target.path(),
+        http_method: ctx.method.as_str(),
+        headers: (!ctx.headers.is_empty()).then_some(LastValues(&ctx.headers)),
+        multi_value_headers: (!ctx.headers.is_empty()).then_some(AllValues(&ctx.headers)),
+        query_string_parameters: query.as_deref().map(Last),
+        multi_value_query_string_parameters: query.as_deref().map(All),
+        path_parameters: matched
+            .map(|m| &m.params[..])
+            .filter(|p| !p.is_empty())
+            .map(PathParams),
+        stage_variables: stage.map(|s| &*s.variables).filter(|v| !v.is_empty()),
+        request_context: RequestContext {
+            resource_id: matched.map(|m| m.method.resource_id.as_str()),
+            resource_path,
+            http_method: ctx.method.as_str(),
+            extended_request_id: ctx.apigw_id.as_str(),
+            request_time: request_time(ctx.now),
+            path: ctx.target.context_path(),
+            account_id: ctx.account_id(),
+            protocol: ctx.protocol,
+            stage: ctx.target.stage(),
+            domain_prefix: ctx.context_var("domainPrefix"),
+            request_time_epoch: epoch_millis(ctx.now) as u64,
+            request_id: ctx.request_id.as_str(),
+            identity: Identity {
+                cognito_identity_pool_id: (),
+                account_id: (),
+                cognito_identity_id: (),
+                caller: (),
+                source_ip: ctx.remote.ip().to_string(),
+                principal_org_id: (),
+                access_key: (),
+                cognito_authentication_type: (),
+                cognito_authentication_provider: (),
+                user_arn: (),
+                user_agent: ctx.header_ref(http::header::USER_AGENT),
+                user: (),
             },
-            "domainName": ctx.target.domain_name(),
-            "deploymentId": stage.map(|s| s.deployment.deployment_id.clone()),
-            "apiId": ctx.target.api_id()
+            domain_name: ctx.target.domain_name(),
+            deployment_id: stage.map(|s| s.deployment.deployment_id.as_str()),
+            api_id: ctx.target.api_id(),
         },
-        "body": body,
-        "isBase64Encoded": is_b64
-    })
+        body,
+        is_base64_encoded,
+    };
+    let mut out = Vec::with_capacity(1024 + ctx.body.len() * 4 / 3);
+    serde_json::to_writer(&mut out, &event)?;
+    Ok(out)
+}
+
+// The event's shape; `None` and `()` are JSON `null`, as AWS sends absent members.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Event<'a> {
+    resource: &'a str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Option<LastValues<'a>>,
+    multi_value_headers: Option<AllValues<'a>>,
+    query_string_parameters: Option<Last<'a>>,
+    multi_value_query_string_parameters: Option<All<'a>>,
+    path_parameters: Option<PathParams<'a>>,
+    stage_variables: Option<&'a crate::compile::Variables>,
+    request_context: RequestContext<'a>,
+    body: Option<Cow<'a, str>>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestContext<'a> {
+    resource_id: Option<&'a str>,
+    resource_path: &'a str,
+    http_method: &'a str,
+    extended_request_id: &'a str,
+    request_time: String,
+    path: &'a str,
+    account_id: &'a str,
+    protocol: &'a str,
+    stage: &'a str,
+    domain_prefix: Option<String>,
+    request_time_epoch: u64,
+    request_id: &'a str,
+    identity: Identity<'a>,
+    domain_name: &'a str,
+    deployment_id: Option<&'a str>,
+    api_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'a> {
+    cognito_identity_pool_id: (),
+    account_id: (),
+    cognito_identity_id: (),
+    caller: (),
+    source_ip: String,
+    principal_org_id: (),
+    access_key: (),
+    cognito_authentication_type: (),
+    cognito_authentication_provider: (),
+    user_arn: (),
+    user_agent: Option<Cow<'a, str>>,
+    user: (),
+}
+
+fn text(v: &HeaderValue) -> Cow<'_, str> {
+    String::from_utf8_lossy(v.as_bytes())
+}
+
+/// `headers`: each name once (where it first appears), with its last value.
+struct LastValues<'a>(&'a HeaderMap);
+
+impl Serialize for LastValues<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.keys().map(|name| {
+            let last = self.0.get_all(name).iter().next_back();
+            (name.as_str(), last.map(text))
+        }))
+    }
+}
+
+/// `multiValueHeaders`: each name once, with all its values in order.
+struct AllValues<'a>(&'a HeaderMap);
+
+impl Serialize for AllValues<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(
+            self.0
+                .keys()
+                .map(|name| (name.as_str(), Values(self.0, name))),
+        )
+    }
+}
+
+/// The values of one header, as a JSON array.
+struct Values<'a>(&'a HeaderMap, &'a HeaderName);
+
+impl Serialize for Values<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.get_all(self.1).iter().map(text))
+    }
+}
+
+/// Query parameters grouped by name: names in order of first appearance, values in order.
+fn group(pairs: &[(String, String)]) -> Vec<(&str, Vec<&str>)> {
+    // A scan finds a name among the few most requests carry; many names get an index.
+    const SCAN: usize = 16;
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut index: Option<std::collections::HashMap<&str, usize>> = None;
+    for (k, v) in pairs {
+        let at = match &index {
+            Some(ix) => ix.get(k.as_str()).copied(),
+            None => out.iter().position(|(n, _)| *n == k),
+        };
+        match at {
+            Some(i) => out[i].1.push(v),
+            None => {
+                out.push((k, vec![v]));
+                if let Some(ix) = &mut index {
+                    ix.insert(k, out.len() - 1);
+                } else if out.len() > SCAN {
+                    index = Some(out.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `queryStringParameters`: each name with its last value.
+struct Last<'a>(&'a [(&'a str, Vec<&'a str>)]);
+
+impl Serialize for Last<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v.last())))
+    }
+}
+
+/// `multiValueQueryStringParameters`: each name with all its values.
+struct All<'a>(&'a [(&'a str, Vec<&'a str>)]);
+
+impl Serialize for All<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+struct PathParams<'a>(&'a [crate::router::PathParam]);
+
+impl Serialize for PathParams<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|p| (&p.name, &p.value)))
+    }
 }
 
 /// The body as text, or base64 when its content type is one of the API's binary media types.
-fn event_body(ctx: &RequestCtx, binary_types: &[String]) -> (Value, bool) {
+fn event_body<'a>(ctx: &'a RequestCtx, binary_types: &[String]) -> (Option<Cow<'a, str>>, bool) {
     if ctx.body.is_empty() {
-        return (Value::Null, false);
+        return (None, false);
     }
     let ct = super::content_type(ctx);
     if binary_types.iter().any(|t| media_type_matches(t, &ct)) {
         let encoded = base64::engine::general_purpose::STANDARD.encode(&ctx.body);
-        return (Value::String(encoded), true);
+        return (Some(Cow::Owned(encoded)), true);
     }
-    (
-        Value::String(String::from_utf8_lossy(&ctx.body).into_owned()),
-        false,
-    )
+    (Some(String::from_utf8_lossy(&ctx.body)), false)
 }
 
 pub use crate::binary::media_type_matches;
@@ -252,6 +360,29 @@ mod tests {
 
     fn ok(raw: &str) -> MethodResponse {
         parse_response(raw.as_bytes()).unwrap().0
+    }
+
+    #[test]
+    fn query_parameters_grouped_by_first_appearance_with_few_and_many_names() {
+        for names in [3, 40] {
+            // Every name twice, the second round in reverse, so repeats are far apart.
+            let pairs: Vec<(String, String)> = (0..names)
+                .chain((0..names).rev())
+                .enumerate()
+                .map(|(i, n)| (format!("k{n}"), format!("v{i}")))
+                .collect();
+            let got = group(&pairs);
+            assert_eq!(got.len(), names);
+            for (n, (name, values)) in got.iter().enumerate() {
+                let want: Vec<&str> = pairs
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                assert_eq!(*name, format!("k{n}"));
+                assert_eq!(*values, want, "{name} with {names} names");
+            }
+        }
     }
 
     #[test]

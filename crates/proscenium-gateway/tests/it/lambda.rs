@@ -175,6 +175,100 @@ async fn good_response_and_the_event_aws_builds() {
     assert!(rc["resourceId"].is_string());
 }
 
+/// Keys of a JSON object, in the order they were sent.
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+#[tokio::test]
+async fn repeated_headers_and_parameters_and_every_member_in_aws_order() {
+    let (env, seen) = env_with("${stageVariables.fn}", "POST").await;
+    let r = env
+        .call(
+            "GET",
+            "lambdaapi",
+            "/dev/a/b?b=1&a=x%20y&b=3&e=",
+            &[("x-rep", "one"), ("x-solo", "s"), ("x-rep", "two")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let raw = seen.lock().unwrap().pop().unwrap().body;
+    let event: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(event["headers"]["x-rep"], "two", "the last value");
+    assert_eq!(event["multiValueHeaders"]["x-rep"], json!(["one", "two"]));
+    assert_eq!(event["multiValueHeaders"]["x-solo"], json!(["s"]));
+    let mh = keys(&event["multiValueHeaders"]);
+    let at = |k: &str| mh.iter().position(|n| *n == k).unwrap();
+    assert!(
+        at("x-rep") < at("x-solo"),
+        "names where they first appear: {mh:?}"
+    );
+    assert_eq!(keys(&event["headers"]), mh);
+    assert_eq!(keys(&event["queryStringParameters"]), ["b", "a", "e"]);
+    assert_eq!(
+        event["queryStringParameters"],
+        json!({"b": "3", "a": "x y", "e": ""})
+    );
+    assert_eq!(
+        event["multiValueQueryStringParameters"],
+        json!({"b": ["1", "3"], "a": ["x y"], "e": [""]})
+    );
+    assert_eq!(event["pathParameters"], json!({"proxy": "a/b"}));
+    assert_eq!(event["body"], Value::Null);
+    let rc = &event["requestContext"];
+    assert_eq!(
+        keys(rc),
+        [
+            "resourceId",
+            "resourcePath",
+            "httpMethod",
+            "extendedRequestId",
+            "requestTime",
+            "path",
+            "accountId",
+            "protocol",
+            "stage",
+            "domainPrefix",
+            "requestTimeEpoch",
+            "requestId",
+            "identity",
+            "domainName",
+            "deploymentId",
+            "apiId"
+        ]
+    );
+    assert_eq!(rc["domainPrefix"], "lambdaapi");
+    assert_eq!(rc["httpMethod"], "GET");
+    assert_eq!(
+        keys(&rc["identity"]),
+        [
+            "cognitoIdentityPoolId",
+            "accountId",
+            "cognitoIdentityId",
+            "caller",
+            "sourceIp",
+            "principalOrgId",
+            "accessKey",
+            "cognitoAuthenticationType",
+            "cognitoAuthenticationProvider",
+            "userArn",
+            "userAgent",
+            "user"
+        ]
+    );
+    for absent in [
+        "caller",
+        "user",
+        "accessKey",
+        "userAgent",
+        "cognitoIdentityPoolId",
+    ] {
+        assert_eq!(rc["identity"][absent], Value::Null, "{absent}");
+    }
+    assert!(!raw.contains('\n'), "compact JSON, as AWS sends it");
+}
+
 #[tokio::test]
 async fn no_query_and_no_body_are_null() {
     let (env, seen) = env_with("${stageVariables.fn}", "POST").await;
