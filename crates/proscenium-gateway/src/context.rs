@@ -221,19 +221,33 @@ pub fn epoch_millis(t: SystemTime) -> u128 {
 
 /// `$context.requestTime`: `21/Nov/2026:06:00:43 +0000`.
 pub fn request_time(t: SystemTime) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
     ];
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     let rem = secs % 86_400;
-    format!(
-        "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(m - 1) as usize % 12],
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    let two = |n: u64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
+    // Written digit by digit (this is on every Lambda proxy event and `$context.requestTime`).
+    let mut out = Vec::with_capacity(26);
+    out.extend_from_slice(&two(u64::from(d)));
+    out.push(b'/');
+    out.extend_from_slice(MONTHS[(m - 1) as usize % 12]);
+    out.push(b'/');
+    if (0..10_000).contains(&y) {
+        let y = y as u64;
+        out.extend_from_slice(&two(y / 100));
+        out.extend_from_slice(&two(y % 100));
+    } else {
+        out.extend_from_slice(y.to_string().as_bytes());
+    }
+    for n in [rem / 3600, (rem / 60) % 60, rem % 60] {
+        out.push(b':');
+        out.extend_from_slice(&two(n));
+    }
+    out.extend_from_slice(b" +0000");
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Days since 1970-01-01 → (year, month 1-12, day 1-31), proleptic Gregorian.
@@ -271,6 +285,32 @@ fn form_decode(s: &str) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn request_time_matches_the_formatted_reference_across_four_centuries() {
+        let reference = |t: SystemTime| {
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
+            let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+            let rem = secs % 86_400;
+            format!(
+                "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000",
+                MONTHS[(m - 1) as usize],
+                rem / 3600,
+                (rem / 60) % 60,
+                rem % 60
+            )
+        };
+        // Every ~3.9 days and odd seconds from 1970 to beyond 2370.
+        let mut secs = 0u64;
+        while secs < 12_700_000_000 {
+            let t = UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            assert_eq!(request_time(t), reference(t), "{secs}");
+            secs += 337_207;
+        }
+    }
 
     #[test]
     fn request_time_format() {
