@@ -19,6 +19,9 @@ pub struct Template {
     /// The text as bytes, shared by every answer of a template without `$` or `#`.
     bytes: bytes::Bytes,
     vtl: Option<proscenium_vtl::Template>,
+    /// The `$context` variables the template reads (`None`: it may read any), so each render
+    /// builds only those.
+    context_names: Option<Box<[&'static str]>>,
 }
 
 impl Template {
@@ -46,11 +49,34 @@ pub fn compile(text: &str) -> Result<Template, MappingError> {
     } else {
         None
     };
+    let context_names = vtl.as_ref().and_then(context_names);
     Ok(Template {
         text: text.to_string(),
         bytes: bytes::Bytes::copy_from_slice(text.as_bytes()),
         vtl,
+        context_names,
     })
+}
+
+/// The [`CONTEXT_NAMES`] a template reads, from the engine's account of its `$context`
+/// property chains (`None`: it uses `$context` in a way that may read any of them).
+fn context_names(vtl: &proscenium_vtl::Template) -> Option<Box<[&'static str]>> {
+    let proscenium_vtl::ContextUse::Paths(paths) = vtl.context_use() else {
+        return None;
+    };
+    // `identity` reads every `identity.*`; `stage.x` (a property of the text) reads `stage`.
+    let within = |inner: &str, outer: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    Some(
+        CONTEXT_NAMES
+            .iter()
+            .copied()
+            .filter(|name| paths.iter().any(|p| within(name, p) || within(p, name)))
+            .collect(),
+    )
 }
 
 /// What a template may read: `$input` (body and parameters), `$context`, `$stageVariables`.
@@ -94,13 +120,13 @@ const CONTEXT_NAMES: &[&str] = &[
     "xrayTraceId",
 ];
 
-/// Builds the `$context` tree from the request's context.
-fn context_tree(context: &dyn Fn(&str) -> Option<String>) -> Value {
+/// Builds the `$context` tree from the request's context: the `names` given, or all.
+fn context_tree(context: &dyn Fn(&str) -> Option<String>, names: Option<&[&'static str]>) -> Value {
     let mut root = Map::new();
     root.insert("identity".into(), Value::Object(Map::new()));
     root.insert("error".into(), Value::Object(Map::new()));
     root.insert("authorizer".into(), Value::Object(Map::new()));
-    for name in CONTEXT_NAMES {
+    for name in names.unwrap_or(CONTEXT_NAMES) {
         let Some(v) = context(name) else { continue };
         let value = match *name {
             "requestTimeEpoch" => v
@@ -124,7 +150,10 @@ fn context_tree(context: &dyn Fn(&str) -> Option<String>) -> Value {
     Value::Object(root)
 }
 
-fn render_input(input: &TemplateInput<'_>) -> proscenium_vtl::RenderInput {
+fn render_input(
+    input: &TemplateInput<'_>,
+    context_names: Option<&[&'static str]>,
+) -> proscenium_vtl::RenderInput {
     let p = input.params;
     let mut header = Vec::new();
     for name in p.headers.keys() {
@@ -143,7 +172,7 @@ fn render_input(input: &TemplateInput<'_>) -> proscenium_vtl::RenderInput {
             querystring: p.query.to_vec(),
             header,
         },
-        context: context_tree(input.context),
+        context: context_tree(input.context, context_names),
         stage_variables: input
             .stage_variables
             .iter()
@@ -169,8 +198,11 @@ pub fn render_with_overrides(
             ..Default::default()
         });
     };
-    vtl.render(&render_input(input), &proscenium_vtl::Limits::default())
-        .map_err(|e| MappingError::Invalid(e.to_string()))
+    vtl.render(
+        &render_input(input, t.context_names.as_deref()),
+        &proscenium_vtl::Limits::default(),
+    )
+    .map_err(|e| MappingError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]
@@ -228,6 +260,49 @@ mod tests {
             ),
             "1,2,3"
         );
+    }
+
+    #[test]
+    fn only_the_context_variables_a_template_reads_are_computed() {
+        let headers = http::HeaderMap::new();
+        let vars = Variables::default();
+        let asked = std::cell::RefCell::new(Vec::new());
+        let ctx = |n: &str| {
+            asked.borrow_mut().push(n.to_string());
+            Some(format!("<{n}>"))
+        };
+        let params = Inputs {
+            path: &[],
+            query: &[],
+            headers: &headers,
+            body: b"",
+            stage_variables: &vars,
+            context: &ctx,
+            response: None,
+        };
+        let input = TemplateInput {
+            body: b"",
+            params: &params,
+            context: &ctx,
+            stage_variables: &vars,
+        };
+        let run = |src: &str| {
+            asked.borrow_mut().clear();
+            let out = render(&compile(src).unwrap(), &input).unwrap();
+            (out, asked.borrow().clone())
+        };
+        let (out, asked_for) =
+            run("$context.stage|$context.identity.sourceIp|$context.stage.length()");
+        assert_eq!(out, "<stage>|<identity.sourceIp>|7");
+        assert_eq!(asked_for, ["identity.sourceIp", "stage"]);
+        let (out, asked_for) = run("$context.identity.keySet().size()");
+        assert_eq!(out, "8", "the whole identity group");
+        assert_eq!(asked_for.len(), 8);
+        let (out, asked_for) = run("#set($c = $context)$c.requestId");
+        assert_eq!(out, "<requestId>");
+        assert_eq!(asked_for.len(), CONTEXT_NAMES.len(), "anything may be read");
+        let (_, asked_for) = run("{\"static\": $input.json('$')}");
+        assert!(asked_for.is_empty());
     }
 
     #[test]

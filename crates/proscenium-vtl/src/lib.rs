@@ -44,6 +44,7 @@ mod regex_engine;
 mod regex_java;
 mod scan;
 mod template;
+mod uses;
 mod util;
 mod value;
 mod vars;
@@ -52,6 +53,7 @@ pub use error::{ParseError, RenderError, RenderErrorKind};
 pub use template::{
     Limits, Params, RenderInput, Rendered, RequestOverride, ResponseOverride, Template, parse,
 };
+pub use uses::ContextUse;
 
 /// Evaluates a JSONPath against a JSON document and returns the JSON text of
 /// the selection, as `$input.json(path)` does (`None` when nothing matches).

@@ -25,6 +25,8 @@ pub(crate) struct Compiled {
     pub(crate) macros: HashMap<String, Arc<MacroDef>>,
     /// Variable slots (of the template as parsed; empty for `#evaluate`).
     pub(crate) names: Names,
+    /// What the template reads of `$context`.
+    pub(crate) context_use: crate::uses::ContextUse,
 }
 
 /// Compiles a template source.
@@ -48,11 +50,13 @@ pub(crate) fn compile(src: &str, depth: usize, names: &mut Names) -> Result<Comp
     let r = compile_with(src, depth, &mut shared);
     *names = std::mem::replace(&mut shared.names, Names::empty());
     let block = r?;
+    let context_use = crate::uses::context_use(&block, shared.macros.values().map(|m| &**m));
     Ok(Compiled {
         src: src.to_string(),
         block,
         macros: shared.macros,
         names: Names::empty(),
+        context_use,
     })
 }
 
@@ -159,6 +163,12 @@ impl Template {
     /// The source the template was compiled from.
     pub fn source(&self) -> &str {
         &self.inner.src
+    }
+
+    /// What the template reads of `$context` (a caller may leave the rest out of
+    /// [`RenderInput::context`]).
+    pub fn context_use(&self) -> &crate::uses::ContextUse {
+        &self.inner.context_use
     }
 
     /// Renders the template. Never panics, whatever the template or input.

@@ -1,0 +1,179 @@
+//! What a template reads of `$context`, found once when it is parsed, so a caller can
+//! build only those members for each render.
+//!
+//! Pure. A template that only reads property chains (`$context.stage`,
+//! `$context.identity.sourceIp`, `$context.stage.length()`) reads the members those chains
+//! name; any other use of `$context` (the bare reference, an index, a method called on it,
+//! `#evaluate`, which can read anything) reads all of it.
+
+use crate::ast::{Block, Expr, MacroDef, Node, RefNode, RefPart};
+
+/// The `$context` members a template reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextUse {
+    /// Only these: `a` (the member `a`, whole) or `a.b` (member `b` of `a`).
+    Paths(Vec<String>),
+    /// Anything.
+    All,
+}
+
+/// Walks the template's nodes and its macro bodies.
+pub(crate) fn context_use<'a>(
+    block: &Block,
+    macros: impl Iterator<Item = &'a MacroDef>,
+) -> ContextUse {
+    let mut w = Walk {
+        paths: Vec::new(),
+        all: false,
+    };
+    w.block(block);
+    for m in macros {
+        w.block(&m.body);
+    }
+    if w.all {
+        return ContextUse::All;
+    }
+    w.paths.sort();
+    w.paths.dedup();
+    ContextUse::Paths(w.paths)
+}
+
+struct Walk {
+    paths: Vec<String>,
+    all: bool,
+}
+
+impl Walk {
+    fn block(&mut self, block: &Block) {
+        for node in block {
+            self.node(node);
+        }
+    }
+
+    fn node(&mut self, node: &Node) {
+        match node {
+            Node::Text(_) | Node::Stop | Node::Unsupported { .. } => {}
+            Node::Ref(r) | Node::EscapedRef { reference: r, .. } => self.reference(r),
+            Node::Set { target, value, .. } => {
+                self.reference(target);
+                self.expr(value);
+            }
+            Node::If {
+                branches,
+                otherwise,
+            } => {
+                for (cond, body) in branches {
+                    self.expr(cond);
+                    self.block(body);
+                }
+                if let Some(b) = otherwise {
+                    self.block(b);
+                }
+            }
+            Node::Foreach { iterable, body, .. } => {
+                self.expr(iterable);
+                self.block(body);
+            }
+            Node::Break(e) => {
+                if let Some(e) = e {
+                    self.expr(e);
+                }
+            }
+            Node::MacroCall { args, .. } => args.iter().for_each(|a| self.expr(a)),
+            Node::Define { body, .. } => self.block(body),
+            // The evaluated text is only known when rendering.
+            Node::Evaluate { .. } => self.all = true,
+        }
+    }
+
+    fn reference(&mut self, r: &RefNode) {
+        for part in &r.parts {
+            match part {
+                RefPart::Property(_) => {}
+                RefPart::Method(_, args) => args.iter().for_each(|a| self.expr(a)),
+                RefPart::Index(e) => self.expr(e),
+            }
+        }
+        if r.root.text != "context" {
+            return;
+        }
+        match r.parts.as_slice() {
+            [RefPart::Property(a), RefPart::Property(b), ..] => self.paths.push(format!("{a}.{b}")),
+            [RefPart::Property(a), ..] => self.paths.push(a.clone()),
+            _ => self.all = true,
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Ref(r) => self.reference(r),
+            Expr::Interp(block) => self.block(block),
+            Expr::List(items) => items.iter().for_each(|i| self.expr(i)),
+            Expr::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+                self.expr(k);
+                self.expr(v);
+            }),
+            Expr::Range(a, b) | Expr::Bin(_, a, b, _) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            Expr::Not(a) | Expr::Group(a) => self.expr(a),
+            Expr::Str(_) | Expr::Int(_) | Expr::Long(_) | Expr::Double(_) | Expr::Bool(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ContextUse;
+
+    fn uses(src: &str) -> ContextUse {
+        crate::parse(src).unwrap().context_use().clone()
+    }
+
+    fn paths(p: &[&str]) -> ContextUse {
+        ContextUse::Paths(p.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn property_chains_name_what_they_read() {
+        assert_eq!(uses("{\"a\": 1}"), paths(&[]));
+        assert_eq!(
+            uses("$context.stage ${context.requestId} $context.identity.sourceIp.length()"),
+            paths(&["identity.sourceIp", "requestId", "stage"])
+        );
+        assert_eq!(
+            uses("#if($context.stage == 'x')$!context.authorizer.claims.sub#end"),
+            paths(&["authorizer.claims", "stage"])
+        );
+        assert_eq!(
+            uses("#set($context.requestOverride.header.X = \"$context.httpMethod\")"),
+            paths(&["httpMethod", "requestOverride.header"])
+        );
+        assert_eq!(
+            uses("#macro(m $x)$context.path#end#m($input.params('q'))"),
+            paths(&["path"])
+        );
+        assert_eq!(
+            uses("#foreach($i in [1, $context.stage.length()])$i#end"),
+            paths(&["stage"])
+        );
+        assert_eq!(uses("$context.stage.length()"), paths(&["stage"]));
+    }
+
+    #[test]
+    fn any_other_use_reads_everything() {
+        for src in [
+            "$context",
+            "#set($c = $context)$c.stage",
+            "#foreach($k in $context.keySet())$k#end",
+            "$context['stage']",
+            "$context.get('stage')",
+            "#macro(m $c)$c.stage#end#m($context)",
+            "#evaluate('$context.stage')",
+            "$util.escapeJavaScript(\"${context}\")",
+        ] {
+            assert_eq!(uses(src), ContextUse::All, "{src}");
+        }
+    }
+}
