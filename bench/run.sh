@@ -18,7 +18,8 @@
 #   fixed       p99 at a fixed offered load (oha -q RATE, latency-corrected) next to nginx's
 #   memory      VmRSS idle, and per additional deployment of a 1 000-resource API (bench/lib/memory.py)
 #   startup     start to healthy (ready to serve), empty and populated store (bench/startup.py, boto3)
-#   callgrind   instructions per request and top functions of MOCK and HTTP_PROXY (bench/lib/callgrind.py)
+#   callgrind   instructions per request and top functions of MOCK, HTTP_PROXY, Lambda proxy and
+#               HTTP with templates (bench/lib/callgrind.py)
 #
 # --smoke: every load scenario once for ~2 s, numbers not judged; ends with
 #   "bench-smoke: N passed, 0 failed" when each scenario served requests without unexpected errors
@@ -247,7 +248,7 @@ fi
 
 if has_phase callgrind; then
   say "callgrind (a few minutes: valgrind runs the server ~50x slower)"
-  python3 "$LIB/callgrind.py" --bin "$BIN" --backend-port "$BACKEND_PORT" --cpu "$SERVER_CPU" \
+  python3 "$LIB/callgrind.py" --bin "$BIN" --backend-port "$BACKEND_PORT" --lambda-port "$LAMBDA_PORT" --cpu "$SERVER_CPU" \
     --out "$OUT/callgrind" | tee "$OUT/callgrind.md"
 fi
 

@@ -2,12 +2,15 @@
 """Instruction counts of the request hot path under valgrind's callgrind (user space only;
 repeatable, unlike timings on a shared machine).
 
-Starts `proscenium serve` under callgrind, deploys a MOCK and an HTTP_PROXY API, and for each:
+Starts `proscenium serve` under callgrind, deploys a MOCK and an HTTP_PROXY API (and, with
+--lambda-port, a Lambda proxy API and an HTTP API with request and response templates), and
+for each:
 warms up, zeroes the counters (callgrind_control -z), sends N GETs over one keep-alive
 connection, dumps (callgrind_control -d). Reports instructions per request and the top
 functions by inclusive cost (callgrind_annotate --inclusive=yes).
 
-Usage: callgrind.py --bin target/release/proscenium --backend-port P --out DIR [--requests 2000]
+Usage: callgrind.py --bin target/release/proscenium --backend-port P [--lambda-port L] --out DIR
+                    [--requests 2000]
 """
 import argparse
 import glob
@@ -21,7 +24,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from mgmt import BODY, MOCK, Mgmt, http_proxy, simple_api  # noqa: E402
+from mgmt import (BODY, HTTP_RESPONSE_TEMPLATE, MOCK, Mgmt, http_proxy,  # noqa: E402
+                  http_with_templates, lambda_proxy, simple_api)
 
 
 def free_port() -> int:
@@ -123,6 +127,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--backend-port", type=int, required=True)
+    ap.add_argument("--lambda-port", type=int, help="a fake Lambda Invoke endpoint: adds LAMBDA_PROXY and TEMPLATES")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--top", type=int, default=15)
@@ -136,7 +141,8 @@ def main():
     for f in glob.glob(outfile + "*"):
         os.remove(f)
     p = subprocess.Popen(["taskset", "-c", a.cpu, "valgrind", "--tool=callgrind", f"--callgrind-out-file={outfile}",
-                          a.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data],
+                          a.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
+                          *(["--lambda-endpoint", f"http://127.0.0.1:{a.lambda_port}"] if a.lambda_port else [])],
                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(a.out, "valgrind.log"), "w"),
                          env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")})
     report = []
@@ -145,6 +151,10 @@ def main():
         m.wait_healthy(p, 180, "callgrind (under valgrind)", interval=0.2)
         apis = {"MOCK": simple_api(m, "cg-mock", "mock", MOCK, BODY),
                 "HTTP_PROXY": simple_api(m, "cg-proxy", "proxy", http_proxy(a.backend_port))}
+        if a.lambda_port:
+            apis["LAMBDA_PROXY"] = simple_api(m, "cg-lambda", "fn", lambda_proxy())
+            apis["TEMPLATES"] = simple_api(m, "cg-templates", "tpl", http_with_templates(a.backend_port),
+                                           HTTP_RESPONSE_TEMPLATE)
         for name, api in apis.items():
             end = time.time() + 60
             while m.get(api["url"])[0] != 200:
