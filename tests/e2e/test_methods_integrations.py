@@ -627,6 +627,19 @@ def test_integration_request_parameters_must_be_declared_by_the_method(client, a
     assert got["requestParameters"]["integration.request.header.y"] == "method.request.querystring.nope"
 
 
+def test_a_mapping_left_stale_by_a_method_edit_does_not_block_other_updates(client, api_id, root_id):
+    kw = {"restApiId": api_id, "resourceId": root_id, "httpMethod": "GET"}
+    client.put_method(**kw, authorizationType="NONE", requestParameters={"method.request.header.X-In": False})
+    client.put_integration(**kw, type="HTTP", integrationHttpMethod="GET", uri="http://127.0.0.1:9/",
+                           requestParameters={"integration.request.header.x-out": "method.request.header.x-in"})
+    client.update_method(**kw, patchOperations=[
+        {"op": "remove", "path": "/requestParameters/method.request.header.X-In"}])
+    got = client.update_integration(**kw, patchOperations=[
+        {"op": "replace", "path": "/uri", "value": "http://127.0.0.1:9/moved"}])
+    assert got["uri"] == "http://127.0.0.1:9/moved"
+    assert got["requestParameters"] == {"integration.request.header.x-out": "method.request.header.x-in"}
+
+
 def test_integration_response_headers_must_be_declared_by_the_method_response(client, get_method):
     mapped = {"method.response.header.X-A": "integration.response.header.x-b"}
     err = client_error(client.put_integration_response, **get_method, statusCode="200",

@@ -151,17 +151,25 @@ pub fn check_integration_request(
     for (key, expr) in params {
         parse_request_target(key).map_err(|_| MappingError::Identifier)?;
         let source = parse_source(expr).map_err(|_| MappingError::Expression(expr.clone()))?;
-        let names = |locations: &[&str], name: &str| {
-            locations
-                .iter()
-                .any(|l| declared.contains_key(&format!("method.request.{l}.{name}")))
+        // Header names are compared without regard to case (HTTP's rule); others exactly.
+        let names = |locations: &[&str], name: &str, any_case: bool| {
+            declared.keys().any(|k| {
+                locations.iter().any(|l| {
+                    k.strip_prefix("method.request.")
+                        .and_then(|r| r.strip_prefix(l))
+                        .and_then(|r| r.strip_prefix('.'))
+                        .is_some_and(|n| n == name || (any_case && n.eq_ignore_ascii_case(name)))
+                })
+            })
         };
         let ok = match &source {
-            Source::Path(n) => names(&["path"], n),
+            Source::Path(n) => names(&["path"], n, false),
             Source::Query(n) | Source::MultiQuery(n) => {
-                names(&["querystring", "multivaluequerystring"], n)
+                names(&["querystring", "multivaluequerystring"], n, false)
             }
-            Source::Header(n) | Source::MultiHeader(n) => names(&["header", "multivalueheader"], n),
+            Source::Header(n) | Source::MultiHeader(n) => {
+                names(&["header", "multivalueheader"], n, true)
+            }
             Source::ResponseHeader(_)
             | Source::ResponseMultiHeader(_)
             | Source::ResponseBody(_) => {
@@ -193,7 +201,11 @@ pub fn check_integration_response(
             .strip_prefix("method.response.header.")
             .filter(|n| !n.is_empty())
             .ok_or_else(|| MappingError::Expression(key.clone()))?;
-        if !declared.contains_key(key) {
+        let declared_here = declared.keys().any(|k| {
+            k.strip_prefix("method.response.header.")
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        });
+        if !declared_here {
             return Err(MappingError::Parameter(format!(
                 "method.response.header.{name}"
             )));
@@ -297,6 +309,19 @@ mod tests {
             ))
         );
         assert_eq!(
+            check(&[(
+                "integration.request.header.h",
+                "method.request.header.X-MANY"
+            )]),
+            Ok(()),
+            "header names in any case"
+        );
+        assert_eq!(
+            check(&[("integration.request.path.id", "method.request.path.ID")]),
+            Err(MappingError::Parameter("method.request.path.ID".into())),
+            "path names exactly"
+        );
+        assert_eq!(
             check(&[("integration.request.header.h", "nonsense")]),
             Err(MappingError::Expression("nonsense".into()))
         );
@@ -322,6 +347,14 @@ mod tests {
             "integration.response.header.b",
         )]);
         assert_eq!(check_integration_response(&ok, Some(&declared)), Ok(()));
+        assert_eq!(
+            check_integration_response(
+                &strings(&[("method.response.header.x-a", "'v'")]),
+                Some(&declared)
+            ),
+            Ok(()),
+            "header names in any case"
+        );
         assert_eq!(
             check_integration_response(&ok, None),
             Err(MappingError::NoMethodResponse)

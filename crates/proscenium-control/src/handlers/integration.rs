@@ -27,7 +27,6 @@ fn invalid_integration() -> ApiError {
     ApiError::not_found("Invalid Integration identifier specified")
 }
 
-/// AWS prints an empty template as `null`.
 /// The response parameters the method declares for `status` (`None`: no such response).
 fn declared_response(
     responses: &std::collections::BTreeMap<String, MethodResponse>,
@@ -38,6 +37,17 @@ fn declared_response(
         .map(|r| r.response_parameters.clone().unwrap_or_default())
 }
 
+/// The entries of `now` that `before` did not have (added, or given another value): a patch
+/// is checked for what it changes, so a mapping left stale by a later method edit does not
+/// block every other update.
+fn changed(before: &StringMap, now: &StringMap) -> StringMap {
+    now.iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// AWS prints an empty template as `null`.
 fn templates_shape(v: &mut Value, key: &str) {
     if let Some(Value::Object(t)) = v.get_mut(key) {
         for (_, tv) in t.iter_mut() {
@@ -292,12 +302,16 @@ pub async fn update_integration(
             .method_integration
             .as_mut()
             .ok_or_else(invalid_integration)?;
+        let before = i.request_parameters.clone();
         for op in &ops {
             apply(i, op)?;
         }
         validate(i)?;
-        mapping::check_integration_request(&i.request_parameters, &m.request_parameters)
-            .map_err(mapping_error)?;
+        mapping::check_integration_request(
+            &changed(&before, &i.request_parameters),
+            &m.request_parameters,
+        )
+        .map_err(mapping_error)?;
         Ok(i.clone())
     })
     .await?;
@@ -514,6 +528,7 @@ pub async fn update_integration_response(
                 .integration_responses
                 .get_mut(&status)
                 .ok_or_else(invalid_status)?;
+            let before = ir.response_parameters.clone();
             for op in &ops {
                 let raw: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
                 match raw.as_slice() {
@@ -534,7 +549,7 @@ pub async fn update_integration_response(
                 }
             }
             mapping::check_integration_response(
-                &ir.response_parameters,
+                &changed(&before, &ir.response_parameters),
                 declared_response(responses, &status).as_ref(),
             )
             .map_err(mapping_error)?;

@@ -216,8 +216,15 @@ impl Serialize for All<'_> {
 struct PathParams<'a>(&'a [crate::router::PathParam]);
 
 impl Serialize for PathParams<'_> {
+    /// Each name once, where it first appears, with its last value (a path such as
+    /// `/{id}/x/{id}` names one parameter twice).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|p| (&p.name, &p.value)))
+        let params = self.0;
+        s.collect_map(params.iter().enumerate().filter_map(|(i, p)| {
+            let first = !params[..i].iter().any(|q| q.name == p.name);
+            let last = params.iter().rev().find(|q| q.name == p.name)?;
+            first.then_some((&p.name, &last.value))
+        }))
     }
 }
 
@@ -383,6 +390,20 @@ mod tests {
                 assert_eq!(*values, want, "{name} with {names} names");
             }
         }
+    }
+
+    #[test]
+    fn a_path_parameter_named_twice_appears_once_with_its_last_value() {
+        let p = |name: &str, value: &str| crate::router::PathParam {
+            name: name.into(),
+            value: value.into(),
+            greedy: false,
+        };
+        let params = [p("id", "a"), p("x", "m"), p("id", "b")];
+        assert_eq!(
+            serde_json::to_string(&PathParams(&params)).unwrap(),
+            r#"{"id":"b","x":"m"}"#
+        );
     }
 
     #[test]
