@@ -137,10 +137,7 @@ async fn call_function(
     let uri: http::Uri = url
         .parse()
         .map_err(|e| GatewayError::internal(format!("invalid Lambda endpoint {url:?}: {e}")))?;
-    let mut req = http::Request::new(Full::new(payload));
-    *req.method_mut() = http::Method::POST;
-    *req.uri_mut() = uri;
-    let h = req.headers_mut();
+    let mut h = http::HeaderMap::with_capacity(3);
     h.insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -155,14 +152,13 @@ async fn call_function(
             h.insert("x-amzn-trace-id", v);
         }
     }
-    {
-        let (uri, headers, body) = (req.uri().clone(), req.headers().clone(), req.body().clone());
-        let body = http_body_util::BodyExt::collect(body)
-            .await
-            .map(|c| c.to_bytes())
-            .unwrap_or_default();
-        super::log_endpoint_request(ctx, &uri, &headers, &body);
-    }
+    // Logged from the parts before they go into the request (nothing copied when execution
+    // logging is off).
+    super::log_endpoint_request(ctx, &uri, &h, &payload);
+    let mut req = http::Request::new(Full::new(payload));
+    *req.method_mut() = http::Method::POST;
+    *req.uri_mut() = uri;
+    *req.headers_mut() = h;
     ctx.called_backend = true;
     let started = shared.config.clock.monotonic_nanos();
     let (parts, body) = client::send(
