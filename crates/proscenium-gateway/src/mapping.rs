@@ -19,9 +19,9 @@ pub struct Template {
     /// The text as bytes, shared by every answer of a template without `$` or `#`.
     bytes: bytes::Bytes,
     vtl: Option<proscenium_vtl::Template>,
-    /// The `$context` variables the template reads (`None`: it may read any), so each render
+    /// The `$context` members the template reads (`None`: it may read any), so each render
     /// builds only those.
-    context_names: Option<Box<[&'static str]>>,
+    context_plan: Option<ContextPlan>,
 }
 
 impl Template {
@@ -49,18 +49,29 @@ pub fn compile(text: &str) -> Result<Template, MappingError> {
     } else {
         None
     };
-    let context_names = vtl.as_ref().and_then(context_names);
+    let context_plan = vtl.as_ref().and_then(context_plan);
     Ok(Template {
         text: text.to_string(),
         bytes: bytes::Bytes::copy_from_slice(text.as_bytes()),
         vtl,
-        context_names,
+        context_plan,
     })
 }
 
-/// The [`CONTEXT_NAMES`] a template reads, from the engine's account of its `$context`
-/// property chains (`None`: it uses `$context` in a way that may read any of them).
-fn context_names(vtl: &proscenium_vtl::Template) -> Option<Box<[&'static str]>> {
+/// What of `$context` a template reads: variables of [`CONTEXT_NAMES`] and groups of
+/// [`CONTEXT_GROUPS`].
+#[derive(Debug, Clone)]
+struct ContextPlan {
+    names: Box<[&'static str]>,
+    groups: Box<[&'static str]>,
+}
+
+/// The maps `$context` always has, even when empty.
+const CONTEXT_GROUPS: &[&str] = &["identity", "error", "authorizer"];
+
+/// The part of `$context` a template reads, from the engine's account of its `$context`
+/// property chains (`None`: it uses `$context` in a way that may read any of it).
+fn context_plan(vtl: &proscenium_vtl::Template) -> Option<ContextPlan> {
     let proscenium_vtl::ContextUse::Paths(paths) = vtl.context_use() else {
         return None;
     };
@@ -70,13 +81,11 @@ fn context_names(vtl: &proscenium_vtl::Template) -> Option<Box<[&'static str]>> 
             .strip_prefix(outer)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
     };
-    Some(
-        CONTEXT_NAMES
-            .iter()
-            .copied()
-            .filter(|name| paths.iter().any(|p| within(name, p) || within(p, name)))
-            .collect(),
-    )
+    let read = |name: &&str| paths.iter().any(|p| within(name, p) || within(p, name));
+    Some(ContextPlan {
+        names: CONTEXT_NAMES.iter().copied().filter(read).collect(),
+        groups: CONTEXT_GROUPS.iter().copied().filter(read).collect(),
+    })
 }
 
 /// What a template may read: `$input` (body and parameters), `$context`, `$stageVariables`.
@@ -120,13 +129,13 @@ const CONTEXT_NAMES: &[&str] = &[
     "xrayTraceId",
 ];
 
-/// Builds the `$context` tree from the request's context: the `names` given, or all.
-fn context_tree(context: &dyn Fn(&str) -> Option<String>, names: Option<&[&'static str]>) -> Value {
+/// Builds the `$context` tree from the request's context: what `plan` names, or all of it.
+fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextPlan>) -> Value {
     let mut root = Map::new();
-    root.insert("identity".into(), Value::Object(Map::new()));
-    root.insert("error".into(), Value::Object(Map::new()));
-    root.insert("authorizer".into(), Value::Object(Map::new()));
-    for name in names.unwrap_or(CONTEXT_NAMES) {
+    for group in plan.map_or(CONTEXT_GROUPS, |p| &p.groups) {
+        root.insert((*group).to_string(), Value::Object(Map::new()));
+    }
+    for name in plan.map_or(CONTEXT_NAMES, |p| &p.names) {
         let Some(v) = context(name) else { continue };
         let value = match *name {
             "requestTimeEpoch" => v
@@ -152,7 +161,7 @@ fn context_tree(context: &dyn Fn(&str) -> Option<String>, names: Option<&[&'stat
 
 fn render_input(
     input: &TemplateInput<'_>,
-    context_names: Option<&[&'static str]>,
+    context_plan: Option<&ContextPlan>,
 ) -> proscenium_vtl::RenderInput {
     let p = input.params;
     let mut header = Vec::new();
@@ -172,7 +181,7 @@ fn render_input(
             querystring: p.query.to_vec(),
             header,
         },
-        context: context_tree(input.context, context_names),
+        context: context_tree(input.context, context_plan),
         stage_variables: input
             .stage_variables
             .iter()
@@ -199,7 +208,7 @@ pub fn render_with_overrides(
         });
     };
     vtl.render(
-        &render_input(input, t.context_names.as_deref()),
+        &render_input(input, t.context_plan.as_ref()),
         &proscenium_vtl::Limits::default(),
     )
     .map_err(|e| MappingError::Invalid(e.to_string()))
@@ -303,6 +312,8 @@ mod tests {
         assert_eq!(asked_for.len(), CONTEXT_NAMES.len(), "anything may be read");
         let (_, asked_for) = run("{\"static\": $input.json('$')}");
         assert!(asked_for.is_empty());
+        let (out, _) = run("$context.authorizer.size()|$context.error.size()");
+        assert_eq!(out, "0|4", "a group read is there, even when empty");
     }
 
     #[test]
