@@ -271,33 +271,39 @@ mod tests {
         );
     }
 
-    #[test]
-    fn only_the_context_variables_a_template_reads_are_computed() {
+    /// Renders `t` for a request with no body, parameters or stage variables, reading
+    /// `$context` from `ctx`.
+    fn render_bare(t: &Template, ctx: &dyn Fn(&str) -> Option<String>) -> proscenium_vtl::Rendered {
         let headers = http::HeaderMap::new();
         let vars = Variables::default();
-        let asked = std::cell::RefCell::new(Vec::new());
-        let ctx = |n: &str| {
-            asked.borrow_mut().push(n.to_string());
-            Some(format!("<{n}>"))
-        };
         let params = Inputs {
             path: &[],
             query: &[],
             headers: &headers,
             body: b"",
             stage_variables: &vars,
-            context: &ctx,
+            context: ctx,
             response: None,
         };
         let input = TemplateInput {
             body: b"",
             params: &params,
-            context: &ctx,
+            context: ctx,
             stage_variables: &vars,
+        };
+        render_with_overrides(t, &input).unwrap()
+    }
+
+    #[test]
+    fn only_the_context_variables_a_template_reads_are_computed() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let ctx = |n: &str| {
+            asked.borrow_mut().push(n.to_string());
+            Some(format!("<{n}>"))
         };
         let run = |src: &str| {
             asked.borrow_mut().clear();
-            let out = render(&compile(src).unwrap(), &input).unwrap();
+            let out = render_bare(&compile(src).unwrap(), &ctx).output;
             (out, asked.borrow().clone())
         };
         let (out, asked_for) =
@@ -318,26 +324,8 @@ mod tests {
 
     #[test]
     fn response_overrides_come_back() {
-        let headers = http::HeaderMap::new();
-        let vars = Variables::default();
-        let ctx = |_: &str| None;
-        let params = Inputs {
-            path: &[],
-            query: &[],
-            headers: &headers,
-            body: b"",
-            stage_variables: &vars,
-            context: &ctx,
-            response: None,
-        };
-        let input = TemplateInput {
-            body: b"",
-            params: &params,
-            context: &ctx,
-            stage_variables: &vars,
-        };
         let t = compile("#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-Tea = 'pot')ok").unwrap();
-        let r = render_with_overrides(&t, &input).unwrap();
+        let r = render_bare(&t, &|_| None);
         assert_eq!(r.output, "ok");
         assert_eq!(r.response_override.status_code(), Some(418));
         assert_eq!(

@@ -117,14 +117,8 @@ async fn good_response_and_the_event_aws_builds() {
     assert_eq!(call.method, "POST");
     assert_eq!(call.uri, "/2015-03-31/functions/good/invocations");
     let event: Value = serde_json::from_str(&call.body).unwrap();
-    let keys: Vec<&str> = event
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        keys,
+        keys(&event),
         [
             "resource",
             "path",
