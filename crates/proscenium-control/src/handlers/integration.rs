@@ -28,13 +28,14 @@ fn invalid_integration() -> ApiError {
 }
 
 /// The response parameters the method declares for `status` (`None`: no such response).
-fn declared_response(
-    responses: &std::collections::BTreeMap<String, MethodResponse>,
+fn declared_response<'a>(
+    responses: &'a std::collections::BTreeMap<String, MethodResponse>,
     status: &str,
-) -> Option<BoolMap> {
+) -> Option<&'a BoolMap> {
+    static NONE_DECLARED: BoolMap = BoolMap::new();
     responses
         .get(status)
-        .map(|r| r.response_parameters.clone().unwrap_or_default())
+        .map(|r| r.response_parameters.as_ref().unwrap_or(&NONE_DECLARED))
 }
 
 /// The entries of `now` that `before` did not have (added, or given another value): a patch
@@ -473,7 +474,7 @@ pub async fn put_integration_response(
         |i, responses| {
             mapping::check_integration_response(
                 &ir.response_parameters,
-                declared_response(responses, &status).as_ref(),
+                declared_response(responses, &status),
             )
             .map_err(mapping_error)?;
             i.integration_responses.insert(status, ir);
@@ -550,7 +551,7 @@ pub async fn update_integration_response(
             }
             mapping::check_integration_response(
                 &changed(&before, &ir.response_parameters),
-                declared_response(responses, &status).as_ref(),
+                declared_response(responses, &status),
             )
             .map_err(mapping_error)?;
             Ok(ir.clone())
