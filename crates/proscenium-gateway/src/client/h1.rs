@@ -2,7 +2,8 @@
 //! inline by the request's own task.
 //!
 //! A request checks a connection out of the pool (or connects), writes the request in one
-//! `write`, reads and parses the answer with `httparse`, and puts the connection back when it
+//! `write` (or queues it with the other requests of this turn of the runtime, when the thread
+//! batches its sends: `proscenium_uring`), reads and parses the answer with `httparse`, and puts the connection back when it
 //! can be reused. No connection task, no channel between tasks, no wake-ups across them: the
 //! backend round trip costs two syscalls and the parsing. `https://` backends go through the
 //! hyper/rustls pools in `client.rs`.
@@ -60,12 +61,23 @@ struct Idle {
 }
 
 struct Conn {
+    /// The request queued with the thread's batched sends, until its outcome is known. It is
+    /// released before `stream` is closed (see the `Drop` below).
+    sent: Option<proscenium_uring::Ticket>,
     stream: TcpStream,
     buf: BytesMut,
     /// The request head being written (kept: no allocation per request).
     out: Vec<u8>,
     /// The connection's timer, kept from one request to the next (see [`with_deadline`]).
     timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // The ticket first: a send still queued reaches the kernel before the descriptor
+        // closes (and its number can be reused by another socket).
+        drop(self.sent.take());
+    }
 }
 
 /// A request to send (the URI must be `http://`).
@@ -371,6 +383,7 @@ async fn connect(key: &str) -> Result<Conn, SendError> {
     };
     let _ = stream.set_nodelay(true);
     Ok(Conn {
+        sent: None,
         stream,
         buf: BytesMut::with_capacity(8 * 1024),
         out: Vec::new(),
@@ -483,28 +496,25 @@ async fn exchange(
 ) -> Result<((Answer, Conn), bool), Failure> {
     let mut out = std::mem::take(&mut conn.out);
     encode_head(&mut out, req, authority);
-    let head = &out[..];
-    // Written at once when the socket can take it (the usual case), without the future.
-    let written = match conn.stream.try_write(head) {
-        Ok(n) => n,
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
-        Err(e) => return Err(Failure::Stale(e)),
+    // A whole request (head and small body) joins the thread's batch when it has one; a
+    // failed batched send shows as the end of the connection, read below.
+    let unsent = if req.body.len() <= COALESCE {
+        match proscenium_uring::send(&conn.stream, out) {
+            Ok(ticket) => {
+                conn.sent = Some(ticket);
+                None
+            }
+            Err(back) => Some(back),
+        }
+    } else {
+        Some(out)
     };
-    if let Some(rest) = head.get(written..).filter(|r| !r.is_empty())
-        && let Err(e) = conn.stream.write_all(rest).await
-    {
-        return Err(Failure::Stale(e));
-    }
-    if req.body.len() > COALESCE
-        && let Err(e) = conn.stream.write_all(req.body).await
-    {
-        return Err(Failure::Fatal(SendError::Connect(format!(
-            "writing the body: {e}"
-        ))));
-    }
-    // The buffer is kept for the next request, unless a large body made it large.
-    if out.capacity() <= 2 * COALESCE {
-        conn.out = out;
+    if let Some(out) = unsent {
+        write_request(&mut conn, &out, req.body).await?;
+        // The buffer is kept for the next request, unless a large body made it large.
+        if out.capacity() <= 2 * COALESCE {
+            conn.out = out;
+        }
     }
     conn.buf.clear();
     let mut received_any = false;
@@ -576,6 +586,19 @@ async fn exchange(
     };
     // Bytes after the answer (a backend that pipelines garbage): do not reuse.
     reusable &= conn.buf.is_empty();
+    // A batched request: reused only once its send is known to be complete (one send at a
+    // time per socket); its buffer comes back for the next request.
+    if let Some(ticket) = conn.sent.take() {
+        match ticket.take() {
+            Ok(Ok(out)) if out.capacity() <= 2 * COALESCE => conn.out = out,
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => reusable = false,
+            Err(ticket) => {
+                conn.sent = Some(ticket);
+                reusable = false;
+            }
+        }
+    }
     let (status, version) = (parsed.status, parsed.version);
     let (headers, raw) = if req.keep_raw {
         (
@@ -593,6 +616,29 @@ async fn exchange(
         raw,
     };
     Ok(((answer, conn), reusable))
+}
+
+/// Writes the request head in `out` (with a small body) and a large body after it.
+async fn write_request(conn: &mut Conn, out: &[u8], body: &[u8]) -> Result<(), Failure> {
+    // Written at once when the socket can take it (the usual case), without the future.
+    let written = match conn.stream.try_write(out) {
+        Ok(n) => n,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+        Err(e) => return Err(Failure::Stale(e)),
+    };
+    if let Some(rest) = out.get(written..).filter(|r| !r.is_empty())
+        && let Err(e) = conn.stream.write_all(rest).await
+    {
+        return Err(Failure::Stale(e));
+    }
+    if body.len() > COALESCE
+        && let Err(e) = conn.stream.write_all(body).await
+    {
+        return Err(Failure::Fatal(SendError::Connect(format!(
+            "writing the body: {e}"
+        ))));
+    }
+    Ok(())
 }
 
 fn is_reset(e: &io::Error) -> bool {

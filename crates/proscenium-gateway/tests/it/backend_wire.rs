@@ -93,7 +93,6 @@ async fn proxy_env(api_id: &str, addr: SocketAddr, config: GatewayConfig) -> Env
     env
 }
 
-#[tokio::test]
 async fn chunked_answers_after_an_interim_100_are_decoded_and_the_connection_reused() {
     let (addr, conns) = raw_backend(Arc::new(|_, _| {
         (
@@ -111,7 +110,6 @@ async fn chunked_answers_after_an_interim_100_are_decoded_and_the_connection_reu
     assert_eq!(conns.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
 async fn answers_delimited_by_close_are_read_to_the_end_and_not_reused() {
     let (addr, conns) = raw_backend(Arc::new(|_, _| {
         (
@@ -128,7 +126,6 @@ async fn answers_delimited_by_close_are_read_to_the_end_and_not_reused() {
     assert_eq!(conns.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
 async fn a_backend_closing_kept_alive_connections_silently_costs_no_request() {
     // Claims keep-alive, then closes after every answer: the pooled connection is dead
     // when the next request comes; the request goes out again on a new connection.
@@ -161,7 +158,6 @@ async fn a_backend_closing_kept_alive_connections_silently_costs_no_request() {
     assert_eq!(conns.load(Ordering::SeqCst), 4);
 }
 
-#[tokio::test]
 async fn the_request_reaches_the_backend_as_sent() {
     let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let log = seen.clone();
@@ -246,7 +242,6 @@ async fn delaying_backend(delay: std::time::Duration) -> SocketAddr {
 /// A pooled connection keeps its timer between requests: each request is still given up at
 /// its own deadline, earlier or later than the last one's, and a timer left armed for an
 /// earlier deadline does not cut a later request short.
-#[tokio::test]
 async fn each_request_on_a_kept_alive_connection_gets_its_own_deadline() {
     use proscenium_gateway::client::{SendError, h1};
     use std::time::Duration;
@@ -283,3 +278,39 @@ async fn each_request_on_a_kept_alive_connection_gets_its_own_deadline() {
     assert_eq!(pool.idle_count(), 0);
     assert_eq!(send(&pool, &fast, 29_000).await.unwrap().status, 200);
 }
+
+/// The tests above twice: each request written at once (`direct`), and queued with the
+/// requests of the same turn and written through io_uring (`batched`, as `proscenium serve`
+/// does with one worker; skipped, with a note, where the kernel refuses io_uring).
+macro_rules! both_ways {
+    ($($name:ident),* $(,)?) => {
+        mod direct {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name().await;
+                assert_eq!(proscenium_uring::thread_stats(), None);
+            })*
+        }
+        mod batched {
+            $(#[tokio::test]
+            async fn $name() {
+                if let Err(e) = proscenium_uring::install() {
+                    eprintln!("io_uring unavailable here ({e}): the batched variant is skipped");
+                    return;
+                }
+                tokio::task::yield_now().await;
+                super::$name().await;
+                let sent = proscenium_uring::thread_stats().unwrap().sends;
+                assert!(sent > 0, "the requests went through the batch");
+            })*
+        }
+    };
+}
+
+both_ways!(
+    chunked_answers_after_an_interim_100_are_decoded_and_the_connection_reused,
+    answers_delimited_by_close_are_read_to_the_end_and_not_reused,
+    a_backend_closing_kept_alive_connections_silently_costs_no_request,
+    the_request_reaches_the_backend_as_sent,
+    each_request_on_a_kept_alive_connection_gets_its_own_deadline,
+);
