@@ -51,6 +51,9 @@ pub struct Config {
     /// Threads serving requests; `None`: one per CPU this process may run on. With one, the
     /// runtime is single-threaded (no cross-thread hand-offs).
     pub workers: Option<usize>,
+    /// With one worker, requests to plain-HTTP backends are queued during a turn of the
+    /// runtime and written together through io_uring when the kernel allows it.
+    pub io_uring: bool,
     /// PEM certificate chain: the listeners serve HTTPS (with `tls_key`).
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert`.
@@ -78,6 +81,7 @@ impl Default for Config {
             log_format: "text".into(),
             shutdown_grace_seconds: 10,
             workers: None,
+            io_uring: true,
             tls_cert: None,
             tls_key: None,
         }
@@ -114,6 +118,7 @@ impl std::fmt::Debug for Config {
             .field("allow_unauthenticated", &self.allow_unauthenticated)
             .field("log_format", &self.log_format)
             .field("workers", &self.workers)
+            .field("io_uring", &self.io_uring)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
             .finish()
@@ -136,6 +141,7 @@ pub struct Overrides {
     pub allow_unauthenticated: bool,
     pub log_format: Option<String>,
     pub workers: Option<usize>,
+    pub no_io_uring: bool,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
 }
@@ -234,6 +240,13 @@ impl Config {
                 *slot = Some(v);
             }
         }
+        if let Some(v) = env("PROSCENIUM_IO_URING") {
+            match v.as_str() {
+                "1" | "true" | "yes" => c.io_uring = true,
+                "0" | "false" | "no" => c.io_uring = false,
+                _ => errors.push(format!("PROSCENIUM_IO_URING={v} is not true or false")),
+            }
+        }
         if let Some(v) = env("PROSCENIUM_ALLOW_UNAUTHENTICATED") {
             c.allow_unauthenticated = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -292,6 +305,7 @@ impl Config {
             c.tls_key = Some(v.clone());
         }
         c.allow_unauthenticated |= flags.allow_unauthenticated;
+        c.io_uring &= !flags.no_io_uring;
         errors.extend(c.validate());
         if errors.is_empty() {
             Ok(c)
@@ -453,6 +467,31 @@ mod tests {
         let errs = Config::load(None, &env, &Overrides::default()).unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs.iter().any(|e| e.contains("refusing")));
+    }
+
+    #[test]
+    fn io_uring_is_on_unless_turned_off() {
+        let none = Overrides::default();
+        assert!(Config::load(None, &env_of(&[]), &none).unwrap().io_uring);
+        let off = env_of(&[("PROSCENIUM_IO_URING", "false")]);
+        assert!(!Config::load(None, &off, &none).unwrap().io_uring);
+        let flag = Overrides {
+            no_io_uring: true,
+            ..Overrides::default()
+        };
+        let on = env_of(&[("PROSCENIUM_IO_URING", "1")]);
+        assert!(
+            !Config::load(None, &on, &flag).unwrap().io_uring,
+            "the flag wins"
+        );
+        let bad = env_of(&[("PROSCENIUM_IO_URING", "maybe")]);
+        let errs = Config::load(None, &bad, &none).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.contains("PROSCENIUM_IO_URING")),
+            "{errs:?}"
+        );
+        let file = toml::from_str::<Config>("io_uring = false").unwrap();
+        assert!(!file.io_uring);
     }
 
     #[test]

@@ -84,6 +84,10 @@ struct ServeArgs {
     /// Threads serving requests [default: one per CPU available] (env PROSCENIUM_WORKERS).
     #[arg(long)]
     workers: Option<usize>,
+    /// Write each backend request at once instead of batching the requests of one turn
+    /// through io_uring (batching applies with one worker; env PROSCENIUM_IO_URING=false).
+    #[arg(long)]
+    no_io_uring: bool,
     /// PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1) (env PROSCENIUM_TLS_CERT).
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -136,6 +140,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         allow_unauthenticated: args.allow_unauthenticated,
         log_format: args.log_format,
         workers: args.workers,
+        no_io_uring: args.no_io_uring,
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
     };

@@ -56,6 +56,17 @@ impl Metrics {
                 );
             }
         }
+        let batched = proscenium_uring::stats();
+        let _ = writeln!(
+            out,
+            "# HELP proscenium_backend_batched_sends_total Backend requests queued for a batched write (io_uring).\n# TYPE proscenium_backend_batched_sends_total counter\nproscenium_backend_batched_sends_total {}",
+            batched.sends
+        );
+        let _ = writeln!(
+            out,
+            "# HELP proscenium_backend_batch_submits_total io_uring submissions that wrote the queued backend requests.\n# TYPE proscenium_backend_batch_submits_total counter\nproscenium_backend_batch_submits_total {}",
+            batched.submits
+        );
         out
     }
 }

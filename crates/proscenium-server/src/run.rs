@@ -43,10 +43,27 @@ struct App {
     started: Instant,
 }
 
+/// Backend requests of one turn written together (`proscenium_uring`), when the runtime has
+/// one worker and the kernel allows io_uring; otherwise each is written at once.
+fn batch_backend_sends() {
+    match proscenium_uring::install() {
+        Ok(()) => tracing::info!("backend requests are written in batches through io_uring"),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            tracing::debug!("backend requests are written one by one: {e}")
+        }
+        Err(e) => {
+            tracing::info!("io_uring unavailable ({e}): backend requests are written one by one")
+        }
+    }
+}
+
 /// Runs the gateway until a shutdown signal.
 #[allow(clippy::disallowed_methods)] // the binary's I/O shell measures its own start-up
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
+    if config.io_uring {
+        batch_backend_sends();
+    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let db = config.data_dir.join("state.db");
