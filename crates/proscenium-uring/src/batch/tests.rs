@@ -137,6 +137,41 @@ fn a_failed_send_reports_the_error_and_shuts_the_socket_down() {
 }
 
 #[test]
+fn after_a_failed_send_the_next_socket_on_its_number_is_left_alone() {
+    current_thread().block_on(async {
+        install().unwrap();
+        tokio::task::yield_now().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (mut near, far) = pair(&listener).await;
+        near.shutdown().await.unwrap();
+        let number = near.as_raw_fd();
+        let ticket = send(&near, b"too late".to_vec()).unwrap();
+        outcome_of(ticket).await.unwrap_err();
+        // The ticket is spent; the socket closes at once and its number is free.
+        drop(near);
+        drop(far);
+        let (mut near, mut far) = pair(&listener).await;
+        let reused = near.as_raw_fd() == number || far.as_raw_fd() == number;
+        tokio::task::yield_now().await; // the flusher's turn
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        near.write_all(b"ping").await.unwrap();
+        assert_eq!(read_n(&mut far, 4).await, b"ping");
+        far.write_all(b"pong").await.unwrap();
+        assert_eq!(read_n(&mut near, 4).await, b"pong");
+        assert!(reused, "the test needs the number reused ({number})");
+    });
+}
+
+#[test]
+fn installing_twice_is_refused() {
+    current_thread().block_on(async {
+        install().unwrap();
+        let err = install().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
+    });
+}
+
+#[test]
 fn a_large_send_waits_for_room_and_arrives_whole() {
     current_thread().block_on(async {
         install().unwrap();
