@@ -17,6 +17,13 @@ fn submits() -> u64 {
     thread_stats().map_or(0, |s| s.submits)
 }
 
+/// Installs the batch on this thread, lets the flusher run once, and opens a listener.
+async fn installed() -> TcpListener {
+    install().unwrap();
+    tokio::task::yield_now().await; // the flusher's first poll
+    TcpListener::bind("127.0.0.1:0").await.unwrap()
+}
+
 async fn pair(listener: &TcpListener) -> (TcpStream, TcpStream) {
     let near = TcpStream::connect(listener.local_addr().unwrap())
         .await
@@ -63,9 +70,7 @@ fn install_refuses_the_multi_thread_runtime() {
 #[test]
 fn the_sends_of_one_turn_go_in_one_submit() {
     current_thread().block_on(async {
-        install().unwrap();
-        tokio::task::yield_now().await; // the flusher's first poll
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = installed().await;
         let mut pairs = Vec::new();
         for _ in 0..8 {
             pairs.push(pair(&listener).await);
@@ -104,9 +109,7 @@ fn the_sends_of_one_turn_go_in_one_submit() {
 #[test]
 fn a_dropped_ticket_still_sends_before_the_socket_closes() {
     current_thread().block_on(async {
-        install().unwrap();
-        tokio::task::yield_now().await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = installed().await;
         let (near, mut far) = pair(&listener).await;
         let ticket = send(&near, b"last words".to_vec()).unwrap();
         // The rule: the ticket first, then the socket; both before the flusher ran.
@@ -121,9 +124,7 @@ fn a_dropped_ticket_still_sends_before_the_socket_closes() {
 #[test]
 fn a_failed_send_reports_the_error_and_shuts_the_socket_down() {
     current_thread().block_on(async {
-        install().unwrap();
-        tokio::task::yield_now().await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = installed().await;
         let (mut near, _far) = pair(&listener).await;
         near.shutdown().await.unwrap(); // our write side is closed: the send fails
         let ticket = send(&near, b"too late".to_vec()).unwrap();
@@ -139,9 +140,7 @@ fn a_failed_send_reports_the_error_and_shuts_the_socket_down() {
 #[test]
 fn after_a_failed_send_the_next_socket_on_its_number_is_left_alone() {
     current_thread().block_on(async {
-        install().unwrap();
-        tokio::task::yield_now().await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = installed().await;
         let (mut near, far) = pair(&listener).await;
         near.shutdown().await.unwrap();
         let number = near.as_raw_fd();
@@ -174,9 +173,7 @@ fn installing_twice_is_refused() {
 #[test]
 fn a_large_send_waits_for_room_and_arrives_whole() {
     current_thread().block_on(async {
-        install().unwrap();
-        tokio::task::yield_now().await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = installed().await;
         let (near, mut far) = pair(&listener).await;
         let data: Vec<u8> = (0..4 << 20).map(|i: u32| (i % 251) as u8).collect();
         let ticket = send(&near, data.clone()).unwrap();
@@ -194,9 +191,7 @@ fn a_large_send_waits_for_room_and_arrives_whole() {
 #[test]
 fn more_sends_than_the_queue_holds_all_arrive() {
     current_thread().block_on(async {
-        install().unwrap();
-        tokio::task::yield_now().await;
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = installed().await;
         let n = ENTRIES as usize + 44;
         let mut pairs = Vec::new();
         for _ in 0..n {
