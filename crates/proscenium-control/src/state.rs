@@ -88,4 +88,9 @@ impl ControlState {
     pub fn new_id(&self, len: usize) -> String {
         proscenium_model::id::generate(len, || self.ids.next_u32())
     }
+
+    /// [`Self::new_id`], drawn again while `taken` knows it.
+    pub fn new_unused_id(&self, len: usize, taken: impl Fn(&str) -> bool) -> String {
+        proscenium_model::id::generate_unused(len, || self.ids.next_u32(), taken)
+    }
 }

@@ -60,11 +60,12 @@ pub async fn create_resource(
     let part = req.path_part.ok_or_else(|| {
         patch::validation_errors(&["Value null at 'createResourceInput.pathPart' failed to satisfy constraint: Member must not be null".into()])
     })?;
-    let id = st.new_id(CHILD_ID_LEN);
     let r = edit_api(&st, &caller.scope, &api_id, |def| {
         if !def.resources.contains_key(&parent_id) {
             return Err(ApiError::not_found("Invalid Resource identifier specified"));
         }
+        // A random six-character id can meet one the API already has (large APIs do).
+        let id = st.new_unused_id(CHILD_ID_LEN, |id| def.resources.contains_key(id));
         Ok(def.create_resource(id, &parent_id, &part)?.clone())
     })
     .await?;
