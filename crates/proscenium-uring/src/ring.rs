@@ -227,14 +227,19 @@ impl Ring {
     pub(crate) fn take_done(&mut self, slot: u32, generation: u32) -> Option<io::Result<Vec<u8>>> {
         self.reap();
         let entry = self.slots.get_mut(slot as usize)?;
-        if entry.generation != generation || !matches!(entry.state, State::Done { .. }) {
+        if entry.generation != generation {
             return None;
         }
-        let State::Done { buf, result } = std::mem::replace(&mut entry.state, State::Free) else {
-            return None;
-        };
-        self.free.push(slot);
-        Some(outcome(buf, result))
+        match std::mem::replace(&mut entry.state, State::Free) {
+            State::Done { buf, result } => {
+                self.free.push(slot);
+                Some(outcome(buf, result))
+            }
+            in_flight => {
+                entry.state = in_flight;
+                None
+            }
+        }
     }
 
     /// The ticket is gone: a completed send frees its slot, one in flight frees it when it
