@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from e2e_helpers import make_client, serve_http, unique_name
+from e2e_helpers import make_client, raw_request, serve_http, unique_name
 
 BATCHED = "proscenium_backend_batched_sends_total"
 SUBMITS = "proscenium_backend_batch_submits_total"
@@ -58,10 +58,7 @@ def proxy_api(c, backend: str) -> str:
 
 
 def metric(srv, name: str) -> float:
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
-    conn.request("GET", "/_proscenium/metrics")
-    text = conn.getresponse().read().decode()
-    conn.close()
+    text = raw_request(srv.endpoint, "GET", "/_proscenium/metrics", sign=False).body.decode()
     for line in text.splitlines():
         if line.startswith(name + " "):
             return float(line.split()[1])
