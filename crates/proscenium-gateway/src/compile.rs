@@ -46,6 +46,8 @@ pub struct CompiledDeployment {
     pub problems: Vec<String>,
     /// Every method, by `CompiledMethod::index`.
     pub method_list: Vec<Arc<CompiledMethod>>,
+    /// The API's resource policy as deployed (None: the API has none).
+    pub resource_policy: Option<crate::auth::ResourcePolicy>,
 }
 
 impl CompiledDeployment {
@@ -70,6 +72,8 @@ pub struct CompiledStage {
     pub settings: Arc<StageSettings>,
     /// The client certificate the stage presents to HTTPS backends (`clientCertificateId`).
     pub client_identity: Option<Arc<ClientIdentity>>,
+    /// The stage's authorizer flush generation (part of every authorizer cache key).
+    pub authorizer_generation: u64,
 }
 
 /// A stage's client certificate and its key (PEM), for mutual TLS with backends.
@@ -104,6 +108,8 @@ pub struct CompiledMethod {
     pub resource_id: String,
     pub resource_path: String,
     pub validation: Validation,
+    /// How callers are authenticated (`authorizationType` and its authorizer).
+    pub auth: crate::auth::MethodAuth,
     /// `Err(reason)`: the integration is missing or misconfigured (AWS's 500 at request time).
     pub integration: Result<CompiledIntegration, String>,
     /// The integration's `cacheKeyParameters` (name as configured, and where it reads).
@@ -195,8 +201,18 @@ pub struct LambdaIntegration {
     pub timeout: Duration,
 }
 
-/// Compiles a snapshot. Never fails as a whole: broken methods are compiled as failing ones.
+/// [`compile_deployment_in`] for an API of the default account in us-east-1.
 pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> CompiledDeployment {
+    compile_deployment_in(&Scope::new("000000000000", "us-east-1"), api_id, snapshot)
+}
+
+/// Compiles a snapshot of an API of `scope`. Never fails as a whole: broken methods are
+/// compiled as failing ones.
+pub fn compile_deployment_in(
+    scope: &Scope,
+    api_id: &str,
+    snapshot: &DeploymentSnapshot,
+) -> CompiledDeployment {
     let def = &snapshot.definition;
     let mut router = Router::new();
     let mut problems = Vec::new();
@@ -209,12 +225,17 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
                 problems.push(format!("{} {}: {reason}", name, resource.path));
             }
             let (cache_key, cache_namespace) = cache_key_of(method, &resource.id, &mut problems);
+            let auth = crate::auth::compile_method_auth(method, &def.authorizers);
+            if let crate::auth::MethodAuth::Broken(reason) = &auth {
+                problems.push(format!("{} {}: {reason}", name, resource.path));
+            }
             let compiled = Arc::new(CompiledMethod {
                 index: method_list.len(),
                 http_method: name.to_ascii_uppercase(),
                 resource_id: resource.id.clone(),
                 resource_path: resource.path.clone(),
                 validation: Validation::compile(method, &def.request_validators),
+                auth,
                 integration,
                 cache_key,
                 cache_namespace,
@@ -230,6 +251,15 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
         if let Err(e) = router.insert(entry) {
             problems.push(e.to_string());
         }
+    }
+    let resource_policy = crate::auth::compile_resource_policy(
+        def.api.policy.as_deref(),
+        &scope.region,
+        &scope.account,
+        api_id,
+    );
+    if let Some(crate::auth::ResourcePolicy::Invalid(why)) = &resource_policy {
+        problems.push(format!("resource policy (every request is refused): {why}"));
     }
     for p in &problems {
         tracing::warn!(api_id, deployment_id = %snapshot.deployment_id, "configuration problem: {p}");
@@ -248,6 +278,7 @@ pub fn compile_deployment(api_id: &str, snapshot: &DeploymentSnapshot) -> Compil
         execute_api_disabled: def.api.disable_execute_api_endpoint,
         problems,
         method_list,
+        resource_policy,
     }
 }
 
@@ -304,6 +335,7 @@ pub fn compile_stage(
                     is_canary: true,
                     settings: Arc::new(side),
                     client_identity: client_identity.clone(),
+                    authorizer_generation: stage.authorizer_flush_generation,
                 }),
             })
         }
@@ -320,6 +352,7 @@ pub fn compile_stage(
         is_canary: false,
         settings: Arc::new(settings),
         client_identity,
+        authorizer_generation: stage.authorizer_flush_generation,
     }
 }
 

@@ -31,6 +31,11 @@ pub struct GatewayConfig {
     pub cache_max_bytes: Option<u64>,
     /// A PEM bundle of extra CA certificates trusted for HTTPS backends (besides the system's).
     pub backend_ca: Option<PathBuf>,
+    /// Where Cognito user pools live (`--cognito-endpoint`): issuers are `{endpoint}/{poolId}`;
+    /// None: `https://cognito-idp.{region}.amazonaws.com`.
+    pub cognito_endpoint: Option<String>,
+    /// The callers AWS_IAM methods authenticate (SigV4 for `execute-api`).
+    pub identities: Vec<crate::auth::iam::Identity>,
 }
 
 impl Default for GatewayConfig {
@@ -46,6 +51,8 @@ impl Default for GatewayConfig {
             data_dir: None,
             cache_max_bytes: None,
             backend_ca: None,
+            cognito_endpoint: None,
+            identities: Vec::new(),
         }
     }
 }

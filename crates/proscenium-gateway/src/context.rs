@@ -32,6 +32,8 @@ pub struct RequestCtx {
     pub trace_seed: crate::ids::TraceSeed,
     pub now: SystemTime,
     pub method: http::Method,
+    /// The request's URI as received (SigV4 verification signs its raw path and query).
+    pub uri: http::Uri,
     pub target: InvokeTarget,
     pub headers: HeaderMap,
     pub raw_query: Option<String>,
@@ -58,6 +60,8 @@ pub struct RequestCtx {
     pub exec: Option<Box<crate::exec_log::ExecTrace>>,
     /// The span id sent to backends when the stage has `tracingEnabled`.
     pub trace_parent: Option<String>,
+    /// Who the access phase let in (None: the method needs no authorization).
+    pub auth: Option<Box<crate::auth::AuthContext>>,
 }
 
 /// A request's trace id: the client's (or adopted from its `traceparent`), or a new one.
@@ -140,6 +144,11 @@ impl RequestCtx {
             "identity.sourceIp" => self.remote.ip().to_string(),
             "identity.userAgent" => self.header("user-agent")?,
             "xrayTraceId" => self.trace_id().to_string(),
+            // The whole `$context.authorizer` group as JSON (templates read it as a map).
+            "authorizer" => self.auth.as_ref()?.authorizer_json().to_string(),
+            other if other.starts_with("authorizer.") || other.starts_with("identity.") => {
+                return self.auth.as_ref()?.var(other);
+            }
             _ => return None,
         })
     }

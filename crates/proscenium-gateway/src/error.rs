@@ -17,6 +17,11 @@ pub enum Kind {
     Default5xx,
     Throttled,
     AccessDenied,
+    Unauthorized,
+    AuthorizerConfigurationError,
+    AuthorizerFailure,
+    InvalidSignature,
+    ExpiredToken,
 }
 
 impl Kind {
@@ -35,13 +40,24 @@ impl Kind {
             Kind::Default5xx => "DEFAULT_5XX",
             Kind::Throttled => "THROTTLED",
             Kind::AccessDenied => "ACCESS_DENIED",
+            Kind::Unauthorized => "UNAUTHORIZED",
+            Kind::AuthorizerConfigurationError => "AUTHORIZER_CONFIGURATION_ERROR",
+            Kind::AuthorizerFailure => "AUTHORIZER_FAILURE",
+            Kind::InvalidSignature => "INVALID_SIGNATURE",
+            Kind::ExpiredToken => "EXPIRED_TOKEN",
         }
     }
 
     /// The status AWS answers when nobody customised the response.
     pub fn default_status(self) -> u16 {
         match self {
-            Kind::Forbidden | Kind::MissingAuthenticationToken | Kind::AccessDenied => 403,
+            Kind::Forbidden
+            | Kind::MissingAuthenticationToken
+            | Kind::AccessDenied
+            | Kind::InvalidSignature
+            | Kind::ExpiredToken => 403,
+            Kind::Unauthorized => 401,
+            Kind::AuthorizerConfigurationError | Kind::AuthorizerFailure => 500,
             Kind::Throttled => 429,
             Kind::RequestTooLarge => 413,
             Kind::UnsupportedMediaType => 415,
@@ -65,6 +81,11 @@ impl Kind {
             Kind::IntegrationTimeout => "InternalServerErrorException",
             Kind::Throttled => "TooManyRequestsException",
             Kind::AccessDenied => "AccessDeniedException",
+            Kind::Unauthorized => "UnauthorizedException",
+            Kind::AuthorizerConfigurationError => "AuthorizerConfigurationException",
+            Kind::AuthorizerFailure => "AuthorizerFailureException",
+            Kind::InvalidSignature => "InvalidSignatureException",
+            Kind::ExpiredToken => "ExpiredTokenException",
         }
     }
 
@@ -77,6 +98,14 @@ impl Kind {
                 | Kind::IntegrationFailure
                 | Kind::IntegrationTimeout
                 | Kind::Default5xx
+        )
+    }
+
+    /// Authorizer failures print `{"message": null}`: AWS gives the client no reason.
+    pub fn null_message(self) -> bool {
+        matches!(
+            self,
+            Kind::AuthorizerConfigurationError | Kind::AuthorizerFailure
         )
     }
 }
@@ -100,6 +129,10 @@ pub struct GatewayError {
     pub status: Option<u16>,
     /// Detail for the logs only (never sent to the client).
     pub detail: String,
+    /// An `x-amzn-ErrorType` other than the kind's (e.g. `UnrecognizedClientException`).
+    pub error_type: Option<&'static str>,
+    /// AWS writes IAM-style denials as `{"Message":"…"}` (capital M).
+    pub capital_message: bool,
 }
 
 impl GatewayError {
@@ -110,7 +143,40 @@ impl GatewayError {
             message: message.into(),
             status: None,
             detail: String::new(),
+            error_type: None,
+            capital_message: false,
         }
+    }
+
+    pub fn with_error_type(mut self, error_type: &'static str) -> Self {
+        self.error_type = Some(error_type);
+        self
+    }
+
+    /// The default body says `{"Message":"…"}`, as AWS's policy denials do.
+    pub fn with_capital_message(mut self) -> Self {
+        self.capital_message = true;
+        self
+    }
+
+    /// 401 `{"message":"Unauthorized"}` (UNAUTHORIZED).
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(Kind::Unauthorized, Origin::Client, "Unauthorized").with_detail(detail)
+    }
+
+    /// 500 `{"message": null}` (AUTHORIZER_CONFIGURATION_ERROR).
+    pub fn authorizer_configuration(detail: impl Into<String>) -> Self {
+        Self::new(
+            Kind::AuthorizerConfigurationError,
+            Origin::Internal,
+            "Authorizer error",
+        )
+        .with_detail(detail)
+    }
+
+    /// 403 ACCESS_DENIED with `{"Message":"…"}`.
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        Self::new(Kind::AccessDenied, Origin::Client, message).with_capital_message()
     }
 
     pub fn with_status(mut self, status: u16) -> Self {

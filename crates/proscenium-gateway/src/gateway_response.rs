@@ -33,7 +33,7 @@ pub fn render(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Ok(v) = HeaderValue::from_str(err.kind.error_type()) {
+    if let Ok(v) = HeaderValue::from_str(err.error_type.unwrap_or(err.kind.error_type())) {
         headers.insert(HeaderName::from_static("x-amzn-errortype"), v);
     }
     let (Some(custom), false) = (custom, err.kind == Kind::Forbidden) else {
@@ -97,9 +97,17 @@ fn status(code: u16) -> StatusCode {
 
 /// AWS's default body for the error.
 fn default_body(err: &GatewayError) -> Bytes {
+    if err.kind.null_message() {
+        return Bytes::from_static(b"{\"message\": null}");
+    }
+    let key = if err.capital_message {
+        "Message"
+    } else {
+        "message"
+    };
     let quoted = serde_json::Value::String(err.message.clone()).to_string();
     let sep = if err.kind.spaced_body() { " " } else { "" };
-    Bytes::from(format!("{{\"message\":{sep}{quoted}}}"))
+    Bytes::from(format!("{{\"{key}\":{sep}{quoted}}}"))
 }
 
 fn render_template(text: &str, err: &GatewayError, inputs: &Inputs<'_>) -> Bytes {

@@ -11,6 +11,7 @@
 //! See README.md for the pipeline.
 
 pub mod access_log;
+pub mod auth;
 pub mod aws_service;
 pub mod binary;
 pub mod cache;
@@ -64,6 +65,12 @@ pub struct Shared {
     pub client: client::Backend,
     /// The access/execution log writer (None without `data_dir`).
     pub logs: Option<Arc<logsink::LogSink>>,
+    /// Lambda authorizer results (`authorizerResultTtlInSeconds`).
+    pub auth_cache: auth::cache::TtlCache<auth::lambda::LambdaResult>,
+    /// Cognito user pools' keys.
+    pub jwks: auth::cognito::KeyStore,
+    /// `config.identities`, ready for SigV4 verification.
+    pub identities: auth::iam::Identities,
 }
 
 /// The data plane. Cheap to share (`Arc`); every method takes `&self`.
@@ -94,6 +101,9 @@ impl Gateway {
         Arc::new(Gateway {
             shared: Shared {
                 account_id: Arc::from(config.account_id.as_str()),
+                auth_cache: Default::default(),
+                jwks: Default::default(),
+                identities: auth::iam::Identities::new(&config.identities),
                 config,
                 registry,
                 client,

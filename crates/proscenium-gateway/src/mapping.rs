@@ -109,6 +109,7 @@ const CONTEXT_NAMES: &[&str] = &[
     "error.validationErrorString",
     "extendedRequestId",
     "httpMethod",
+    "identity.accessKey",
     "identity.accountId",
     "identity.apiKey",
     "identity.apiKeyId",
@@ -133,7 +134,15 @@ const CONTEXT_NAMES: &[&str] = &[
 fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextPlan>) -> Value {
     let mut root = Map::new();
     for group in plan.map_or(CONTEXT_GROUPS, |p| &p.groups) {
-        root.insert((*group).to_string(), Value::Object(Map::new()));
+        // The authorizer's group has the keys the authorizer gave: it comes whole.
+        let value = match *group {
+            "authorizer" => context("authorizer")
+                .and_then(|json| serde_json::from_str::<Value>(&json).ok())
+                .filter(Value::is_object)
+                .unwrap_or_else(|| Value::Object(Map::new())),
+            _ => Value::Object(Map::new()),
+        };
+        root.insert((*group).to_string(), value);
     }
     for name in plan.map_or(CONTEXT_NAMES, |p| &p.names) {
         let Some(v) = context(name) else { continue };
@@ -311,11 +320,16 @@ mod tests {
         assert_eq!(out, "<stage>|<identity.sourceIp>|7");
         assert_eq!(asked_for, ["identity.sourceIp", "stage"]);
         let (out, asked_for) = run("$context.identity.keySet().size()");
-        assert_eq!(out, "8", "the whole identity group");
-        assert_eq!(asked_for.len(), 8);
+        assert_eq!(out, "9", "the whole identity group");
+        assert_eq!(asked_for.len(), 9);
         let (out, asked_for) = run("#set($c = $context)$c.requestId");
         assert_eq!(out, "<requestId>");
-        assert_eq!(asked_for.len(), CONTEXT_NAMES.len(), "anything may be read");
+        // Every name, and the authorizer's group.
+        assert_eq!(
+            asked_for.len(),
+            CONTEXT_NAMES.len() + 1,
+            "anything may be read"
+        );
         let (_, asked_for) = run("{\"static\": $input.json('$')}");
         assert!(asked_for.is_empty());
         let (out, _) = run("$context.authorizer.size()|$context.error.size()");

@@ -58,10 +58,15 @@ where
     // The phases in order, up to the method response, written here rather than in an
     // `async fn` of their own: one level of future less to build and move per request (each
     // level is copied when it is created).
-    let admitted = match admit(shared, &mut ctx) {
+    let mut admitted = match admit(shared, &mut ctx) {
         Ok(()) => read_body(shared, &mut ctx, body).await,
         Err(e) => Err(e),
     };
+    // The access phase, only for methods that need authorization or APIs with a resource
+    // policy (boxed: the plain path's future does not carry its state).
+    if admitted.is_ok() && crate::auth::needed(&ctx) {
+        admitted = Box::pin(crate::auth::authorize(shared, &mut ctx)).await;
+    }
     let result = match admitted.and_then(|()| prepare(&mut ctx)) {
         Err(e) => Err(e),
         Ok(Some(hit)) => Ok(hit),
@@ -256,6 +261,7 @@ fn begin(
         query: parse_query(raw_query.as_deref()),
         raw_query,
         method: parts.method,
+        uri: parts.uri,
         target,
         headers: parts.headers,
         remote,
@@ -270,6 +276,7 @@ fn begin(
         outcome: Outcome::default(),
         exec: None,
         trace_parent: None,
+        auth: None,
     }
 }
 

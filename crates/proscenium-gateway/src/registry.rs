@@ -13,7 +13,7 @@ use arc_swap::ArcSwap;
 use proscenium_model::Scope;
 use proscenium_store::{Store, StoreError};
 
-use crate::compile::{CompiledDeployment, CompiledStage, compile_deployment, compile_stage};
+use crate::compile::{CompiledDeployment, CompiledStage, compile_deployment_in, compile_stage};
 use crate::logsink::LogSink;
 use crate::metrics::Series;
 use crate::settings::{Builder, Pools};
@@ -229,7 +229,7 @@ async fn deployment(
     }
     match store.get_snapshot(scope, api_id, deployment_id).await {
         Ok(snapshot) => {
-            let d = Arc::new(compile_deployment(api_id, &snapshot));
+            let d = Arc::new(compile_deployment_in(scope, api_id, &snapshot));
             fresh.insert(key, d.clone());
             Some(d)
         }

@@ -58,6 +58,23 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Where Cognito user pools live: issuers are `{endpoint}/{poolId}` and keys are read
+    /// from `{endpoint}/{poolId}/.well-known/jwks.json` (default: AWS's
+    /// `https://cognito-idp.{region}.amazonaws.com`).
+    pub cognito_endpoint: Option<String>,
+    /// Callers AWS_IAM methods accept (`[[identities]]` in TOML), besides the management
+    /// credentials.
+    pub identities: Vec<IdentityConfig>,
+}
+
+/// One `[[identities]]` entry: an access key AWS_IAM methods accept, and who it is.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// `arn:aws:iam::{account}:user/{name}` (default: the account's root).
+    pub arn: Option<String>,
 }
 
 impl Default for Config {
@@ -78,6 +95,8 @@ impl Default for Config {
             access_key_id: None,
             secret_access_key: None,
             allow_unauthenticated: false,
+            cognito_endpoint: None,
+            identities: Vec::new(),
             log_format: "text".into(),
             shutdown_grace_seconds: 10,
             workers: None,
@@ -116,6 +135,15 @@ impl std::fmt::Debug for Config {
                 &self.secret_access_key.as_ref().map(|_| "<redacted>"),
             )
             .field("allow_unauthenticated", &self.allow_unauthenticated)
+            .field("cognito_endpoint", &self.cognito_endpoint)
+            .field(
+                "identities",
+                &self
+                    .identities
+                    .iter()
+                    .map(|i| i.access_key_id.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("log_format", &self.log_format)
             .field("workers", &self.workers)
             .field("io_uring", &self.io_uring)
@@ -144,6 +172,7 @@ pub struct Overrides {
     pub no_io_uring: bool,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub cognito_endpoint: Option<String>,
 }
 
 impl Config {
@@ -226,6 +255,7 @@ impl Config {
         }
         for (name, slot) in [
             ("PROSCENIUM_LAMBDA_ENDPOINT", &mut c.lambda_endpoint),
+            ("PROSCENIUM_COGNITO_ENDPOINT", &mut c.cognito_endpoint),
             ("PROSCENIUM_AWS_ENDPOINT", &mut c.aws_endpoint),
             ("PROSCENIUM_AWS_ACCESS_KEY_ID", &mut c.aws_access_key_id),
             (
@@ -264,6 +294,9 @@ impl Config {
         }
         if let Some(v) = &flags.lambda_endpoint {
             c.lambda_endpoint = Some(v.clone());
+        }
+        if let Some(v) = &flags.cognito_endpoint {
+            c.cognito_endpoint = Some(v.clone());
         }
         for (flag, slot) in [
             (&flags.aws_endpoint, &mut c.aws_endpoint),
@@ -315,6 +348,28 @@ impl Config {
     }
 
     /// The credentials AWS service integrations are signed with (`test`/`test` by default).
+    /// The callers AWS_IAM methods accept: the management credentials (as the account's
+    /// root) and every `[[identities]]` entry.
+    pub fn iam_identities(&self) -> Vec<proscenium_gateway::auth::iam::Identity> {
+        let root = format!("arn:aws:iam::{}:root", self.account_id);
+        let mut out = Vec::new();
+        if let (Some(k), Some(s)) = (&self.access_key_id, &self.secret_access_key) {
+            out.push(proscenium_gateway::auth::iam::Identity {
+                access_key_id: k.clone(),
+                secret_access_key: s.clone(),
+                arn: root.clone(),
+            });
+        }
+        for i in &self.identities {
+            out.push(proscenium_gateway::auth::iam::Identity {
+                access_key_id: i.access_key_id.clone(),
+                secret_access_key: i.secret_access_key.clone(),
+                arn: i.arn.clone().unwrap_or_else(|| root.clone()),
+            });
+        }
+        out
+    }
+
     pub fn aws_credentials(&self) -> proscenium_gateway::AwsCredentials {
         match (&self.aws_access_key_id, &self.aws_secret_access_key) {
             (Some(k), Some(s)) => proscenium_gateway::AwsCredentials {
@@ -373,6 +428,28 @@ impl Config {
             errors.push(format!(
                 "lambda endpoint {e:?} must be an http:// or https:// URL"
             ));
+        }
+        if let Some(e) = &self.cognito_endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            errors.push(format!(
+                "cognito endpoint {e:?} must be an http:// or https:// URL"
+            ));
+        }
+        for i in &self.identities {
+            if i.access_key_id.is_empty() || i.secret_access_key.is_empty() {
+                errors.push(
+                    "every [[identities]] entry needs access_key_id and secret_access_key".into(),
+                );
+            }
+            if let Some(arn) = &i.arn
+                && !(arn.starts_with("arn:aws:iam::") || arn.starts_with("arn:aws:sts::"))
+            {
+                errors.push(format!(
+                    "identity {}: arn {arn:?} is not an IAM ARN (arn:aws:iam::{{account}}:user/{{name}})",
+                    i.access_key_id
+                ));
+            }
         }
         if let Some(e) = &self.aws_endpoint
             && !(e.starts_with("http://") || e.starts_with("https://"))

@@ -53,6 +53,11 @@ struct ServeArgs {
     /// Lambda Invoke API endpoint for Lambda integrations (e.g. http://127.0.0.1:9001).
     #[arg(long)]
     lambda_endpoint: Option<String>,
+    /// Where Cognito user pools live, e.g. http://127.0.0.1:9229 (a local emulator): token
+    /// issuers are {URL}/{poolId} [default: https://cognito-idp.{region}.amazonaws.com]
+    /// (env PROSCENIUM_COGNITO_ENDPOINT).
+    #[arg(long)]
+    cognito_endpoint: Option<String>,
     /// Endpoint for AWS service integrations, e.g. http://127.0.0.1:4566 (LocalStack) or
     /// https://{service}.{region}.amazonaws.com (env PROSCENIUM_AWS_ENDPOINT).
     #[arg(long)]
@@ -143,6 +148,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         no_io_uring: args.no_io_uring,
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
+        cognito_endpoint: args.cognito_endpoint,
     };
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::Config::load(args.config.as_deref(), &env, &flags) {

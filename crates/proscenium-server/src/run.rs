@@ -85,6 +85,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             data_dir: Some(config.data_dir.clone()),
             backend_ca: config.backend_ca.clone(),
             cache_max_bytes: config.cache_max_bytes,
+            cognito_endpoint: config.cognito_endpoint.clone(),
+            identities: config.iam_identities(),
             ..GatewayConfig::default()
         },
     )

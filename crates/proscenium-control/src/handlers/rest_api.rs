@@ -150,6 +150,11 @@ pub async fn create_rest_api(
         .map(compression_size)
         .transpose()?;
     let id = st.new_id(API_ID_LEN);
+    let policy = req
+        .policy
+        .map(|p| stored_policy(&p, &caller.scope, &id))
+        .transpose()?
+        .filter(|p| !p.is_empty());
     let api = RestApi {
         id: id.clone(),
         name,
@@ -161,7 +166,7 @@ pub async fn create_rest_api(
         minimum_compression_size,
         api_key_source: req.api_key_source.unwrap_or_else(|| "HEADER".into()),
         endpoint_configuration: endpoint,
-        policy: req.policy,
+        policy,
         tags: req.tags,
         disable_execute_api_endpoint: req.disable_execute_api_endpoint,
         root_resource_id: st.new_id(API_ID_LEN),
@@ -236,6 +241,18 @@ pub async fn update_rest_api(
         for op in &ops {
             apply(&mut def.api, op)?;
         }
+        if ops
+            .iter()
+            .any(|op| op.path.trim_start_matches('/') == "policy")
+        {
+            def.api.policy = def
+                .api
+                .policy
+                .take()
+                .map(|p| stored_policy(&p, &caller.scope, &api_id))
+                .transpose()?
+                .filter(|p| !p.is_empty());
+        }
         Ok(def.api.clone())
     })
     .await?;
@@ -244,6 +261,25 @@ pub async fn update_rest_api(
     v.as_object_mut()
         .map(|o| o.entry("tags").or_insert_with(|| serde_json::json!({})));
     ok(&v)
+}
+
+/// A resource policy as AWS stores it: checked, with `execute-api:/…` resources written as
+/// full ARNs of this API. An empty policy is none.
+fn stored_policy(text: &str, scope: &proscenium_model::Scope, api_id: &str) -> ApiResult<String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    proscenium_model::policy::Policy::parse(text).map_err(|_| {
+        ApiError::bad_request(
+            "Invalid policy document. Please check the policy syntax and ensure that Principals are valid.",
+        )
+    })?;
+    Ok(proscenium_model::policy::expand_resources(
+        text,
+        &scope.region,
+        &scope.account,
+        api_id,
+    ))
 }
 
 fn apply(api: &mut RestApi, op: &PatchOp) -> ApiResult<()> {

@@ -124,19 +124,7 @@ async fn call_function(
         Some(s) => substitute_stage_variables(function, &s.variables),
         None => function.to_string(),
     };
-    let (name, qualifier) = function_name(&function);
-    let mut url = format!(
-        "{}/2015-03-31/functions/{}/invocations",
-        endpoint.trim_end_matches('/'),
-        utf8_percent_encode(&name, NAME)
-    );
-    if let Some(q) = qualifier {
-        url.push_str("?Qualifier=");
-        url.push_str(&utf8_percent_encode(&q, NAME).to_string());
-    }
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|e| GatewayError::internal(format!("invalid Lambda endpoint {url:?}: {e}")))?;
+    let uri = invoke_uri(endpoint, &function)?;
     let mut h = http::HeaderMap::with_capacity(3);
     h.insert(
         http::header::CONTENT_TYPE,
@@ -184,6 +172,23 @@ async fn call_function(
         payload: body,
         function_error: parts.headers.contains_key("x-amz-function-error"),
     })
+}
+
+/// `{endpoint}/2015-03-31/functions/{name}/invocations[?Qualifier=…]` for a function ARN or
+/// name (stage variables already substituted).
+pub(crate) fn invoke_uri(endpoint: &str, function: &str) -> Result<http::Uri, GatewayError> {
+    let (name, qualifier) = function_name(function);
+    let mut url = format!(
+        "{}/2015-03-31/functions/{}/invocations",
+        endpoint.trim_end_matches('/'),
+        utf8_percent_encode(&name, NAME)
+    );
+    if let Some(q) = qualifier {
+        url.push_str("?Qualifier=");
+        url.push_str(&utf8_percent_encode(&q, NAME).to_string());
+    }
+    url.parse()
+        .map_err(|e| GatewayError::internal(format!("invalid Lambda endpoint {url:?}: {e}")))
 }
 
 /// Whether the first media type of the client's `Accept` is one of the API's binary media

@@ -23,6 +23,11 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         stage.map_or(&[][..], |s| &s.deployment.binary_media_types),
     );
     let query = (!ctx.query.is_empty()).then(|| group(&ctx.query));
+    let auth = ctx.auth.as_deref();
+    let iam = auth.and_then(|a| a.iam.as_deref());
+    let authorizer = auth
+        .filter(|a| a.lambda.is_some() || a.claims.is_some())
+        .map(crate::auth::AuthContext::authorizer_json);
     let event = Event {
         resource: resource_path,
         path: ctx.target.path(),
@@ -39,6 +44,7 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         request_context: RequestContext {
             resource_id: matched.map(|m| m.method.resource_id.as_str()),
             resource_path,
+            authorizer,
             http_method: ctx.method.as_str(),
             extended_request_id: ctx.apigw_id.as_str(),
             request_time: request_time(ctx.now),
@@ -51,17 +57,17 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
             request_id: ctx.request_id.as_str(),
             identity: Identity {
                 cognito_identity_pool_id: (),
-                account_id: (),
+                account_id: iam.map(|c| c.account_id.as_str()),
                 cognito_identity_id: (),
-                caller: (),
+                caller: iam.map(|c| c.user_id.as_str()),
                 source_ip: ctx.remote.ip().to_string(),
                 principal_org_id: (),
-                access_key: (),
+                access_key: iam.map(|c| c.access_key_id.as_str()),
                 cognito_authentication_type: (),
                 cognito_authentication_provider: (),
-                user_arn: (),
+                user_arn: iam.map(|c| c.arn.as_str()),
                 user_agent: ctx.header_ref(http::header::USER_AGENT),
-                user: (),
+                user: iam.map(|c| c.user_id.as_str()),
             },
             domain_name: ctx.target.domain_name(),
             deployment_id: stage.map(|s| s.deployment.deployment_id.as_str()),
@@ -98,6 +104,9 @@ struct Event<'a> {
 struct RequestContext<'a> {
     resource_id: Option<&'a str>,
     resource_path: &'a str,
+    /// The authorizer's principal, latency and context, or a Cognito token's claims.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<Value>,
     http_method: &'a str,
     extended_request_id: &'a str,
     request_time: String,
@@ -118,17 +127,17 @@ struct RequestContext<'a> {
 #[serde(rename_all = "camelCase")]
 struct Identity<'a> {
     cognito_identity_pool_id: (),
-    account_id: (),
+    account_id: Option<&'a str>,
     cognito_identity_id: (),
-    caller: (),
+    caller: Option<&'a str>,
     source_ip: String,
     principal_org_id: (),
-    access_key: (),
+    access_key: Option<&'a str>,
     cognito_authentication_type: (),
     cognito_authentication_provider: (),
-    user_arn: (),
+    user_arn: Option<&'a str>,
     user_agent: Option<Cow<'a, str>>,
-    user: (),
+    user: Option<&'a str>,
 }
 
 fn text(v: &HeaderValue) -> Cow<'_, str> {

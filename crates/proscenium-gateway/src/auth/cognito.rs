@@ -1,0 +1,440 @@
+//! Cognito user pool authorizers: the JWT from the identity source verified (RS256 against
+//! the pool's JWKS, `exp`, `iss`, `token_use`; for access tokens the method's
+//! `authorizationScopes`) and its claims exposed as `$context.authorizer.claims.*`.
+//!
+//! The issuer of pool `{poolId}` in `{region}` is `{endpoint}/{poolId}`, where the endpoint is
+//! `https://cognito-idp.{region}.amazonaws.com` unless `GatewayConfig::cognito_endpoint`
+//! names another; its keys come from `{issuer}/.well-known/jwks.json`, cached, and fetched
+//! again when a token names an unknown `kid` (at most every [`REFETCH_INTERVAL_NANOS`]).
+//! A JWKS that cannot be fetched refuses the request (500), never lets it through.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::Full;
+use proscenium_model::Authorizer;
+use serde_json::Value;
+
+use super::identity_sources;
+use crate::Shared;
+use crate::compile::CompiledStage;
+use crate::context::RequestCtx;
+use crate::error::GatewayError;
+use crate::params::{Resolve, Source};
+
+/// Unknown `kid`s trigger a refetch at most this often per pool.
+pub const REFETCH_INTERVAL_NANOS: u64 = 5_000_000_000;
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+pub struct CognitoAuthorizer {
+    pub id: String,
+    /// (region, pool id) of each provider ARN.
+    pub pools: Vec<(String, String)>,
+    pub source: Source,
+}
+
+impl CognitoAuthorizer {
+    pub fn compile(a: &Authorizer) -> Result<Self, String> {
+        let mut pools = Vec::new();
+        for arn in a.provider_arns.iter().flatten() {
+            // arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}
+            let parts: Vec<&str> = arn.splitn(6, ':').collect();
+            match (
+                parts.get(3),
+                parts.get(5).and_then(|r| r.strip_prefix("userpool/")),
+            ) {
+                (Some(region), Some(pool)) if !pool.is_empty() => {
+                    pools.push((region.to_string(), pool.to_string()));
+                }
+                _ => return Err(format!("not a user pool ARN: {arn}")),
+            }
+        }
+        if pools.is_empty() {
+            return Err("the authorizer has no providerARNs".into());
+        }
+        let source = identity_sources(
+            a.identity_source
+                .as_deref()
+                .or(Some("method.request.header.Authorization")),
+        )?
+        .into_iter()
+        .next()
+        .ok_or("no identity source")?;
+        Ok(CognitoAuthorizer {
+            id: a.id.clone(),
+            pools,
+            source,
+        })
+    }
+}
+
+/// A verified token's claims (values as text).
+#[derive(Debug)]
+pub struct Claims {
+    pub pairs: Vec<(String, String)>,
+}
+
+impl Claims {
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// One RSA key of a JWKS.
+#[derive(Debug, Clone)]
+pub struct RsaKey {
+    pub n: Vec<u8>,
+    pub e: Vec<u8>,
+}
+
+/// The keys of one pool, and when they were fetched.
+#[derive(Debug, Default)]
+pub struct Jwks {
+    pub keys: HashMap<String, RsaKey>,
+    pub fetched_at: u64,
+}
+
+/// Every pool's keys, shared by the requests.
+#[derive(Debug, Default)]
+pub struct KeyStore {
+    pools: Mutex<HashMap<String, Arc<Jwks>>>,
+}
+
+impl KeyStore {
+    fn get(&self, issuer: &str) -> Option<Arc<Jwks>> {
+        self.pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(issuer)
+            .cloned()
+    }
+
+    fn put(&self, issuer: &str, jwks: Arc<Jwks>) {
+        self.pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(issuer.to_string(), jwks);
+    }
+}
+
+/// Parses a JWKS document (RSA keys with `kid`, `n`, `e`; others are ignored).
+pub fn parse_jwks(body: &[u8], fetched_at: u64) -> Result<Jwks, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("JWKS is not JSON: {e}"))?;
+    let keys = v
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or("JWKS has no keys")?;
+    let mut out = HashMap::new();
+    for k in keys {
+        let text = |name: &str| k.get(name).and_then(Value::as_str);
+        if text("kty") != Some("RSA") {
+            continue;
+        }
+        let (Some(kid), Some(n), Some(e)) = (text("kid"), text("n"), text("e")) else {
+            continue;
+        };
+        let (Ok(n), Ok(e)) = (b64(n), b64(e)) else {
+            continue;
+        };
+        out.insert(kid.to_string(), RsaKey { n, e });
+    }
+    Ok(Jwks {
+        keys: out,
+        fetched_at,
+    })
+}
+
+fn b64(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('='))
+}
+
+/// A token split and decoded, before its signature is checked.
+pub struct Token {
+    pub kid: String,
+    pub alg: String,
+    pub claims: serde_json::Map<String, Value>,
+    signing_input: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+pub fn decode(token: &str) -> Result<Token, String> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err("not a JWT".into());
+    };
+    let header: Value =
+        serde_json::from_slice(&b64(h).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let claims: Value =
+        serde_json::from_slice(&b64(p).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let Value::Object(claims) = claims else {
+        return Err("the claims are not an object".into());
+    };
+    Ok(Token {
+        kid: header
+            .get("kid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        alg: header
+            .get("alg")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        claims,
+        signing_input: format!("{h}.{p}").into_bytes(),
+        signature: b64(s).map_err(|e| e.to_string())?,
+    })
+}
+
+/// Checks an RS256 signature.
+pub fn verify_signature(t: &Token, key: &RsaKey) -> bool {
+    let public = ring::signature::RsaPublicKeyComponents {
+        n: &key.n,
+        e: &key.e,
+    };
+    public
+        .verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            &t.signing_input,
+            &t.signature,
+        )
+        .is_ok()
+}
+
+/// The checks after the signature: expiry, issuer, token use and scopes. `Ok` gives the
+/// claims as `$context.authorizer.claims` shows them.
+pub fn check_claims(
+    t: &Token,
+    issuers: &[String],
+    scopes: &[String],
+    now_secs: i64,
+) -> Result<Claims, String> {
+    let num = |name: &str| t.claims.get(name).and_then(Value::as_i64);
+    match num("exp") {
+        Some(exp) if exp > now_secs => {}
+        Some(_) => return Err("the token has expired".into()),
+        None => return Err("the token has no exp".into()),
+    }
+    if num("nbf").is_some_and(|nbf| nbf > now_secs) {
+        return Err("the token is not valid yet".into());
+    }
+    let iss = t.claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    if !issuers.iter().any(|i| i == iss) {
+        return Err(format!(
+            "the token's issuer {iss:?} is not one of the user pools"
+        ));
+    }
+    let token_use = t.claims.get("token_use").and_then(Value::as_str);
+    match (token_use, scopes.is_empty()) {
+        (Some("id"), true) => {}
+        (Some("id"), false) => {
+            return Err("the method has authorization scopes: an access token is needed".into());
+        }
+        (Some("access"), false) => {
+            let granted = t.claims.get("scope").and_then(Value::as_str).unwrap_or("");
+            if !granted.split(' ').any(|g| scopes.iter().any(|s| s == g)) {
+                return Err("the access token has none of the method's scopes".into());
+            }
+        }
+        (Some("access"), true) => {
+            return Err("an access token needs authorization scopes on the method".into());
+        }
+        _ => return Err("token_use is neither id nor access".into()),
+    }
+    let pairs = t
+        .claims
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(super::lambda::scalar_text)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect();
+    Ok(Claims { pairs })
+}
+
+/// The issuer URL of a pool.
+pub fn issuer(endpoint: Option<&str>, region: &str, pool: &str) -> String {
+    match endpoint {
+        Some(e) => format!("{}/{pool}", e.trim_end_matches('/')),
+        None => format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
+    }
+}
+
+/// Verifies the request's token: its claims, or 401 (500 when keys cannot be fetched).
+pub async fn authorize(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    _stage: &CompiledStage,
+    a: &CognitoAuthorizer,
+    scopes: &[String],
+    now_secs: i64,
+) -> Result<Arc<Claims>, GatewayError> {
+    let raw = ctx
+        .with_inputs(None, |inputs| a.source.resolve(inputs).pop())
+        .unwrap_or_default();
+    let raw = raw.trim();
+    let token_text = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .unwrap_or(raw);
+    if token_text.is_empty() {
+        return Err(GatewayError::unauthorized("no token"));
+    }
+    let token = decode(token_text).map_err(GatewayError::unauthorized)?;
+    if token.alg != "RS256" {
+        return Err(GatewayError::unauthorized(format!(
+            "token algorithm {} is not RS256",
+            token.alg
+        )));
+    }
+    let endpoint = shared.config.cognito_endpoint.as_deref();
+    let issuers: Vec<String> = a
+        .pools
+        .iter()
+        .map(|(region, pool)| issuer(endpoint, region, pool))
+        .collect();
+    // The pool the token claims to come from must be one of the authorizer's.
+    let iss = token
+        .claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if !issuers.contains(&iss) {
+        return Err(GatewayError::unauthorized(format!(
+            "issuer {iss:?} is not one of the authorizer's pools"
+        )));
+    }
+    let key = key_for(shared, &iss, &token.kid).await?;
+    let Some(key) = key else {
+        return Err(GatewayError::unauthorized(format!(
+            "no key {} in the pool's JWKS",
+            token.kid
+        )));
+    };
+    if !verify_signature(&token, &key) {
+        return Err(GatewayError::unauthorized("bad token signature"));
+    }
+    check_claims(&token, &issuers, scopes, now_secs)
+        .map(Arc::new)
+        .map_err(GatewayError::unauthorized)
+}
+
+/// The key `kid` of `issuer`: from the cache, else fetched (again, when the cached set lacks
+/// it and was fetched long enough ago).
+async fn key_for(shared: &Shared, issuer: &str, kid: &str) -> Result<Option<RsaKey>, GatewayError> {
+    let now = shared.config.clock.monotonic_nanos();
+    let cached = shared.jwks.get(issuer);
+    if let Some(j) = &cached {
+        if let Some(k) = j.keys.get(kid) {
+            return Ok(Some(k.clone()));
+        }
+        if now.saturating_sub(j.fetched_at) < REFETCH_INTERVAL_NANOS {
+            return Ok(None);
+        }
+    }
+    let url = format!("{issuer}/.well-known/jwks.json");
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| GatewayError::authorizer_configuration(format!("JWKS URL {url}: {e}")))?;
+    let mut req = http::Request::new(Full::new(Bytes::new()));
+    *req.uri_mut() = uri;
+    let fetched = crate::client::send(&shared.client, req, FETCH_TIMEOUT, 1024 * 1024).await;
+    let jwks = match fetched {
+        Ok((parts, body)) if parts.status.is_success() => parse_jwks(&body, now)
+            .map_err(|e| GatewayError::authorizer_configuration(format!("{url}: {e}")))?,
+        Ok((parts, _)) => {
+            return Err(GatewayError::authorizer_configuration(format!(
+                "{url} answered {}",
+                parts.status
+            )));
+        }
+        Err(e) => {
+            return Err(GatewayError::authorizer_configuration(format!(
+                "cannot fetch {url}: {e}"
+            )));
+        }
+    };
+    let key = jwks.keys.get(kid).cloned();
+    shared.jwks.put(issuer, Arc::new(jwks));
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(claims: Value) -> Token {
+        Token {
+            kid: "k".into(),
+            alg: "RS256".into(),
+            claims: claims.as_object().unwrap().clone(),
+            signing_input: Vec::new(),
+            signature: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn claims_are_checked_as_aws_does() {
+        let iss = vec!["http://127.0.0.1:1/pool".to_string()];
+        let id = |exp: i64| {
+            token(
+                serde_json::json!({"iss": iss[0], "exp": exp, "token_use": "id", "sub": "u", "cognito:groups": ["a","b"]}),
+            )
+        };
+        let c = check_claims(&id(2000), &iss, &[], 1000).unwrap();
+        assert_eq!(c.get("sub").as_deref(), Some("u"));
+        assert_eq!(c.get("cognito:groups").as_deref(), Some("a,b"));
+        assert!(check_claims(&id(999), &iss, &[], 1000).is_err(), "expired");
+        assert!(check_claims(&id(2000), &["other".into()], &[], 1000).is_err());
+        assert!(
+            check_claims(&id(2000), &iss, &["s".into()], 1000).is_err(),
+            "scopes need an access token"
+        );
+        let access = |scope: &str| {
+            token(
+                serde_json::json!({"iss": iss[0], "exp": 2000, "token_use": "access", "scope": scope}),
+            )
+        };
+        assert!(check_claims(&access("a/read b"), &iss, &["a/read".into()], 1000).is_ok());
+        assert!(check_claims(&access("b"), &iss, &["a/read".into()], 1000).is_err());
+        assert!(check_claims(&access("a/read"), &iss, &[], 1000).is_err());
+    }
+
+    #[test]
+    fn issuers_and_jwks() {
+        assert_eq!(
+            issuer(None, "eu-west-1", "eu-west-1_abc"),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+        );
+        assert_eq!(
+            issuer(Some("http://127.0.0.1:9/"), "r", "p"),
+            "http://127.0.0.1:9/p"
+        );
+        let j = parse_jwks(
+            br#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"},{"kty":"EC","kid":"k2"}]}"#,
+            7,
+        )
+        .unwrap();
+        assert_eq!(j.keys.len(), 1);
+        assert!(parse_jwks(b"{}", 0).is_err());
+        assert!(decode("a.b").is_err());
+    }
+}
