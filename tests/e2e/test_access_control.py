@@ -567,3 +567,47 @@ def test_invalid_policies_are_refused_by_the_management_api(c):
     with pytest.raises(c.exceptions.BadRequestException):
         c.update_rest_api(restApiId=api["id"], patchOperations=[
             {"op": "replace", "path": "/policy", "value": "{\"Statement\": 5}"}])
+
+
+# -- TestInvokeAuthorizer --
+
+def test_test_invoke_authorizer_runs_the_current_definition(gw, c):
+    api = c.create_rest_api(name=unique_name("testauth"))
+    az = token_authorizer(c, api["id"], ttl=300)
+    FakeLambda.calls.clear()
+    out = c.test_invoke_authorizer(restApiId=api["id"], authorizerId=az,
+                                   headers={"Authorization": "allow"}, pathWithQueryString="/pets")
+    assert out["clientStatus"] == 200
+    assert out["principalId"] == "user-7"
+    assert json.loads(out["policy"])["Statement"][0]["Effect"] == "Allow"
+    assert out["authorization"]["team"] == ["blue"]
+    assert FakeLambda.events[-1]["methodArn"] == \
+        f"arn:aws:execute-api:us-east-1:000000000000:{api['id']}/ESTestInvoke-stage/GET/"
+    # Never cached: a second test calls the function again.
+    c.test_invoke_authorizer(restApiId=api["id"], authorizerId=az, headers={"Authorization": "allow"})
+    assert FakeLambda.calls["allow"] == 2
+    assert c.test_invoke_authorizer(restApiId=api["id"], authorizerId=az,
+                                    headers={"Authorization": "unauthorized"})["clientStatus"] == 401
+    assert c.test_invoke_authorizer(restApiId=api["id"], authorizerId=az)["clientStatus"] == 401
+    assert c.test_invoke_authorizer(restApiId=api["id"], authorizerId=az,
+                                    headers={"Authorization": "crash"})["clientStatus"] == 500
+    with pytest.raises(c.exceptions.NotFoundException):
+        c.test_invoke_authorizer(restApiId=api["id"], authorizerId="nope00")
+
+
+def test_test_invoke_authorizer_from_the_cli_with_cognito(gw, cognito_endpoint):
+    from e2e_helpers import AwsCli
+    cli = AwsCli(gw.endpoint, access_key=MGMT_KEY, secret_key=MGMT_SECRET)
+    api_id = cli.ok("apigateway", "create-rest-api", "--name", unique_name("clicog"))["id"]
+    az = cli.ok("apigateway", "create-authorizer", "--rest-api-id", api_id, "--name", "cog",
+                "--type", "COGNITO_USER_POOLS", "--identity-source", "method.request.header.Authorization",
+                "--provider-arns", f"arn:aws:cognito-idp:us-east-1:000000000000:userpool/{POOL}")["id"]
+    token = jwt({"sub": "cli-user", "iss": f"{cognito_endpoint}/{POOL}", "exp": int(time.time()) + 600,
+                 "token_use": "id"})
+    out = cli.ok("apigateway", "test-invoke-authorizer", "--rest-api-id", api_id, "--authorizer-id", az,
+                 "--headers", json.dumps({"Authorization": token}))
+    assert out["clientStatus"] == 200
+    assert out["claims"]["sub"] == "cli-user"
+    out = cli.ok("apigateway", "test-invoke-authorizer", "--rest-api-id", api_id, "--authorizer-id", az,
+                 "--headers", json.dumps({"Authorization": token[:-3] + "xyz"}))
+    assert out["clientStatus"] == 401

@@ -18,6 +18,7 @@ pub mod handlers;
 pub mod patch;
 pub mod routes;
 pub mod state;
+pub mod tester;
 
 pub use routes::router;
 pub use state::{Clock, ControlState, IdSource, SystemClock};

@@ -508,6 +508,7 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "DeleteModel" => on(filter, model::delete_model),
         "CreateAuthorizer" => on(filter, authorizer::create_authorizer),
         "GetAuthorizer" => on(filter, authorizer::get_authorizer),
+        "TestInvokeAuthorizer" => on(filter, authorizer::test_invoke_authorizer),
         "GetAuthorizers" => on(filter, authorizer::get_authorizers),
         "UpdateAuthorizer" => on(filter, authorizer::update_authorizer),
         "DeleteAuthorizer" => on(filter, authorizer::delete_authorizer),

@@ -48,6 +48,8 @@ pub struct ControlState {
     pub ids: Arc<dyn IdSource>,
     /// When set, every request must be SigV4-signed by one of these credentials.
     pub credentials: Option<Arc<Credentials>>,
+    /// Runs authorizers for TestInvokeAuthorizer (None: the operation answers 501).
+    pub authorizer_tester: Option<Arc<dyn crate::tester::AuthorizerTester>>,
     /// Serialises read-modify-write cycles so concurrent clients (Terraform runs ten at once)
     /// never see spurious conflicts; the store's revisions still guard against other processes.
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
@@ -62,6 +64,7 @@ impl ControlState {
             clock: Arc::new(SystemClock),
             ids: Arc::new(Mutex::new(StdRng::from_entropy())),
             credentials: None,
+            authorizer_tester: None,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
     }

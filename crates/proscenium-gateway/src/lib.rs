@@ -157,6 +157,16 @@ impl Gateway {
 
     /// Re-reads the store now (the watcher does this on every change; tests use it to avoid
     /// waiting for the feed).
+    /// TestInvokeAuthorizer: runs `authorizer` (of the current definition) for the given
+    /// request, outside any deployment.
+    pub async fn test_authorizer(
+        &self,
+        authorizer: &proscenium_model::Authorizer,
+        req: &auth::test_invoke::TestRequest<'_>,
+    ) -> auth::test_invoke::AuthorizerTest {
+        auth::test_invoke::run(&self.shared, authorizer, req).await
+    }
+
     pub async fn reload(&self) {
         if let Err(e) = self.shared.registry.rebuild(self.store.as_ref()).await {
             tracing::warn!("could not reload stages: {e}");

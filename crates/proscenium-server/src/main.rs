@@ -6,6 +6,7 @@ mod console;
 mod http1;
 mod metrics;
 mod run;
+mod tester;
 mod tls;
 
 use std::net::SocketAddr;

@@ -91,6 +91,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         },
     )
     .await;
+    control.authorizer_tester = Some(Arc::new(crate::tester::GatewayTester(gateway.clone())));
     let app = Arc::new(App {
         control: proscenium_control::router(control),
         gateway,

@@ -85,6 +85,82 @@ pub async fn get_authorizer(
     ok(def.value.authorizers.get(&id).ok_or_else(not_found)?)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct TestInvokeAuthorizerRequest {
+    headers: Option<std::collections::BTreeMap<String, String>>,
+    multi_value_headers: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    path_with_query_string: Option<String>,
+    body: Option<String>,
+    stage_variables: Option<std::collections::BTreeMap<String, String>>,
+    #[allow(dead_code)]
+    additional_context: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// TestInvokeAuthorizer: runs the authorizer of the API's current definition (not a
+/// deployment) with the given request, through the injected tester.
+pub async fn test_invoke_authorizer(
+    State(st): State<ControlState>,
+    caller: Caller,
+    Path((api_id, id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req: TestInvokeAuthorizerRequest = if body.is_empty() {
+        TestInvokeAuthorizerRequest::default()
+    } else {
+        json_body(&body)?
+    };
+    let def = load_api(&st, &caller.scope, &api_id).await?;
+    let authorizer = def
+        .value
+        .authorizers
+        .get(&id)
+        .ok_or_else(not_found)?
+        .clone();
+    let Some(tester) = st.authorizer_tester.clone() else {
+        return Err(ApiError::NotImplemented(
+            "TestInvokeAuthorizer is not available on this node".into(),
+        ));
+    };
+    let mut headers: Vec<(String, String)> = req.headers.unwrap_or_default().into_iter().collect();
+    for (name, values) in req.multi_value_headers.unwrap_or_default() {
+        for v in values {
+            headers.push((name.clone(), v));
+        }
+    }
+    let out = tester
+        .test_authorizer(crate::tester::AuthorizerTestInput {
+            scope: caller.scope.clone(),
+            api_id,
+            authorizer,
+            headers,
+            path_with_query: req.path_with_query_string.unwrap_or_else(|| "/".into()),
+            body: req.body.unwrap_or_default(),
+            stage_variables: req.stage_variables.unwrap_or_default(),
+        })
+        .await;
+    let mut v = serde_json::json!({
+        "clientStatus": out.client_status,
+        "log": out.log.join("\n"),
+        "latency": out.latency_ms,
+    });
+    if let Some(m) = v.as_object_mut() {
+        if let Some(p) = out.principal_id {
+            m.insert("principalId".into(), p.into());
+        }
+        if let Some(p) = out.policy {
+            m.insert("policy".into(), p.into());
+        }
+        if !out.authorization.is_empty() {
+            m.insert("authorization".into(), serde_json::json!(out.authorization));
+        }
+        if let Some(c) = out.claims {
+            m.insert("claims".into(), serde_json::json!(c));
+        }
+    }
+    ok(&v)
+}
+
 pub async fn get_authorizers(
     State(st): State<ControlState>,
     caller: Caller,

@@ -339,7 +339,11 @@ pub async fn authorize(
 
 /// The key `kid` of `issuer`: from the cache, else fetched (again, when the cached set lacks
 /// it and was fetched long enough ago).
-async fn key_for(shared: &Shared, issuer: &str, kid: &str) -> Result<Option<RsaKey>, GatewayError> {
+pub(crate) async fn key_for(
+    shared: &Shared,
+    issuer: &str,
+    kid: &str,
+) -> Result<Option<RsaKey>, GatewayError> {
     let now = shared.config.clock.monotonic_nanos();
     let cached = shared.jwks.get(issuer);
     if let Some(j) = &cached {

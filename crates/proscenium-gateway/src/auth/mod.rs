@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cognito;
 pub mod iam;
 pub mod lambda;
+pub mod test_invoke;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
