@@ -67,6 +67,8 @@ pub struct Shared {
     pub logs: Option<Arc<logsink::LogSink>>,
     /// Lambda authorizer results (`authorizerResultTtlInSeconds`).
     pub auth_cache: auth::cache::TtlCache<auth::lambda::LambdaResult>,
+    /// Verified Cognito tokens (the authorizer's result TTL, never past `exp`).
+    pub cognito_cache: auth::cache::TtlCache<auth::cognito::Verified>,
     /// Cognito user pools' keys.
     pub jwks: auth::cognito::KeyStore,
     /// `config.identities`, ready for SigV4 verification.
@@ -103,6 +105,7 @@ impl Gateway {
                 account_id: Arc::from(config.account_id.as_str()),
                 auth_cache: Default::default(),
                 jwks: Default::default(),
+                cognito_cache: Default::default(),
                 identities: auth::iam::Identities::new(&config.identities),
                 config,
                 registry,

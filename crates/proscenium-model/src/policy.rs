@@ -47,6 +47,8 @@ pub struct Statement {
     pub actions: Vec<String>,
     pub not_action: bool,
     pub resources: Vec<String>,
+    /// `resources`, each split into its six ARN parts once.
+    resource_patterns: Vec<ArnPattern>,
     pub not_resource: bool,
     pub conditions: Vec<Condition>,
 }
@@ -59,6 +61,17 @@ pub struct Condition {
     pub if_exists: bool,
     pub key: String,
     pub values: Vec<String>,
+    /// Whether evaluation knows the operator (else the condition is evaluated fail-closed).
+    known: bool,
+    /// `values` as CIDRs (`IpAddress`/`NotIpAddress`), parsed once.
+    pub cidrs: Vec<Option<Cidr>>,
+}
+
+/// An address range of an `IpAddress` condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    bits: u32,
 }
 
 /// The outcome of evaluating a policy for one request.
@@ -79,6 +92,8 @@ pub struct Request<'a> {
     pub resource: &'a str,
     /// The IAM caller (`arn:aws:iam::{account}:…`), `None` for anonymous callers.
     pub caller_arn: Option<&'a str>,
+    /// `aws:SourceIp` (compared with `IpAddress` conditions without text).
+    pub source_ip: Option<IpAddr>,
     /// Values of a condition key (`aws:SourceIp`, …); `None` when the key is absent.
     pub key: &'a dyn Fn(&str) -> Option<Vec<String>>,
 }
@@ -155,8 +170,9 @@ impl Policy {
     /// Evaluates the document for `req`: an explicit Deny wins, then any Allow.
     pub fn evaluate(&self, req: &Request<'_>, now_secs: i64) -> Decision {
         let mut allowed = false;
+        let parts = split_arn(req.resource);
         for s in &self.statements {
-            let applies = s.applies_to(req);
+            let applies = s.applies_to(req, parts.as_ref());
             let conditions = s.conditions.iter().map(|c| c.holds(req, now_secs));
             match s.effect {
                 Effect::Deny => {
@@ -189,7 +205,7 @@ impl Policy {
 }
 
 impl Statement {
-    fn applies_to(&self, req: &Request<'_>) -> bool {
+    fn applies_to(&self, req: &Request<'_>, arn_parts: Option<&[&str; 6]>) -> bool {
         let principal = match &self.principals {
             Principals::Unspecified | Principals::Anyone => true,
             Principals::Aws(list) => req
@@ -200,11 +216,15 @@ impl Statement {
         let action = self
             .actions
             .iter()
-            .any(|a| glob_match(&a.to_ascii_lowercase(), &req.action.to_ascii_lowercase()))
+            .any(|a| glob(a.as_bytes(), req.action.as_bytes(), true))
             != self.not_action;
-        let resource =
-            self.resources.iter().any(|r| arn_matches(r, req.resource)) != self.not_resource;
-        principal && action && resource
+        if !(principal && action) {
+            return false;
+        }
+        self.resource_patterns
+            .iter()
+            .any(|r| r.matches(req.resource, arn_parts))
+            != self.not_resource
     }
 }
 
@@ -212,10 +232,19 @@ impl Condition {
     /// Whether the condition holds; `None` when the operator is unknown.
     fn holds(&self, req: &Request<'_>, now_secs: i64) -> Option<bool> {
         let op = self.operator.as_str();
-        if !OPERATORS.contains(&op) {
+        if !self.known {
             return None;
         }
-        let present = if self.key.eq_ignore_ascii_case("aws:CurrentTime") {
+        if matches!(op, "IpAddress" | "NotIpAddress")
+            && self.key.eq_ignore_ascii_case("aws:SourceIp")
+            && let Some(ip) = req.source_ip
+        {
+            let inside = self.cidrs.iter().flatten().any(|c| c.contains(ip));
+            return Some(inside == (op == "IpAddress"));
+        }
+        let present = if self.key.eq_ignore_ascii_case("aws:SourceIp") && req.source_ip.is_some() {
+            req.source_ip.map(|ip| vec![ip.to_string()])
+        } else if self.key.eq_ignore_ascii_case("aws:CurrentTime") {
             Some(vec![iso8601(now_secs)])
         } else if self.key.eq_ignore_ascii_case("aws:EpochTime") {
             Some(vec![now_secs.to_string()])
@@ -369,15 +398,24 @@ fn statement(v: &Value) -> Result<Statement, PolicyError> {
                 None => (op.clone(), false),
             };
             for (key, values) in keys {
+                let values = strings(values, "a condition value")?;
+                let cidrs = if operator.ends_with("IpAddress") {
+                    values.iter().map(|v| Cidr::parse(v)).collect()
+                } else {
+                    Vec::new()
+                };
                 conditions.push(Condition {
+                    known: OPERATORS.contains(&operator.as_str()),
                     operator: operator.clone(),
                     if_exists,
                     key: key.clone(),
-                    values: strings(values, "a condition value")?,
+                    values,
+                    cidrs,
                 });
             }
         }
     }
+    let resource_patterns = resources.iter().map(|r| ArnPattern::new(r)).collect();
     Ok(Statement {
         effect,
         principals,
@@ -385,6 +423,7 @@ fn statement(v: &Value) -> Result<Statement, PolicyError> {
         actions,
         not_action,
         resources,
+        resource_patterns,
         not_resource,
         conditions,
     })
@@ -406,26 +445,45 @@ fn pick(
 
 /// `*` (any run of characters) and `?` (one character), over the whole text.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
+    glob(pattern.as_bytes(), text.as_bytes(), false)
+}
+
+/// The length of the UTF-8 character starting with `b`.
+fn char_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// [`glob_match`] over bytes without allocating (`?` takes one UTF-8 character);
+/// `ci`: ASCII letters compare in any case.
+fn glob(p: &[u8], t: &[u8], ci: bool) -> bool {
+    let same = |a: u8, b: u8| a == b || (ci && a.eq_ignore_ascii_case(&b));
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && p[pi] == b'?' {
+            pi += 1;
+            ti += char_len(t[ti]);
+        } else if pi < p.len() && p[pi] != b'*' && same(p[pi], t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
+            let next = st + char_len(t[st]);
             pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
+            ti = next;
+            star = Some((sp, next));
         } else {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi.min(p.len())..].iter().all(|c| *c == b'*')
 }
 
 /// ARN matching as IAM does: the six `:`-separated parts each matched with wildcards (the
@@ -434,12 +492,72 @@ pub fn arn_matches(pattern: &str, arn: &str) -> bool {
     if pattern == "*" {
         return true;
     }
-    let p: Vec<&str> = pattern.splitn(6, ':').collect();
-    let a: Vec<&str> = arn.splitn(6, ':').collect();
-    if p.len() != 6 || a.len() != 6 {
-        return glob_match(pattern, arn);
+    let (mut p, mut a) = (pattern.splitn(6, ':'), arn.splitn(6, ':'));
+    loop {
+        match (p.next(), a.next()) {
+            (Some(ps), Some(as_)) => {
+                if !glob_match(ps, as_) {
+                    return false;
+                }
+            }
+            (None, None) => return true,
+            // Not six parts on both sides: the whole text, with wildcards.
+            _ => return glob_match(pattern, arn),
+        }
     }
-    p.iter().zip(&a).all(|(p, a)| glob_match(p, a))
+}
+
+/// The six `:`-separated parts of an ARN (the last keeps any further `:`).
+fn split_arn(arn: &str) -> Option<[&str; 6]> {
+    let mut out = [""; 6];
+    let mut rest = arn;
+    for slot in out.iter_mut().take(5) {
+        let i = rest.as_bytes().iter().position(|b| *b == b':')?;
+        *slot = &rest[..i];
+        rest = &rest[i + 1..];
+    }
+    out[5] = rest;
+    Some(out)
+}
+
+/// A `Resource` entry, split once.
+#[derive(Debug, Clone, PartialEq)]
+struct ArnPattern {
+    text: String,
+    /// `*`: every ARN.
+    any: bool,
+    /// The six parts, as byte ranges of `text`.
+    parts: Option<[(usize, usize); 6]>,
+}
+
+impl ArnPattern {
+    fn new(text: &str) -> Self {
+        let parts = split_arn(text).map(|p| {
+            let base = text.as_ptr() as usize;
+            p.map(|s| {
+                let start = s.as_ptr() as usize - base;
+                (start, start + s.len())
+            })
+        });
+        ArnPattern {
+            text: text.to_string(),
+            any: text == "*",
+            parts,
+        }
+    }
+
+    fn matches(&self, arn: &str, arn_parts: Option<&[&str; 6]>) -> bool {
+        if self.any {
+            return true;
+        }
+        match (&self.parts, arn_parts) {
+            (Some(p), Some(a)) => p
+                .iter()
+                .zip(a)
+                .all(|((s, e), a)| glob(&self.text.as_bytes()[*s..*e], a.as_bytes(), false)),
+            _ => glob_match(&self.text, arn),
+        }
+    }
 }
 
 /// A principal entry against the caller's ARN: the same ARN, or the caller's account (given
@@ -461,44 +579,52 @@ fn principal_matches(principal: &str, caller: &str) -> bool {
 
 /// Whether `ip` lies in `cidr` (`192.0.2.0/24`, `2001:db8::/32`, or a bare address).
 pub fn cidr_contains(cidr: &str, ip: &str) -> bool {
-    let Ok(ip) = ip.trim().parse::<IpAddr>() else {
-        return false;
-    };
-    let (net, bits) = match cidr.trim().split_once('/') {
-        Some((n, b)) => match b.parse::<u32>() {
-            Ok(b) => (n, Some(b)),
-            Err(_) => return false,
-        },
-        None => (cidr.trim(), None),
-    };
-    let Ok(net) = net.parse::<IpAddr>() else {
-        return false;
-    };
-    // An IPv4 caller seen as an IPv4-mapped IPv6 address matches IPv4 ranges.
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
-    match (net, ip) {
-        (IpAddr::V4(n), IpAddr::V4(a)) => {
-            let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            u32::from(n) & mask == u32::from(a) & mask
-        }
-        (IpAddr::V6(n), IpAddr::V6(a)) => {
-            let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            u128::from(n) & mask == u128::from(a) & mask
-        }
+    match (Cidr::parse(cidr), ip.trim().parse::<IpAddr>()) {
+        (Some(c), Ok(ip)) => c.contains(ip),
         _ => false,
+    }
+}
+
+impl Cidr {
+    /// `192.0.2.0/24`, `2001:db8::/32`, or a bare address.
+    pub fn parse(text: &str) -> Option<Cidr> {
+        let (net, bits) = match text.trim().split_once('/') {
+            Some((n, b)) => (n, Some(b.parse::<u32>().ok()?)),
+            None => (text.trim(), None),
+        };
+        let net: IpAddr = net.parse().ok()?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        Some(Cidr {
+            net,
+            bits: bits.unwrap_or(max).min(max),
+        })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // An IPv4 caller seen as an IPv4-mapped IPv6 address matches IPv4 ranges.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if self.bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.bits)
+                };
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if self.bits == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.bits)
+                };
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
     }
 }
 
@@ -634,6 +760,7 @@ mod tests {
                 action: "execute-api:Invoke",
                 resource: ARN,
                 caller_arn: caller,
+                source_ip: ip.parse().ok(),
                 key: &key,
             },
             1_800_000_000,

@@ -95,6 +95,16 @@ pub fn setting(extra: serde_json::Value) -> serde_json::Value {
 }
 
 pub async fn gateway(api_id: &str, st: Stage) -> Arc<Gateway> {
+    gateway_with(api_id, definition(api_id), st, GatewayConfig::default()).await
+}
+
+/// [`gateway`] serving `def` (whose id is `api_id`) with `config`.
+pub async fn gateway_with(
+    api_id: &str,
+    def: ApiDefinition,
+    st: Stage,
+    config: GatewayConfig,
+) -> Arc<Gateway> {
     let store = Arc::new(MemoryStore::new());
     // High enough that the benchmark itself is never throttled.
     let account = Account {
@@ -108,7 +118,6 @@ pub async fn gateway(api_id: &str, st: Stage) -> Arc<Gateway> {
         .put_account(&scope(), &account)
         .await
         .expect("account");
-    let def = definition(api_id);
     store.put_api(&scope(), &def, None).await.expect("api");
     let snapshot = proscenium_model::snapshot::build("d1", &def).expect("snapshot");
     let dep = Deployment {
@@ -130,18 +139,25 @@ pub async fn gateway(api_id: &str, st: Stage) -> Arc<Gateway> {
         )
         .await
         .expect("deploy");
-    let gw = Gateway::start(store, GatewayConfig::default()).await;
+    let gw = Gateway::start(store, config).await;
     gw.reload().await;
     gw
 }
 
 pub fn request(api_id: &str) -> http::Request<Full<Bytes>> {
-    http::Request::builder()
+    request_with(api_id, "")
+}
+
+/// A request with an `Authorization` header (none when empty).
+pub fn request_with(api_id: &str, authorization: &str) -> http::Request<Full<Bytes>> {
+    let mut b = http::Request::builder()
         .uri("/dev/pets")
         .header("host", format!("{api_id}.execute-api.localhost:4566"))
-        .header("user-agent", "bench")
-        .body(Full::new(Bytes::new()))
-        .expect("request")
+        .header("user-agent", "bench");
+    if !authorization.is_empty() {
+        b = b.header("authorization", authorization);
+    }
+    b.body(Full::new(Bytes::new())).expect("request")
 }
 
 /// The three variants: (name, API id, stage).
@@ -175,7 +191,12 @@ pub fn variants() -> Vec<(&'static str, &'static str, Stage)> {
 
 /// One in-process invocation; returns the status.
 pub async fn invoke(gw: &Gateway, api: &str, remote: SocketAddr) -> u16 {
-    let (parts, body) = request(api).into_parts();
+    invoke_with(gw, api, "", remote).await
+}
+
+/// [`invoke`] with an `Authorization` header.
+pub async fn invoke_with(gw: &Gateway, api: &str, authorization: &str, remote: SocketAddr) -> u16 {
+    let (parts, body) = request_with(api, authorization).into_parts();
     let Some(target) = invoke_target(&parts) else {
         return 0;
     };

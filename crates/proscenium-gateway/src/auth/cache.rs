@@ -14,13 +14,13 @@ pub const MAX_ENTRIES: usize = 100_000;
 
 /// A TTL cache of shared values; time is the caller's monotonic nanoseconds.
 pub struct TtlCache<T> {
-    map: Mutex<HashMap<String, (u64, Arc<T>)>>,
+    map: Mutex<HashMap<String, (u64, Arc<T>), foldhash::fast::RandomState>>,
 }
 
 impl<T> Default for TtlCache<T> {
     fn default() -> Self {
         TtlCache {
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(HashMap::default()),
         }
     }
 }

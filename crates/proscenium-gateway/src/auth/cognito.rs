@@ -23,7 +23,7 @@ use crate::Shared;
 use crate::compile::CompiledStage;
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
-use crate::params::{Resolve, Source};
+use crate::params::Source;
 
 /// Unknown `kid`s trigger a refetch at most this often per pool.
 pub const REFETCH_INTERVAL_NANOS: u64 = 5_000_000_000;
@@ -32,9 +32,13 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct CognitoAuthorizer {
     pub id: String,
+    /// `authorizerResultTtlInSeconds`: how long a verified token is remembered.
+    pub ttl_secs: u64,
     /// (region, pool id) of each provider ARN.
     pub pools: Vec<(String, String)>,
     pub source: Source,
+    /// `source`, compiled for the request path.
+    pub compiled_source: super::IdentitySource,
 }
 
 impl CognitoAuthorizer {
@@ -64,8 +68,14 @@ impl CognitoAuthorizer {
         .into_iter()
         .next()
         .ok_or("no identity source")?;
+        let compiled_source = super::IdentitySource::compile(&source)?;
         Ok(CognitoAuthorizer {
+            compiled_source,
             id: a.id.clone(),
+            ttl_secs: match a.authorizer_result_ttl_in_seconds {
+                None => super::lambda::DEFAULT_TTL_SECS,
+                Some(n) => n.clamp(0, super::lambda::MAX_TTL_SECS as i64) as u64,
+            },
             pools,
             source,
         })
@@ -218,7 +228,18 @@ pub fn check_claims(
     scopes: &[String],
     now_secs: i64,
 ) -> Result<Claims, String> {
-    let num = |name: &str| t.claims.get(name).and_then(Value::as_i64);
+    check_token_claims(&t.claims, issuers, scopes, now_secs)?;
+    Ok(claim_pairs(&t.claims))
+}
+
+/// Expiry, issuer, token use and scopes of verified claims.
+pub fn check_token_claims(
+    claims: &serde_json::Map<String, Value>,
+    issuers: &[String],
+    scopes: &[String],
+    now_secs: i64,
+) -> Result<(), String> {
+    let num = |name: &str| claims.get(name).and_then(Value::as_i64);
     match num("exp") {
         Some(exp) if exp > now_secs => {}
         Some(_) => return Err("the token has expired".into()),
@@ -227,20 +248,20 @@ pub fn check_claims(
     if num("nbf").is_some_and(|nbf| nbf > now_secs) {
         return Err("the token is not valid yet".into());
     }
-    let iss = t.claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
     if !issuers.iter().any(|i| i == iss) {
         return Err(format!(
             "the token's issuer {iss:?} is not one of the user pools"
         ));
     }
-    let token_use = t.claims.get("token_use").and_then(Value::as_str);
+    let token_use = claims.get("token_use").and_then(Value::as_str);
     match (token_use, scopes.is_empty()) {
         (Some("id"), true) => {}
         (Some("id"), false) => {
             return Err("the method has authorization scopes: an access token is needed".into());
         }
         (Some("access"), false) => {
-            let granted = t.claims.get("scope").and_then(Value::as_str).unwrap_or("");
+            let granted = claims.get("scope").and_then(Value::as_str).unwrap_or("");
             if !granted.split(' ').any(|g| scopes.iter().any(|s| s == g)) {
                 return Err("the access token has none of the method's scopes".into());
             }
@@ -250,8 +271,12 @@ pub fn check_claims(
         }
         _ => return Err("token_use is neither id nor access".into()),
     }
-    let pairs = t
-        .claims
+    Ok(())
+}
+
+/// The claims as `$context.authorizer.claims` shows them (values as text).
+pub fn claim_pairs(claims: &serde_json::Map<String, Value>) -> Claims {
+    let pairs = claims
         .iter()
         .map(|(k, v)| {
             let text = match v {
@@ -266,7 +291,15 @@ pub fn check_claims(
             (k.clone(), text)
         })
         .collect();
-    Ok(Claims { pairs })
+    Claims { pairs }
+}
+
+/// A token whose signature was verified, kept for the authorizer's result TTL (never past
+/// its `exp`); expiry and scopes are checked again on every use.
+#[derive(Debug)]
+pub struct Verified {
+    pub claims: serde_json::Map<String, Value>,
+    pub pairs: Arc<Claims>,
 }
 
 /// The issuer URL of a pool.
@@ -281,14 +314,13 @@ pub fn issuer(endpoint: Option<&str>, region: &str, pool: &str) -> String {
 pub async fn authorize(
     shared: &Shared,
     ctx: &mut RequestCtx,
-    _stage: &CompiledStage,
+    stage: &CompiledStage,
     a: &CognitoAuthorizer,
     scopes: &[String],
     now_secs: i64,
 ) -> Result<Arc<Claims>, GatewayError> {
-    let raw = ctx
-        .with_inputs(None, |inputs| a.source.resolve(inputs).pop())
-        .unwrap_or_default();
+    let c: &RequestCtx = ctx;
+    let raw = a.compiled_source.value(c).unwrap_or_default();
     let raw = raw.trim();
     let token_text = raw
         .strip_prefix("Bearer ")
@@ -297,6 +329,33 @@ pub async fn authorize(
     if token_text.is_empty() {
         return Err(GatewayError::unauthorized("no token"));
     }
+    let endpoint = shared.config.cognito_endpoint.as_deref();
+    let issuers: Vec<String> = a
+        .pools
+        .iter()
+        .map(|(region, pool)| issuer(endpoint, region, pool))
+        .collect();
+    let now = shared.config.clock.monotonic_nanos();
+    let cache_key = (a.ttl_secs > 0).then(|| {
+        let mut k = String::with_capacity(64 + token_text.len());
+        k.push_str(&stage.api_id);
+        k.push('\u{0}');
+        k.push_str(&stage.stage_name);
+        k.push('\u{0}');
+        k.push_str(&stage.authorizer_generation.to_string());
+        k.push('\u{0}');
+        k.push_str(&a.id);
+        k.push('\u{0}');
+        k.push_str(token_text);
+        k
+    });
+    if let Some(k) = &cache_key
+        && let Some(hit) = shared.cognito_cache.get(k, now)
+    {
+        check_token_claims(&hit.claims, &issuers, scopes, now_secs)
+            .map_err(GatewayError::unauthorized)?;
+        return Ok(hit.pairs.clone());
+    }
     let token = decode(token_text).map_err(GatewayError::unauthorized)?;
     if token.alg != "RS256" {
         return Err(GatewayError::unauthorized(format!(
@@ -304,12 +363,6 @@ pub async fn authorize(
             token.alg
         )));
     }
-    let endpoint = shared.config.cognito_endpoint.as_deref();
-    let issuers: Vec<String> = a
-        .pools
-        .iter()
-        .map(|(region, pool)| issuer(endpoint, region, pool))
-        .collect();
     // The pool the token claims to come from must be one of the authorizer's.
     let iss = token
         .claims
@@ -332,9 +385,24 @@ pub async fn authorize(
     if !verify_signature(&token, &key) {
         return Err(GatewayError::unauthorized("bad token signature"));
     }
-    check_claims(&token, &issuers, scopes, now_secs)
-        .map(Arc::new)
-        .map_err(GatewayError::unauthorized)
+    check_token_claims(&token.claims, &issuers, scopes, now_secs)
+        .map_err(GatewayError::unauthorized)?;
+    let pairs = Arc::new(claim_pairs(&token.claims));
+    if let Some(k) = cache_key {
+        let exp = token.claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+        let left = u64::try_from(exp.saturating_sub(now_secs)).unwrap_or(0);
+        let keep = a.ttl_secs.min(left);
+        shared.cognito_cache.put(
+            k,
+            Arc::new(Verified {
+                claims: token.claims,
+                pairs: pairs.clone(),
+            }),
+            now.saturating_add(keep * 1_000_000_000),
+            now,
+        );
+    }
+    Ok(pairs)
 }
 
 /// The key `kid` of `issuer`: from the cache, else fetched (again, when the cached set lacks

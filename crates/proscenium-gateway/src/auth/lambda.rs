@@ -23,7 +23,7 @@ use crate::Shared;
 use crate::compile::CompiledStage;
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
-use crate::params::{Resolve, Source};
+use crate::params::Source;
 
 /// AWS's default result TTL, and its maximum.
 pub const DEFAULT_TTL_SECS: u64 = 300;
@@ -39,7 +39,10 @@ pub struct LambdaAuthorizer {
     pub token: bool,
     /// The function ARN or name (may hold `${stageVariables.X}`).
     pub function: String,
+    /// The identity sources as configured (TestInvokeAuthorizer reads them).
     pub sources: Vec<Source>,
+    /// The same, compiled for the request path.
+    pub compiled_sources: Vec<super::IdentitySource>,
     /// `identityValidationExpression`, anchored (TOKEN only).
     pub validation: Option<regex::Regex>,
     pub ttl_secs: u64,
@@ -59,6 +62,10 @@ impl LambdaAuthorizer {
         if token && !matches!(sources.as_slice(), [Source::Header(_)]) {
             return Err("a TOKEN authorizer's identitySource must be one request header".into());
         }
+        let compiled_sources = sources
+            .iter()
+            .map(super::IdentitySource::compile)
+            .collect::<Result<Vec<_>, _>>()?;
         let validation = match a.identity_validation_expression.as_deref() {
             Some(e) if token && !e.is_empty() => Some(
                 regex::Regex::new(&format!("^(?:{e})$"))
@@ -75,6 +82,7 @@ impl LambdaAuthorizer {
             token,
             function,
             sources,
+            compiled_sources,
             validation,
             ttl_secs,
         })
@@ -196,45 +204,53 @@ pub async fn authorize(
     a: &LambdaAuthorizer,
     method_arn: &str,
 ) -> Result<(Arc<LambdaResult>, u64), GatewayError> {
-    let values: Vec<String> = ctx.with_inputs(None, |inputs| {
-        a.sources
-            .iter()
-            .map(|s| s.resolve(inputs).pop().unwrap_or_default())
-            .collect()
-    });
-    if values.iter().any(String::is_empty) {
-        return Err(GatewayError::unauthorized(format!(
-            "authorizer {}: an identity source is missing",
-            a.id
-        )));
-    }
-    if let (Some(re), Some(token)) = (&a.validation, values.first())
-        && !re.is_match(token)
-    {
-        return Err(GatewayError::unauthorized(format!(
-            "authorizer {}: the token does not match identityValidationExpression",
-            a.id
-        )));
-    }
     let now = shared.config.clock.monotonic_nanos();
-    let key = (a.ttl_secs > 0 && !values.is_empty()).then(|| {
-        let mut k = format!(
-            "{}\u{0}{}\u{0}{}\u{0}{}",
-            stage.api_id, stage.stage_name, stage.authorizer_generation, a.id
-        );
-        for v in &values {
+    // The cache key (stage, flush generation, authorizer, identity values, NUL-separated),
+    // built as the sources are read: nothing else is allocated on a cache hit.
+    let key = {
+        use std::fmt::Write;
+        let c: &RequestCtx = ctx;
+        let mut k = String::with_capacity(96);
+        k.push_str(&stage.api_id);
+        k.push('\u{0}');
+        k.push_str(&stage.stage_name);
+        let _ = write!(k, "\u{0}{}\u{0}", stage.authorizer_generation);
+        k.push_str(&a.id);
+        for (i, s) in a.compiled_sources.iter().enumerate() {
+            let Some(v) = s.value(c) else {
+                return Err(GatewayError::unauthorized(format!(
+                    "authorizer {}: an identity source is missing",
+                    a.id
+                )));
+            };
+            if i == 0
+                && let Some(re) = &a.validation
+                && !re.is_match(&v)
+            {
+                return Err(GatewayError::unauthorized(format!(
+                    "authorizer {}: the token does not match identityValidationExpression",
+                    a.id
+                )));
+            }
             k.push('\u{0}');
-            k.push_str(v);
+            k.push_str(&v);
         }
         k
-    });
+    };
+    let key = (a.ttl_secs > 0 && !a.compiled_sources.is_empty()).then_some(key);
     if let Some(k) = &key
         && let Some(hit) = shared.auth_cache.get(k, now)
     {
         return Ok((hit, 0));
     }
     let event = if a.token {
-        token_event(values.first().map_or("", String::as_str), method_arn)
+        let token = a
+            .compiled_sources
+            .first()
+            .and_then(|s| s.value(ctx))
+            .map(|v| v.into_owned())
+            .unwrap_or_default();
+        token_event(&token, method_arn)
     } else {
         request_event(ctx, method_arn).map_err(GatewayError::authorizer_configuration)?
     };

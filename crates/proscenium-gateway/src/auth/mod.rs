@@ -197,6 +197,52 @@ pub fn identity_sources(text: Option<&str>) -> Result<Vec<Source>, String> {
         .collect()
 }
 
+/// An identity source compiled for the request path (header names parsed once).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdentitySource {
+    Header(http::HeaderName),
+    Query(String),
+    StageVariable(String),
+    Context(String),
+    /// A source no request can fill (a header name that is not valid): always missing.
+    Never,
+}
+
+impl IdentitySource {
+    pub fn compile(s: &Source) -> Result<Self, String> {
+        Ok(match s {
+            Source::Header(n) => http::HeaderName::from_bytes(n.as_bytes())
+                .map(IdentitySource::Header)
+                .unwrap_or(IdentitySource::Never),
+            Source::Query(n) => IdentitySource::Query(n.clone()),
+            Source::StageVariable(n) => IdentitySource::StageVariable(n.clone()),
+            Source::Context(n) => IdentitySource::Context(n.clone()),
+            other => return Err(format!("{other:?} cannot be an identity source")),
+        })
+    }
+
+    /// The value in this request (`None` when absent or empty).
+    pub fn value<'c>(&self, ctx: &'c RequestCtx) -> Option<std::borrow::Cow<'c, str>> {
+        use std::borrow::Cow;
+        let v: Cow<'c, str> = match self {
+            IdentitySource::Header(h) => String::from_utf8_lossy(ctx.header_value(h)?.as_bytes()),
+            IdentitySource::Query(n) => Cow::Borrowed(
+                ctx.query
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == n)
+                    .map(|(_, v)| v.as_str())?,
+            ),
+            IdentitySource::StageVariable(n) => {
+                Cow::Owned(ctx.stage.as_deref()?.variables.get(n)?.clone())
+            }
+            IdentitySource::Context(n) => Cow::Owned(ctx.context_var(n)?),
+            IdentitySource::Never => return None,
+        };
+        (!v.is_empty()).then_some(v)
+    }
+}
+
 /// Whether the routed request must go through the access phase.
 pub fn needed(ctx: &RequestCtx) -> bool {
     let has_policy = ctx
@@ -217,14 +263,26 @@ pub fn method_arn(ctx: &RequestCtx) -> String {
         .as_deref()
         .map_or("us-east-1", |s| s.scope.region.as_str());
     let path = ctx.target.path();
-    format!(
-        "arn:aws:execute-api:{region}:{}:{}/{}/{}/{}",
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let parts = [
+        "arn:aws:execute-api:",
+        region,
+        ":",
         ctx.account_id(),
+        ":",
         ctx.target.api_id(),
+        "/",
         ctx.target.stage(),
+        "/",
         ctx.method.as_str(),
-        path.strip_prefix('/').unwrap_or(path)
-    )
+        "/",
+        path,
+    ];
+    let mut arn = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        arn.push_str(p);
+    }
+    arn
 }
 
 /// The ARN as AWS prints it in denials: the account masked to its last four digits.
@@ -279,30 +337,34 @@ pub async fn authorize(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), Gate
         .as_ref()
         .and_then(|a| a.iam.as_ref())
         .map(|c| c.arn.clone());
-    let who = caller_arn.as_deref().unwrap_or("anonymous").to_string();
+    let who = caller_arn.as_deref().unwrap_or("anonymous");
 
     let policy_decision = match &stage.deployment.resource_policy {
         None => None,
         Some(ResourcePolicy::Invalid(why)) => {
             tracing::warn!(api_id = %stage.api_id, "resource policy cannot be read: {why}");
-            return Err(policy_denial(&who, &arn, false));
+            return Err(policy_denial(who, &arn, false));
         }
         Some(ResourcePolicy::Parsed(p)) => {
-            let source_ip = ctx.remote.ip().to_string();
-            let user_agent = ctx.header("user-agent");
-            let referer = ctx.header("referer");
+            let c: &RequestCtx = ctx;
+            // Keys other than aws:SourceIp are read only when a condition names them.
             let key = |k: &str| -> Option<Vec<String>> {
-                match k.to_ascii_lowercase().as_str() {
-                    "aws:sourceip" => Some(vec![source_ip.clone()]),
-                    "aws:useragent" => user_agent.clone().map(|v| vec![v]),
-                    "aws:referer" => referer.clone().map(|v| vec![v]),
-                    "aws:securetransport" => Some(vec!["false".to_string()]),
-                    "aws:principalarn" | "aws:userid" => caller_arn.clone().map(|v| vec![v]),
-                    "aws:principalaccount" => caller_arn
+                let is = |name: &str| k.eq_ignore_ascii_case(name);
+                if is("aws:UserAgent") {
+                    c.header("user-agent").map(|v| vec![v])
+                } else if is("aws:Referer") {
+                    c.header("referer").map(|v| vec![v])
+                } else if is("aws:SecureTransport") {
+                    Some(vec!["false".to_string()])
+                } else if is("aws:PrincipalArn") || is("aws:userid") {
+                    caller_arn.clone().map(|v| vec![v])
+                } else if is("aws:PrincipalAccount") {
+                    caller_arn
                         .as_deref()
                         .and_then(|a| a.split(':').nth(4))
-                        .map(|a| vec![a.to_string()]),
-                    _ => None,
+                        .map(|a| vec![a.to_string()])
+                } else {
+                    None
                 }
             };
             let d = p.evaluate(
@@ -310,12 +372,13 @@ pub async fn authorize(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), Gate
                     action: "execute-api:Invoke",
                     resource: &arn,
                     caller_arn: caller_arn.as_deref(),
+                    source_ip: Some(c.remote.ip()),
                     key: &key,
                 },
                 now_secs,
             );
             if d == Decision::Deny {
-                return Err(policy_denial(&who, &arn, true));
+                return Err(policy_denial(who, &arn, true));
             }
             Some(d)
         }
@@ -340,7 +403,7 @@ pub async fn authorize(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), Gate
             } else if policy_decision == Some(Decision::Allow) {
                 return Ok(());
             } else {
-                return Err(policy_denial(&who, &arn, false));
+                return Err(policy_denial(who, &arn, false));
             }
         }
         MethodAuth::Lambda(a) => {
@@ -350,6 +413,7 @@ pub async fn authorize(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), Gate
                     action: "execute-api:Invoke",
                     resource: &arn,
                     caller_arn: None,
+                    source_ip: None,
                     key: &|_| None,
                 },
                 now_secs,
@@ -372,7 +436,7 @@ pub async fn authorize(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), Gate
 
     match (auth_decision, policy_decision) {
         (None, None | Some(Decision::Allow)) => Ok(()),
-        (None, Some(_)) => Err(policy_denial(&who, &arn, false)),
+        (None, Some(_)) => Err(policy_denial(who, &arn, false)),
         (Some(Decision::Allow), _) => Ok(()),
         (Some(_), Some(Decision::Allow)) => Ok(()),
         (Some(_), _) => Err(GatewayError::access_denied(AUTHORIZER_IMPLICIT_DENY)),
