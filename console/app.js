@@ -21,6 +21,8 @@ function renderSession() {
 
 async function route() {
   leave();
+  // A link inside a dialog leads to another page: the dialog goes (as with Escape).
+  for (const d of document.querySelectorAll('dialog.modal[open]')) d.dispatchEvent(new Event('cancel'));
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   clear(main, loading());
   try {
