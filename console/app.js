@@ -5,6 +5,7 @@ import { needsSignIn, signInPage } from './auth.js';
 import { apisPage } from './apis.js';
 import { apiPage } from './resources.js';
 import { stagesPage } from './stages.js';
+import { authorizersPage } from './authorizers.js';
 
 import { leave } from './nav.js';
 
@@ -28,6 +29,7 @@ async function route() {
   try {
     if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
     else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
+    else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
     else await apiPage(main, parts[1]);
   } catch (e) {
     const slot = errorSlot();

@@ -7,6 +7,7 @@ import { diffSummaries, diffDefinitions } from '../diff.js';
 import { diffOps, formValues } from '../settings.js';
 import { promotionChanges, PROMOTE_OPS } from '../canary.js';
 import { splitKey, settingPrefix } from '../overrides.js';
+import { lambdaAuthorizerUri, functionArnOf, formFromAuthorizer, createBody, authorizerOps, parseLines, identityHeader, prettyJsonText } from '../authorizers.js';
 import { signHeaders } from './sigv4-node.mjs';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
@@ -108,4 +109,50 @@ test('diffDefinitions names resources, methods and template changes', () => {
   assert.deepEqual(d.removed, []);
   assert.equal(d.changed.length, 1);
   assert.match(d.changed[0], /^GET \/ › integration › requestTemplates › application\/json: /);
+});
+
+test('authorizer URI from a pasted Lambda function ARN', () => {
+  const fn = 'arn:aws:lambda:eu-west-1:123456789012:function:my-auth';
+  assert.equal(lambdaAuthorizerUri(fn), `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${fn}/invocations`);
+  assert.equal(lambdaAuthorizerUri(`  ${fn}:live `), `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${fn}:live/invocations`);
+  const cn = 'arn:aws-cn:lambda:cn-north-1:123456789012:function:f';
+  assert.equal(lambdaAuthorizerUri(cn), `arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/${cn}/invocations`);
+  const uri = `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${fn}/invocations`;
+  assert.equal(lambdaAuthorizerUri(uri), uri, 'a full URI is kept');
+  assert.equal(functionArnOf(uri), fn);
+  assert.equal(functionArnOf('http://x'), null);
+  for (const bad of ['', 'my-auth', 'arn:aws:lambda:eu-west-1:123:function:f', 'arn:aws:s3:::bucket']) {
+    assert.throws(() => lambdaAuthorizerUri(bad), /Lambda function ARN/, bad);
+  }
+});
+
+test('authorizer form: create body and UpdateAuthorizer operations', () => {
+  const v = { ...formFromAuthorizer(), name: ' tok ', authorizerUri: 'arn:u' };
+  assert.deepEqual(createBody(v), { type: 'TOKEN', name: 'tok', authorizerUri: 'arn:u', identitySource: 'method.request.header.Authorization', authorizerResultTtlInSeconds: 300 });
+  assert.equal(createBody({ ...v, name: '' }).name, undefined, 'an empty name is left for AWS to refuse');
+  assert.deepEqual(createBody({ ...formFromAuthorizer({ type: 'COGNITO_USER_POOLS' }), name: 'c', providerARNs: 'arn:p1\narn:p2, arn:p3' }).providerARNs,
+    ['arn:p1', 'arn:p2', 'arn:p3']);
+  const a = { id: 'x', name: 'tok', type: 'TOKEN', authorizerUri: 'arn:u', identitySource: 'method.request.header.Authorization', authorizerResultTtlInSeconds: 300 };
+  const before = formFromAuthorizer(a);
+  assert.deepEqual(authorizerOps(before, before), []);
+  assert.deepEqual(authorizerOps(before, { ...before, name: 'tok2', identityValidationExpression: '^Bearer .+$', authorizerResultTtlInSeconds: '60' }), [
+    { op: 'replace', path: '/name', value: 'tok2' },
+    { op: 'replace', path: '/identityValidationExpression', value: '^Bearer .+$' },
+    { op: 'replace', path: '/authorizerResultTtlInSeconds', value: '60' },
+  ]);
+  const cog = formFromAuthorizer({ name: 'c', type: 'COGNITO_USER_POOLS', providerARNs: ['arn:p1', 'arn:p2'] });
+  assert.deepEqual(authorizerOps(cog, { ...cog, providerARNs: 'arn:p2\narn:p3' }), [
+    { op: 'add', path: '/providerARNs', value: 'arn:p3' },
+    { op: 'remove', path: '/providerARNs', value: 'arn:p1' },
+  ]);
+});
+
+test('test request helpers: header lines, stage variables, identity header', () => {
+  assert.deepEqual(parseLines('Authorization: Bearer a:b\n\nX-Y:  z ', ':'), { Authorization: 'Bearer a:b', 'X-Y': 'z' });
+  assert.deepEqual(parseLines('a=1\nb=x=y', '='), { a: '1', b: 'x=y' });
+  assert.throws(() => parseLines('no separator', ':'), /name: value/);
+  assert.equal(identityHeader('method.request.header.X-Token, method.request.querystring.q'), 'X-Token');
+  assert.equal(identityHeader('method.request.querystring.q'), null);
+  assert.equal(prettyJsonText('{"a":[1]}'), '{\n  "a": [\n    1\n  ]\n}');
+  assert.equal(prettyJsonText('not json'), 'not json');
 });
