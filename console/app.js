@@ -6,6 +6,7 @@ import { apisPage } from './apis.js';
 import { apiPage } from './resources.js';
 import { stagesPage } from './stages.js';
 import { authorizersPage } from './authorizers.js';
+import { policyPage } from './policy.js';
 
 import { leave } from './nav.js';
 
@@ -30,6 +31,7 @@ async function route() {
     if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
     else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
     else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
+    else if (parts[2] === 'policy') await policyPage(main, parts[1]);
     else await apiPage(main, parts[1]);
   } catch (e) {
     const slot = errorSlot();

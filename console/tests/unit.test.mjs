@@ -8,6 +8,7 @@ import { diffOps, formValues } from '../settings.js';
 import { promotionChanges, PROMOTE_OPS } from '../canary.js';
 import { splitKey, settingPrefix } from '../overrides.js';
 import { lambdaAuthorizerUri, functionArnOf, formFromAuthorizer, createBody, authorizerOps, parseLines, identityHeader, prettyJsonText } from '../authorizers.js';
+import { checkJson, jsonError, prettyPolicy, policyOps, POLICY_TEMPLATES } from '../policy.js';
 import { signHeaders } from './sigv4-node.mjs';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
@@ -155,4 +156,38 @@ test('test request helpers: header lines, stage variables, identity header', () 
   assert.equal(identityHeader('method.request.querystring.q'), null);
   assert.equal(prettyJsonText('{"a":[1]}'), '{\n  "a": [\n    1\n  ]\n}');
   assert.equal(prettyJsonText('not json'), 'not json');
+});
+
+test('resource policy: JSON check with line and column, templates, operations', () => {
+  assert.deepEqual(checkJson('{"Version": "2012-10-17"}'), { ok: true, value: { Version: '2012-10-17' } });
+  const bad = checkJson('{\n  "Version": "2012-10-17",\n  "Statement": [\n}');
+  assert.equal(bad.ok, false);
+  assert.equal(bad.line, 4);
+  assert.equal(bad.column, 1);
+  assert.equal(bad.message, "unexpected '}'");
+  assert.deepEqual(checkJson('{"a": 1,\n "b" 2}'), { ok: false, message: "expected ':' after the property name, found '2'", line: 2, column: 6 });
+  assert.deepEqual(checkJson('{"a": "x}'), { ok: false, message: 'a string that is never closed', line: 1, column: 10 });
+  // The scanner agrees with JSON.parse on what is valid.
+  for (const t of ['{}', '{"a":[1,-2.5e3,true,false,null,"\\u00e9\\n"]}', ' { "a" : { } } ', '{"a":1,}', '{a:1}', '[1 2]', '{"a":01}',
+    '{"a":"\\x"}', '{"a":tru}', '{} x', '{"a":"\u0001"}', '{"a":1.}', '"s"', '']) {
+    let parses = true;
+    try { JSON.parse(t); } catch { parses = false; }
+    assert.equal(jsonError(t) === null, parses, t);
+  }
+  assert.equal(checkJson('[1]').ok, false);
+  assert.match(checkJson('  ').message, /empty/);
+  assert.match(checkJson('[1]').message, /JSON object/);
+  assert.deepEqual(POLICY_TEMPLATES.map((t) => t.id), ['source-ip', 'iam-account']);
+  for (const t of POLICY_TEMPLATES) {
+    const p = JSON.parse(t.text);
+    assert.equal(p.Version, '2012-10-17');
+    assert.ok(p.Statement.every((s) => s.Action === 'execute-api:Invoke' && s.Resource === 'execute-api:/*'), t.id);
+  }
+  const ip = JSON.parse(POLICY_TEMPLATES[0].text).Statement[1];
+  assert.deepEqual(Object.keys(ip.Condition), ['NotIpAddress']);
+  assert.ok(JSON.parse(POLICY_TEMPLATES[1].text).Statement.some((s) => s.Effect === 'Deny' && s.NotPrincipal));
+  assert.deepEqual(policyOps('{\n  "a": 1\n}'), [{ op: 'replace', path: '/policy', value: '{"a":1}' }]);
+  assert.deepEqual(policyOps(''), [{ op: 'replace', path: '/policy', value: '' }]);
+  assert.equal(prettyPolicy('{"a":1}'), '{\n  "a": 1\n}');
+  assert.equal(prettyPolicy(undefined), '');
 });

@@ -43,6 +43,7 @@ assets! {
     "metrics.js" => "text/javascript; charset=utf-8",
     "chart.js" => "text/javascript; charset=utf-8",
     "authorizers.js" => "text/javascript; charset=utf-8",
+    "policy.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.
