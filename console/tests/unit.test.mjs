@@ -9,6 +9,7 @@ import { promotionChanges, PROMOTE_OPS } from '../canary.js';
 import { splitKey, settingPrefix } from '../overrides.js';
 import { lambdaAuthorizerUri, functionArnOf, formFromAuthorizer, createBody, authorizerOps, parseLines, identityHeader, prettyJsonText } from '../authorizers.js';
 import { checkJson, jsonError, prettyPolicy, policyOps, POLICY_TEMPLATES } from '../policy.js';
+import { authSummary, authorizersFor, methodAuthOps } from '../methodauth.js';
 import { signHeaders } from './sigv4-node.mjs';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
@@ -190,4 +191,28 @@ test('resource policy: JSON check with line and column, templates, operations', 
   assert.deepEqual(policyOps(''), [{ op: 'replace', path: '/policy', value: '' }]);
   assert.equal(prettyPolicy('{"a":1}'), '{\n  "a": 1\n}');
   assert.equal(prettyPolicy(undefined), '');
+});
+
+test('method authorization: summary and UpdateMethod operations', () => {
+  const authorizers = [{ id: 'a1', name: 'tok', type: 'TOKEN' }, { id: 'c1', name: 'pool', type: 'COGNITO_USER_POOLS' }];
+  assert.equal(authSummary({}, authorizers), 'NONE');
+  assert.equal(authSummary({ authorizationType: 'CUSTOM', authorizerId: 'a1' }, authorizers), 'CUSTOM (tok)');
+  assert.equal(authSummary({ authorizationType: 'COGNITO_USER_POOLS', authorizerId: 'c1', authorizationScopes: ['email'] }, authorizers), 'COGNITO_USER_POOLS (pool) · scopes email');
+  assert.deepEqual(authorizersFor('CUSTOM', authorizers).map((a) => a.id), ['a1']);
+  assert.deepEqual(authorizersFor('AWS_IAM', authorizers), []);
+  const m = { authorizationType: 'NONE', apiKeyRequired: false };
+  assert.deepEqual(methodAuthOps(m, { authorizationType: 'NONE', apiKeyRequired: false }), []);
+  assert.deepEqual(methodAuthOps(m, { authorizationType: 'CUSTOM', authorizerId: 'a1', apiKeyRequired: true }), [
+    { op: 'replace', path: '/authorizationType', value: 'CUSTOM' },
+    { op: 'replace', path: '/authorizerId', value: 'a1' },
+    { op: 'replace', path: '/apiKeyRequired', value: 'true' },
+  ]);
+  const cog = { authorizationType: 'COGNITO_USER_POOLS', authorizerId: 'c1', authorizationScopes: ['email', 'openid'] };
+  assert.deepEqual(methodAuthOps(cog, { authorizationType: 'COGNITO_USER_POOLS', authorizerId: 'c1', authorizationScopes: 'openid pets/read' }), [
+    { op: 'add', path: '/authorizationScopes', value: 'pets/read' },
+    { op: 'remove', path: '/authorizationScopes', value: 'email' },
+  ]);
+  assert.deepEqual(methodAuthOps(cog, { authorizationType: 'AWS_IAM', authorizationScopes: '' }), [
+    { op: 'replace', path: '/authorizationType', value: 'AWS_IAM' },
+  ]);
 });
