@@ -635,7 +635,13 @@ test('access control: authorizers, method authorization, resource policy', async
     assert.equal(await dlg().locator('.principal').textContent(), 'user-1');
     assert.match(await dlg().locator('.policy-out').textContent(), /\n {2}"Statement": \[\n/);
     assert.ok((await dlg().locator('.log-out').textContent()).length > 0);
+    // A token the validation expression refuses: 401, and no principal.
+    await dlg().getByLabel('Token (header Authorization)').fill('nope');
+    await dlg().getByRole('button', { name: 'Test', exact: true }).click();
+    await dlg().locator('.client-status', { hasText: '401' }).waitFor();
+    assert.equal(await dlg().locator('.principal').count(), 0);
     await page.keyboard.press('Escape');
+    await dlg().waitFor({ state: 'detached' });
   });
 
   await t.test('Authorizers: a test result is shown as status, principal, pretty policy and log (synthetic answer)', async () => {
@@ -771,6 +777,81 @@ test('access control: authorizers, method authorization, resource policy', async
     await page.getByText('This API has no resource policy.').waitFor();
     assert.equal(await page.getByLabel('Policy document (JSON)').inputValue(), '');
     assert.equal((await api('GET', `/restapis/${apiId}`)).json.policy, undefined);
+  });
+
+  await t.test('Authorizers: REQUEST and Cognito user pool authorizers; a Cognito method', async () => {
+    await openApiSection('Authorizers', 'Authorizers');
+    // REQUEST: identity sources from a header and the query string.
+    await page.getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().getByLabel('Name', { exact: true }).fill('by-request');
+    await dlg().getByLabel('Type').selectOption('REQUEST');
+    assert.equal(await dlg().getByLabel('Token validation (regular expression, optional)').isVisible(), false);
+    await dlg().getByLabel('Lambda function ARN').fill(FN);
+    await dlg().getByLabel('Identity source').fill('method.request.header.X-User, method.request.querystring.key');
+    await dlg().getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('tr[data-name="by-request"]').waitFor();
+    const req = (await api('GET', `/restapis/${apiId}/authorizers`)).json.item.find((a) => a.name === 'by-request');
+    assert.deepEqual({ type: req.type, uri: req.authorizerUri, src: req.identitySource, re: req.identityValidationExpression },
+      { type: 'REQUEST', uri: URI, src: 'method.request.header.X-User, method.request.querystring.key', re: undefined });
+    // Its test request: a malformed header line is pointed out before anything is sent.
+    await page.getByRole('button', { name: 'Test by-request' }).click();
+    assert.equal(await dlg().getByLabel('Headers ("Name: value", one per line)').inputValue(), 'X-User: ');
+    await dlg().getByLabel('Headers ("Name: value", one per line)').fill('X-User alice');
+    await dlg().getByRole('button', { name: 'Test', exact: true }).click();
+    await dlg().locator('.error', { hasText: 'Each line must look like "name: value": X-User alice' }).waitFor();
+    await screenshot('authorizer-test-request-error');
+    await page.keyboard.press('Escape');
+    await dlg().waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete by-request' }).click();
+    await dlg().getByRole('button', { name: 'Delete authorizer' }).click();
+    await page.locator('tr[data-name="by-request"]').waitFor({ state: 'detached' });
+
+    // Cognito: user pool ARNs, one added and one removed on edit.
+    const pool = (n) => `arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool${n}`;
+    await page.getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().getByLabel('Name', { exact: true }).fill('pools');
+    await dlg().getByLabel('Type').selectOption('COGNITO_USER_POOLS');
+    assert.equal(await dlg().getByLabel('Lambda function ARN').isVisible(), false);
+    await dlg().getByLabel('Cognito user pool ARNs (one per line)').fill(`${pool(1)}\n${pool(2)}`);
+    await screenshot('authorizer-create-cognito');
+    await dlg().getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('tr[data-name="pools"]').waitFor();
+    let cog = (await api('GET', `/restapis/${apiId}/authorizers`)).json.item.find((a) => a.name === 'pools');
+    assert.equal(cog.type, 'COGNITO_USER_POOLS');
+    assert.deepEqual(cog.providerARNs, [pool(1), pool(2)]);
+    assert.equal(cog.authorizerUri, undefined);
+    await page.getByRole('button', { name: 'Edit pools' }).click();
+    await dlg().getByLabel('Cognito user pool ARNs (one per line)').fill(`${pool(2)}\n${pool(3)}`);
+    await dlg().getByRole('button', { name: 'Save authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await flashText(/Authorizer pools saved/);
+    cog = (await api('GET', `/restapis/${apiId}/authorizers/${cog.id}`)).json;
+    assert.deepEqual(cog.providerARNs, [pool(2), pool(3)]);
+
+    // GET /pets with the Cognito authorizer (no scopes), then back to NONE.
+    await openApiSection('Resources', 'Resources');
+    await page.getByRole('button', { name: 'Authorization of GET /pets' }).click();
+    await dlg().getByLabel('Authorization', { exact: true }).selectOption('COGNITO_USER_POOLS');
+    assert.equal(await dlg().getByLabel('Authorizer', { exact: true }).inputValue(), cog.id);
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('li[data-path="/pets"] .method[data-method="GET"] .auth', { hasText: 'auth COGNITO_USER_POOLS (pools)' }).waitFor();
+    let m = (await api('GET', `/restapis/${apiId}/resources/${await resourceId('/pets')}/methods/GET`)).json;
+    assert.equal(m.authorizationType, 'COGNITO_USER_POOLS');
+    assert.equal(m.authorizerId, cog.id);
+    await page.getByRole('button', { name: 'Authorization of GET /pets' }).click();
+    await dlg().getByLabel('Authorization', { exact: true }).selectOption('NONE');
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    m = (await api('GET', `/restapis/${apiId}/resources/${await resourceId('/pets')}/methods/GET`)).json;
+    assert.equal(m.authorizationType, 'NONE');
+
+    await openApiSection('Authorizers', 'Authorizers');
+    await page.getByRole('button', { name: 'Delete pools' }).click();
+    await dlg().getByRole('button', { name: 'Delete authorizer' }).click();
+    await page.locator('tr[data-name="pools"]').waitFor({ state: 'detached' });
   });
 
   await t.test('Authorizers: delete', async () => {
