@@ -17,5 +17,7 @@ export function apiHeader(api, active, onDeployed) {
       deployBtn),
     h('nav.subnav', { 'aria-label': 'API sections' },
       link('resources', `#/apis/${id}`, 'Resources'),
-      link('stages', `#/apis/${id}/stages`, 'Stages')));
+      link('stages', `#/apis/${id}/stages`, 'Stages'),
+      link('authorizers', `#/apis/${id}/authorizers`, 'Authorizers'),
+      link('policy', `#/apis/${id}/policy`, 'Resource policy')));
 }

@@ -5,6 +5,8 @@ import { needsSignIn, signInPage } from './auth.js';
 import { apisPage } from './apis.js';
 import { apiPage } from './resources.js';
 import { stagesPage } from './stages.js';
+import { authorizersPage } from './authorizers.js';
+import { policyPage } from './policy.js';
 
 import { leave } from './nav.js';
 
@@ -21,11 +23,15 @@ function renderSession() {
 
 async function route() {
   leave();
+  // A link inside a dialog leads to another page: the dialog goes (as with Escape).
+  for (const d of document.querySelectorAll('dialog.modal[open]')) d.dispatchEvent(new Event('cancel'));
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   clear(main, loading());
   try {
     if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
     else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
+    else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
+    else if (parts[2] === 'policy') await policyPage(main, parts[1]);
     else await apiPage(main, parts[1]);
   } catch (e) {
     const slot = errorSlot();

@@ -1,15 +1,17 @@
 // An API's resource tree with methods, integration types and URIs, and a quick MOCK builder.
-import { h, clear, field, errorSlot, busy, confirmDialog, showError } from './ui.js';
+import { h, clear, field, errorSlot, busy, confirmDialog, flash } from './ui.js';
 import { get, all, post, put, del, path } from './api.js';
 import { apiHeader } from './apihead.js';
 import { go } from './nav.js';
+import { authSummary, methodAuthDialog } from './methodauth.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'];
 
 export async function apiPage(main, apiId) {
-  const [api, resources] = await Promise.all([
+  const [api, resources, authorizers] = await Promise.all([
     get(path('restapis', apiId)),
     all(path('restapis', apiId, 'resources'), { embed: 'methods' }),
+    all(path('restapis', apiId, 'authorizers')),
   ]);
   resources.sort((a, b) => a.path.localeCompare(b.path));
   const reload = () => go(`#/apis/${encodeURIComponent(apiId)}`);
@@ -18,21 +20,21 @@ export async function apiPage(main, apiId) {
     h('div.split',
       h('section.card', { 'aria-labelledby': 'tree-title' },
         h('h2#tree-title', 'Resources'),
-        h('ul.tree', resources.map((r) => resourceItem(apiId, r, reload)))),
+        h('ul.tree', resources.map((r) => resourceItem(apiId, r, authorizers, reload)))),
       h('section.card', { 'aria-labelledby': 'mock-title' }, mockBuilder(apiId, resources, reload))));
 }
 
-function resourceItem(apiId, r, reload) {
+function resourceItem(apiId, r, authorizers, reload) {
   const depth = r.path === '/' ? 0 : r.path.split('/').length - 1;
   const methods = Object.values(r.resourceMethods || {}).sort((a, b) => a.httpMethod.localeCompare(b.httpMethod));
   const li = h('li', { dataset: { path: r.path } },
     h('div.res', h('span.path', r.path), h('code.id', r.id)),
-    methods.length ? h('ul.methods', methods.map((m) => methodItem(apiId, r, m, reload))) : null);
+    methods.length ? h('ul.methods', methods.map((m) => methodItem(apiId, r, m, authorizers, reload))) : null);
   li.style.paddingLeft = `${depth * 1.25}rem`;
   return li;
 }
 
-function methodItem(apiId, r, m, reload) {
+function methodItem(apiId, r, m, authorizers, reload) {
   const integ = m.methodIntegration || {};
   const slot = errorSlot();
   const delBtn = h('button.small.link', { type: 'button', 'aria-label': `Delete ${m.httpMethod} ${r.path}` }, 'Delete');
@@ -41,11 +43,17 @@ function methodItem(apiId, r, m, reload) {
       'Delete method', { danger: true, action: () => del(path('restapis', apiId, 'resources', r.id, 'methods', m.httpMethod)) });
     if (ok) reload();
   });
+  const authBtn = h('button.small', { type: 'button', 'aria-label': `Authorization of ${m.httpMethod} ${r.path}` }, 'Authorization');
+  authBtn.addEventListener('click', async () => {
+    const saved = await methodAuthDialog(apiId, r, m, authorizers);
+    if (saved) { reload(); flash(`Authorization of ${m.httpMethod} ${r.path} saved: ${authSummary(saved, authorizers)}. Deploy the API to apply it.`); }
+  });
   return h('li.method', { dataset: { method: m.httpMethod } },
     h('span.verb', m.httpMethod),
-    h('span.meta', `auth ${m.authorizationType || 'NONE'}`),
+    h('span.meta.auth', `auth ${authSummary(m, authorizers)}`),
+    m.apiKeyRequired ? h('span.badge.key', 'API key') : null,
     h('span.integ', integ.type ? [h('strong', integ.type), integ.uri ? h('code', integ.uri) : null] : h('em', 'no integration')),
-    delBtn, slot);
+    authBtn, delBtn, slot);
 }
 
 // Creates (or updates) a MOCK method answering a fixed body: resources along the path,

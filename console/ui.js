@@ -167,3 +167,16 @@ export function tabs(tabsDef, activeId, onSelect) {
 }
 
 export const loading = (what = 'Loading…') => h('p.loading', h('span.spinner', { 'aria-hidden': 'true' }), what);
+
+// A short success notice (bottom right, announced politely); replaces the previous one.
+export function flash(text) {
+  let el = document.getElementById('flash');
+  if (!el) {
+    el = h('div.flash#flash', { role: 'status', 'aria-live': 'polite' });
+    document.body.append(el);
+  }
+  clear(el, h('span.ok', '✓ '), text);
+  el.hidden = false;
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => { el.hidden = true; }, 6000);
+}

@@ -19,7 +19,9 @@ const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CREDS = { accessKeyId: 'AKIDCONSOLETEST', secretAccessKey: 'console-e2e-secret', region: 'us-east-1' };
 
-let server, dataDir, port, base, browser, page;
+let server, dataDir, port, base, browser, page, lambda;
+// What the fake Lambda endpoint was asked (authorizer events).
+const lambdaEvents = [];
 const pageErrors = [];
 
 async function freePort() {
@@ -77,8 +79,32 @@ before(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const log = createWriteStream(join(ARTIFACTS, 'server.log'));
+  // A fake Lambda Invoke endpoint for the authorizer function: the token "allow-me" is allowed
+  // (principal user-1), anything else gets the function's "Unauthorized" error.
+  lambda = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      const event = JSON.parse(data || '{}');
+      lambdaEvents.push({ url: req.url, event });
+      const token = event.authorizationToken ?? event.headers?.Authorization;
+      if (token === 'allow-me') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({
+          principalId: 'user-1',
+          policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
+          context: { tier: 'gold' },
+        }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+        res.end(JSON.stringify({ errorMessage: 'Unauthorized' }));
+      }
+    });
+  });
+  await new Promise((r) => lambda.listen(0, '127.0.0.1', r));
   server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    env: { ...process.env, PROSCENIUM_ACCESS_KEY_ID: CREDS.accessKeyId, PROSCENIUM_SECRET_ACCESS_KEY: CREDS.secretAccessKey, RUST_LOG: 'warn' },
+    env: { ...process.env, PROSCENIUM_ACCESS_KEY_ID: CREDS.accessKeyId, PROSCENIUM_SECRET_ACCESS_KEY: CREDS.secretAccessKey, RUST_LOG: 'warn',
+      PROSCENIUM_LAMBDA_ENDPOINT: `http://127.0.0.1:${lambda.address().port}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.pipe(log);
@@ -101,6 +127,7 @@ after(async () => {
     await new Promise((r) => server.once('exit', r));
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (lambda) lambda.close();
 });
 
 test('without configured credentials the console opens without a sign-in', async () => {
@@ -468,6 +495,375 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     const apis = (await api('GET', '/restapis')).json.item.map((a) => a.name);
     assert.deepEqual(apis, ['console-e2e']);
     await screenshot('apis');
+  });
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+// Calls a deployed stage (path style) and returns {status, text}.
+async function call(apiId, stage, resource, headers = {}) {
+  const r = await fetch(`${base}/restapis/${apiId}/${stage}/_user_request_${resource}`, { headers });
+  return { status: r.status, text: await r.text() };
+}
+
+const focusInDialog = () => page.evaluate(() => Boolean(document.activeElement?.closest('dialog')));
+const flashText = async (re) => {
+  const f = page.locator('#flash', { hasText: re });
+  await f.waitFor();
+  return f.textContent();
+};
+
+test('access control: authorizers, method authorization, resource policy', async (t) => {
+  let apiId, authorizerId;
+  const FN = 'arn:aws:lambda:us-east-1:123456789012:function:gatekeeper-fn';
+  const URI = `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${FN}/invocations`;
+
+  const deployProd = async () => {
+    await page.getByRole('button', { name: 'Deploy API' }).click();
+    const sel = dlg().getByLabel('Stage', { exact: true });
+    await sel.and(page.locator(':enabled')).waitFor();
+    if (await sel.locator('option[value="prod"]').count()) await sel.selectOption('prod');
+    else {
+      await sel.selectOption('__new__');
+      await dlg().getByLabel('Stage name').fill('prod');
+    }
+    await dlg().getByRole('button', { name: 'Deploy', exact: true }).click();
+    await dlg().getByRole('button', { name: 'Done' }).click();
+    await page.waitForURL(/\/stages\/prod/);
+  };
+  const openApiSection = async (name, heading) => {
+    await page.goto(`${base}/_proscenium/console#/apis/${apiId}`);
+    await page.getByRole('link', { name, exact: true }).click();
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+  };
+
+  await t.test('set up an API with a MOCK GET /pets through the console', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis`);
+    await page.getByRole('button', { name: 'Create API' }).click();
+    await dlg().getByLabel('API name').fill('access-e2e');
+    await dlg().getByRole('button', { name: 'Create API' }).click();
+    await page.waitForURL(/#\/apis\/[a-z0-9]+$/);
+    apiId = decodeURIComponent(page.url().split('#/apis/')[1]);
+    await page.getByLabel('Resource path').fill('/pets');
+    await page.getByLabel('Response body (application/json)').fill('{"pets": []}');
+    await page.getByRole('button', { name: 'Save MOCK method' }).click();
+    await page.locator('li[data-path="/pets"] .method[data-method="GET"]').waitFor();
+    assert.match(await page.locator('li[data-path="/pets"] .method[data-method="GET"] .auth').textContent(), /^auth NONE$/);
+  });
+
+  await t.test('Authorizers: create a TOKEN authorizer; AWS refusals show next to the form', async () => {
+    await openApiSection('Authorizers', 'Authorizers');
+    await page.getByText('No authorizers yet.').waitFor();
+    await page.getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().getByRole('heading', { name: 'Create authorizer' }).waitFor();
+    assert.ok(await focusInDialog(), 'focus moves into the dialog');
+    assert.equal(await page.evaluate(() => document.activeElement.name), 'name');
+    // A pasted function ARN becomes the authorizer URI.
+    await dlg().getByLabel('Lambda function ARN').fill(FN);
+    assert.equal(await dlg().locator('.built-uri').textContent(), URI);
+    // No name: AWS's own validation message, in the dialog.
+    await dlg().getByRole('button', { name: 'Create authorizer' }).click();
+    const err = dlg().locator('.error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /Value null at 'createAuthorizerInput\.name' failed to satisfy constraint/);
+    await screenshot('authorizer-create-refused');
+    // Not a function ARN: said before anything is sent.
+    await dlg().getByLabel('Name', { exact: true }).fill('gatekeeper');
+    await dlg().getByLabel('Lambda function ARN').fill('gatekeeper-fn');
+    await dlg().getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().locator('.error', { hasText: 'Enter a Lambda function ARN' }).waitFor();
+    assert.equal((await api('GET', `/restapis/${apiId}/authorizers`)).json.item.length, 0);
+    await dlg().getByLabel('Lambda function ARN').fill(FN);
+    assert.equal(await dlg().getByLabel('Identity source').inputValue(), 'method.request.header.Authorization');
+    assert.equal(await dlg().getByLabel('Result cache TTL (seconds)').inputValue(), '300');
+    await dlg().getByLabel('Token validation (regular expression, optional)').fill('^allow');
+    await dlg().getByLabel('Result cache TTL (seconds)').fill('0');
+    await screenshot('authorizer-create');
+    await dlg().getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    assert.match(await flashText(/created/), /Authorizer gatekeeper created\./);
+    const row = page.locator('tr[data-name="gatekeeper"]');
+    await row.waitFor();
+    assert.match(await row.textContent(), /TOKEN.*method\.request\.header\.Authorization.*\^allow.*gatekeeper-fn.*0 s/);
+    const list = (await api('GET', `/restapis/${apiId}/authorizers`)).json.item;
+    assert.equal(list.length, 1);
+    const a = list[0];
+    authorizerId = a.id;
+    assert.deepEqual({ name: a.name, type: a.type, uri: a.authorizerUri, src: a.identitySource, re: a.identityValidationExpression, ttl: a.authorizerResultTtlInSeconds },
+      { name: 'gatekeeper', type: 'TOKEN', uri: URI, src: 'method.request.header.Authorization', re: '^allow', ttl: 0 });
+    await screenshot('authorizers');
+  });
+
+  await t.test('Authorizers: edit sends UpdateAuthorizer operations', async () => {
+    await page.getByRole('button', { name: 'Edit gatekeeper' }).click();
+    await dlg().getByRole('heading', { name: 'Edit authorizer gatekeeper' }).waitFor();
+    assert.ok(await focusInDialog());
+    assert.equal(await dlg().getByLabel('Lambda function ARN').inputValue(), FN, 'the function ARN is shown, not the URI');
+    await dlg().getByLabel('Name', { exact: true }).fill('doorman');
+    await dlg().getByLabel('Token validation (regular expression, optional)').fill('allow-[a-z]+');
+    await dlg().getByRole('button', { name: 'Save authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    assert.match(await flashText(/saved/), /Authorizer doorman saved\./);
+    await page.locator('tr[data-name="doorman"]').waitFor();
+    const a = (await api('GET', `/restapis/${apiId}/authorizers/${authorizerId}`)).json;
+    assert.equal(a.name, 'doorman');
+    assert.equal(a.identityValidationExpression, 'allow-[a-z]+');
+    assert.equal(a.authorizerUri, URI);
+    assert.equal(a.authorizerResultTtlInSeconds, 0);
+  });
+
+  await t.test('Authorizers: Test shows the answer, or says plainly that this gateway cannot test', async (tt) => {
+    await page.getByRole('button', { name: 'Test doorman' }).click();
+    await dlg().getByRole('heading', { name: 'Test authorizer doorman' }).waitFor();
+    assert.ok(await focusInDialog());
+    await dlg().getByLabel('Token (header Authorization)').fill('allow-me');
+    await dlg().getByRole('button', { name: 'Test', exact: true }).click();
+    await dlg().locator('.test-result .client-status, .not-implemented').first().waitFor();
+    await screenshot('authorizer-test');
+    if (await dlg().locator('.not-implemented').count()) {
+      const note = await dlg().locator('.not-implemented').textContent();
+      assert.match(note, /cannot test authorizers yet/);
+      assert.match(note, /501 Not Implemented/);
+      const direct = await api('POST', `/restapis/${apiId}/authorizers/${authorizerId}`, { headers: { Authorization: 'allow-me' } });
+      assert.equal(direct.status, 501);
+      await page.keyboard.press('Escape');
+      await dlg().waitFor({ state: 'detached' });
+      tt.skip('TestInvokeAuthorizer answers 501 NotImplemented in this build: only the message shown for it is checked');
+      return;
+    }
+    assert.equal(await dlg().locator('.client-status').textContent(), '200');
+    assert.equal(await dlg().locator('.principal').textContent(), 'user-1');
+    assert.match(await dlg().locator('.policy-out').textContent(), /\n {2}"Statement": \[\n/);
+    assert.ok((await dlg().locator('.log-out').textContent()).length > 0);
+    // A token the validation expression refuses: 401, and no principal.
+    await dlg().getByLabel('Token (header Authorization)').fill('nope');
+    await dlg().getByRole('button', { name: 'Test', exact: true }).click();
+    await dlg().locator('.client-status', { hasText: '401' }).waitFor();
+    assert.equal(await dlg().locator('.principal').count(), 0);
+    await page.keyboard.press('Escape');
+    await dlg().waitFor({ state: 'detached' });
+  });
+
+  await t.test('Authorizers: a test result is shown as status, principal, pretty policy and log (synthetic answer)', async () => {
+    // The rendering of a TestInvokeAuthorizer answer, whatever this build's answer is.
+    const answer = {
+      clientStatus: 200, principalId: 'user-9', latency: 12, log: 'Execution log for request x\nAuthorizer result: allowed',
+      policy: '{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:1:a/*"}]}',
+      authorization: { tier: ['gold'] }, claims: {},
+    };
+    const route = `**/restapis/${apiId}/authorizers/${authorizerId}`;
+    await page.route(route, (r) => (r.request().method() === 'POST'
+      ? r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(answer) }) : r.fallback()));
+    await page.getByRole('button', { name: 'Test doorman' }).click();
+    await dlg().getByLabel('Token (header Authorization)').fill('allow-me');
+    await dlg().getByRole('button', { name: 'Test', exact: true }).click();
+    await dlg().locator('.client-status').waitFor();
+    assert.equal(await dlg().locator('.client-status').textContent(), '200');
+    assert.equal(await dlg().locator('.principal').textContent(), 'user-9');
+    assert.equal(await dlg().locator('.policy-out').textContent(), JSON.stringify(JSON.parse(answer.policy), null, 2));
+    assert.equal(await dlg().locator('.log-out').textContent(), answer.log);
+    assert.match(await dlg().locator('.test-result').textContent(), /12 ms/);
+    await screenshot('authorizer-test-result');
+    await page.keyboard.press('Escape');
+    await dlg().waitFor({ state: 'detached' });
+    await page.unroute(route);
+  });
+
+  await t.test('method authorization: changed in the resource tree, checked with GetMethod, enforced after a deploy', async () => {
+    await openApiSection('Resources', 'Resources');
+    const method = page.locator('li[data-path="/pets"] .method[data-method="GET"]');
+    await method.getByRole('button', { name: 'Authorization of GET /pets' }).click();
+    await dlg().getByRole('heading', { name: 'Authorization of GET /pets' }).waitFor();
+    assert.ok(await focusInDialog());
+    // A Cognito method without a Cognito authorizer: AWS refuses, the dialog says why.
+    await dlg().getByLabel('Authorization', { exact: true }).selectOption('COGNITO_USER_POOLS');
+    await dlg().getByText('This API has no Cognito user pool authorizer yet.').waitFor();
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().locator('.error', { hasText: 'Invalid authorizer ID specified' }).waitFor();
+    await screenshot('method-auth-refused');
+    await dlg().getByLabel('Authorization', { exact: true }).selectOption('CUSTOM');
+    assert.equal(await dlg().getByLabel('Authorizer', { exact: true }).inputValue(), authorizerId);
+    await screenshot('method-auth-dialog');
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    assert.match(await flashText(/Authorization of GET/), /saved: CUSTOM \(doorman\)/);
+    await page.locator('li[data-path="/pets"] .method[data-method="GET"] .auth', { hasText: 'auth CUSTOM (doorman)' }).waitFor();
+    let m = (await api('GET', `/restapis/${apiId}/resources/${await resourceId('/pets')}/methods/GET`)).json;
+    assert.equal(m.authorizationType, 'CUSTOM');
+    assert.equal(m.authorizerId, authorizerId);
+    await screenshot('resources-with-auth');
+
+    await deployProd();
+    assert.equal((await call(apiId, 'prod', '/pets')).status, 401, 'no token');
+    assert.equal((await call(apiId, 'prod', '/pets', { authorization: 'nope' })).status, 401, 'token not matching allow-[a-z]+');
+    const okCall = await call(apiId, 'prod', '/pets', { authorization: 'allow-me' });
+    assert.equal(okCall.status, 200, okCall.text);
+    assert.deepEqual(JSON.parse(okCall.text), { pets: [] });
+    // The function the pasted ARN names got the TOKEN event with the token.
+    assert.ok(lambdaEvents.some((e) => decodeURIComponent(e.url).includes('gatekeeper-fn') && e.event.type === 'TOKEN'
+      && e.event.authorizationToken === 'allow-me'), JSON.stringify(lambdaEvents.map((e) => e.url)));
+
+    // API key required on, then the method back to NONE.
+    await openApiSection('Resources', 'Resources');
+    await page.getByRole('button', { name: 'Authorization of GET /pets' }).click();
+    await dlg().getByLabel('API key required').check();
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('li[data-path="/pets"] .method[data-method="GET"] .badge.key').waitFor();
+    m = (await api('GET', `/restapis/${apiId}/resources/${await resourceId('/pets')}/methods/GET`)).json;
+    assert.equal(m.apiKeyRequired, true);
+    await page.getByRole('button', { name: 'Authorization of GET /pets' }).click();
+    await dlg().getByLabel('Authorization', { exact: true }).selectOption('NONE');
+    await dlg().getByLabel('API key required').uncheck();
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('li[data-path="/pets"] .method[data-method="GET"] .auth', { hasText: /^auth NONE$/ }).waitFor();
+    m = (await api('GET', `/restapis/${apiId}/resources/${await resourceId('/pets')}/methods/GET`)).json;
+    assert.equal(m.authorizationType, 'NONE');
+    assert.equal(m.authorizerId, undefined);
+    assert.equal(m.apiKeyRequired, false);
+  });
+
+  async function resourceId(p) {
+    return (await api('GET', `/restapis/${apiId}/resources`)).json.item.find((r) => r.path === p).id;
+  }
+
+  await t.test('resource policy: checked before saving, saved, applied by a redeploy, removed', async () => {
+    await openApiSection('Resource policy', 'Resource policy');
+    await page.getByText('This API has no resource policy.').waitFor();
+    assert.match(await page.locator('.note.redeploy').textContent(), /Takes effect after a redeploy/);
+    assert.equal(await page.getByRole('button', { name: 'Remove policy' }).isDisabled(), true);
+    const text = page.getByLabel('Policy document (JSON)');
+    // Broken JSON: pointed at, and nothing is sent.
+    await text.fill('{\n  "Version": "2012-10-17",\n  "Statement": [\n}');
+    assert.equal(await page.locator('.json-status').textContent(), "JSON error at line 4, column 1: unexpected '}'");
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.locator('.policy-form .error', { hasText: 'not valid JSON' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.name), 'policy');
+    await screenshot('policy-invalid-json');
+    assert.equal((await api('GET', `/restapis/${apiId}`)).json.policy, undefined);
+    // JSON but not a policy: AWS's answer.
+    await text.fill('{"Statement": "nope"}');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.locator('.policy-form .error', { hasText: 'Invalid policy document' }).waitFor();
+    // A template, with the caller's address left out of the allowed range.
+    await page.getByRole('button', { name: 'Allow only some source IPs' }).click();
+    assert.match(await text.inputValue(), /"NotIpAddress"/);
+    assert.equal(await page.locator('.json-status').textContent(), 'Valid JSON.');
+    await screenshot('policy-template');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    assert.match(await flashText(/Resource policy saved/), /Deploy the API to apply it/);
+    await page.getByRole('button', { name: 'Remove policy' }).and(page.locator(':enabled')).waitFor();
+    const stored = (await api('GET', `/restapis/${apiId}`)).json.policy;
+    const policy = JSON.parse(stored);
+    assert.deepEqual(policy.Statement[1].Condition.NotIpAddress['aws:SourceIp'], ['192.0.2.0/24', '198.51.100.7/32']);
+    assert.match(policy.Statement[0].Resource, new RegExp(`^arn:aws:execute-api:us-east-1:\\d+:${apiId}/\\*$`));
+    // What the page shows is the stored policy, pretty-printed.
+    assert.equal(await text.inputValue(), JSON.stringify(policy, null, 2));
+    await screenshot('policy-saved');
+    // Only a deployment applies it: 200 before, 403 (the caller is not in the allowed range)
+    // after. (The deployed method still has the Lambda authorizer, hence the token.)
+    const withToken = { authorization: 'allow-me' };
+    assert.equal((await call(apiId, 'prod', '/pets', withToken)).status, 200);
+    await deployProd();
+    const denied = await call(apiId, 'prod', '/pets', withToken);
+    assert.equal(denied.status, 403, denied.text);
+
+    await openApiSection('Resource policy', 'Resource policy');
+    await page.getByRole('button', { name: 'Remove policy' }).click();
+    await dlg().getByRole('heading', { name: 'Remove resource policy' }).waitFor();
+    await dlg().getByRole('button', { name: 'Remove policy' }).click();
+    assert.match(await flashText(/removed/), /Resource policy removed\./);
+    await page.getByText('This API has no resource policy.').waitFor();
+    assert.equal(await page.getByLabel('Policy document (JSON)').inputValue(), '');
+    assert.equal((await api('GET', `/restapis/${apiId}`)).json.policy, undefined);
+  });
+
+  await t.test('Authorizers: REQUEST and Cognito user pool authorizers; a Cognito method', async () => {
+    await openApiSection('Authorizers', 'Authorizers');
+    // REQUEST: identity sources from a header and the query string.
+    await page.getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().getByLabel('Name', { exact: true }).fill('by-request');
+    await dlg().getByLabel('Type').selectOption('REQUEST');
+    assert.equal(await dlg().getByLabel('Token validation (regular expression, optional)').isVisible(), false);
+    await dlg().getByLabel('Lambda function ARN').fill(FN);
+    await dlg().getByLabel('Identity source').fill('method.request.header.X-User, method.request.querystring.key');
+    await dlg().getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('tr[data-name="by-request"]').waitFor();
+    const req = (await api('GET', `/restapis/${apiId}/authorizers`)).json.item.find((a) => a.name === 'by-request');
+    assert.deepEqual({ type: req.type, uri: req.authorizerUri, src: req.identitySource, re: req.identityValidationExpression },
+      { type: 'REQUEST', uri: URI, src: 'method.request.header.X-User, method.request.querystring.key', re: undefined });
+    // Its test request: a malformed header line is pointed out before anything is sent.
+    await page.getByRole('button', { name: 'Test by-request' }).click();
+    assert.equal(await dlg().getByLabel('Headers ("Name: value", one per line)').inputValue(), 'X-User: ');
+    await dlg().getByLabel('Headers ("Name: value", one per line)').fill('X-User alice');
+    await dlg().getByRole('button', { name: 'Test', exact: true }).click();
+    await dlg().locator('.error', { hasText: 'Each line must look like "name: value": X-User alice' }).waitFor();
+    await screenshot('authorizer-test-request-error');
+    await page.keyboard.press('Escape');
+    await dlg().waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete by-request' }).click();
+    await dlg().getByRole('button', { name: 'Delete authorizer' }).click();
+    await page.locator('tr[data-name="by-request"]').waitFor({ state: 'detached' });
+
+    // Cognito: user pool ARNs, one added and one removed on edit.
+    const pool = (n) => `arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool${n}`;
+    await page.getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().getByLabel('Name', { exact: true }).fill('pools');
+    await dlg().getByLabel('Type').selectOption('COGNITO_USER_POOLS');
+    assert.equal(await dlg().getByLabel('Lambda function ARN').isVisible(), false);
+    await dlg().getByLabel('Cognito user pool ARNs (one per line)').fill(`${pool(1)}\n${pool(2)}`);
+    await screenshot('authorizer-create-cognito');
+    await dlg().getByRole('button', { name: 'Create authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('tr[data-name="pools"]').waitFor();
+    let cog = (await api('GET', `/restapis/${apiId}/authorizers`)).json.item.find((a) => a.name === 'pools');
+    assert.equal(cog.type, 'COGNITO_USER_POOLS');
+    assert.deepEqual(cog.providerARNs, [pool(1), pool(2)]);
+    assert.equal(cog.authorizerUri, undefined);
+    await page.getByRole('button', { name: 'Edit pools' }).click();
+    await dlg().getByLabel('Cognito user pool ARNs (one per line)').fill(`${pool(2)}\n${pool(3)}`);
+    await dlg().getByRole('button', { name: 'Save authorizer' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await flashText(/Authorizer pools saved/);
+    cog = (await api('GET', `/restapis/${apiId}/authorizers/${cog.id}`)).json;
+    assert.deepEqual(cog.providerARNs, [pool(2), pool(3)]);
+
+    // GET /pets with the Cognito authorizer (no scopes), then back to NONE.
+    await openApiSection('Resources', 'Resources');
+    await page.getByRole('button', { name: 'Authorization of GET /pets' }).click();
+    await dlg().getByLabel('Authorization', { exact: true }).selectOption('COGNITO_USER_POOLS');
+    assert.equal(await dlg().getByLabel('Authorizer', { exact: true }).inputValue(), cog.id);
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('li[data-path="/pets"] .method[data-method="GET"] .auth', { hasText: 'auth COGNITO_USER_POOLS (pools)' }).waitFor();
+    let m = (await api('GET', `/restapis/${apiId}/resources/${await resourceId('/pets')}/methods/GET`)).json;
+    assert.equal(m.authorizationType, 'COGNITO_USER_POOLS');
+    assert.equal(m.authorizerId, cog.id);
+    await page.getByRole('button', { name: 'Authorization of GET /pets' }).click();
+    await dlg().getByLabel('Authorization', { exact: true }).selectOption('NONE');
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    m = (await api('GET', `/restapis/${apiId}/resources/${await resourceId('/pets')}/methods/GET`)).json;
+    assert.equal(m.authorizationType, 'NONE');
+
+    await openApiSection('Authorizers', 'Authorizers');
+    await page.getByRole('button', { name: 'Delete pools' }).click();
+    await dlg().getByRole('button', { name: 'Delete authorizer' }).click();
+    await page.locator('tr[data-name="pools"]').waitFor({ state: 'detached' });
+  });
+
+  await t.test('Authorizers: delete', async () => {
+    await openApiSection('Authorizers', 'Authorizers');
+    await page.getByRole('button', { name: 'Delete doorman' }).click();
+    await dlg().getByRole('heading', { name: 'Delete authorizer' }).waitFor();
+    await dlg().getByRole('button', { name: 'Delete authorizer' }).click();
+    assert.match(await flashText(/deleted/), /Authorizer doorman deleted\./);
+    await page.getByText('No authorizers yet.').waitFor();
+    assert.equal((await api('GET', `/restapis/${apiId}/authorizers`)).json.item.length, 0);
+    assert.equal((await api('GET', `/restapis/${apiId}/authorizers/${authorizerId}`)).status, 404);
+    await screenshot('authorizers-empty');
   });
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');

@@ -7,6 +7,9 @@ import { diffSummaries, diffDefinitions } from '../diff.js';
 import { diffOps, formValues } from '../settings.js';
 import { promotionChanges, PROMOTE_OPS } from '../canary.js';
 import { splitKey, settingPrefix } from '../overrides.js';
+import { lambdaAuthorizerUri, functionArnOf, formFromAuthorizer, createBody, authorizerOps, parseLines, identityHeader, prettyJsonText } from '../authorizers.js';
+import { checkJson, jsonError, prettyPolicy, policyOps, POLICY_TEMPLATES } from '../policy.js';
+import { authSummary, authorizersFor, methodAuthOps } from '../methodauth.js';
 import { signHeaders } from './sigv4-node.mjs';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
@@ -108,4 +111,108 @@ test('diffDefinitions names resources, methods and template changes', () => {
   assert.deepEqual(d.removed, []);
   assert.equal(d.changed.length, 1);
   assert.match(d.changed[0], /^GET \/ › integration › requestTemplates › application\/json: /);
+});
+
+test('authorizer URI from a pasted Lambda function ARN', () => {
+  const fn = 'arn:aws:lambda:eu-west-1:123456789012:function:my-auth';
+  assert.equal(lambdaAuthorizerUri(fn), `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${fn}/invocations`);
+  assert.equal(lambdaAuthorizerUri(`  ${fn}:live `), `arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/${fn}:live/invocations`);
+  const cn = 'arn:aws-cn:lambda:cn-north-1:123456789012:function:f';
+  assert.equal(lambdaAuthorizerUri(cn), `arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/${cn}/invocations`);
+  const uri = `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${fn}/invocations`;
+  assert.equal(lambdaAuthorizerUri(uri), uri, 'a full URI is kept');
+  assert.equal(functionArnOf(uri), fn);
+  assert.equal(functionArnOf('http://x'), null);
+  for (const bad of ['', 'my-auth', 'arn:aws:lambda:eu-west-1:123:function:f', 'arn:aws:s3:::bucket']) {
+    assert.throws(() => lambdaAuthorizerUri(bad), /Lambda function ARN/, bad);
+  }
+});
+
+test('authorizer form: create body and UpdateAuthorizer operations', () => {
+  const v = { ...formFromAuthorizer(), name: ' tok ', authorizerUri: 'arn:u' };
+  assert.deepEqual(createBody(v), { type: 'TOKEN', name: 'tok', authorizerUri: 'arn:u', identitySource: 'method.request.header.Authorization', authorizerResultTtlInSeconds: 300 });
+  assert.equal(createBody({ ...v, name: '' }).name, undefined, 'an empty name is left for AWS to refuse');
+  assert.deepEqual(createBody({ ...formFromAuthorizer({ type: 'COGNITO_USER_POOLS' }), name: 'c', providerARNs: 'arn:p1\narn:p2, arn:p3' }).providerARNs,
+    ['arn:p1', 'arn:p2', 'arn:p3']);
+  const a = { id: 'x', name: 'tok', type: 'TOKEN', authorizerUri: 'arn:u', identitySource: 'method.request.header.Authorization', authorizerResultTtlInSeconds: 300 };
+  const before = formFromAuthorizer(a);
+  assert.deepEqual(authorizerOps(before, before), []);
+  assert.deepEqual(authorizerOps(before, { ...before, name: 'tok2', identityValidationExpression: '^Bearer .+$', authorizerResultTtlInSeconds: '60' }), [
+    { op: 'replace', path: '/name', value: 'tok2' },
+    { op: 'replace', path: '/identityValidationExpression', value: '^Bearer .+$' },
+    { op: 'replace', path: '/authorizerResultTtlInSeconds', value: '60' },
+  ]);
+  const cog = formFromAuthorizer({ name: 'c', type: 'COGNITO_USER_POOLS', providerARNs: ['arn:p1', 'arn:p2'] });
+  assert.deepEqual(authorizerOps(cog, { ...cog, providerARNs: 'arn:p2\narn:p3' }), [
+    { op: 'add', path: '/providerARNs', value: 'arn:p3' },
+    { op: 'remove', path: '/providerARNs', value: 'arn:p1' },
+  ]);
+});
+
+test('test request helpers: header lines, stage variables, identity header', () => {
+  assert.deepEqual(parseLines('Authorization: Bearer a:b\n\nX-Y:  z ', ':'), { Authorization: 'Bearer a:b', 'X-Y': 'z' });
+  assert.deepEqual(parseLines('a=1\nb=x=y', '='), { a: '1', b: 'x=y' });
+  assert.throws(() => parseLines('no separator', ':'), /name: value/);
+  assert.equal(identityHeader('method.request.header.X-Token, method.request.querystring.q'), 'X-Token');
+  assert.equal(identityHeader('method.request.querystring.q'), null);
+  assert.equal(prettyJsonText('{"a":[1]}'), '{\n  "a": [\n    1\n  ]\n}');
+  assert.equal(prettyJsonText('not json'), 'not json');
+});
+
+test('resource policy: JSON check with line and column, templates, operations', () => {
+  assert.deepEqual(checkJson('{"Version": "2012-10-17"}'), { ok: true, value: { Version: '2012-10-17' } });
+  const bad = checkJson('{\n  "Version": "2012-10-17",\n  "Statement": [\n}');
+  assert.equal(bad.ok, false);
+  assert.equal(bad.line, 4);
+  assert.equal(bad.column, 1);
+  assert.equal(bad.message, "unexpected '}'");
+  assert.deepEqual(checkJson('{"a": 1,\n "b" 2}'), { ok: false, message: "expected ':' after the property name, found '2'", line: 2, column: 6 });
+  assert.deepEqual(checkJson('{"a": "x}'), { ok: false, message: 'a string that is never closed', line: 1, column: 10 });
+  // The scanner agrees with JSON.parse on what is valid.
+  for (const t of ['{}', '{"a":[1,-2.5e3,true,false,null,"\\u00e9\\n"]}', ' { "a" : { } } ', '{"a":1,}', '{a:1}', '[1 2]', '{"a":01}',
+    '{"a":"\\x"}', '{"a":tru}', '{} x', '{"a":"\u0001"}', '{"a":1.}', '"s"', '']) {
+    let parses = true;
+    try { JSON.parse(t); } catch { parses = false; }
+    assert.equal(jsonError(t) === null, parses, t);
+  }
+  assert.equal(checkJson('[1]').ok, false);
+  assert.match(checkJson('  ').message, /empty/);
+  assert.match(checkJson('[1]').message, /JSON object/);
+  assert.deepEqual(POLICY_TEMPLATES.map((t) => t.id), ['source-ip', 'iam-account']);
+  for (const t of POLICY_TEMPLATES) {
+    const p = JSON.parse(t.text);
+    assert.equal(p.Version, '2012-10-17');
+    assert.ok(p.Statement.every((s) => s.Action === 'execute-api:Invoke' && s.Resource === 'execute-api:/*'), t.id);
+  }
+  const ip = JSON.parse(POLICY_TEMPLATES[0].text).Statement[1];
+  assert.deepEqual(Object.keys(ip.Condition), ['NotIpAddress']);
+  assert.ok(JSON.parse(POLICY_TEMPLATES[1].text).Statement.some((s) => s.Effect === 'Deny' && s.NotPrincipal));
+  assert.deepEqual(policyOps('{\n  "a": 1\n}'), [{ op: 'replace', path: '/policy', value: '{"a":1}' }]);
+  assert.deepEqual(policyOps(''), [{ op: 'replace', path: '/policy', value: '' }]);
+  assert.equal(prettyPolicy('{"a":1}'), '{\n  "a": 1\n}');
+  assert.equal(prettyPolicy(undefined), '');
+});
+
+test('method authorization: summary and UpdateMethod operations', () => {
+  const authorizers = [{ id: 'a1', name: 'tok', type: 'TOKEN' }, { id: 'c1', name: 'pool', type: 'COGNITO_USER_POOLS' }];
+  assert.equal(authSummary({}, authorizers), 'NONE');
+  assert.equal(authSummary({ authorizationType: 'CUSTOM', authorizerId: 'a1' }, authorizers), 'CUSTOM (tok)');
+  assert.equal(authSummary({ authorizationType: 'COGNITO_USER_POOLS', authorizerId: 'c1', authorizationScopes: ['email'] }, authorizers), 'COGNITO_USER_POOLS (pool) · scopes email');
+  assert.deepEqual(authorizersFor('CUSTOM', authorizers).map((a) => a.id), ['a1']);
+  assert.deepEqual(authorizersFor('AWS_IAM', authorizers), []);
+  const m = { authorizationType: 'NONE', apiKeyRequired: false };
+  assert.deepEqual(methodAuthOps(m, { authorizationType: 'NONE', apiKeyRequired: false }), []);
+  assert.deepEqual(methodAuthOps(m, { authorizationType: 'CUSTOM', authorizerId: 'a1', apiKeyRequired: true }), [
+    { op: 'replace', path: '/authorizationType', value: 'CUSTOM' },
+    { op: 'replace', path: '/authorizerId', value: 'a1' },
+    { op: 'replace', path: '/apiKeyRequired', value: 'true' },
+  ]);
+  const cog = { authorizationType: 'COGNITO_USER_POOLS', authorizerId: 'c1', authorizationScopes: ['email', 'openid'] };
+  assert.deepEqual(methodAuthOps(cog, { authorizationType: 'COGNITO_USER_POOLS', authorizerId: 'c1', authorizationScopes: 'openid pets/read' }), [
+    { op: 'add', path: '/authorizationScopes', value: 'pets/read' },
+    { op: 'remove', path: '/authorizationScopes', value: 'email' },
+  ]);
+  assert.deepEqual(methodAuthOps(cog, { authorizationType: 'AWS_IAM', authorizationScopes: '' }), [
+    { op: 'replace', path: '/authorizationType', value: 'AWS_IAM' },
+  ]);
 });

@@ -42,6 +42,9 @@ assets! {
     "traffic.js" => "text/javascript; charset=utf-8",
     "metrics.js" => "text/javascript; charset=utf-8",
     "chart.js" => "text/javascript; charset=utf-8",
+    "authorizers.js" => "text/javascript; charset=utf-8",
+    "policy.js" => "text/javascript; charset=utf-8",
+    "methodauth.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.
