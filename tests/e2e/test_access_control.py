@@ -611,3 +611,23 @@ def test_test_invoke_authorizer_from_the_cli_with_cognito(gw, cognito_endpoint):
     out = cli.ok("apigateway", "test-invoke-authorizer", "--rest-api-id", api_id, "--authorizer-id", az,
                  "--headers", json.dumps({"Authorization": token[:-3] + "xyz"}))
     assert out["clientStatus"] == 401
+
+
+def test_method_scopes_are_added_and_removed_one_at_a_time(gw, c, cognito_endpoint):
+    api_id = cognito_api(c)
+    res = [r for r in c.get_resources(restApiId=api_id)["items"] if r["path"] == "/pets"][0]["id"]
+    for scope in ("pets/read", "pets/write"):
+        c.update_method(restApiId=api_id, resourceId=res, httpMethod="GET",
+                        patchOperations=[{"op": "add", "path": "/authorizationScopes", "value": scope}])
+    assert c.get_method(restApiId=api_id, resourceId=res, httpMethod="GET")["authorizationScopes"] == \
+        ["pets/read", "pets/write"]
+    c.update_method(restApiId=api_id, resourceId=res, httpMethod="GET",
+                    patchOperations=[{"op": "remove", "path": "/authorizationScopes", "value": "pets/read"}])
+    assert c.get_method(restApiId=api_id, resourceId=res, httpMethod="GET")["authorizationScopes"] == ["pets/write"]
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    iss = f"{cognito_endpoint}/{POOL}"
+    exp = int(time.time()) + 600
+    read = jwt({"sub": "s", "iss": iss, "exp": exp, "token_use": "access", "scope": "pets/read"})
+    write = jwt({"sub": "s", "iss": iss, "exp": exp, "token_use": "access", "scope": "pets/write"})
+    assert call(gw, "GET", url(api_id), {"Authorization": read})[0] == 401
+    assert call(gw, "GET", url(api_id), {"Authorization": write})[0] == 200

@@ -318,10 +318,34 @@ fn apply(m: &mut Method, op: &PatchOp) -> ApiResult<()> {
             replace_only(op)?;
             m.request_validator_id = op.value.clone().filter(|v| !v.is_empty());
         }
-        (["authorizationScopes"], _) => {
-            replace_only(op)?;
-            m.authorization_scopes = op.value.as_ref().map(|v| vec![v.clone()]);
-        }
+        // AWS adds and removes scopes one at a time; `replace` sets a single one.
+        (["authorizationScopes"], _) => match op.op {
+            Op::Add => {
+                let v = op.value()?.to_string();
+                let scopes = m.authorization_scopes.get_or_insert_with(Vec::new);
+                if !scopes.contains(&v) {
+                    scopes.push(v);
+                }
+            }
+            Op::Remove => {
+                match (op.value.as_deref(), m.authorization_scopes.as_mut()) {
+                    (Some(v), Some(scopes)) => scopes.retain(|s| s != v),
+                    (None, _) => m.authorization_scopes = None,
+                    (Some(_), None) => {}
+                }
+                if m.authorization_scopes.as_ref().is_some_and(Vec::is_empty) {
+                    m.authorization_scopes = None;
+                }
+            }
+            Op::Replace => {
+                m.authorization_scopes = op.value.as_ref().map(|v| vec![v.clone()]);
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "Invalid patch operation specified. Must be one of: [add, remove, replace]",
+                ));
+            }
+        },
         (["requestParameters", _], Some(k)) => match op.op {
             Op::Add | Op::Replace => {
                 let required = op
