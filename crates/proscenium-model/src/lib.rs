@@ -26,6 +26,7 @@ pub mod resource;
 pub mod rest_api;
 pub mod snapshot;
 pub mod stage;
+pub mod usage_plan;
 pub mod validator;
 
 pub use account::{Account, ClientCertificate, ThrottleSettings};
@@ -41,6 +42,7 @@ pub use resource::Resource;
 pub use rest_api::{EndpointConfiguration, RestApi};
 pub use snapshot::DeploymentSnapshot;
 pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
+pub use usage_plan::{ApiKey, ApiStage, PlanThrottle, Quota, UsagePlan};
 pub use validator::RequestValidator;
 
 /// Where state lives: AWS keeps every resource per account and region.

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use proscenium_model::{
-    Account, ApiDefinition, ClientCertificate, Deployment, DeploymentSnapshot, RestApi, Scope,
-    Stage,
+    Account, ApiDefinition, ApiKey, ClientCertificate, Deployment, DeploymentSnapshot, RestApi,
+    Scope, Stage, UsagePlan,
 };
 
 pub mod embedded;
@@ -59,6 +59,15 @@ pub struct StageWrite {
     pub stage: Stage,
     /// `None`: the stage must not exist yet; `Some(r)`: it must still be at revision `r`.
     pub expected: Option<Revision>,
+}
+
+/// Requests counted for one key of one usage plan on one day (UTC, days since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageCount {
+    pub plan_id: String,
+    pub key_id: String,
+    pub day: i64,
+    pub used: i64,
 }
 
 /// A stage as the data plane sees it: where it lives and what it serves.
@@ -162,6 +171,35 @@ pub trait Store: Send + Sync + 'static {
         cert: &ClientCertificate,
     ) -> StoreResult<()>;
     async fn delete_client_certificate(&self, scope: &Scope, id: &str) -> StoreResult<()>;
+
+    // --- API keys and usage plans (live state, not part of deployments) ---
+    async fn list_api_keys(&self, scope: &Scope) -> StoreResult<Vec<ApiKey>>;
+    async fn get_api_key(&self, scope: &Scope, id: &str) -> StoreResult<ApiKey>;
+    /// Creates or replaces the key.
+    async fn put_api_key(&self, scope: &Scope, key: &ApiKey) -> StoreResult<()>;
+    async fn delete_api_key(&self, scope: &Scope, id: &str) -> StoreResult<()>;
+    async fn list_usage_plans(&self, scope: &Scope) -> StoreResult<Vec<UsagePlan>>;
+    async fn get_usage_plan(&self, scope: &Scope, id: &str) -> StoreResult<UsagePlan>;
+    /// Creates or replaces the plan (its `key_ids` included).
+    async fn put_usage_plan(&self, scope: &Scope, plan: &UsagePlan) -> StoreResult<()>;
+    async fn delete_usage_plan(&self, scope: &Scope, id: &str) -> StoreResult<()>;
+    /// Every scope's keys and plans (the data plane's view).
+    async fn all_keys_and_plans(&self) -> StoreResult<Vec<(Scope, Vec<ApiKey>, Vec<UsagePlan>)>>;
+
+    /// Adds request counts per (plan, key, day since the epoch), all in one transaction. Usage
+    /// counters do not move the change feed.
+    async fn add_usage(&self, scope: &Scope, counts: &[UsageCount]) -> StoreResult<()>;
+    /// The counts of a plan (one key, or all) for days `from..=to`.
+    async fn get_usage(
+        &self,
+        scope: &Scope,
+        plan_id: &str,
+        key_id: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<UsageCount>>;
+    /// Every scope's counts for days `from..=to` (the data plane reloads its quotas from it).
+    async fn all_usage(&self, from: i64, to: i64) -> StoreResult<Vec<(Scope, UsageCount)>>;
 
     // --- Change feed ---
     /// A counter bumped after every committed change; the data plane re-reads what it serves.

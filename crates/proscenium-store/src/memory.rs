@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use proscenium_model::{
     Account, ApiDefinition, ClientCertificate, Deployment, DeploymentSnapshot, RestApi, Scope,
-    Stage,
+    Stage, UsagePlan,
 };
 use tokio::sync::watch;
 
 use crate::{
-    DEPLOYMENT_IN_USE, Revision, StageRecord, StageWrite, Store, StoreError, StoreResult, Versioned,
+    DEPLOYMENT_IN_USE, Revision, StageRecord, StageWrite, Store, StoreError, StoreResult,
+    UsageCount, Versioned,
 };
 
 type ApiKey = (Scope, String);
@@ -28,6 +29,10 @@ struct Inner {
     apis: BTreeMap<ApiKey, ApiEntry>,
     accounts: BTreeMap<Scope, Account>,
     certs: BTreeMap<(Scope, String), ClientCertificate>,
+    keys: BTreeMap<(Scope, String), proscenium_model::ApiKey>,
+    plans: BTreeMap<(Scope, String), UsagePlan>,
+    /// (scope, plan, key, day) → used.
+    usage: BTreeMap<(Scope, String, String, i64), i64>,
     next_revision: Revision,
 }
 
@@ -437,6 +442,143 @@ impl Store for MemoryStore {
             .ok_or(StoreError::NotFound)?;
         self.changed();
         Ok(())
+    }
+
+    async fn list_api_keys(&self, scope: &Scope) -> StoreResult<Vec<proscenium_model::ApiKey>> {
+        let g = self.lock();
+        Ok(g.keys
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, k)| k.clone())
+            .collect())
+    }
+
+    async fn get_api_key(&self, scope: &Scope, id: &str) -> StoreResult<proscenium_model::ApiKey> {
+        self.lock()
+            .keys
+            .get(&(scope.clone(), id.to_string()))
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn put_api_key(&self, scope: &Scope, key: &proscenium_model::ApiKey) -> StoreResult<()> {
+        self.lock()
+            .keys
+            .insert((scope.clone(), key.id.clone()), key.clone());
+        self.changed();
+        Ok(())
+    }
+
+    async fn delete_api_key(&self, scope: &Scope, id: &str) -> StoreResult<()> {
+        self.lock()
+            .keys
+            .remove(&(scope.clone(), id.to_string()))
+            .ok_or(StoreError::NotFound)?;
+        self.changed();
+        Ok(())
+    }
+
+    async fn list_usage_plans(&self, scope: &Scope) -> StoreResult<Vec<UsagePlan>> {
+        let g = self.lock();
+        Ok(g.plans
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, p)| p.clone())
+            .collect())
+    }
+
+    async fn get_usage_plan(&self, scope: &Scope, id: &str) -> StoreResult<UsagePlan> {
+        self.lock()
+            .plans
+            .get(&(scope.clone(), id.to_string()))
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn put_usage_plan(&self, scope: &Scope, plan: &UsagePlan) -> StoreResult<()> {
+        self.lock()
+            .plans
+            .insert((scope.clone(), plan.id.clone()), plan.clone());
+        self.changed();
+        Ok(())
+    }
+
+    async fn delete_usage_plan(&self, scope: &Scope, id: &str) -> StoreResult<()> {
+        self.lock()
+            .plans
+            .remove(&(scope.clone(), id.to_string()))
+            .ok_or(StoreError::NotFound)?;
+        self.changed();
+        Ok(())
+    }
+
+    async fn all_keys_and_plans(
+        &self,
+    ) -> StoreResult<Vec<(Scope, Vec<proscenium_model::ApiKey>, Vec<UsagePlan>)>> {
+        let g = self.lock();
+        let mut out: BTreeMap<Scope, (Vec<_>, Vec<_>)> = BTreeMap::new();
+        for ((s, _), k) in &g.keys {
+            out.entry(s.clone()).or_default().0.push(k.clone());
+        }
+        for ((s, _), p) in &g.plans {
+            out.entry(s.clone()).or_default().1.push(p.clone());
+        }
+        Ok(out.into_iter().map(|(s, (k, p))| (s, k, p)).collect())
+    }
+
+    async fn add_usage(&self, scope: &Scope, counts: &[UsageCount]) -> StoreResult<()> {
+        let mut g = self.lock();
+        for c in counts {
+            *g.usage
+                .entry((scope.clone(), c.plan_id.clone(), c.key_id.clone(), c.day))
+                .or_default() += c.used;
+        }
+        Ok(())
+    }
+
+    async fn get_usage(
+        &self,
+        scope: &Scope,
+        plan_id: &str,
+        key_id: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<UsageCount>> {
+        let g = self.lock();
+        Ok(g.usage
+            .iter()
+            .filter(|((s, p, k, d), _)| {
+                s == scope
+                    && p == plan_id
+                    && key_id.is_none_or(|want| want == k)
+                    && (from..=to).contains(d)
+            })
+            .map(|((_, p, k, d), used)| UsageCount {
+                plan_id: p.clone(),
+                key_id: k.clone(),
+                day: *d,
+                used: *used,
+            })
+            .collect())
+    }
+
+    async fn all_usage(&self, from: i64, to: i64) -> StoreResult<Vec<(Scope, UsageCount)>> {
+        let g = self.lock();
+        Ok(g.usage
+            .iter()
+            .filter(|((_, _, _, d), _)| (from..=to).contains(d))
+            .map(|((s, p, k, d), used)| {
+                (
+                    s.clone(),
+                    UsageCount {
+                        plan_id: p.clone(),
+                        key_id: k.clone(),
+                        day: *d,
+                        used: *used,
+                    },
+                )
+            })
+            .collect())
     }
 
     fn watch(&self) -> watch::Receiver<u64> {

@@ -97,6 +97,7 @@ pub async fn run(store: &dyn Store) {
     deleting_an_api_removes_everything_under_it(store).await;
     scopes_are_isolated(store).await;
     account_and_certificates(store).await;
+    keys_plans_and_usage(store).await;
 }
 
 async fn apis_round_trip_and_conflict(store: &dyn Store) {
@@ -362,4 +363,100 @@ async fn account_and_certificates(store: &dyn Store) {
         store.get_client_certificate(&s, "cc1").await,
         Err(StoreError::NotFound)
     ));
+}
+
+async fn keys_plans_and_usage(store: &dyn Store) {
+    use proscenium_model::{ApiKey, ApiStage, Quota, UsagePlan};
+
+    use crate::UsageCount;
+    let s = Scope::new("000000000000", "eu-west-3");
+    let other = Scope::new("000000000000", "eu-north-1");
+    let key = ApiKey {
+        id: "k1".into(),
+        value: "v".repeat(40),
+        name: "key".into(),
+        customer_id: None,
+        description: None,
+        enabled: true,
+        created_date: 1.0,
+        last_updated_date: 1.0,
+        stage_keys: vec![],
+        tags: Default::default(),
+    };
+    let rx = store.watch();
+    let before = *rx.borrow();
+    store.put_api_key(&s, &key).await.unwrap();
+    assert!(*rx.borrow() > before, "a key change moves the feed");
+    assert_eq!(store.get_api_key(&s, "k1").await.unwrap(), key);
+    assert!(matches!(
+        store.get_api_key(&other, "k1").await,
+        Err(StoreError::NotFound)
+    ));
+    let plan = UsagePlan {
+        id: "p1".into(),
+        name: "plan".into(),
+        description: None,
+        api_stages: vec![ApiStage {
+            api_id: "a1".into(),
+            stage: "dev".into(),
+            throttle: Default::default(),
+        }],
+        throttle: None,
+        quota: Some(Quota {
+            limit: 10,
+            offset: 0,
+            period: "DAY".into(),
+        }),
+        product_code: None,
+        tags: Default::default(),
+        key_ids: vec!["k1".into()],
+    };
+    store.put_usage_plan(&s, &plan).await.unwrap();
+    assert_eq!(
+        store.list_usage_plans(&s).await.unwrap(),
+        vec![plan.clone()]
+    );
+    let all = store.all_keys_and_plans().await.unwrap();
+    let mine = all.iter().find(|(sc, _, _)| sc == &s).unwrap();
+    assert_eq!((mine.1.len(), mine.2.len()), (1, 1));
+
+    let count = |day, used| UsageCount {
+        plan_id: "p1".into(),
+        key_id: "k1".into(),
+        day,
+        used,
+    };
+    store
+        .add_usage(&s, &[count(100, 3), count(101, 1)])
+        .await
+        .unwrap();
+    store.add_usage(&s, &[count(100, 2)]).await.unwrap();
+    assert_eq!(
+        store
+            .get_usage(&s, "p1", Some("k1"), 100, 101)
+            .await
+            .unwrap(),
+        vec![count(100, 5), count(101, 1)]
+    );
+    assert_eq!(
+        store.get_usage(&s, "p1", None, 101, 200).await.unwrap(),
+        vec![count(101, 1)]
+    );
+    assert!(
+        store
+            .get_usage(&other, "p1", None, 0, 200)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let every = store.all_usage(100, 100).await.unwrap();
+    assert!(every.contains(&(s.clone(), count(100, 5))));
+
+    store.delete_api_key(&s, "k1").await.unwrap();
+    assert!(matches!(
+        store.delete_api_key(&s, "k1").await,
+        Err(StoreError::NotFound)
+    ));
+    store.delete_usage_plan(&s, "p1").await.unwrap();
+    assert!(store.list_usage_plans(&s).await.unwrap().is_empty());
 }

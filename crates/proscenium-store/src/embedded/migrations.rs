@@ -34,6 +34,17 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE client_certificates (
         account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (account, region, id));",
+    // 2: API keys, usage plans (with their keys), and usage counted per plan, key and day.
+    "CREATE TABLE api_keys (
+        account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (account, region, id));
+     CREATE TABLE usage_plans (
+        account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (account, region, id));
+     CREATE TABLE usage (
+        account TEXT NOT NULL, region TEXT NOT NULL, plan_id TEXT NOT NULL, key_id TEXT NOT NULL,
+        day INTEGER NOT NULL, used INTEGER NOT NULL,
+        PRIMARY KEY (account, region, plan_id, key_id, day));",
 ];
 
 /// The schema version this binary writes.

@@ -14,13 +14,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use proscenium_model::{
-    Account, ApiDefinition, ClientCertificate, Deployment, DeploymentSnapshot, RestApi, Scope,
-    Stage,
+    Account, ApiDefinition, ApiKey, ClientCertificate, Deployment, DeploymentSnapshot, RestApi,
+    Scope, Stage, UsagePlan,
 };
 use rusqlite::Connection;
 use tokio::sync::watch;
 
-use crate::{Revision, StageRecord, StageWrite, Store, StoreError, StoreResult, Versioned};
+use crate::{
+    Revision, StageRecord, StageWrite, Store, StoreError, StoreResult, UsageCount, Versioned,
+};
 
 type CacheKey = (Scope, String);
 
@@ -350,6 +352,85 @@ impl Store for SqliteStore {
         self.run_write(move |_, c| sql::delete_doc(c, "client_certificates", &s, &id))
             .await?;
         Ok(())
+    }
+
+    async fn list_api_keys(&self, scope: &Scope) -> StoreResult<Vec<ApiKey>> {
+        let s = scope.clone();
+        self.run(move |_, c| sql::list_docs(c, "api_keys", &s))
+            .await
+    }
+
+    async fn get_api_key(&self, scope: &Scope, id: &str) -> StoreResult<ApiKey> {
+        let (s, id) = (scope.clone(), id.to_string());
+        self.run(move |_, c| sql::get_doc(c, "api_keys", &s, &id)?.ok_or(StoreError::NotFound))
+            .await
+    }
+
+    async fn put_api_key(&self, scope: &Scope, key: &ApiKey) -> StoreResult<()> {
+        let (s, id, doc) = (scope.clone(), key.id.clone(), sql::to_json(key));
+        self.run_write(move |_, c| sql::put_doc(c, "api_keys", &s, &id, &doc))
+            .await
+    }
+
+    async fn delete_api_key(&self, scope: &Scope, id: &str) -> StoreResult<()> {
+        let (s, id) = (scope.clone(), id.to_string());
+        self.run_write(move |_, c| sql::delete_doc(c, "api_keys", &s, &id))
+            .await
+    }
+
+    async fn list_usage_plans(&self, scope: &Scope) -> StoreResult<Vec<UsagePlan>> {
+        let s = scope.clone();
+        self.run(move |_, c| sql::list_docs(c, "usage_plans", &s))
+            .await
+    }
+
+    async fn get_usage_plan(&self, scope: &Scope, id: &str) -> StoreResult<UsagePlan> {
+        let (s, id) = (scope.clone(), id.to_string());
+        self.run(move |_, c| sql::get_doc(c, "usage_plans", &s, &id)?.ok_or(StoreError::NotFound))
+            .await
+    }
+
+    async fn put_usage_plan(&self, scope: &Scope, plan: &UsagePlan) -> StoreResult<()> {
+        let (s, id, doc) = (scope.clone(), plan.id.clone(), sql::to_json(plan));
+        self.run_write(move |_, c| sql::put_doc(c, "usage_plans", &s, &id, &doc))
+            .await
+    }
+
+    async fn delete_usage_plan(&self, scope: &Scope, id: &str) -> StoreResult<()> {
+        let (s, id) = (scope.clone(), id.to_string());
+        self.run_write(move |_, c| sql::delete_doc(c, "usage_plans", &s, &id))
+            .await
+    }
+
+    async fn all_keys_and_plans(&self) -> StoreResult<Vec<(Scope, Vec<ApiKey>, Vec<UsagePlan>)>> {
+        self.run(move |_, c| sql::all_keys_and_plans(c)).await
+    }
+
+    async fn add_usage(&self, scope: &Scope, counts: &[UsageCount]) -> StoreResult<()> {
+        let (s, counts) = (scope.clone(), counts.to_vec());
+        // Counters do not move the change feed: nothing served changes.
+        self.run(move |_, c| sql::add_usage(c, &s, &counts)).await
+    }
+
+    async fn get_usage(
+        &self,
+        scope: &Scope,
+        plan_id: &str,
+        key_id: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<Vec<UsageCount>> {
+        let (s, p, k) = (
+            scope.clone(),
+            plan_id.to_string(),
+            key_id.map(str::to_string),
+        );
+        self.run(move |_, c| sql::get_usage(c, &s, &p, k.as_deref(), from, to))
+            .await
+    }
+
+    async fn all_usage(&self, from: i64, to: i64) -> StoreResult<Vec<(Scope, UsageCount)>> {
+        self.run(move |_, c| sql::all_usage(c, from, to)).await
     }
 
     fn watch(&self) -> watch::Receiver<u64> {

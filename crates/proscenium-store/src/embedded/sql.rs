@@ -1,13 +1,16 @@
 //! The SQL of the embedded store: one small function per statement family.
 
-use proscenium_model::{ApiDefinition, Deployment, DeploymentSnapshot, RestApi, Scope, Stage};
+use proscenium_model::{
+    ApiDefinition, ApiKey, Deployment, DeploymentSnapshot, RestApi, Scope, Stage, UsagePlan,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::backend;
 use crate::{
-    DEPLOYMENT_IN_USE, Revision, StageRecord, StageWrite, StoreError, StoreResult, Versioned,
+    DEPLOYMENT_IN_USE, Revision, StageRecord, StageWrite, StoreError, StoreResult, UsageCount,
+    Versioned,
 };
 
 pub fn to_json<T: Serialize>(v: &T) -> String {
@@ -418,4 +421,112 @@ pub fn delete_doc(c: &Connection, table: &str, s: &Scope, id: &str) -> StoreResu
     } else {
         Ok(())
     }
+}
+
+/// Every scope's API keys and usage plans.
+pub fn all_keys_and_plans(
+    c: &Connection,
+) -> StoreResult<Vec<(Scope, Vec<ApiKey>, Vec<UsagePlan>)>> {
+    let mut out: std::collections::BTreeMap<Scope, (Vec<ApiKey>, Vec<UsagePlan>)> =
+        Default::default();
+    for table in ["api_keys", "usage_plans"] {
+        let mut st = c
+            .prepare(&format!(
+                "SELECT account, region, doc FROM {table} ORDER BY account, region, id"
+            ))
+            .map_err(backend)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(backend)?;
+        for row in rows {
+            let (account, region, doc) = row.map_err(backend)?;
+            let entry = out.entry(Scope::new(account, region)).or_default();
+            if table == "api_keys" {
+                entry.0.push(from_json(&doc)?);
+            } else {
+                entry.1.push(from_json(&doc)?);
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(s, (k, p))| (s, k, p)).collect())
+}
+
+/// Adds counts in one transaction.
+pub fn add_usage(c: &mut Connection, s: &Scope, counts: &[UsageCount]) -> StoreResult<()> {
+    let tx = c.transaction().map_err(backend)?;
+    {
+        let mut st = tx
+            .prepare(
+                "INSERT INTO usage (account, region, plan_id, key_id, day, used)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (account, region, plan_id, key_id, day)
+                 DO UPDATE SET used = used + excluded.used",
+            )
+            .map_err(backend)?;
+        for u in counts {
+            st.execute(params![
+                s.account, s.region, u.plan_id, u.key_id, u.day, u.used
+            ])
+            .map_err(backend)?;
+        }
+    }
+    tx.commit().map_err(backend)
+}
+
+fn usage_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<UsageCount> {
+    Ok(UsageCount {
+        plan_id: r.get(first)?,
+        key_id: r.get(first + 1)?,
+        day: r.get(first + 2)?,
+        used: r.get(first + 3)?,
+    })
+}
+
+pub fn get_usage(
+    c: &Connection,
+    s: &Scope,
+    plan_id: &str,
+    key_id: Option<&str>,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<UsageCount>> {
+    let mut st = c
+        .prepare(
+            "SELECT plan_id, key_id, day, used FROM usage
+             WHERE account = ?1 AND region = ?2 AND plan_id = ?3
+               AND (?4 IS NULL OR key_id = ?4) AND day BETWEEN ?5 AND ?6
+             ORDER BY key_id, day",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map(
+            params![s.account, s.region, plan_id, key_id, from, to],
+            |r| usage_row(r, 0),
+        )
+        .map_err(backend)?;
+    rows.map(|r| r.map_err(backend)).collect()
+}
+
+pub fn all_usage(c: &Connection, from: i64, to: i64) -> StoreResult<Vec<(Scope, UsageCount)>> {
+    let mut st = c
+        .prepare(
+            "SELECT account, region, plan_id, key_id, day, used FROM usage
+             WHERE day BETWEEN ?1 AND ?2",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map(params![from, to], |r| {
+            Ok((
+                Scope::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                usage_row(r, 2)?,
+            ))
+        })
+        .map_err(backend)?;
+    rows.map(|r| r.map_err(backend)).collect()
 }
