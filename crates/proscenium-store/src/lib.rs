@@ -61,6 +61,9 @@ pub struct StageWrite {
     pub expected: Option<Revision>,
 }
 
+/// One scope's API keys and usage plans.
+pub type KeysAndPlans = (Scope, Vec<ApiKey>, Vec<UsagePlan>);
+
 /// Requests counted for one key of one usage plan on one day (UTC, days since the epoch).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageCount {
@@ -184,7 +187,7 @@ pub trait Store: Send + Sync + 'static {
     async fn put_usage_plan(&self, scope: &Scope, plan: &UsagePlan) -> StoreResult<()>;
     async fn delete_usage_plan(&self, scope: &Scope, id: &str) -> StoreResult<()>;
     /// Every scope's keys and plans (the data plane's view).
-    async fn all_keys_and_plans(&self) -> StoreResult<Vec<(Scope, Vec<ApiKey>, Vec<UsagePlan>)>>;
+    async fn all_keys_and_plans(&self) -> StoreResult<Vec<KeysAndPlans>>;
 
     /// Adds request counts per (plan, key, day since the epoch), all in one transaction. Usage
     /// counters do not move the change feed.

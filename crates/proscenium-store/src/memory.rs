@@ -512,9 +512,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn all_keys_and_plans(
-        &self,
-    ) -> StoreResult<Vec<(Scope, Vec<proscenium_model::ApiKey>, Vec<UsagePlan>)>> {
+    async fn all_keys_and_plans(&self) -> StoreResult<Vec<crate::KeysAndPlans>> {
         let g = self.lock();
         let mut out: BTreeMap<Scope, (Vec<_>, Vec<_>)> = BTreeMap::new();
         for ((s, _), k) in &g.keys {

@@ -402,7 +402,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn all_keys_and_plans(&self) -> StoreResult<Vec<(Scope, Vec<ApiKey>, Vec<UsagePlan>)>> {
+    async fn all_keys_and_plans(&self) -> StoreResult<Vec<crate::KeysAndPlans>> {
         self.run(move |_, c| sql::all_keys_and_plans(c)).await
     }
 

@@ -424,9 +424,7 @@ pub fn delete_doc(c: &Connection, table: &str, s: &Scope, id: &str) -> StoreResu
 }
 
 /// Every scope's API keys and usage plans.
-pub fn all_keys_and_plans(
-    c: &Connection,
-) -> StoreResult<Vec<(Scope, Vec<ApiKey>, Vec<UsagePlan>)>> {
+pub fn all_keys_and_plans(c: &Connection) -> StoreResult<Vec<crate::KeysAndPlans>> {
     let mut out: std::collections::BTreeMap<Scope, (Vec<ApiKey>, Vec<UsagePlan>)> =
         Default::default();
     for table in ["api_keys", "usage_plans"] {
