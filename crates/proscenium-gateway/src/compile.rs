@@ -46,6 +46,8 @@ pub struct CompiledDeployment {
     pub problems: Vec<String>,
     /// Every method, by `CompiledMethod::index`.
     pub method_list: Vec<Arc<CompiledMethod>>,
+    /// `apiKeySource` AUTHORIZER: the key is the Lambda authorizer's `usageIdentifierKey`.
+    pub api_key_from_authorizer: bool,
     /// The API's resource policy as deployed (None: the API has none).
     pub resource_policy: Option<crate::auth::ResourcePolicy>,
 }
@@ -110,6 +112,8 @@ pub struct CompiledMethod {
     pub validation: Validation,
     /// How callers are authenticated (`authorizationType` and its authorizer).
     pub auth: crate::auth::MethodAuth,
+    /// `apiKeyRequired`: the request needs a key of a usage plan of the stage.
+    pub api_key_required: bool,
     /// `Err(reason)`: the integration is missing or misconfigured (AWS's 500 at request time).
     pub integration: Result<CompiledIntegration, String>,
     /// The integration's `cacheKeyParameters` (name as configured, and where it reads).
@@ -236,6 +240,7 @@ pub fn compile_deployment_in(
                 resource_path: resource.path.clone(),
                 validation: Validation::compile(method, &def.request_validators),
                 auth,
+                api_key_required: method.api_key_required,
                 integration,
                 cache_key,
                 cache_namespace,
@@ -279,6 +284,7 @@ pub fn compile_deployment_in(
         problems,
         method_list,
         resource_policy,
+        api_key_from_authorizer: def.api.api_key_source == "AUTHORIZER",
     }
 }
 

@@ -22,6 +22,8 @@ pub enum Kind {
     AuthorizerFailure,
     InvalidSignature,
     ExpiredToken,
+    InvalidApiKey,
+    QuotaExceeded,
 }
 
 impl Kind {
@@ -45,6 +47,8 @@ impl Kind {
             Kind::AuthorizerFailure => "AUTHORIZER_FAILURE",
             Kind::InvalidSignature => "INVALID_SIGNATURE",
             Kind::ExpiredToken => "EXPIRED_TOKEN",
+            Kind::InvalidApiKey => "INVALID_API_KEY",
+            Kind::QuotaExceeded => "QUOTA_EXCEEDED",
         }
     }
 
@@ -55,7 +59,9 @@ impl Kind {
             | Kind::MissingAuthenticationToken
             | Kind::AccessDenied
             | Kind::InvalidSignature
-            | Kind::ExpiredToken => 403,
+            | Kind::ExpiredToken
+            | Kind::InvalidApiKey => 403,
+            Kind::QuotaExceeded => 429,
             Kind::Unauthorized => 401,
             Kind::AuthorizerConfigurationError | Kind::AuthorizerFailure => 500,
             Kind::Throttled => 429,
@@ -86,6 +92,8 @@ impl Kind {
             Kind::AuthorizerFailure => "AuthorizerFailureException",
             Kind::InvalidSignature => "InvalidSignatureException",
             Kind::ExpiredToken => "ExpiredTokenException",
+            Kind::InvalidApiKey => "ForbiddenException",
+            Kind::QuotaExceeded => "LimitExceededException",
         }
     }
 

@@ -39,6 +39,7 @@ pub mod settings;
 pub mod target;
 pub mod throttle;
 pub mod trace;
+pub mod usage;
 pub mod validate;
 pub mod wire;
 
@@ -73,6 +74,16 @@ pub struct Shared {
     pub jwks: auth::cognito::KeyStore,
     /// `config.identities`, ready for SigV4 verification.
     pub identities: auth::iam::Identities,
+    /// API keys and usage plans: the live index, buckets and quota counters.
+    pub usage: Arc<usage::Usage>,
+}
+
+/// Days since the epoch (UTC) on the gateway's clock.
+pub fn today(clock: &dyn Clock) -> i64 {
+    clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() / 86_400) as i64)
 }
 
 /// The data plane. Cheap to share (`Arc`); every method takes `&self`.
@@ -100,12 +111,37 @@ impl Gateway {
         }
         registry::Registry::spawn_watcher(Arc::downgrade(&registry), store.clone());
         let client = client::backend(config.backend_ca.as_deref(), config.clock.clone());
+        let usage = Arc::new(usage::Usage::default());
+        if let Err(e) = usage.rebuild(store.as_ref()).await {
+            tracing::warn!("could not load API keys and usage plans: {e}");
+        }
+        usage
+            .load_counts(store.as_ref(), today(config.clock.as_ref()))
+            .await;
+        {
+            let clock = config.clock.clone();
+            usage::spawn_flusher(Arc::downgrade(&usage), store.clone(), move || {
+                today(clock.as_ref())
+            });
+            let (weak, store) = (Arc::downgrade(&usage), store.clone());
+            let mut feed = store.watch();
+            tokio::spawn(async move {
+                while feed.changed().await.is_ok() {
+                    feed.borrow_and_update();
+                    let Some(u) = weak.upgrade() else { break };
+                    if let Err(e) = u.rebuild(store.as_ref()).await {
+                        tracing::warn!("could not reload API keys and usage plans: {e}");
+                    }
+                }
+            });
+        }
         Arc::new(Gateway {
             shared: Shared {
                 account_id: Arc::from(config.account_id.as_str()),
                 auth_cache: Default::default(),
                 jwks: Default::default(),
                 cognito_cache: Default::default(),
+                usage,
                 identities: auth::iam::Identities::new(&config.identities),
                 config,
                 registry,
@@ -158,8 +194,6 @@ impl Gateway {
         pipeline::serve_stamped(&self.shared, req, target, remote)
     }
 
-    /// Re-reads the store now (the watcher does this on every change; tests use it to avoid
-    /// waiting for the feed).
     /// TestInvokeAuthorizer: runs `authorizer` (of the current definition) for the given
     /// request, outside any deployment.
     pub async fn test_authorizer(
@@ -170,9 +204,14 @@ impl Gateway {
         auth::test_invoke::run(&self.shared, authorizer, req).await
     }
 
+    /// Re-reads the store now (the watcher does this on every change; tests use it to avoid
+    /// waiting for the feed).
     pub async fn reload(&self) {
         if let Err(e) = self.shared.registry.rebuild(self.store.as_ref()).await {
             tracing::warn!("could not reload stages: {e}");
+        }
+        if let Err(e) = self.shared.usage.rebuild(self.store.as_ref()).await {
+            tracing::warn!("could not reload API keys and usage plans: {e}");
         }
     }
 
@@ -204,6 +243,13 @@ impl Gateway {
     /// Writes every access and execution log line queued so far. Call it after in-flight
     /// requests have finished (graceful shutdown); the gateway keeps serving afterwards.
     pub async fn shutdown(&self) {
+        self.shared
+            .usage
+            .flush(
+                self.store.as_ref(),
+                today(self.shared.config.clock.as_ref()),
+            )
+            .await;
         if let Some(logs) = &self.shared.logs {
             logs.flush().await;
         }

@@ -67,6 +67,15 @@ where
     if admitted.is_ok() && crate::auth::needed(&ctx) {
         admitted = Box::pin(crate::auth::authorize(shared, &mut ctx)).await;
     }
+    if admitted.is_ok()
+        && ctx
+            .matched
+            .as_ref()
+            .is_some_and(|m| m.method.api_key_required)
+    {
+        let today = crate::today(shared.config.clock.as_ref());
+        admitted = crate::usage::check(&shared.usage, &mut ctx, today);
+    }
     let result = match admitted.and_then(|()| prepare(&mut ctx)) {
         Err(e) => Err(e),
         Ok(Some(hit)) => Ok(hit),

@@ -63,6 +63,8 @@ pub struct AuthContext {
     pub lambda_latency_ms: u64,
     pub claims: Option<Arc<cognito::Claims>>,
     pub iam: Option<Arc<iam::Caller>>,
+    /// The API key the request presented, once accepted.
+    pub api_key: Option<crate::usage::AcceptedKey>,
 }
 
 impl AuthContext {
@@ -82,6 +84,11 @@ impl AuthContext {
             return None;
         }
         if let Some(rest) = name.strip_prefix("identity.") {
+            match (rest, &self.api_key) {
+                ("apiKey", Some(k)) => return Some(k.value.to_string()),
+                ("apiKeyId", Some(k)) => return Some(k.id.clone()),
+                _ => {}
+            }
             let c = self.iam.as_ref()?;
             return match rest {
                 "caller" | "user" => Some(c.user_id.clone()),

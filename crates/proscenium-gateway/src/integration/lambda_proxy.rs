@@ -25,6 +25,7 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
     let query = (!ctx.query.is_empty()).then(|| group(&ctx.query));
     let auth = ctx.auth.as_deref();
     let iam = auth.and_then(|a| a.iam.as_deref());
+    let api_key = auth.and_then(|a| a.api_key.as_ref());
     let authorizer = auth
         .filter(|a| a.lambda.is_some() || a.claims.is_some())
         .map(crate::auth::AuthContext::authorizer_json);
@@ -68,6 +69,8 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
                 user_arn: iam.map(|c| c.arn.as_str()),
                 user_agent: ctx.header_ref(http::header::USER_AGENT),
                 user: iam.map(|c| c.user_id.as_str()),
+                api_key: api_key.map(|k| &*k.value),
+                api_key_id: api_key.map(|k| k.id.as_str()),
             },
             domain_name: ctx.target.domain_name(),
             deployment_id: stage.map(|s| s.deployment.deployment_id.as_str()),
@@ -138,6 +141,11 @@ struct Identity<'a> {
     user_arn: Option<&'a str>,
     user_agent: Option<Cow<'a, str>>,
     user: Option<&'a str>,
+    /// The API key of a method that requires one (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key_id: Option<&'a str>,
 }
 
 fn text(v: &HeaderValue) -> Cow<'_, str> {

@@ -1,6 +1,7 @@
 //! End-to-end tests of the data plane over real loopback sockets: a MemoryStore, the gateway
 //! served with hyper-util's auto builder, and backends started by the tests.
 
+mod api_keys;
 mod aws_service;
 mod backend_wire;
 mod caching;

@@ -291,7 +291,7 @@ impl Reply {
 }
 
 /// Serves the gateway as the server crate will: invocations to `Gateway::handle`, the rest 404.
-async fn serve_gateway(gateway: Arc<Gateway>) -> SocketAddr {
+pub async fn serve_gateway(gateway: Arc<Gateway>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
