@@ -32,6 +32,12 @@ use crate::throttle::{Bucket, Limits};
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 type Fast = foldhash::fast::RandomState;
+/// Buckets by (scope, plan, key, method throttle key or "").
+type BucketMap = HashMap<(Scope, String, String, String), Arc<Bucket>>;
+/// Quota counters by (scope, plan, key).
+type CounterMap = HashMap<(Scope, String, String), Arc<Counter>>;
+/// Key states of one API stage, by key id.
+type StageKeys = HashMap<String, Arc<KeyState>, Fast>;
 
 /// One key's standing in one plan: its buckets and its quota counter.
 #[derive(Debug)]
@@ -78,7 +84,7 @@ struct KeyEntry {
 struct ScopeIndex {
     by_value: HashMap<String, KeyEntry, Fast>,
     /// (api, stage) → key id → state.
-    stages: HashMap<(String, String), HashMap<String, Arc<KeyState>, Fast>, Fast>,
+    stages: HashMap<(String, String), StageKeys, Fast>,
 }
 
 #[derive(Debug, Default)]
@@ -90,8 +96,8 @@ pub struct Index {
 pub struct Usage {
     index: ArcSwap<Index>,
     /// Buckets by (scope, plan, key, method or "") and their limits: reused while unchanged.
-    buckets: Mutex<HashMap<(Scope, String, String, String), Arc<Bucket>>>,
-    counters: Mutex<HashMap<(Scope, String, String), Arc<Counter>>>,
+    buckets: Mutex<BucketMap>,
+    counters: Mutex<CounterMap>,
 }
 
 impl Default for Usage {
@@ -160,21 +166,14 @@ impl Usage {
         Ok(())
     }
 
-    #[allow(clippy::type_complexity)]
     fn index_plan(
         &self,
         scope: &Scope,
         plan: &UsagePlan,
         keys: &[ApiKey],
         si: &mut ScopeIndex,
-        (buckets, fresh_buckets): (
-            &mut HashMap<(Scope, String, String, String), Arc<Bucket>>,
-            &mut HashMap<(Scope, String, String, String), Arc<Bucket>>,
-        ),
-        (counters, fresh_counters): (
-            &mut HashMap<(Scope, String, String), Arc<Counter>>,
-            &mut HashMap<(Scope, String, String), Arc<Counter>>,
-        ),
+        (buckets, fresh_buckets): (&mut BucketMap, &mut BucketMap),
+        (counters, fresh_counters): (&mut CounterMap, &mut CounterMap),
     ) {
         let mut bucket = |key_id: &str, method: &str, l: Limits| {
             let k = (
