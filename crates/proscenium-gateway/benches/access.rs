@@ -2,6 +2,8 @@
 //! - a MOCK method behind a Lambda TOKEN authorizer whose answer is cached, against the same
 //!   method with `NONE` (budget: ≥ 0.9 × as fast);
 //! - a MOCK method in an API with a 10-statement resource policy (budget: ≤ 2 µs added);
+//! - a MOCK method with `apiKeyRequired` and a usage plan (throttle and quota) against the
+//!   same method without (issue #16's budget: ≥ 0.9 × as fast);
 //! - a MOCK method behind a Cognito authorizer (every request verifies the JWT with a cached
 //!   key), and the JWT verification alone (budget: ≤ 20 µs).
 //!
@@ -113,6 +115,29 @@ async fn responder(jwks: String) -> SocketAddr {
     addr
 }
 
+/// A key in a plan of stage `dev` of API `keyed`, with a throttle and a quota far above
+/// what the benchmark sends.
+async fn add_key_and_plan(gw: &proscenium_gateway::Gateway, value: &str) {
+    let store = gw.store();
+    let s = common::scope();
+    let key: proscenium_model::ApiKey = serde_json::from_value(serde_json::json!({
+        "id": "k1", "value": value, "name": "bench", "enabled": true,
+        "createdDate": 0.0, "lastUpdatedDate": 0.0,
+    }))
+    .expect("key");
+    store.put_api_key(&s, &key).await.expect("key");
+    let plan: proscenium_model::UsagePlan = serde_json::from_value(serde_json::json!({
+        "id": "p1", "name": "bench",
+        "apiStages": [{"apiId": "keyed", "stage": "dev"}],
+        "throttle": {"burstLimit": 1_000_000_000i64, "rateLimit": 1e9},
+        "quota": {"limit": 1_000_000_000i64, "offset": 0, "period": "MONTH"},
+        "keyIds": ["k1"],
+    }))
+    .expect("plan");
+    store.put_usage_plan(&s, &plan).await.expect("plan");
+    gw.reload().await;
+}
+
 fn authorizer(kind: &str) -> Authorizer {
     serde_json::from_value(serde_json::json!({
         "id": "az1", "name": "bench", "type": kind,
@@ -172,7 +197,15 @@ fn main() {
     let stage = common::stage(serde_json::json!({}));
     let mut policy_def = common::definition("policy");
     policy_def.api.policy = Some(ten_statement_policy());
-    let variants = vec![
+    let mut keyed_def = common::definition("keyed");
+    keyed_def
+        .resource_mut("pets")
+        .expect("pets")
+        .resource_methods
+        .get_mut("GET")
+        .expect("GET")
+        .api_key_required = true;
+    let mut variants = vec![
         ("mock (NONE)", "plain", "allow", common::definition("plain")),
         (
             "mock, cached TOKEN authorizer",
@@ -193,6 +226,8 @@ fn main() {
             with_auth("cognito", "COGNITO_USER_POOLS", "COGNITO_USER_POOLS"),
         ),
     ];
+    let key_value = "benchkeybenchkeybenchkeybenchkey";
+    variants.push(("mock, API key + usage plan", "keyed", key_value, keyed_def));
     let variants: Vec<_> = variants
         .into_iter()
         .map(|(name, api, auth, def)| {
@@ -202,7 +237,10 @@ fn main() {
                 stage.clone(),
                 config.clone(),
             ));
-            let status = rt.block_on(common::invoke_with(&gw, api, auth, remote));
+            if api == "keyed" {
+                rt.block_on(add_key_and_plan(&gw, key_value));
+            }
+            let status = rt.block_on(common::invoke_keyed(&gw, api, auth, remote));
             assert_eq!(status, 200, "{name}");
             (name, api, auth, gw)
         })
@@ -216,7 +254,7 @@ fn main() {
             let ok = rt.block_on(async {
                 let mut ok = 0;
                 for _ in 0..BATCH {
-                    ok += usize::from(common::invoke_with(gw, api, auth, remote).await == 200);
+                    ok += usize::from(common::invoke_keyed(gw, api, auth, remote).await == 200);
                 }
                 ok
             });
@@ -252,6 +290,11 @@ fn main() {
         "Cognito request adds                   min {:.0} ns   median {:.0} ns",
         stats[3].0 - mock_min,
         stats[3].1 - mock_med
+    );
+    println!(
+        "API key + plan speed / none            min {:.3}   median {:.3}",
+        mock_min / stats[4].0,
+        mock_med / stats[4].1
     );
 
     // The JWT verification alone: decode, RS256 signature, claims.

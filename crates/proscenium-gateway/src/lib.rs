@@ -215,6 +215,11 @@ impl Gateway {
         }
     }
 
+    /// The store the gateway reads.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     /// Number of stages currently served.
     pub fn stage_count(&self) -> usize {
         self.shared.registry.stage_count()

@@ -83,8 +83,8 @@ struct KeyEntry {
 #[derive(Debug, Default)]
 struct ScopeIndex {
     by_value: HashMap<String, KeyEntry, Fast>,
-    /// (api, stage) → key id → state.
-    stages: HashMap<(String, String), StageKeys, Fast>,
+    /// api → stage → key id → state.
+    stages: HashMap<String, HashMap<String, StageKeys, Fast>, Fast>,
 }
 
 #[derive(Debug, Default)]
@@ -219,7 +219,9 @@ impl Usage {
                     counter: counter.clone(),
                 };
                 si.stages
-                    .entry((stage.api_id.clone(), stage.stage.clone()))
+                    .entry(stage.api_id.clone())
+                    .or_default()
+                    .entry(stage.stage.clone())
                     .or_default()
                     .insert(key_id.clone(), Arc::new(state));
             }
@@ -293,11 +295,16 @@ impl Usage {
 
 impl Index {
     fn quota_of(&self, scope: &Scope, plan_id: &str) -> Option<&Quota> {
-        self.scopes.get(scope)?.stages.values().find_map(|keys| {
-            keys.values()
-                .find(|k| k.plan_id == plan_id)
-                .and_then(|k| k.quota.as_ref())
-        })
+        self.scopes
+            .get(scope)?
+            .stages
+            .values()
+            .flat_map(|stages| stages.values())
+            .find_map(|keys| {
+                keys.values()
+                    .find(|k| k.plan_id == plan_id)
+                    .and_then(|k| k.quota.as_ref())
+            })
     }
 }
 
@@ -354,14 +361,17 @@ pub fn check(usage: &Usage, ctx: &mut RequestCtx, today: i64) -> Result<(), Gate
     }
     let Some(state) = si
         .stages
-        .get(&(stage.api_id.clone(), stage.stage_name.clone()))
+        .get(&stage.api_id)
+        .and_then(|stages| stages.get(&stage.stage_name))
         .and_then(|keys| keys.get(&key.id))
     else {
         return Err(forbidden("the API key is in no usage plan of this stage"));
     };
     let now = ctx.start_nanos;
-    let method_key = format!("{}/{}", method.resource_path, method.http_method);
-    let bucket = state.methods.get(&method_key).or(state.bucket.as_ref());
+    let method_bucket = (!state.methods.is_empty())
+        .then(|| format!("{}/{}", method.resource_path, method.http_method))
+        .and_then(|k| state.methods.get(&k));
+    let bucket = method_bucket.or(state.bucket.as_ref());
     if bucket.is_some_and(|b| !b.try_acquire(now)) {
         return Err(GatewayError::new(
             Kind::Throttled,

@@ -205,3 +205,26 @@ pub async fn invoke_with(gw: &Gateway, api: &str, authorization: &str, remote: S
         .status()
         .as_u16()
 }
+
+/// [`invoke_with`], except that for API `keyed` the value goes in `x-api-key`.
+pub async fn invoke_keyed(gw: &Gateway, api: &str, auth: &str, remote: SocketAddr) -> u16 {
+    if api != "keyed" {
+        return invoke_with(gw, api, auth, remote).await;
+    }
+    let req = http::Request::builder()
+        .uri("/dev/pets")
+        .header("host", format!("{api}.execute-api.localhost:4566"))
+        .header("user-agent", "bench")
+        .header("authorization", "allow")
+        .header("x-api-key", auth)
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let (parts, body) = req.into_parts();
+    let Some(target) = invoke_target(&parts) else {
+        return 0;
+    };
+    gw.handle_any(http::Request::from_parts(parts, body), target, remote)
+        .await
+        .status()
+        .as_u16()
+}
