@@ -208,6 +208,53 @@ def test_an_h2c_connection_that_served_requests_is_closed_once_idle(private_serv
     assert 0x7 in h2_frames(got)
 
 
+def test_a_slow_reader_gets_one_more_idle_period_after_goaway_to_take_its_answer(private_server):
+    """A client that reads slowly (its flow-control window full) while the connection is
+    otherwise idle gets GOAWAY at the idle deadline, then one more idle period to take the
+    answer (here 6 s + 6 s; it reads on after 10.5 s)."""
+    srv = private_server("--idle-timeout", "6")
+    path = "/_proscenium/console/style.css"
+    size = len(open(os.path.join(os.path.dirname(__file__), "..", "..", "console", "style.css"), "rb").read())
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    # SETTINGS_INITIAL_WINDOW_SIZE = 100: the server may send 100 bytes of the answer.
+    s.sendall(H2_PREFACE + h2_frame(0x4, 0, 0, struct.pack(">HI", 0x4, 100)))
+    s.sendall(h2_frame(0x1, 0x5, 1, h2_headers(srv.port, "GET", path)))
+    buf = b""
+    data = b""
+    ended = False
+
+    def pump(seconds: float):
+        nonlocal buf, data, ended
+        s.settimeout(0.2)
+        until = time.monotonic() + seconds
+        while time.monotonic() < until and not ended:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                pytest.fail(f"closed with {len(data)} of {size} bytes sent")
+            buf += chunk
+            while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
+                length = int.from_bytes(buf[:3], "big")
+                kind, flags, stream, payload = buf[3], buf[4], int.from_bytes(buf[5:9], "big"), buf[9:9 + length]
+                buf = buf[9 + length:]
+                if kind == 0x4 and not flags & 0x1:
+                    s.sendall(h2_frame(0x4, 0x1, 0))  # ACK the server's SETTINGS
+                elif kind == 0x6 and not flags & 0x1:
+                    s.sendall(h2_frame(0x6, 0x1, 0, payload))  # answer its pings
+                elif kind == 0x0 and stream == 1:
+                    data += payload
+                    ended = bool(flags & 0x1)
+
+    pump(10.5)  # past the idle deadline, within the period after it
+    assert 0 < len(data) <= 100 and not ended, len(data)
+    s.sendall(h2_frame(0x8, 0, 1, struct.pack(">I", 1 << 20)))  # WINDOW_UPDATE: read on
+    pump(5)
+    s.close()
+    assert ended and len(data) == size, (len(data), size)
+
+
 def test_the_idle_timeout_applies_to_http_1_1_too(private_server):
     srv = private_server("--idle-timeout", "2")
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)

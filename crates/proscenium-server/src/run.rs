@@ -191,7 +191,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                             }
                         };
                         let _ = stream.set_nodelay(true);
-                        let local = stream.local_addr().unwrap_or(own);
+                        // The address the client reached: only a wildcard listener needs
+                        // the socket asked (one system call per connection).
+                        let local = if own.ip().is_unspecified() {
+                            stream.local_addr().unwrap_or(own)
+                        } else {
+                            own
+                        };
                         let conn = Conn { app: app.clone(), role, remote, local };
                         let stop = stop.clone();
                         let live = live.clone();
@@ -426,8 +432,7 @@ impl http1::HeadExtra for Stamp {
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an unanswered HTTP/2 keep-alive ping is waited for before the connection closes.
 const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long an HTTP/2 connection closed for idleness or a late body may take to end after
-/// its GOAWAY.
+/// How long an HTTP/2 connection closed for a late body may take to end after its GOAWAY.
 const H2_CLOSE_GRACE: Duration = Duration::from_secs(3);
 /// The largest HTTP/2 header list accepted (the HTTP/1.1 head's limit).
 const H2_MAX_HEADER_LIST: u32 = 64 * 1024;
@@ -495,7 +500,9 @@ async fn serve_http2<I: http1::Stream>(
             let conn = conn.clone();
             let activity = activity.clone();
             async move {
-                let _busy = Busy::new(&activity);
+                // Active until the answer's body is sent (or the stream is reset), not only
+                // until the handler returns: a slow download is not an idle connection.
+                let busy = Busy::new(&activity);
                 let (parts, body) = req.into_parts();
                 let late = (!hyper::body::Body::is_end_stream(&body))
                     .then(|| Arc::new(AtomicBool::new(false)));
@@ -510,12 +517,11 @@ async fn serve_http2<I: http1::Stream>(
                     dispatch(conn.app, conn.role, req, conn.remote, conn.local).await;
                 if late.is_some_and(|l| l.load(Ordering::Relaxed)) {
                     activity.close.store(true, Ordering::Relaxed);
-                    return Ok::<_, Infallible>(right(body_timeout(limits.body)));
-                }
-                if let Some(stamp) = stamp {
+                    resp = right(body_timeout(limits.body));
+                } else if let Some(stamp) = stamp {
                     stamp.apply(resp.headers_mut());
                 }
-                Ok::<_, Infallible>(resp)
+                Ok::<_, Infallible>(resp.map(|inner| Held { inner, _busy: busy }))
             }
         })
     };
@@ -529,35 +535,76 @@ async fn serve_http2<I: http1::Stream>(
     let mut served = std::pin::pin!(served);
     let idle = tokio::time::sleep(limits.idle);
     let mut idle = std::pin::pin!(idle);
-    let stopping = loop {
+    let ending = loop {
         if *stop.borrow() {
-            break true;
+            break Ending::Stop;
         }
         tokio::select! {
             _ = served.as_mut() => return,
-            _ = stop.changed() => break true,
+            _ = stop.changed() => break Ending::Stop,
             _ = activity.ended.notified() => {
                 if activity.close.load(Ordering::Relaxed) {
-                    break false;
+                    break Ending::Late;
                 }
                 idle.as_mut().reset(tokio::time::Instant::now() + limits.idle);
             }
             _ = idle.as_mut() => {
                 if activity.active.load(Ordering::Relaxed) == 0 {
-                    break false;
+                    break Ending::Idle;
                 }
                 idle.as_mut().reset(tokio::time::Instant::now() + limits.idle);
             }
         }
     };
     // GOAWAY: requests in progress finish, no new ones start. On shutdown the process's grace
-    // period bounds the wait; an idle or late connection whose client does not let it end
-    // (hyper waits for the answer to its ping) is dropped after a short while.
+    // period bounds the wait. An idle connection may still be delivering an answer the
+    // client reads slowly (hyper has taken the whole body; the flow-control window holds it
+    // back): it gets one more idle period. After a late body the connection is the client's
+    // fault and goes after a short while.
     served.as_mut().graceful_shutdown();
-    if stopping {
-        let _ = served.await;
-    } else {
-        let _ = tokio::time::timeout(H2_CLOSE_GRACE, served).await;
+    match ending {
+        Ending::Stop => {
+            let _ = served.await;
+        }
+        Ending::Idle => {
+            let _ = tokio::time::timeout(limits.idle, served).await;
+        }
+        Ending::Late => {
+            let _ = tokio::time::timeout(H2_CLOSE_GRACE, served).await;
+        }
+    }
+}
+
+/// Why an HTTP/2 connection is being closed.
+enum Ending {
+    Stop,
+    Idle,
+    Late,
+}
+
+/// An answer's body that keeps its request counted as active until hyper drops it.
+struct Held<B> {
+    inner: B,
+    _busy: Busy,
+}
+
+impl<B: hyper::body::Body + Unpin> hyper::body::Body for Held<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
