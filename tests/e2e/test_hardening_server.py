@@ -539,6 +539,18 @@ def test_transfer_codings_other_than_chunked_get_501(server, te):
     assert (status, headers.get("connection")) == (501, "close")
 
 
+@pytest.mark.parametrize("raw, status, code", [
+    (b"NOT HTTP AT ALL\r\n\r\n", 400, "BadRequestException"),
+    (b"GET /restapis HTTP/1.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431, "BadRequestException"),
+    (b"POST /restapis HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "NotImplementedException"),
+])
+def test_what_the_listener_refuses_is_in_aws_error_shape(server, raw, status, code):
+    got, headers, body = exchange(server.port, raw)
+    assert (got, headers.get("x-amzn-errortype")) == (status, code)
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body)["message"]
+
+
 def test_two_transfer_encoding_fields_get_501(server):
     port = server.port
     raw = (f"POST /restapis HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding: gzip\r\n"

@@ -15,7 +15,9 @@
 //! connection closes); chunked trailers count like a head (431 above 64 KiB);
 //! `Expect: 100-continue` is answered; `Transfer-Encoding` other than `chunked` alone is
 //! refused (501); a request with both framing headers is served, then the connection is
-//! closed (no smuggling). HTTP/1.0 clients keep the connection only when they ask.
+//! closed (no smuggling). HTTP/1.0 clients keep the connection only when they ask. What the
+//! listener refuses itself is answered in AWS's error shape (`x-amzn-ErrorType`, JSON
+//! `{"message"}`) and the connection closes.
 
 use std::future::Future;
 use std::io;
@@ -609,33 +611,59 @@ fn http_date() -> [u8; 29] {
 
 /// 408 for a body that did not arrive within `limit`, in AWS's error shape, then close.
 async fn write_timeout<S: Stream>(stream: &mut S, limit: Duration) -> io::Result<()> {
-    let body = format!(
-        "{{\"message\":\"The request body was not received within {} seconds\"}}",
+    let message = format!(
+        "The request body was not received within {} seconds",
         limit.as_secs()
     );
+    write_aws_error(
+        stream,
+        StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeoutException",
+        &message,
+    )
+    .await
+}
+
+/// A request the listener cannot serve: the status in AWS's error shape, then close.
+async fn write_error<S: Stream>(stream: &mut S, status: StatusCode) -> io::Result<()> {
+    let (code, message) = match status.as_u16() {
+        408 => (
+            "RequestTimeoutException",
+            "The request was not received in time",
+        ),
+        413 => ("PayloadTooLargeException", "Request Too Long"),
+        431 => ("BadRequestException", "Request header fields too large"),
+        501 => (
+            "NotImplementedException",
+            "Transfer-Encoding other than chunked is not supported",
+        ),
+        s if s >= 500 => ("InternalFailure", "Internal server error"),
+        _ => ("BadRequestException", "Malformed request"),
+    };
+    write_aws_error(stream, status, code, message).await
+}
+
+/// `status` with `x-amzn-ErrorType: code` and `{"message": message}`, then close.
+async fn write_aws_error<S: Stream>(
+    stream: &mut S,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> io::Result<()> {
+    let body = serde_json::json!({ "message": message }).to_string();
     let mut out = Vec::with_capacity(256);
-    out.extend_from_slice(
-        b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n\
-          x-amzn-errortype: RequestTimeoutException\r\nconnection: close\r\ncontent-length: ",
-    );
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\ncontent-type: application/json\r\nx-amzn-errortype: ");
+    out.extend_from_slice(code.as_bytes());
+    out.extend_from_slice(b"\r\nconnection: close\r\ncontent-length: ");
     push_decimal(&mut out, body.len());
     out.extend_from_slice(b"\r\ndate: ");
     out.extend_from_slice(&http_date());
     out.extend_from_slice(b"\r\n\r\n");
     out.extend_from_slice(body.as_bytes());
-    stream.write_all(&out).await?;
-    stream.shutdown().await
-}
-
-async fn write_error<S: Stream>(stream: &mut S, status: StatusCode) -> io::Result<()> {
-    let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\ncontent-length: 0\r\nconnection: close\r\ndate: ");
-    out.extend_from_slice(&http_date());
-    out.extend_from_slice(b"\r\n\r\n");
     stream.write_all(&out).await?;
     stream.shutdown().await
 }
@@ -742,6 +770,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("connection: close\r\n"), "{text}");
+        assert!(
+            text.contains("x-amzn-errortype: RequestTimeoutException\r\n"),
+            "{text}"
+        );
         assert!(
             waited >= HEAD_TIMEOUT - Duration::from_secs(1) && waited <= HEAD_TIMEOUT,
             "answered after {waited:?}"
