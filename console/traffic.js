@@ -3,14 +3,25 @@ import { h, clear, errorSlot, showError } from './ui.js';
 import { parsePrometheus, stageTotals, invokeTotals } from './metrics.js';
 import { sparkline } from './chart.js';
 import { onLeave } from './nav.js';
+import { getCreds } from './api.js';
+import { sign } from './sigv4.js';
 
 const POLL_MS = 2000;
 const KEEP = 60;
 // Samples survive tab switches: key `${apiId}/${stage}` → [{t, base, canary}].
 const history = new Map();
 
+// With credentials the gateway wants the metrics signed like a management call.
 export async function fetchMetrics() {
-  const r = await fetch('/_proscenium/metrics', { cache: 'no-store' });
+  const url = new URL('/_proscenium/metrics', location.origin);
+  const headers = {};
+  const creds = getCreds();
+  if (creds) {
+    Object.assign(headers, await sign({
+      method: 'GET', url, rawPath: url.pathname, body: '', creds, region: creds.region || 'us-east-1',
+    }));
+  }
+  const r = await fetch(url, { cache: 'no-store', headers });
   if (!r.ok) throw new Error(`the metrics endpoint answered HTTP ${r.status}`);
   return parsePrometheus(await r.text());
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
-import { signedFetch } from './sigv4-node.mjs';
+import { signedFetch, signHeaders } from './sigv4-node.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Default: the workspace's debug build (/work/main/target/debug/proscenium in this checkout).
@@ -411,8 +411,12 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await page.getByRole('tab', { name: 'Live traffic' }).click();
     await page.locator('.traffic-body .side.base, .traffic-body .note').first().waitFor();
     await page.waitForTimeout(2500);
-    const published = (await (await fetch(`${base}/_proscenium/metrics`)).text())
-      .includes(`proscenium_requests_total{api_id="${apiId}"`);
+    // With credentials the metrics are signed like a management call: the page signs its own.
+    assert.equal((await fetch(`${base}/_proscenium/metrics`)).status, 403);
+    const url = new URL('/_proscenium/metrics', base);
+    const signed = await fetch(url, { headers: signHeaders({ method: 'GET', url, text: '', creds: CREDS }) });
+    assert.equal(signed.status, 200);
+    const published = (await signed.text()).includes(`proscenium_requests_total{api_id="${apiId}"`);
     if (published) {
       // This gateway publishes per-stage metrics: the base side counts what was sent.
       const requests = Number(await page.locator('.side.base .stat .v').first().textContent());

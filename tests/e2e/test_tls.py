@@ -94,3 +94,38 @@ def test_mismatched_or_missing_key_material_is_refused(tmp_path, cert):
             srv.start(timeout=10)
     finally:
         srv.cleanup()
+
+
+def test_an_idle_tls_h2_connection_is_closed_with_goaway(server_factory, cert):
+    """Issue 20: HTTP/2 negotiated by ALPN gets the idle deadline HTTP/1.1 has."""
+    import socket
+    import time
+
+    crt, key = cert
+    srv = server_factory(extra_args=["--tls-cert", crt, "--tls-key", key, "--idle-timeout", "2"], tls_ca=crt)
+    ctx = ssl.create_default_context(cafile=crt)
+    ctx.set_alpn_protocols(["h2"])
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", srv.port), timeout=10),
+                        server_hostname="localhost")
+    assert s.selected_alpn_protocol() == "h2"
+    s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+    start = time.monotonic()
+    got = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            pytest.fail(f"an idle TLS HTTP/2 connection still open after {time.monotonic() - start:.1f}s")
+        except (ssl.SSLError, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        got += chunk
+    waited = time.monotonic() - start
+    s.close()
+    assert waited <= 6, waited
+    kinds = []
+    while len(got) >= 9:
+        kinds.append(got[3])
+        got = got[9 + int.from_bytes(got[:3], "big"):]
+    assert 0x7 in kinds, f"GOAWAY before closing: {kinds}"

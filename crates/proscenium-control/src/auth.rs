@@ -82,7 +82,9 @@ pub async fn authenticate(State(st): State<ControlState>, req: Request, next: Ne
     resp
 }
 
-fn verify(
+/// Authenticates a request as the management API does (SigV4 when credentials are configured,
+/// else the cross-origin check): the server also uses it for `/_proscenium/metrics`.
+pub fn verify(
     st: &ControlState,
     parts: &axum::http::request::Parts,
     body: &[u8],

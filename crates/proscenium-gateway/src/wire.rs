@@ -13,6 +13,27 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// The longest chunk-size or trailer line accepted.
 const MAX_LINE: usize = 4096;
+/// The most bytes of trailer fields accepted after a chunked body (like a head's limit).
+pub const MAX_TRAILERS: usize = 64 * 1024;
+
+/// The error [`read_chunked`] fails with when the trailer section exceeds [`MAX_TRAILERS`]
+/// (a server answers 431).
+#[derive(Debug)]
+struct TrailersTooLarge;
+
+impl std::fmt::Display for TrailersTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "chunked trailers exceed {MAX_TRAILERS} bytes")
+    }
+}
+
+impl std::error::Error for TrailersTooLarge {}
+
+/// Whether `e` is [`read_chunked`]'s error for too many trailer bytes.
+pub fn is_trailers_too_large(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<TrailersTooLarge>())
+}
 
 /// Whether a comma-separated header value lists `token` (ASCII case-insensitive).
 pub fn has_token(value: &[u8], token: &[u8]) -> bool {
@@ -117,8 +138,8 @@ pub enum Chunked {
     TooLarge(Bytes),
 }
 
-/// Decodes a chunked body (extensions ignored, trailers read and dropped), at most `limit`
-/// bytes of it.
+/// Decodes a chunked body (extensions ignored, trailers read and dropped, at most
+/// [`MAX_TRAILERS`] bytes of them), at most `limit` bytes of it.
 pub async fn read_chunked<R: AsyncRead + Unpin>(
     r: &mut R,
     buf: &mut BytesMut,
@@ -139,8 +160,17 @@ pub async fn read_chunked<R: AsyncRead + Unpin>(
             .and_then(|s| usize::from_str_radix(s, 16).ok())
             .ok_or_else(bad)?;
         if size == 0 {
-            while !read_line(r, buf, idle).await?.is_empty() {}
-            return Ok(Chunked::Complete(body.freeze()));
+            let mut trailers = 0usize;
+            loop {
+                let line = read_line(r, buf, idle).await?;
+                if line.is_empty() {
+                    return Ok(Chunked::Complete(body.freeze()));
+                }
+                trailers += line.len() + 2;
+                if trailers > MAX_TRAILERS {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, TrailersTooLarge));
+                }
+            }
         }
         if body.len().saturating_add(size) > limit {
             let take = (limit + 1 - body.len()).min(size);
@@ -208,6 +238,25 @@ mod tests {
             chunked(b"3\r\nab", 10).await.err().map(|e| e.kind()),
             Some(io::ErrorKind::UnexpectedEof)
         );
+        // Trailers: a few are fine, more than a head's worth is refused as such.
+        match chunked(b"1\r\na\r\n0\r\nA: 1\r\nB: 2\r\n\r\n", 10)
+            .await
+            .unwrap()
+        {
+            Chunked::Complete(b) => assert_eq!(&b[..], b"a"),
+            Chunked::TooLarge(_) => panic!("within the limit"),
+        }
+        let mut many = b"1\r\na\r\n0\r\n".to_vec();
+        while many.len() < MAX_TRAILERS + 100 {
+            many.extend_from_slice(b"X-Trailer: 0123456789012345678901234567890123456789\r\n");
+        }
+        many.extend_from_slice(b"\r\n");
+        let err = chunked(&many, 10)
+            .await
+            .err()
+            .expect("too many trailer bytes");
+        assert!(is_trailers_too_large(&err), "{err}");
+        assert!(!is_trailers_too_large(&io::ErrorKind::InvalidData.into()));
         let long = [b'1'; MAX_LINE + 2];
         assert_eq!(
             chunked(&long, 10).await.err().map(|e| e.kind()),

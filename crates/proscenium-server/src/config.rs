@@ -11,9 +11,12 @@ use serde::Deserialize;
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Address of the listener that serves both planes (and health/metrics).
+    /// Address of the listener that serves both planes (and health/metrics). Host names
+    /// are resolved (`localhost:4566`).
+    #[serde(deserialize_with = "de_addr")]
     pub listen: SocketAddr,
     /// When set, the management API moves to this address and `listen` serves invocations only.
+    #[serde(deserialize_with = "de_opt_addr")]
     pub management_listen: Option<SocketAddr>,
     /// Where state (`state.db`) and logs live.
     pub data_dir: PathBuf,
@@ -65,6 +68,23 @@ pub struct Config {
     /// Callers AWS_IAM methods accept (`[[identities]]` in TOML), besides the management
     /// credentials.
     pub identities: Vec<IdentityConfig>,
+    /// Host names (optionally `name:port`) the management API and the console answer to
+    /// without credentials, besides `localhost`, loopback addresses and the listener's own
+    /// address (DNS rebinding defence).
+    pub allowed_hosts: Vec<String>,
+    /// Seconds a connection may stay idle between requests (HTTP/1.1 and HTTP/2), which is
+    /// also the time a client gets to send a request head.
+    pub idle_timeout: u64,
+    /// Seconds a client gets to send a whole request body (408 after).
+    pub body_timeout: u64,
+    /// When set, `/_proscenium/metrics` and health are also served here, without
+    /// credentials (for scrapers).
+    #[serde(deserialize_with = "de_opt_addr")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// The account's steady-state throttle (requests per second), set at start.
+    pub account_rate_limit: Option<f64>,
+    /// The account's burst throttle, set at start.
+    pub account_burst_limit: Option<i64>,
 }
 
 /// One `[[identities]]` entry: an access key AWS_IAM methods accept, and who it is.
@@ -103,6 +123,12 @@ impl Default for Config {
             io_uring: true,
             tls_cert: None,
             tls_key: None,
+            allowed_hosts: Vec::new(),
+            idle_timeout: 30,
+            body_timeout: 60,
+            metrics_listen: None,
+            account_rate_limit: None,
+            account_burst_limit: None,
         }
     }
 }
@@ -149,6 +175,12 @@ impl std::fmt::Debug for Config {
             .field("io_uring", &self.io_uring)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("account_rate_limit", &self.account_rate_limit)
+            .field("account_burst_limit", &self.account_burst_limit)
             .finish()
     }
 }
@@ -173,6 +205,65 @@ pub struct Overrides {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub cognito_endpoint: Option<String>,
+    /// `--allowed-host` (repeatable); when any is given they replace the other sources'.
+    pub allowed_hosts: Vec<String>,
+    pub idle_timeout: Option<u64>,
+    pub body_timeout: Option<u64>,
+    pub metrics_listen: Option<SocketAddr>,
+    pub account_rate_limit: Option<f64>,
+    pub account_burst_limit: Option<i64>,
+}
+
+/// An address to listen on: `IP:port`, or `name:port` resolved (IPv4 preferred, so that
+/// `localhost:4566` is 127.0.0.1:4566 where both families resolve).
+pub fn resolve_addr(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let text = text.trim();
+    if let Ok(a) = text.parse() {
+        return Ok(a);
+    }
+    if text
+        .rsplit_once(':')
+        .is_none_or(|(h, p)| h.is_empty() || p.parse::<u16>().is_err())
+    {
+        return Err("not an address like 127.0.0.1:4566 or localhost:4566".into());
+    }
+    let all: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve: {e}"))?
+        .collect();
+    all.iter()
+        .find(|a| a.is_ipv4())
+        .or(all.first())
+        .copied()
+        .ok_or_else(|| "resolves to no address".into())
+}
+
+fn de_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    resolve_addr(&text).map_err(|e| serde::de::Error::custom(format!("{text}: {e}")))
+}
+
+fn de_opt_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    de_addr(d).map(Some)
+}
+
+/// Parses `PROSCENIUM_<name>` into `slot` when set; a value that does not parse is reported
+/// as `what`.
+fn parse_env<T: std::str::FromStr>(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    what: &str,
+    errors: &mut Vec<String>,
+) -> Option<T> {
+    let v = env(name)?;
+    match v.trim().parse() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(format!("{name}={v} is not {what}"));
+            None
+        }
+    }
 }
 
 impl Config {
@@ -198,24 +289,21 @@ impl Config {
                 },
             },
         };
-        let mut parse_addr = |name: &str, slot: &mut SocketAddr| {
+        let mut listen = None;
+        for (name, slot) in [
+            ("PROSCENIUM_LISTEN", &mut listen),
+            ("PROSCENIUM_MANAGEMENT_LISTEN", &mut c.management_listen),
+            ("PROSCENIUM_METRICS_LISTEN", &mut c.metrics_listen),
+        ] {
             if let Some(v) = env(name) {
-                match v.parse() {
-                    Ok(a) => *slot = a,
-                    Err(_) => {
-                        errors.push(format!("{name}={v} is not an address like 127.0.0.1:4566"))
-                    }
+                match resolve_addr(&v) {
+                    Ok(a) => *slot = Some(a),
+                    Err(e) => errors.push(format!("{name}={v}: {e}")),
                 }
             }
-        };
-        parse_addr("PROSCENIUM_LISTEN", &mut c.listen);
-        if let Some(v) = env("PROSCENIUM_MANAGEMENT_LISTEN") {
-            match v.parse() {
-                Ok(a) => c.management_listen = Some(a),
-                Err(_) => errors.push(format!(
-                    "PROSCENIUM_MANAGEMENT_LISTEN={v} is not an address like 127.0.0.1:4567"
-                )),
-            }
+        }
+        if let Some(a) = listen {
+            c.listen = a;
         }
         if let Some(v) = env("PROSCENIUM_DATA_DIR") {
             c.data_dir = PathBuf::from(v);
@@ -277,6 +365,45 @@ impl Config {
                 _ => errors.push(format!("PROSCENIUM_IO_URING={v} is not true or false")),
             }
         }
+        if let Some(v) = env("PROSCENIUM_ALLOWED_HOSTS") {
+            c.allowed_hosts = v
+                .split(',')
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .collect();
+        }
+        if let Some(n) = parse_env(
+            env,
+            "PROSCENIUM_IDLE_TIMEOUT",
+            "a number of seconds",
+            &mut errors,
+        ) {
+            c.idle_timeout = n;
+        }
+        if let Some(n) = parse_env(
+            env,
+            "PROSCENIUM_BODY_TIMEOUT",
+            "a number of seconds",
+            &mut errors,
+        ) {
+            c.body_timeout = n;
+        }
+        if let Some(n) = parse_env(
+            env,
+            "PROSCENIUM_ACCOUNT_RATE_LIMIT",
+            "a number of requests per second",
+            &mut errors,
+        ) {
+            c.account_rate_limit = Some(n);
+        }
+        if let Some(n) = parse_env(
+            env,
+            "PROSCENIUM_ACCOUNT_BURST_LIMIT",
+            "a number of requests",
+            &mut errors,
+        ) {
+            c.account_burst_limit = Some(n);
+        }
         if let Some(v) = env("PROSCENIUM_ALLOW_UNAUTHENTICATED") {
             c.allow_unauthenticated = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -336,6 +463,24 @@ impl Config {
         }
         if let Some(v) = &flags.tls_key {
             c.tls_key = Some(v.clone());
+        }
+        if !flags.allowed_hosts.is_empty() {
+            c.allowed_hosts = flags.allowed_hosts.clone();
+        }
+        if let Some(v) = flags.idle_timeout {
+            c.idle_timeout = v;
+        }
+        if let Some(v) = flags.body_timeout {
+            c.body_timeout = v;
+        }
+        if let Some(v) = flags.metrics_listen {
+            c.metrics_listen = Some(v);
+        }
+        if let Some(v) = flags.account_rate_limit {
+            c.account_rate_limit = Some(v);
+        }
+        if let Some(v) = flags.account_burst_limit {
+            c.account_burst_limit = Some(v);
         }
         c.allow_unauthenticated |= flags.allow_unauthenticated;
         c.io_uring &= !flags.no_io_uring;
@@ -475,6 +620,31 @@ impl Config {
                 p.display()
             ));
         }
+        if !(1..=3600).contains(&self.idle_timeout) {
+            errors.push("idle_timeout must be between 1 and 3600 seconds".into());
+        }
+        if !(1..=3600).contains(&self.body_timeout) {
+            errors.push("body_timeout must be between 1 and 3600 seconds".into());
+        }
+        if self
+            .account_rate_limit
+            .is_some_and(|r| !r.is_finite() || r < 0.0)
+        {
+            errors.push(
+                "account_rate_limit must be a number of requests per second, at least 0".into(),
+            );
+        }
+        if self.account_burst_limit.is_some_and(|b| b < 0) {
+            errors.push("account_burst_limit must be at least 0".into());
+        }
+        for h in &self.allowed_hosts {
+            if h.is_empty() || h.contains(['/', '@', ' ', '*']) || h.chars().any(|c| c.is_control())
+            {
+                errors.push(format!(
+                    "allowed host {h:?} must be a host name or name:port (no scheme, path or wildcard)"
+                ));
+            }
+        }
         let management = self.management_listen.unwrap_or(self.listen);
         if !management.ip().is_loopback() && !self.has_credentials() && !self.allow_unauthenticated
         {
@@ -544,6 +714,78 @@ mod tests {
         let errs = Config::load(None, &env, &Overrides::default()).unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs.iter().any(|e| e.contains("refusing")));
+    }
+
+    #[test]
+    fn listen_addresses_may_be_host_names_and_the_loopback_rule_holds() {
+        assert_eq!(
+            resolve_addr("localhost:4566").unwrap().to_string(),
+            "127.0.0.1:4566"
+        );
+        assert_eq!(resolve_addr("[::1]:1").unwrap().to_string(), "[::1]:1");
+        assert!(resolve_addr("localhost").is_err(), "a port is needed");
+        assert!(resolve_addr("nonsense:").is_err());
+        let c = Config::load(
+            None,
+            &env_of(&[
+                ("PROSCENIUM_LISTEN", "localhost:4000"),
+                ("PROSCENIUM_METRICS_LISTEN", "localhost:9090"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:4000");
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9090));
+        let file = toml::from_str::<Config>("listen = \"localhost:4001\"").unwrap();
+        assert_eq!(file.listen.to_string(), "127.0.0.1:4001");
+        let errs = Config::load(
+            None,
+            &env_of(&[("PROSCENIUM_LISTEN", "0.0.0.0:4566")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("refusing")), "{errs:?}");
+    }
+
+    #[test]
+    fn new_settings_follow_the_precedence() {
+        let env = env_of(&[
+            ("PROSCENIUM_ALLOWED_HOSTS", "a.example, b.example:1,"),
+            ("PROSCENIUM_IDLE_TIMEOUT", "5"),
+            ("PROSCENIUM_BODY_TIMEOUT", "7"),
+            ("PROSCENIUM_ACCOUNT_RATE_LIMIT", "12.5"),
+            ("PROSCENIUM_ACCOUNT_BURST_LIMIT", "3"),
+        ]);
+        let c = Config::load(None, &env, &Overrides::default()).unwrap();
+        assert_eq!(c.allowed_hosts, vec!["a.example", "b.example:1"]);
+        assert_eq!((c.idle_timeout, c.body_timeout), (5, 7));
+        assert_eq!(
+            (c.account_rate_limit, c.account_burst_limit),
+            (Some(12.5), Some(3))
+        );
+        let flags = Overrides {
+            allowed_hosts: vec!["c.example".into()],
+            idle_timeout: Some(9),
+            ..Default::default()
+        };
+        let c = Config::load(None, &env, &flags).unwrap();
+        assert_eq!(c.allowed_hosts, vec!["c.example"]);
+        assert_eq!(c.idle_timeout, 9);
+        let d = Config::load(None, &env_of(&[]), &Overrides::default()).unwrap();
+        assert_eq!((d.idle_timeout, d.body_timeout), (30, 60));
+        assert_eq!((d.account_rate_limit, d.account_burst_limit), (None, None));
+        let errs = Config::load(
+            None,
+            &env_of(&[
+                ("PROSCENIUM_BODY_TIMEOUT", "0"),
+                ("PROSCENIUM_IDLE_TIMEOUT", "soon"),
+                ("PROSCENIUM_ACCOUNT_BURST_LIMIT", "-1"),
+                ("PROSCENIUM_ALLOWED_HOSTS", "http://x.example/"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 4, "{errs:?}");
     }
 
     #[test]

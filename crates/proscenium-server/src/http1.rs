@@ -7,12 +7,17 @@
 //! (a timer per request for the header-read timeout, a body channel, the dispatcher's state
 //! machine); here a request is a parse, one dispatch and one write.
 //!
-//! Rules kept: heads up to 64 KiB (431 above), at most 128 headers, a client gets 30 s to
-//! send a head (slowloris) and is dropped after 30 s idle between requests; bodies above the
-//! payload limit are not read (the dispatcher answers 413 from the declared length and the
-//! connection closes); `Expect: 100-continue` is answered; `Transfer-Encoding` other than
-//! chunked is refused; a request with both framing headers is served, then the connection is
-//! closed (no smuggling). HTTP/1.0 clients keep the connection only when they ask.
+//! Rules kept: heads up to 64 KiB (431 above), at most 128 headers, a client gets the idle
+//! time (`--idle-timeout`, 30 s) to send a head (slowloris) and is dropped after as long idle
+//! between requests; a whole body must arrive within `--body-timeout` (60 s; 408 in AWS's
+//! error shape after, then close) however steadily it trickles; bodies above the payload
+//! limit are not read (the dispatcher answers 413 from the declared length and the
+//! connection closes); chunked trailers count like a head (431 above 64 KiB);
+//! `Expect: 100-continue` is answered; `Transfer-Encoding` other than `chunked` alone is
+//! refused (501); a request with both framing headers is served, then the connection is
+//! closed (no smuggling). HTTP/1.0 clients keep the connection only when they ask. What the
+//! listener refuses itself is answered in AWS's error shape (`x-amzn-ErrorType`, JSON
+//! `{"message"}`) and the connection closes.
 
 use std::future::Future;
 use std::io;
@@ -29,8 +34,12 @@ use proscenium_gateway::wire::{self, Chunked, has_token};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
 
-/// How long a client may take to send a request head, or stay idle between requests.
+/// How long a client may take to send a request head, or stay idle between requests (the
+/// default of `--idle-timeout`).
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a whole request body (the default of
+/// `--body-timeout`).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Largest request head.
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 128;
@@ -87,12 +96,34 @@ pub enum Outcome<S> {
     },
 }
 
+/// The time and size limits of a connection.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest request body read (bigger ones are answered from their declared length).
+    pub max_body: usize,
+    /// Time a client gets to send a head, or may stay idle between requests (and between
+    /// two reads of a body).
+    pub idle: Duration,
+    /// Time a client gets to send a whole body, however steadily it trickles.
+    pub body: Duration,
+}
+
+impl Limits {
+    pub fn new(max_body: usize) -> Limits {
+        Limits {
+            max_body,
+            idle: HEAD_TIMEOUT,
+            body: BODY_TIMEOUT,
+        }
+    }
+}
+
 /// Serves HTTP/1.1 on `stream` until the client closes, an error, or `stop` turns true
 /// (then the connection closes after the request in progress).
 pub async fn serve<H: Handler, S: Stream>(
     mut stream: S,
     handler: H,
-    max_body: usize,
+    limits: Limits,
     stop: watch::Receiver<bool>,
 ) -> Outcome<S> {
     // One wait for the stop signal for the whole connection, registered once, rather than a
@@ -105,7 +136,7 @@ pub async fn serve<H: Handler, S: Stream>(
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut out = Vec::with_capacity(1024);
     let mut first = true;
-    let mut timer = HeadTimer::new();
+    let mut timer = HeadTimer::new(limits.idle);
     loop {
         timer.arm();
         let head = match read_head(
@@ -144,39 +175,33 @@ pub async fn serve<H: Handler, S: Stream>(
                 return Outcome::Done;
             }
         };
-        let body = match framing {
-            Framing::None => Bytes::new(),
-            Framing::Length(n) if n > max_body as u64 => {
-                // Not read: the handler answers from the declared length; then we close.
-                close = true;
-                Bytes::new()
+        let buffered = matches!(framing, Framing::None)
+            || matches!(framing, Framing::Length(n) if n > limits.max_body as u64 || buf.len() as u64 >= n);
+        let read = read_body(&mut stream, &mut buf, &framing, expects_continue, limits);
+        let read = if buffered {
+            // Nothing to wait for: no timer moved.
+            read.await
+        } else {
+            timer.set(tokio::time::Instant::now() + limits.body);
+            tokio::select! {
+                biased;
+                r = read => r,
+                _ = timer.sleep.as_mut() => Err(BodyError::Late),
             }
-            Framing::Length(n) => {
-                if expects_continue && buf.len() < n as usize {
-                    let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
-                }
-                match wire::read_exact(&mut stream, &mut buf, n as usize, Some(HEAD_TIMEOUT)).await
-                {
-                    Ok(b) => b,
-                    Err(_) => return Outcome::Done,
-                }
+        };
+        let body = match read {
+            Ok((b, too_large)) => {
+                close |= too_large;
+                b
             }
-            Framing::Chunked => {
-                if expects_continue {
-                    let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
-                }
-                match wire::read_chunked(&mut stream, &mut buf, max_body, Some(HEAD_TIMEOUT)).await
-                {
-                    Ok(Chunked::Complete(b)) => b,
-                    Ok(Chunked::TooLarge(b)) => {
-                        close = true;
-                        b
-                    }
-                    Err(_) => {
-                        let _ = write_error(&mut stream, StatusCode::BAD_REQUEST).await;
-                        return Outcome::Done;
-                    }
-                }
+            Err(BodyError::Gone) => return Outcome::Done,
+            Err(BodyError::Status(status)) => {
+                let _ = write_error(&mut stream, status).await;
+                return Outcome::Done;
+            }
+            Err(BodyError::Late) => {
+                let _ = write_timeout(&mut stream, limits.body).await;
+                return Outcome::Done;
             }
         };
         let is_head = request.method == Method::HEAD;
@@ -208,6 +233,54 @@ pub async fn serve<H: Handler, S: Stream>(
         if written.is_err() || close {
             let _ = stream.shutdown().await;
             return Outcome::Done;
+        }
+    }
+}
+
+/// Why a request body could not be read.
+enum BodyError {
+    /// The client went away (or stopped sending for the idle time): close quietly.
+    Gone,
+    /// Answer this status and close.
+    Status(StatusCode),
+    /// The whole body did not arrive in time: 408 and close.
+    Late,
+}
+
+/// Reads the body `framing` announces: the bytes and whether it was cut at the limit (then
+/// the connection must close after the answer).
+async fn read_body<S: Stream>(
+    stream: &mut S,
+    buf: &mut BytesMut,
+    framing: &Framing,
+    expects_continue: bool,
+    limits: Limits,
+) -> Result<(Bytes, bool), BodyError> {
+    match *framing {
+        Framing::None => Ok((Bytes::new(), false)),
+        // Not read: the handler answers from the declared length; then we close.
+        Framing::Length(n) if n > limits.max_body as u64 => Ok((Bytes::new(), true)),
+        Framing::Length(n) => {
+            if expects_continue && buf.len() < n as usize {
+                let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+            }
+            match wire::read_exact(stream, buf, n as usize, Some(limits.idle)).await {
+                Ok(b) => Ok((b, false)),
+                Err(_) => Err(BodyError::Gone),
+            }
+        }
+        Framing::Chunked => {
+            if expects_continue {
+                let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+            }
+            match wire::read_chunked(stream, buf, limits.max_body, Some(limits.idle)).await {
+                Ok(Chunked::Complete(b)) => Ok((b, false)),
+                Ok(Chunked::TooLarge(b)) => Ok((b, true)),
+                Err(e) if wire::is_trailers_too_large(&e) => Err(BodyError::Status(
+                    StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                )),
+                Err(_) => Err(BodyError::Status(StatusCode::BAD_REQUEST)),
+            }
         }
     }
 }
@@ -277,29 +350,40 @@ async fn read_head<S: Stream>(
     }
 }
 
-/// The head-read deadline of a connection: one timer, moved forward at most once a second
-/// (so a client gets between 29 and 30 s), not a timer per request.
+/// The deadline of a connection: one timer, for the head and (when a body must be waited
+/// for) the body. For heads it is moved forward at most once a second (so a client gets
+/// between idle - 1 s and idle), not a timer per request.
 struct HeadTimer {
     sleep: Pin<Box<tokio::time::Sleep>>,
     deadline: tokio::time::Instant,
+    idle: Duration,
 }
 
 impl HeadTimer {
-    fn new() -> HeadTimer {
-        let deadline = tokio::time::Instant::now() + HEAD_TIMEOUT;
+    fn new(idle: Duration) -> HeadTimer {
+        let deadline = tokio::time::Instant::now() + idle;
         HeadTimer {
             sleep: Box::pin(tokio::time::sleep_until(deadline)),
             deadline,
+            idle,
         }
     }
 
     /// A new request head is awaited from now on.
     fn arm(&mut self) {
-        let want = tokio::time::Instant::now() + HEAD_TIMEOUT;
-        if want.saturating_duration_since(self.deadline) >= Duration::from_secs(1) {
-            self.deadline = want;
-            self.sleep.as_mut().reset(want);
+        let want = tokio::time::Instant::now() + self.idle;
+        // Earlier than the deadline only after a body's deadline was set: back to the idle
+        // time at once.
+        if want < self.deadline
+            || want.saturating_duration_since(self.deadline) >= Duration::from_secs(1)
+        {
+            self.set(want);
         }
+    }
+
+    fn set(&mut self, deadline: tokio::time::Instant) {
+        self.deadline = deadline;
+        self.sleep.as_mut().reset(deadline);
     }
 }
 
@@ -334,7 +418,8 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
     // looked up in the map afterwards.
     let mut close = version == Version::HTTP_10;
     let mut expects_continue = false;
-    let mut last_te: Option<&[u8]> = None;
+    let mut te: Option<&[u8]> = None;
+    let mut te_fields = 0usize;
     let mut length: Option<u64> = None;
     for h in req.headers.iter() {
         let name =
@@ -348,7 +433,8 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
         } else if name == EXPECT {
             expects_continue |= h.value.eq_ignore_ascii_case(b"100-continue");
         } else if name == TRANSFER_ENCODING {
-            last_te = Some(h.value);
+            te = Some(h.value);
+            te_fields += 1;
         } else if name == CONTENT_LENGTH {
             let n = std::str::from_utf8(h.value)
                 .ok()
@@ -365,9 +451,10 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
             .map_err(|_| StatusCode::BAD_REQUEST)?;
         headers.append(name, value);
     }
-    let framing = if let Some(te) = last_te {
-        let last = te.rsplit(|b| *b == b',').next().unwrap_or(b"");
-        if !last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
+    let framing = if let Some(te) = te {
+        // Only `chunked`, alone: another coding (`gzip, chunked`) would have to be undone,
+        // and a body must not be handed on with a coding silently left in it.
+        if te_fields > 1 || !te.trim_ascii().eq_ignore_ascii_case(b"chunked") {
             return Err(StatusCode::NOT_IMPLEMENTED);
         }
         // Both framings: chunked wins; never reuse the connection (RFC 9112 §6.3).
@@ -522,15 +609,61 @@ fn http_date() -> [u8; 29] {
     })
 }
 
+/// 408 for a body that did not arrive within `limit`, in AWS's error shape, then close.
+async fn write_timeout<S: Stream>(stream: &mut S, limit: Duration) -> io::Result<()> {
+    let message = format!(
+        "The request body was not received within {} seconds",
+        limit.as_secs()
+    );
+    write_aws_error(
+        stream,
+        StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeoutException",
+        &message,
+    )
+    .await
+}
+
+/// A request the listener cannot serve: the status in AWS's error shape, then close.
 async fn write_error<S: Stream>(stream: &mut S, status: StatusCode) -> io::Result<()> {
-    let mut out = Vec::with_capacity(128);
+    let (code, message) = match status.as_u16() {
+        408 => (
+            "RequestTimeoutException",
+            "The request was not received in time",
+        ),
+        413 => ("PayloadTooLargeException", "Request Too Long"),
+        431 => ("BadRequestException", "Request header fields too large"),
+        501 => (
+            "NotImplementedException",
+            "Transfer-Encoding other than chunked is not supported",
+        ),
+        s if s >= 500 => ("InternalFailure", "Internal server error"),
+        _ => ("BadRequestException", "Malformed request"),
+    };
+    write_aws_error(stream, status, code, message).await
+}
+
+/// `status` with `x-amzn-ErrorType: code` and `{"message": message}`, then close.
+async fn write_aws_error<S: Stream>(
+    stream: &mut S,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> io::Result<()> {
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut out = Vec::with_capacity(256);
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\ncontent-length: 0\r\nconnection: close\r\ndate: ");
+    out.extend_from_slice(b"\r\ncontent-type: application/json\r\nx-amzn-errortype: ");
+    out.extend_from_slice(code.as_bytes());
+    out.extend_from_slice(b"\r\nconnection: close\r\ncontent-length: ");
+    push_decimal(&mut out, body.len());
+    out.extend_from_slice(b"\r\ndate: ");
     out.extend_from_slice(&http_date());
     out.extend_from_slice(b"\r\n\r\n");
+    out.extend_from_slice(body.as_bytes());
     stream.write_all(&out).await?;
     stream.shutdown().await
 }
@@ -614,7 +747,7 @@ mod tests {
         let (client, server) = tokio::io::duplex(64 * 1024);
         let (stop_tx, stop) = watch::channel(false);
         let task = tokio::spawn(async move {
-            let _ = serve(server, Ok200, 1024, stop).await;
+            let _ = serve(server, Ok200, Limits::new(1024), stop).await;
         });
         (client, task, stop_tx)
     }
@@ -637,6 +770,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("connection: close\r\n"), "{text}");
+        assert!(
+            text.contains("x-amzn-errortype: RequestTimeoutException\r\n"),
+            "{text}"
+        );
         assert!(
             waited >= HEAD_TIMEOUT - Duration::from_secs(1) && waited <= HEAD_TIMEOUT,
             "answered after {waited:?}"
@@ -661,6 +798,51 @@ mod tests {
             "one answer and nothing after it: {text}"
         );
         assert!(start.elapsed() >= HEAD_TIMEOUT - Duration::from_secs(1));
+        task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_trickled_past_the_body_deadline_gets_408_and_the_connection_closes() {
+        let (mut client, task, _stop) = connect();
+        client
+            .write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\na")
+            .await
+            .unwrap();
+        let start = tokio::time::Instant::now();
+        let (mut reader, mut writer) = tokio::io::split(client);
+        // A byte every 2 s: never idle for long, never done.
+        let trickle = async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if writer.write_all(b"b").await.is_err() {
+                    break;
+                }
+            }
+        };
+        let mut answer = Vec::new();
+        tokio::select! {
+            _ = reader.read_to_end(&mut answer) => {}
+            _ = trickle => {}
+        }
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("x-amzn-errortype: RequestTimeoutException\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("not received within 60 seconds\"}"),
+            "{text}"
+        );
+        let waited = start.elapsed();
+        assert!(
+            waited >= BODY_TIMEOUT - Duration::from_secs(2)
+                && waited <= BODY_TIMEOUT + Duration::from_secs(1),
+            "answered after {waited:?}"
+        );
         task.await.unwrap();
     }
 
@@ -698,10 +880,22 @@ mod tests {
                 .unwrap()
                 .unwrap();
         assert!(h.close && matches!(h.framing, Framing::Chunked));
-        assert_eq!(
-            parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").err(),
-            Some(StatusCode::NOT_IMPLEMENTED)
-        );
+        for coded in [
+            &b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"[..],
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            assert_eq!(
+                parse(coded).err(),
+                Some(StatusCode::NOT_IMPLEMENTED),
+                "{}",
+                String::from_utf8_lossy(coded)
+            );
+        }
+        let h = parse(b"POST / HTTP/1.1\r\nTransfer-Encoding:  Chunked \r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(matches!(h.framing, Framing::Chunked));
         assert_eq!(
             parse(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").err(),
             Some(StatusCode::BAD_REQUEST)

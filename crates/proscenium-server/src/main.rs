@@ -3,8 +3,10 @@
 
 mod config;
 mod console;
+mod host;
 mod http1;
 mod metrics;
+mod oplog;
 mod run;
 mod tester;
 mod tls;
@@ -31,7 +33,9 @@ enum Command {
     ///
     /// Settings come from defaults, then --config FILE (TOML), then PROSCENIUM_* environment
     /// variables, then these flags. Set PROSCENIUM_ACCESS_KEY_ID and PROSCENIUM_SECRET_ACCESS_KEY
-    /// to require SigV4-signed management requests.
+    /// to require SigV4-signed management requests. Set only in the environment or the file:
+    /// PROSCENIUM_DEFAULT_REGION (region of unsigned management requests, default us-east-1)
+    /// and PROSCENIUM_CACHE_MAX_BYTES (caps every stage cache).
     Serve(Box<ServeArgs>),
     /// Print the version.
     Version,
@@ -40,18 +44,21 @@ enum Command {
 #[derive(clap::Args)]
 struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:4566] (env PROSCENIUM_LISTEN).
-    #[arg(long)]
+    #[arg(long, value_name = "ADDR", value_parser = config::resolve_addr)]
     listen: Option<SocketAddr>,
-    /// Serve the management API on this address instead, and only invocations on --listen.
-    #[arg(long)]
+    /// Serve the management API on this address instead, and only invocations on --listen
+    /// (env PROSCENIUM_MANAGEMENT_LISTEN).
+    #[arg(long, value_name = "ADDR", value_parser = config::resolve_addr)]
     management_listen: Option<SocketAddr>,
     /// Directory for state and logs [default: ./.proscenium] (env PROSCENIUM_DATA_DIR).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// The 12-digit AWS account id to act as [default: 000000000000].
+    /// The 12-digit AWS account id to act as [default: 000000000000] (env
+    /// PROSCENIUM_ACCOUNT_ID).
     #[arg(long)]
     account_id: Option<String>,
-    /// Lambda Invoke API endpoint for Lambda integrations (e.g. http://127.0.0.1:9001).
+    /// Lambda Invoke API endpoint for Lambda integrations, e.g. http://127.0.0.1:9001 (env
+    /// PROSCENIUM_LAMBDA_ENDPOINT).
     #[arg(long)]
     lambda_endpoint: Option<String>,
     /// Where Cognito user pools live, e.g. http://127.0.0.1:9229 (a local emulator): token
@@ -81,7 +88,8 @@ struct ServeArgs {
     /// TOML configuration file (env PROSCENIUM_CONFIG).
     #[arg(long, env = "PROSCENIUM_CONFIG")]
     config: Option<PathBuf>,
-    /// Allow a non-loopback management listener without credentials.
+    /// Allow a non-loopback management listener without credentials (env
+    /// PROSCENIUM_ALLOW_UNAUTHENTICATED=true).
     #[arg(long)]
     allow_unauthenticated: bool,
     /// Log format: text or json (env PROSCENIUM_LOG_FORMAT; level from RUST_LOG).
@@ -100,6 +108,31 @@ struct ServeArgs {
     /// PEM private key of --tls-cert (env PROSCENIUM_TLS_KEY).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// A host name (or name:port) the management API and console answer to without
+    /// credentials, besides localhost, loopback addresses and the listener's own address;
+    /// repeatable (env PROSCENIUM_ALLOWED_HOSTS, comma-separated).
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+    /// Seconds a connection may stay idle, or take to send a request head [default: 30]
+    /// (env PROSCENIUM_IDLE_TIMEOUT).
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<u64>,
+    /// Seconds a client gets to send a whole request body; 408 after [default: 60]
+    /// (env PROSCENIUM_BODY_TIMEOUT).
+    #[arg(long, value_name = "SECONDS")]
+    body_timeout: Option<u64>,
+    /// Also serve /_proscenium/metrics (and health) on this address, without credentials,
+    /// for scrapers (env PROSCENIUM_METRICS_LISTEN).
+    #[arg(long, value_name = "ADDR", value_parser = config::resolve_addr)]
+    metrics_listen: Option<SocketAddr>,
+    /// Set the account's steady-state throttle (requests per second) at start [AWS's
+    /// default: 10000] (env PROSCENIUM_ACCOUNT_RATE_LIMIT).
+    #[arg(long, value_name = "RPS")]
+    account_rate_limit: Option<f64>,
+    /// Set the account's burst throttle at start [AWS's default: 5000]
+    /// (env PROSCENIUM_ACCOUNT_BURST_LIMIT).
+    #[arg(long, value_name = "REQUESTS")]
+    account_burst_limit: Option<i64>,
 }
 
 /// The async runtime: single-threaded with one worker (no hand-offs between threads, nothing
@@ -150,6 +183,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
         cognito_endpoint: args.cognito_endpoint,
+        allowed_hosts: args.allowed_hosts,
+        idle_timeout: args.idle_timeout,
+        body_timeout: args.body_timeout,
+        metrics_listen: args.metrics_listen,
+        account_rate_limit: args.account_rate_limit,
+        account_burst_limit: args.account_burst_limit,
     };
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::Config::load(args.config.as_deref(), &env, &flags) {
@@ -180,10 +219,13 @@ fn serve(args: ServeArgs) -> ExitCode {
 }
 
 fn init_logging(format: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal, never into files or log collectors.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();

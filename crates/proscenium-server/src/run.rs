@@ -1,9 +1,15 @@
-//! Wiring: open the store, build the control plane and the data plane, bind the listeners,
-//! dispatch each request to its plane, and shut down gracefully on SIGINT/SIGTERM.
+//! Wiring: bind the listeners, lock the data directory, open the store, build the control
+//! plane and the data plane, dispatch each request to its plane, and shut down gracefully on
+//! SIGINT/SIGTERM. Also the connection-level rules hyper's HTTP/2 does not keep by itself
+//! (idle and body deadlines) and the accept loop's back-off when descriptors run out.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -12,9 +18,10 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use proscenium_control::ControlState;
 use proscenium_control::auth::Credentials;
+use proscenium_control::error::ApiError;
 use proscenium_gateway::pipeline::Stamp;
 use proscenium_gateway::{Gateway, GatewayConfig};
 use proscenium_store::{SqliteStore, Store};
@@ -22,8 +29,10 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::config::Config;
+use crate::host::HostPolicy;
 use crate::http1;
 use crate::metrics::{Metrics, Plane};
+use crate::oplog;
 
 /// What a listener serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,13 +43,22 @@ enum Role {
     Invoke,
     /// Management API, health and metrics.
     Management,
+    /// Health and metrics only, without credentials (`--metrics-listen`, for scrapers).
+    Metrics,
 }
 
 struct App {
     control: axum::Router,
+    /// The control plane's state, to verify signed requests outside the management API
+    /// (`/_proscenium/metrics` when credentials are configured).
+    control_state: ControlState,
     gateway: Arc<Gateway>,
     metrics: Metrics,
     started: Instant,
+    /// Whether management requests must be signed (else the `Host` rule applies).
+    authenticated: bool,
+    hosts: HostPolicy,
+    limits: http1::Limits,
 }
 
 /// Backend requests of one turn written together (`proscenium_uring`), when the runtime has
@@ -61,14 +79,32 @@ fn batch_backend_sends() {
 #[allow(clippy::disallowed_methods)] // the binary's I/O shell measures its own start-up
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
+    raise_fd_limit();
     if config.io_uring {
         batch_backend_sends();
     }
+    // The ports first: a start that fails on a port in use leaves no data directory behind.
+    let mut listeners = Vec::new();
+    let main_role = if config.management_listen.is_some() {
+        Role::Invoke
+    } else {
+        Role::All
+    };
+    listeners.push((bind(config.listen).await?, main_role));
+    if let Some(addr) = config.management_listen {
+        listeners.push((bind(addr).await?, Role::Management));
+    }
+    if let Some(addr) = config.metrics_listen {
+        listeners.push((bind(addr).await?, Role::Metrics));
+    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    // Held until the process exits: one process per data directory.
+    let _lock = lock_data_dir(&config.data_dir)?;
     let db = config.data_dir.join("state.db");
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
+    apply_account_limits(store.as_ref(), &config).await?;
 
     let mut control = ControlState::new(store.clone(), config.account_id.clone());
     control.default_region = config.default_region.clone();
@@ -92,28 +128,26 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await;
     control.authorizer_tester = Some(Arc::new(crate::tester::GatewayTester(gateway.clone())));
+    let mut limits = http1::Limits::new(proscenium_gateway::MAX_PAYLOAD_BYTES);
+    limits.idle = Duration::from_secs(config.idle_timeout);
+    limits.body = Duration::from_secs(config.body_timeout);
     let app = Arc::new(App {
-        control: proscenium_control::router(control),
+        control: proscenium_control::router(control.clone()),
+        control_state: control,
         gateway,
         metrics: Metrics::default(),
         started,
+        authenticated: config.has_credentials(),
+        hosts: HostPolicy::new(&config.allowed_hosts),
+        limits,
     });
 
-    let mut listeners = Vec::new();
-    let main_role = if config.management_listen.is_some() {
-        Role::Invoke
-    } else {
-        Role::All
-    };
-    listeners.push((bind(config.listen).await?, main_role));
-    if let Some(addr) = config.management_listen {
-        listeners.push((bind(addr).await?, Role::Management));
-    }
     for (l, role) in &listeners {
         let what = match role {
             Role::All => "management API and invocations",
             Role::Invoke => "invocations",
             Role::Management => "management API",
+            Role::Metrics => "metrics and health",
         };
         tracing::info!(address = %l.local_addr()?, serves = what, "listening");
     }
@@ -124,42 +158,64 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         _ => None,
     };
     let shutdown = tokio_util_shutdown();
-    // HTTP/2 connections (served by hyper) are told to finish through `graceful`; HTTP/1.1
-    // ones watch `stop`. Every connection task holds a `live` sender: when all are dropped,
-    // every connection has ended.
-    let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
+    // Every connection, HTTP/1.1 or HTTP/2, watches `stop`. Every connection task holds a
+    // `live` sender: when all are dropped, every connection has ended.
     let (live_tx, mut live_rx) = tokio::sync::mpsc::channel::<()>(1);
     let mut accept_tasks = Vec::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     for (listener, role) in listeners {
         let app = app.clone();
         let mut stop = stop_rx.clone();
-        let graceful = graceful.clone();
         let live = live_tx.clone();
         let tls = tls.clone();
+        let own = listener.local_addr()?;
         accept_tasks.push(tokio::spawn(async move {
+            let mut warned: Option<Instant> = None;
             loop {
                 tokio::select! {
                     _ = stop.changed() => break,
                     accepted = listener.accept() => {
-                        let Ok((stream, remote)) = accepted else { continue };
+                        let (stream, remote) = match accepted {
+                            Ok(a) => a,
+                            Err(e) => {
+                                if is_out_of_resources(&e) {
+                                    // The connection stays in the backlog and the listener
+                                    // stays readable: without a pause this loop would spin.
+                                    if warned.is_none_or(|t| t.elapsed() >= ACCEPT_WARN_EVERY) {
+                                        tracing::warn!(address = %own, error = %e, "cannot accept connections: out of file descriptors or memory; pausing accepts (raise `ulimit -n`)");
+                                        warned = Some(Instant::now());
+                                    }
+                                    tokio::select! {
+                                        _ = stop.changed() => break,
+                                        _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                                    }
+                                }
+                                continue;
+                            }
+                        };
                         let _ = stream.set_nodelay(true);
-                        let conn = Conn { app: app.clone(), role, remote };
+                        // The address the client reached: only a wildcard listener needs
+                        // the socket asked (one system call per connection).
+                        let local = if own.ip().is_unspecified() {
+                            stream.local_addr().unwrap_or(own)
+                        } else {
+                            own
+                        };
+                        let conn = Conn { app: app.clone(), role, remote, local };
                         let stop = stop.clone();
-                        let watcher = graceful.watcher();
                         let live = live.clone();
                         let tls = tls.clone();
                         tokio::spawn(async move {
                             let _live = live;
                             match tls {
-                                None => serve_connection(stream, conn, stop, watcher).await,
+                                None => serve_connection(stream, conn, stop).await,
                                 Some(acceptor) => {
                                     let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
                                     let Ok(Ok(stream)) = handshake else { return };
                                     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                                        serve_http2(conn, stream, watcher).await;
+                                        serve_http2(conn, stream, stop).await;
                                     } else {
-                                        serve_connection(stream, conn, stop, watcher).await;
+                                        serve_connection(stream, conn, stop).await;
                                     }
                                 }
                             }
@@ -178,14 +234,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let all_closed = async {
-        match Arc::try_unwrap(graceful) {
-            Ok(g) => {
-                tokio::join!(g.shutdown(), live_rx.recv());
-            }
-            Err(_) => {
-                live_rx.recv().await;
-            }
-        }
+        live_rx.recv().await;
     };
     if tokio::time::timeout(grace, all_closed).await.is_err() {
         tracing::warn!("in-flight requests did not finish within {grace:?}; stopping anyway");
@@ -193,6 +242,129 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Every access and execution log line of the requests served is written before exit.
     app.gateway.shutdown().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// How long the accept loop pauses when the process is out of descriptors (or memory).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// At most one warning about it per this interval.
+const ACCEPT_WARN_EVERY: Duration = Duration::from_secs(10);
+
+/// `EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`: accepting again at once cannot succeed.
+fn is_out_of_resources(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(code) if code == rustix::io::Errno::MFILE.raw_os_error()
+            || code == rustix::io::Errno::NFILE.raw_os_error()
+            || code == rustix::io::Errno::NOBUFS.raw_os_error()
+            || code == rustix::io::Errno::NOMEM.raw_os_error()
+    )
+}
+
+/// Raises the soft limit on open files to the hard limit (each connection is one) and logs it.
+fn raise_fd_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let raised = match (limit.current, limit.maximum) {
+        (Some(soft), Some(hard)) if soft < hard => {
+            let want = Rlimit {
+                current: Some(hard),
+                maximum: Some(hard),
+            };
+            match setrlimit(Resource::Nofile, want) {
+                Ok(()) => Some(hard),
+                Err(e) => {
+                    tracing::warn!(soft, hard, error = %e, "cannot raise the open file limit");
+                    Some(soft)
+                }
+            }
+        }
+        (soft, _) => soft,
+    };
+    match raised {
+        Some(n) => tracing::info!(limit = n, "open file descriptor limit"),
+        None => tracing::info!("open file descriptor limit: unlimited"),
+    }
+}
+
+/// Takes `{dir}/lock` exclusively for the life of the process: a second `serve` on the same
+/// directory would share the embedded SQLite store without the write serialisation and the
+/// change feed one process keeps.
+fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    use std::io::Write;
+    let path = dir.join("lock");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            let holder = holder.trim();
+            let by = if holder.is_empty() {
+                String::new()
+            } else {
+                format!(" (process {holder})")
+            };
+            anyhow::bail!(
+                "data directory {} is in use by another proscenium{by}: one process serves a data directory \
+                 with the embedded store; give this one its own --data-dir (several nodes serving the same \
+                 APIs will need a shared store, `--store postgres://…`, which is not available yet)",
+                dir.display()
+            );
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    let _ = file.set_len(0);
+    let _ = writeln!(file, "{}", std::process::id());
+    Ok(file)
+}
+
+/// `--account-rate-limit`/`--account-burst-limit`: written to the account settings of every
+/// region that has stages, and of the default region, at start (UpdateAccount changes them
+/// afterwards, until the next start with the flags).
+async fn apply_account_limits(store: &dyn Store, config: &Config) -> anyhow::Result<()> {
+    if config.account_rate_limit.is_none() && config.account_burst_limit.is_none() {
+        return Ok(());
+    }
+    let mut scopes = vec![proscenium_model::Scope::new(
+        config.account_id.clone(),
+        config.default_region.clone(),
+    )];
+    for rec in store.all_stages().await.context("cannot read the stages")? {
+        if rec.scope.account == config.account_id && !scopes.contains(&rec.scope) {
+            scopes.push(rec.scope);
+        }
+    }
+    for scope in scopes {
+        let mut account = store
+            .get_account(&scope)
+            .await
+            .context("cannot read the account settings")?
+            .unwrap_or_default();
+        if let Some(r) = config.account_rate_limit {
+            account.throttle_settings.rate_limit = r;
+        }
+        if let Some(b) = config.account_burst_limit {
+            account.throttle_settings.burst_limit = b;
+        }
+        store
+            .put_account(&scope, &account)
+            .await
+            .context("cannot write the account settings")?;
+        tracing::info!(
+            region = %scope.region,
+            rate_limit = account.throttle_settings.rate_limit,
+            burst_limit = account.throttle_settings.burst_limit,
+            "account throttle set from the configuration"
+        );
+    }
     Ok(())
 }
 
@@ -232,6 +404,8 @@ struct Conn {
     app: Arc<App>,
     role: Role,
     remote: SocketAddr,
+    /// The address the connection arrived on (a `Host` naming it is the gateway's own).
+    local: SocketAddr,
 }
 
 impl http1::Handler for Conn {
@@ -243,7 +417,7 @@ impl http1::Handler for Conn {
         req: Request<Full<Bytes>>,
     ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
         // `dispatch` owns what it needs: no future wrapped around it.
-        dispatch(self.app.clone(), self.role, req, self.remote)
+        dispatch(self.app.clone(), self.role, req, self.remote, self.local)
     }
 }
 
@@ -259,45 +433,279 @@ impl http1::HeadExtra for Stamp {
 
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an unanswered HTTP/2 keep-alive ping is waited for before the connection closes.
+const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an HTTP/2 connection closed for a late body may take to end after its GOAWAY.
+const H2_CLOSE_GRACE: Duration = Duration::from_secs(3);
+/// The largest HTTP/2 header list accepted (the HTTP/1.1 head's limit).
+const H2_MAX_HEADER_LIST: u32 = 64 * 1024;
 
 /// Serves a connection as HTTP/1.1, or with hyper when it opens with the HTTP/2 preface.
 async fn serve_connection<S: http1::Stream>(
     stream: S,
     conn: Conn,
     stop: tokio::sync::watch::Receiver<bool>,
-    watcher: hyper_util::server::graceful::Watcher,
 ) {
-    let max_body = proscenium_gateway::MAX_PAYLOAD_BYTES;
+    let limits = conn.app.limits;
     if let http1::Outcome::Http2 { stream, read } =
-        http1::serve(stream, conn.clone(), max_body, stop).await
+        http1::serve(stream, conn.clone(), limits, stop.clone()).await
     {
         let io = http1::Prefixed {
             prefix: read,
             inner: stream,
         };
-        serve_http2(conn, io, watcher).await;
+        serve_http2(conn, io, stop).await;
     }
 }
 
-/// Serves an HTTP/2 connection with hyper (the bytes read so far are replayed).
+/// What an HTTP/2 connection's requests tell the task that watches the connection.
+#[derive(Default)]
+struct H2Activity {
+    /// Requests being served.
+    active: AtomicUsize,
+    /// A request body was late: close the connection.
+    close: AtomicBool,
+    /// Signalled when a request ends.
+    ended: tokio::sync::Notify,
+}
+
+/// Counts a request as active while it lives.
+struct Busy(Arc<H2Activity>);
+
+impl Busy {
+    fn new(activity: &Arc<H2Activity>) -> Busy {
+        activity.active.fetch_add(1, Ordering::Relaxed);
+        Busy(activity.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::Relaxed);
+        self.0.ended.notify_one();
+    }
+}
+
+/// Serves an HTTP/2 connection with hyper (the bytes read so far are replayed), with the
+/// rules HTTP/1.1 keeps: idle for the idle timeout (no request in progress) → GOAWAY and
+/// close; a request body not complete within the body timeout → 408 and close; keep-alive
+/// pings find dead peers; header lists at most 64 KiB.
 async fn serve_http2<I: http1::Stream>(
     conn: Conn,
     io: I,
-    watcher: hyper_util::server::graceful::Watcher,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let conn = conn.clone();
-        async move {
-            let (mut resp, stamp) = dispatch(conn.app, conn.role, req, conn.remote).await;
-            if let Some(stamp) = stamp {
-                stamp.apply(resp.headers_mut());
+    let limits = conn.app.limits;
+    let activity = Arc::new(H2Activity::default());
+    let svc = {
+        let activity = activity.clone();
+        hyper::service::service_fn(move |req: Request<Incoming>| {
+            let conn = conn.clone();
+            let activity = activity.clone();
+            async move {
+                // Active until the answer's body is sent (or the stream is reset), not only
+                // until the handler returns: a slow download is not an idle connection.
+                let busy = Busy::new(&activity);
+                let (parts, body) = req.into_parts();
+                let late = (!hyper::body::Body::is_end_stream(&body))
+                    .then(|| Arc::new(AtomicBool::new(false)));
+                let body = Deadline {
+                    inner: body,
+                    deadline: tokio::time::Instant::now() + limits.body,
+                    sleep: None,
+                    late: late.clone(),
+                };
+                let req = Request::from_parts(parts, body);
+                let (mut resp, stamp) =
+                    dispatch(conn.app, conn.role, req, conn.remote, conn.local).await;
+                if late.is_some_and(|l| l.load(Ordering::Relaxed)) {
+                    activity.close.store(true, Ordering::Relaxed);
+                    resp = right(body_timeout(limits.body));
+                } else if let Some(stamp) = stamp {
+                    stamp.apply(resp.headers_mut());
+                }
+                Ok::<_, Infallible>(resp.map(|inner| Held { inner, _busy: busy }))
             }
-            Ok::<_, Infallible>(resp)
-        }
-    });
-    let builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+        })
+    };
+    let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    builder
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.idle))
+        .keep_alive_timeout(H2_PING_TIMEOUT)
+        .max_header_list_size(H2_MAX_HEADER_LIST);
     let served = builder.serve_connection(TokioIo::new(io), svc);
-    let _ = watcher.watch(served).await;
+    let mut served = std::pin::pin!(served);
+    let idle = tokio::time::sleep(limits.idle);
+    let mut idle = std::pin::pin!(idle);
+    let ending = loop {
+        if *stop.borrow() {
+            break Ending::Stop;
+        }
+        tokio::select! {
+            _ = served.as_mut() => return,
+            _ = stop.changed() => break Ending::Stop,
+            _ = activity.ended.notified() => {
+                if activity.close.load(Ordering::Relaxed) {
+                    break Ending::Late;
+                }
+                idle.as_mut().reset(tokio::time::Instant::now() + limits.idle);
+            }
+            _ = idle.as_mut() => {
+                if activity.active.load(Ordering::Relaxed) == 0 {
+                    break Ending::Idle;
+                }
+                idle.as_mut().reset(tokio::time::Instant::now() + limits.idle);
+            }
+        }
+    };
+    // GOAWAY: requests in progress finish, no new ones start. On shutdown the process's grace
+    // period bounds the wait. An idle connection may still be delivering an answer the
+    // client reads slowly (hyper has taken the whole body; the flow-control window holds it
+    // back): it gets one more idle period. After a late body the connection is the client's
+    // fault and goes after a short while.
+    served.as_mut().graceful_shutdown();
+    match ending {
+        Ending::Stop => {
+            let _ = served.await;
+        }
+        Ending::Idle => {
+            let _ = tokio::time::timeout(limits.idle, served).await;
+        }
+        Ending::Late => {
+            let _ = tokio::time::timeout(H2_CLOSE_GRACE, served).await;
+        }
+    }
+}
+
+/// Why an HTTP/2 connection is being closed.
+enum Ending {
+    Stop,
+    Idle,
+    Late,
+}
+
+/// An answer's body that keeps its request counted as active until hyper drops it.
+struct Held<B> {
+    inner: B,
+    _busy: Busy,
+}
+
+impl<B: hyper::body::Body + Unpin> hyper::body::Body for Held<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// An HTTP/2 request body that must arrive whole before `deadline`. Past it the body ends
+/// with an error and `late` is set: the answer becomes 408 and the connection closes.
+struct Deadline {
+    inner: Incoming,
+    deadline: tokio::time::Instant,
+    /// Started the first time the body is waited for.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// `None`: the body had ended with the head.
+    late: Option<Arc<AtomicBool>>,
+}
+
+impl hyper::body::Body for Deadline {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
+            Poll::Pending => {
+                let deadline = this.deadline;
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                if let Some(late) = &this.late {
+                    late.store(true, Ordering::Relaxed);
+                }
+                Poll::Ready(Some(
+                    Err("the request body was not received in time".into()),
+                ))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// 408 for a body not received within `limit` (AWS's error shape).
+fn body_timeout(limit: Duration) -> Response<Body> {
+    aws_error(
+        408,
+        "RequestTimeoutException",
+        format!(
+            "The request body was not received within {} seconds",
+            limit.as_secs()
+        ),
+    )
+}
+
+/// An error in AWS's shape: status, `x-amzn-ErrorType`, `{"message"}`.
+fn aws_error(status: u16, code: &'static str, message: String) -> Response<Body> {
+    use axum::response::IntoResponse;
+    ApiError::Raw {
+        status,
+        code,
+        message,
+    }
+    .into_response()
+}
+
+/// The `Host` of a request (HTTP/2: `:authority` when there is no `Host`).
+fn host_of<B>(req: &Request<B>) -> Option<&str> {
+    req.headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+}
+
+/// Without credentials, a request for the management API, the console or the metrics must
+/// name the gateway itself ([`HostPolicy`]): the 403 for one that does not.
+fn foreign_host<B>(app: &App, req: &Request<B>, local: SocketAddr) -> Option<Response<Body>> {
+    if app.authenticated || app.hosts.allows(host_of(req), local) {
+        return None;
+    }
+    tracing::debug!(host = ?host_of(req), path = req.uri().path(), "refused: not a host name of this gateway");
+    Some(aws_error(
+        403,
+        "AccessDeniedException",
+        "The Host header does not name this gateway. Without credentials the management API \
+         answers only to localhost, loopback addresses, the address it listens on and names \
+         given with --allowed-host (PROSCENIUM_ALLOWED_HOSTS)"
+            .into(),
+    ))
 }
 
 /// Serves one request; an invocation's answer comes with its [`Stamp`] (the caller writes or
@@ -307,6 +715,7 @@ async fn dispatch<B>(
     role: Role,
     req: Request<B>,
     remote: SocketAddr,
+    local: SocketAddr,
 ) -> (Reply, Option<Stamp>)
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
@@ -325,14 +734,22 @@ where
         }
         // Metrics name every API and stage: not on a listener that serves only invocations.
         "/_proscenium/metrics" if role != Role::Invoke => {
-            let mut body = app.metrics.render(app.started.elapsed().as_secs_f64());
-            body.push_str(&app.gateway.render_metrics());
+            return (right(metrics(&app, role, req, local)), None);
+        }
+        _ if role == Role::Metrics => {
             return (
-                right(text(StatusCode::OK, "text/plain; version=0.0.4", body)),
+                right(aws_error(
+                    404,
+                    "NotFoundException",
+                    "This listener serves /_proscenium/metrics and /_proscenium/health only".into(),
+                )),
                 None,
             );
         }
         p if p.starts_with(crate::console::PREFIX) => {
+            if let Some(refused) = foreign_host(&app, &req, local) {
+                return (right(refused), None);
+            }
             return (right(crate::console::serve(req.method(), p)), None);
         }
         _ => {}
@@ -357,12 +774,30 @@ where
             return (right(resp), None);
         }
         return (
-            right(Box::pin(management(&app, Request::from_parts(parts, body))).await),
+            right(Box::pin(management(&app, Request::from_parts(parts, body), local)).await),
             None,
         );
     }
     // Boxed: the management API's future stays out of every invocation's state.
-    (right(Box::pin(management(&app, req)).await), None)
+    (right(Box::pin(management(&app, req, local)).await), None)
+}
+
+/// `/_proscenium/metrics`: open on `--metrics-listen`; elsewhere, when credentials are
+/// configured, signed like a management request (it names every API and stage).
+fn metrics<B>(app: &App, role: Role, req: Request<B>, local: SocketAddr) -> Response<Body> {
+    if let Some(refused) = foreign_host(app, &req, local) {
+        return refused;
+    }
+    if role != Role::Metrics && app.authenticated {
+        let (parts, _) = req.into_parts();
+        if let Err(e) = proscenium_control::auth::verify(&app.control_state, &parts, b"") {
+            use axum::response::IntoResponse;
+            return e.into_response();
+        }
+    }
+    let mut body = app.metrics.render(app.started.elapsed().as_secs_f64());
+    body.push_str(&app.gateway.render_metrics());
+    text(StatusCode::OK, "text/plain; version=0.0.4", body)
 }
 
 /// An answer: the data plane's own body type, or any other (boxed) body.
@@ -372,24 +807,102 @@ fn right(r: Response<Body>) -> Reply {
     r.map(Either::Right)
 }
 
-async fn management<B>(app: &App, req: Request<B>) -> Response<Body>
+async fn management<B>(app: &App, req: Request<B>, local: SocketAddr) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    if let Some(refused) = foreign_host(app, &req, local) {
+        app.metrics.record(Plane::Management, 403);
+        return refused;
+    }
     let changes_serving = changes_what_is_served(req.method(), req.uri().path());
-    let resp = match app.control.clone().oneshot(req.map(Body::new)).await {
-        Ok(r) => r,
-        Err(never) => match never {},
+    let logged = oplog::changes_state(req.method()).then(|| {
+        let auth = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        oplog::describe(req.method().as_str(), req.uri().path(), auth)
+    });
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let resp = if declared.is_some_and(|n| n > proscenium_control::auth::MAX_BODY as u64) {
+        // The listener did not read a body this large: answer from its declared length.
+        aws_error(
+            413,
+            "PayloadTooLargeException",
+            format!(
+                "Request body exceeds the {} byte limit",
+                proscenium_control::auth::MAX_BODY
+            ),
+        )
+    } else {
+        match app.control.clone().oneshot(req.map(Body::new)).await {
+            Ok(r) => aws_shaped(r).await,
+            Err(never) => match never {},
+        }
     };
-    app.metrics
-        .record(Plane::Management, resp.status().as_u16());
+    let status = resp.status().as_u16();
+    app.metrics.record(Plane::Management, status);
+    if let Some(call) = logged {
+        tracing::info!(
+            operation = call.operation,
+            api_id = call.api_id.as_deref().unwrap_or("-"),
+            stage = call.stage.as_deref().unwrap_or("-"),
+            access_key = call.access_key_id.as_deref().unwrap_or("-"),
+            status,
+            "management call"
+        );
+    }
     if changes_serving && resp.status().is_success() {
         // "Takes effect for the next request": the data plane follows the store's change feed
         // anyway; waiting for it here means the caller's next invocation already sees it.
         app.gateway.reload().await;
     }
     resp
+}
+
+/// Every management error in AWS's shape: an error answered by the routing layer itself
+/// (an undecodable path segment, a rejected extractor) as plain text becomes
+/// `x-amzn-ErrorType` and `{"message"}` with the same status and text.
+async fn aws_shaped(resp: Response<Body>) -> Response<Body> {
+    if resp.status().as_u16() < 400 || resp.headers().contains_key("x-amzn-errortype") {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .ok()
+        .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| {
+            parts
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string()
+        });
+    let code = match parts.status.as_u16() {
+        401 => "UnauthorizedException",
+        403 => "AccessDeniedException",
+        404 | 405 => "NotFoundException",
+        409 => "ConflictException",
+        413 => "PayloadTooLargeException",
+        415 => "UnsupportedMediaTypeException",
+        429 => "TooManyRequestsException",
+        503 => "ServiceUnavailableException",
+        s if s >= 500 => "InternalFailure",
+        _ => "BadRequestException",
+    };
+    let mut fixed = aws_error(parts.status.as_u16(), code, text);
+    if let Some(id) = parts.headers.get("x-amzn-requestid") {
+        fixed.headers_mut().insert("x-amzn-requestid", id.clone());
+    }
+    fixed
 }
 
 /// Whether a management call can change what a stage serves (stages, deployments, account
