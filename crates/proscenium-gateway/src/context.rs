@@ -144,6 +144,7 @@ impl RequestCtx {
             "identity.sourceIp" => self.remote.ip().to_string(),
             "identity.userAgent" => self.header("user-agent")?,
             "xrayTraceId" => self.trace_id().to_string(),
+            "isCanaryRequest" => stage?.is_canary.to_string(),
             // The whole `$context.authorizer` group as JSON (templates read it as a map).
             "authorizer" => self.auth.as_ref()?.authorizer_json().to_string(),
             other if other.starts_with("authorizer.") || other.starts_with("identity.") => {

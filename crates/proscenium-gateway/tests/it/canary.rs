@@ -22,6 +22,12 @@ async fn canary_env(percent: f64, use_stage_cache: bool) -> Env {
         "GET",
         mock(200, "{\"v\": \"$stageVariables.side\"}"),
     );
+    add_method(
+        &mut def,
+        "/which",
+        "GET",
+        mock(200, "$context.isCanaryRequest"),
+    );
     env.deploy(&def, "base", stage("prod", "base")).await;
     add_method(&mut def, "/new", "GET", mock(200, "{}"));
     let mut st = stage("prod", "base");
@@ -124,4 +130,15 @@ async fn futures_bodies(env: &Env) -> std::collections::HashSet<String> {
         out.insert(env.call("GET", "can", "/prod/v", &[], "").await.body);
     }
     out
+}
+
+/// `$context.isCanaryRequest` in an integration response template: true on the canary side,
+/// false on the base (it used to print itself literally).
+#[tokio::test]
+async fn templates_see_whether_the_request_went_to_the_canary() {
+    for (percent, want) in [(100.0, "true"), (0.0, "false")] {
+        let env = canary_env(percent, true).await;
+        let r = env.call("GET", "can", "/prod/which", &[], "").await;
+        assert_eq!((r.status, r.body.as_str()), (200, want), "{percent}%");
+    }
 }
