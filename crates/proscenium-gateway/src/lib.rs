@@ -232,7 +232,7 @@ impl Gateway {
 
     /// The data plane's metrics in Prometheus text format (appended to `/_proscenium/metrics`).
     pub fn render_metrics(&self) -> String {
-        let mut out = metrics::render(&self.shared.registry.series());
+        let mut out = metrics::render(&self.shared.registry.series_for_scrape());
         if let Some(logs) = &self.shared.logs {
             out.push_str(
                 "# HELP proscenium_log_lines_dropped_total Log lines dropped because the writer was behind.\n# TYPE proscenium_log_lines_dropped_total counter\n",

@@ -41,6 +41,9 @@ pub struct Registry {
     pools: tokio::sync::Mutex<Pools>,
     /// Every metrics series, for rendering.
     series: ArcSwap<Vec<Arc<Series>>>,
+    /// Series no longer registered (a removed canary, a deleted stage), shown by the next
+    /// scrape once more so that their last counts are not lost.
+    retired: std::sync::Mutex<Vec<Arc<Series>>>,
     options: Options,
 }
 
@@ -62,6 +65,20 @@ impl Registry {
     /// Every metrics series currently registered.
     pub fn series(&self) -> Arc<Vec<Arc<Series>>> {
         self.series.load_full()
+    }
+
+    /// What a scrape shows: the registered series, and once more those retired since the
+    /// last scrape (unless a live series has the same labels).
+    pub fn series_for_scrape(&self) -> Vec<Arc<Series>> {
+        let live = self.series.load_full();
+        let retired = std::mem::take(&mut *self.retired.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut out: Vec<Arc<Series>> = live.iter().cloned().collect();
+        for r in retired {
+            if !out.iter().any(|s| s.labels == r.labels) {
+                out.push(r);
+            }
+        }
+        out
     }
 
     /// Empties a stage's cache (and its canary's). False when there is no such stage.
@@ -190,7 +207,20 @@ impl Registry {
         }
         let fresh_pools = builder.fresh;
         // Stages kept from the previous map (read errors) keep their series registered.
-        self.series.store(Arc::new(fresh_pools.all_series()));
+        let fresh_series = fresh_pools.all_series();
+        let old = self.series.load_full();
+        let gone: Vec<Arc<Series>> = old
+            .iter()
+            .filter(|o| !fresh_series.iter().any(|n| Arc::ptr_eq(n, o)))
+            .cloned()
+            .collect();
+        if !gone.is_empty() {
+            self.retired
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(gone);
+        }
+        self.series.store(Arc::new(fresh_series));
         *pools = fresh_pools;
         *cache = fresh;
         self.stages.store(Arc::new(map));

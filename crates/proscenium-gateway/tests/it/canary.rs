@@ -142,3 +142,21 @@ async fn templates_see_whether_the_request_went_to_the_canary() {
         assert_eq!((r.status, r.body.as_str()), (200, want), "{percent}%");
     }
 }
+
+/// A removed canary's requests are still in the next scrape (they used to vanish with its
+/// series), and only in that one.
+#[tokio::test]
+async fn a_removed_canarys_counts_reach_the_next_scrape() {
+    let env = canary_env(100.0, true).await;
+    for _ in 0..3 {
+        assert_eq!(env.call("GET", "can", "/prod/v", &[], "").await.status, 200);
+    }
+    let canary_line = "proscenium_requests_total{api_id=\"can\",api_name=\"can\",stage=\"prod\",canary=\"true\"} 3";
+    let mut st = stage("prod", "base");
+    st.variables.insert("side".into(), "base".into());
+    env.put_stage("can", st).await;
+    let first = env.gateway.render_metrics();
+    assert!(first.contains(canary_line), "{first}");
+    let second = env.gateway.render_metrics();
+    assert!(!second.contains("canary=\"true\""), "{second}");
+}
