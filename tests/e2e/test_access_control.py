@@ -317,7 +317,7 @@ def test_request_authorizer_sources_and_context_reach_a_lambda_proxy(gw, c):
     assert event["type"] == "REQUEST"
     assert event["methodArn"].endswith(f"{api_id}/dev/GET/pets")
     assert event["queryStringParameters"] == {"t": "allow"}
-    assert event["headers"]["x-device"] == "d1"
+    assert event["headers"]["X-Device"] == "d1", "names as the client wrote them"
     assert event["stageVariables"] == {"v": "1"}
     proxied = json.loads(body)  # the echo function answers with the event it was given
     authz = proxied["requestContext"]["authorizer"]

@@ -408,3 +408,40 @@ def test_minimum_compression_size_gzips_large_answers(gw, c):
     assert gzip.decompress(body).decode() == big
     status, headers, body = call(gw, "GET", url)
     assert "content-encoding" not in headers and body.decode() == big, "no gzip unless the client accepts it"
+
+
+def test_header_names_keep_the_clients_case(gw, c):
+    """As AWS: the Lambda proxy event and `$input.params().header` show header names as the
+    client wrote them; `$input.params(name)` finds a header in any case; API Gateway adds
+    X-Forwarded-For/Port/Proto and X-Amzn-Trace-Id to the event's headers."""
+    api_id = lambda_api(c, "good")
+    FakeLambda.events.clear()
+    status, _, _ = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/7",
+                        headers={"tEsT-HEADeR": "aValUE", "X-Multi": "one"})
+    assert status == 201
+    _, event = FakeLambda.events[-1]
+    assert event["headers"]["tEsT-HEADeR"] == "aValUE"
+    assert "test-header" not in event["headers"]
+    assert event["multiValueHeaders"]["tEsT-HEADeR"] == ["aValUE"]
+    assert event["headers"]["Host"].startswith("127.0.0.1")
+    assert event["headers"]["X-Forwarded-For"] == "127.0.0.1"
+    assert event["headers"]["X-Forwarded-Port"] == str(gw.port)
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["headers"]["X-Amzn-Trace-Id"].startswith("Root=1-")
+    assert event["multiValueHeaders"]["X-Forwarded-For"] == ["127.0.0.1"]
+
+    # Mapping templates: the map keeps the case, the lookup ignores it.
+    api_id, root = new_api(c)
+    res = c.create_resource(restApiId=api_id, parentId=root, pathPart="h")["id"]
+    c.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
+                      requestTemplates={"application/json": '{"statusCode": 200}'})
+    c.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200")
+    c.put_integration_response(
+        restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200",
+        responseTemplates={"application/json":
+                           "$input.params('x-test')|$input.params('X-TEST')|"
+                           "$input.params().header.get('X-Test')|$!input.params().header.get('x-test')"})
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/h", headers={"X-Test": "v1"})
+    assert (status, body.decode()) == (200, "v1|v1|v1|")

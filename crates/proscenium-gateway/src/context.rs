@@ -36,6 +36,8 @@ pub struct RequestCtx {
     pub uri: http::Uri,
     pub target: InvokeTarget,
     pub headers: HeaderMap,
+    /// The head as received over HTTP/1.1 (header names in their original case).
+    pub raw_head: Option<bytes::Bytes>,
     pub raw_query: Option<String>,
     /// Decoded query parameters, in request order.
     pub query: Vec<(String, String)>,
@@ -220,6 +222,7 @@ impl RequestCtx {
             stage_variables: vars,
             context: &ctx,
             response,
+            raw_head: self.raw_head.as_deref(),
         };
         f(&inputs)
     }

@@ -149,6 +149,7 @@ mod tests {
             stage_variables: &vars,
             context: &ctx,
             response: None,
+            raw_head: None,
         };
         render(err, custom, &inputs)
     }

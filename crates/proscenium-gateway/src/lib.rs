@@ -23,6 +23,7 @@ pub mod context;
 pub mod error;
 pub mod exec_log;
 pub mod gateway_response;
+pub mod header_case;
 pub mod ids;
 pub mod integration;
 pub mod logsink;

@@ -173,10 +173,16 @@ fn render_input(
     context_plan: Option<&ContextPlan>,
 ) -> proscenium_vtl::RenderInput {
     let p = input.params;
+    // Names as the client wrote them (`$input.params().header.get('X-Test')`).
+    let original = p
+        .raw_head
+        .map(crate::header_case::names)
+        .unwrap_or_default();
     let mut header = Vec::new();
     for name in p.headers.keys() {
         if let Some(v) = p.headers.get(name).and_then(|v| v.to_str().ok()) {
-            header.push((name.as_str().to_string(), v.to_string()));
+            let shown = crate::header_case::original(&original, name.as_str());
+            header.push((shown.to_string(), v.to_string()));
         }
     }
     proscenium_vtl::RenderInput {
@@ -246,6 +252,7 @@ mod tests {
             stage_variables: &vars,
             context: &ctx,
             response: None,
+            raw_head: None,
         };
         let input = TemplateInput {
             body: body.as_bytes(),
@@ -293,6 +300,7 @@ mod tests {
             stage_variables: &vars,
             context: ctx,
             response: None,
+            raw_head: None,
         };
         let input = TemplateInput {
             body: b"",

@@ -53,6 +53,8 @@ pub struct Inputs<'a> {
     pub context: &'a dyn Fn(&str) -> Option<String>,
     /// The integration's response (headers, body), once there is one.
     pub response: Option<(&'a HeaderMap, &'a [u8])>,
+    /// The request head as received (header names in their original case), HTTP/1.1 only.
+    pub raw_head: Option<&'a [u8]>,
 }
 
 /// Resolving a parsed [`Source`] against a request (the model owns the syntax, the data
@@ -192,6 +194,7 @@ mod tests {
             stage_variables: &vars,
             context: &ctx,
             response: None,
+            raw_head: None,
         };
         let r = |e: &str| parse_source(e).unwrap().resolve(&i);
         assert_eq!(r("method.request.querystring.q"), vec!["b"]);

@@ -53,8 +53,13 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let raw_head = parts
+        .extensions
+        .remove::<crate::header_case::RawHead>()
+        .map(|h| h.0);
     let mut ctx = begin(shared, parts, target, remote);
+    ctx.raw_head = raw_head;
     // The phases in order, up to the method response, written here rather than in an
     // `async fn` of their own: one level of future less to build and move per request (each
     // level is copied when it is created).
@@ -273,6 +278,7 @@ fn begin(
         uri: parts.uri,
         target,
         headers: parts.headers,
+        raw_head: None,
         remote,
         protocol: protocol(parts.version),
         body: Bytes::new(),

@@ -474,6 +474,10 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
     *request.uri_mut() = uri;
     *request.version_mut() = version;
     *request.headers_mut() = headers;
+    // The head as received: the gateway shows header names in the client's case.
+    request
+        .extensions_mut()
+        .insert(proscenium_gateway::header_case::RawHead(head));
     Ok(Some(HeadInfo {
         request: request.into_parts().0,
         framing,

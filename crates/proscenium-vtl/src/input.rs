@@ -84,13 +84,15 @@ pub(crate) fn call(ctx: &mut Ctx<'_>, name: &str, args: &[Value]) -> Result<Opti
         }
         ("params", [Value::Str(n)]) => {
             let p = &ctx.data.params;
-            let found = [&p.path, &p.querystring, &p.header]
-                .into_iter()
-                .find_map(|list| {
-                    list.iter()
-                        .find(|(k, _)| **k == **n)
-                        .map(|(_, v)| v.as_str())
-                });
+            // Path and query string names match exactly; header names in any case, as
+            // HTTP names do (`$input.params('Authorization')` finds `authorization`).
+            let found = p
+                .path
+                .iter()
+                .chain(p.querystring.iter())
+                .find(|(k, _)| **k == **n)
+                .or_else(|| p.header.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)))
+                .map(|(_, v)| v.as_str());
             Value::str(found.unwrap_or(""))
         }
         ("path", [Value::Str(p)]) => path(ctx, p)?,

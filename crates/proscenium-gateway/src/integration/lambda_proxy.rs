@@ -23,6 +23,17 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         stage.map_or(&[][..], |s| &s.deployment.binary_media_types),
     );
     let query = (!ctx.query.is_empty()).then(|| group(&ctx.query));
+    let original = ctx
+        .raw_head
+        .as_deref()
+        .map(crate::header_case::names)
+        .unwrap_or_default();
+    let forwarded = forwarded_headers(ctx);
+    let headers = Headers {
+        map: &ctx.headers,
+        original: &original,
+        added: &forwarded,
+    };
     let auth = ctx.auth.as_deref();
     let iam = auth.and_then(|a| a.iam.as_deref());
     let api_key = auth.and_then(|a| a.api_key.as_ref());
@@ -33,8 +44,8 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         resource: resource_path,
         path: ctx.target.path(),
         http_method: ctx.method.as_str(),
-        headers: (!ctx.headers.is_empty()).then_some(LastValues(&ctx.headers)),
-        multi_value_headers: (!ctx.headers.is_empty()).then_some(AllValues(&ctx.headers)),
+        headers: (!ctx.headers.is_empty()).then_some(LastValues(&headers)),
+        multi_value_headers: (!ctx.headers.is_empty()).then_some(AllValues(&headers)),
         query_string_parameters: query.as_deref().map(Last),
         multi_value_query_string_parameters: query.as_deref().map(All),
         path_parameters: matched
@@ -152,29 +163,94 @@ fn text(v: &HeaderValue) -> Cow<'_, str> {
     String::from_utf8_lossy(v.as_bytes())
 }
 
+/// The request's headers as the event shows them: names in the case the client wrote them
+/// (HTTP/1.1), and the ones API Gateway adds (`X-Forwarded-*`, `X-Amzn-Trace-Id`) when the
+/// client did not send them.
+struct Headers<'a> {
+    map: &'a HeaderMap,
+    original: &'a [&'a str],
+    added: &'a [(&'static str, String)],
+}
+
+impl<'a> Headers<'a> {
+    fn name(&self, lower: &'a HeaderName) -> &'a str {
+        crate::header_case::original(self.original, lower.as_str())
+    }
+
+    fn added(&self) -> impl Iterator<Item = &(&'static str, String)> {
+        self.added
+            .iter()
+            .filter(|(n, _)| !self.map.contains_key(*n))
+    }
+}
+
 /// `headers`: each name once (where it first appears), with its last value.
-struct LastValues<'a>(&'a HeaderMap);
+struct LastValues<'a>(&'a Headers<'a>);
 
 impl Serialize for LastValues<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.keys().map(|name| {
-            let last = self.0.get_all(name).iter().next_back();
-            (name.as_str(), last.map(text))
-        }))
+        let h = self.0;
+        s.collect_map(
+            h.map
+                .keys()
+                .map(|name| {
+                    let last = h.map.get_all(name).iter().next_back();
+                    (h.name(name), last.map(text))
+                })
+                .chain(
+                    h.added()
+                        .map(|(n, v)| (*n, Some(Cow::Borrowed(v.as_str())))),
+                ),
+        )
     }
 }
 
 /// `multiValueHeaders`: each name once, with all its values in order.
-struct AllValues<'a>(&'a HeaderMap);
+struct AllValues<'a>(&'a Headers<'a>);
 
 impl Serialize for AllValues<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let h = self.0;
         s.collect_map(
-            self.0
+            h.map
                 .keys()
-                .map(|name| (name.as_str(), Values(self.0, name))),
+                .map(|name| (h.name(name), Either::Map(Values(h.map, name))))
+                .chain(h.added().map(|(n, v)| (*n, Either::One(v.as_str())))),
         )
     }
+}
+
+/// A header's values from the map, or one added value.
+enum Either<'a> {
+    Map(Values<'a>),
+    One(&'a str),
+}
+
+impl Serialize for Either<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Either::Map(v) => v.serialize(s),
+            Either::One(v) => s.collect_seq(std::iter::once(v)),
+        }
+    }
+}
+
+/// What API Gateway adds to a proxied request's headers: the client's address, the port
+/// and protocol it came in on, and the trace id.
+fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, String)> {
+    let host = ctx.header_ref(http::header::HOST);
+    let port = host
+        .as_deref()
+        .and_then(|h| h.rsplit_once(':'))
+        .map(|(_, p)| p.to_string())
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty())
+        .unwrap_or_else(|| "80".to_string());
+    vec![
+        ("X-Forwarded-For", ctx.remote.ip().to_string()),
+        ("X-Forwarded-Port", port),
+        ("X-Forwarded-Proto", "http".to_string()),
+        ("X-Amzn-Trace-Id", ctx.trace_id().to_string()),
+    ]
 }
 
 /// The values of one header, as a JSON array.
