@@ -236,6 +236,12 @@ def test_usage_plan_lifecycle(client, staged_api, name):
         {"op": "add", "path": "/apiStages", "value": f"{api_id}:{stage}"}])
     assert cleared["apiStages"] == [{"apiId": api_id, "stage": stage}]
 
+    # AWS refuses to delete a plan that still has API stages
+    expect_error(client.delete_usage_plan, 400, "BadRequestException",
+                 f"Cannot delete Usage Plan {pid} because there are API Stages associated with it, including {api_id}:{stage}",
+                 usagePlanId=pid)
+    client.update_usage_plan(usagePlanId=pid, patchOperations=[
+        {"op": "remove", "path": "/apiStages", "value": f"{api_id}:{stage}"}])
     assert status_of(client.delete_usage_plan(usagePlanId=pid)) == 202
     for fn in (client.get_usage_plan, client.delete_usage_plan):
         expect_error(fn, 404, "NotFoundException", "Invalid Usage Plan ID specified", usagePlanId=pid)
@@ -272,6 +278,12 @@ def test_usage_plan_refusals(client, loose_client, staged_api, name):
                  **patch({"op": "replace", "path": "/quota/period", "value": "YEAR"}))
     expect_error(client.update_usage_plan, 400, "BadRequestException",
                  **patch({"op": "replace", "path": "/id", "value": "x"}))
+    expect_error(
+        client.update_usage_plan, 400, "BadRequestException",
+        f"Invalid patch path  '/apiStages/{api_id}:{stage}' specified for op 'remove'. Must be one of: "
+        "[/apiStages, /quota, /throttle, /productCode, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>, "
+        "/apiStages/<apidId:stageName>/throttle]",
+        **patch({"op": "remove", "path": f"/apiStages/{api_id}:{stage}"}))
     # nothing of a refused update was written
     assert client.get_usage_plan(usagePlanId=pid)["apiStages"] == [{"apiId": api_id, "stage": stage}]
 

@@ -282,7 +282,13 @@ pub async fn delete_usage_plan(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let _guard = st.write_lock.lock().await;
-    load_plan(&st, &caller.scope, &id).await?;
+    let plan = load_plan(&st, &caller.scope, &id).await?;
+    if let Some(s) = plan.api_stages.first() {
+        return Err(ApiError::bad_request(format!(
+            "Cannot delete Usage Plan {id} because there are API Stages associated with it, including {}:{}",
+            s.api_id, s.stage
+        )));
+    }
     st.store.delete_usage_plan(&caller.scope, &id).await?;
     accepted()
 }

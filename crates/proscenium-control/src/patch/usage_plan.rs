@@ -24,6 +24,16 @@ const VALID: &[&str] = &[
     "/quota/offset",
 ];
 
+/// The paths AWS lists when it refuses a `remove`.
+const VALID_REMOVE: &[&str] = &[
+    "/apiStages",
+    "/quota",
+    "/throttle",
+    "/productCode",
+    "/apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>",
+    "/apiStages/<apidId:stageName>/throttle",
+];
+
 /// AWS's message for an API stage that is not the plan's (or does not exist).
 pub fn stage_not_found(api: &str, stage: &str, plan_id: &str) -> ApiError {
     ApiError::not_found(format!(
@@ -72,9 +82,7 @@ pub fn apply(plan: &mut UsagePlan, ops: &[PatchOp]) -> ApiResult<Vec<(String, St
                         ApiError::bad_request("Invalid null or empty value in name")
                     })?
             }
-            (Op::Replace | Op::Remove, "/description") => {
-                set_opt_string(&mut plan.description, op)?
-            }
+            (Op::Replace, "/description") => set_opt_string(&mut plan.description, op)?,
             (Op::Replace | Op::Remove, "/productCode") => {
                 set_opt_string(&mut plan.product_code, op)?
             }
@@ -102,6 +110,9 @@ pub fn apply(plan: &mut UsagePlan, ops: &[PatchOp]) -> ApiResult<Vec<(String, St
                     return Err(stage_not_found(&api, &stage, &plan.id));
                 }
                 added.retain(|(a, s)| !(*a == api && *s == stage));
+            }
+            (Op::Remove, p) if p.starts_with("/apiStages/") && segs.len() < 3 => {
+                return Err(op.invalid_path(VALID_REMOVE));
             }
             (_, p) if p.starts_with("/apiStages/") => {
                 let (api, stage) = parse_api_stage(segs.get(1).map(String::as_str))?;
@@ -160,6 +171,7 @@ pub fn apply(plan: &mut UsagePlan, ops: &[PatchOp]) -> ApiResult<Vec<(String, St
                 }
             }
             (Op::Remove, "/quota") => plan.quota = None,
+            (Op::Remove, _) => return Err(op.invalid_path(VALID_REMOVE)),
             _ => return Err(op.invalid_path(VALID)),
         }
     }
@@ -312,6 +324,16 @@ mod tests {
             r#"[{"op":"replace","path":"/quota/limit","value":"10"},{"op":"replace","path":"/quota/period","value":"WEEK"},{"op":"replace","path":"/quota/offset","value":"7"}]"#,
         );
         assert_eq!(e.code(), "BadRequestException");
+        let e = bad(r#"[{"op":"remove","path":"/apiStages/a1:dev"}]"#);
+        assert_eq!(
+            e.message(),
+            "Invalid patch path  '/apiStages/a1:dev' specified for op 'remove'. Must be one of: [/apiStages, /quota, /throttle, /productCode, /apiStages/<apidId:stageName>/throttle/<resourcePath>/<httpMethod>, /apiStages/<apidId:stageName>/throttle]"
+        );
+        let e = bad(r#"[{"op":"remove","path":"/description"}]"#);
+        assert!(
+            e.message()
+                .starts_with("Invalid patch path  '/description' specified for op 'remove'")
+        );
         let e = bad(r#"[{"op":"replace","path":"/id","value":"x"}]"#);
         assert!(
             e.message()
