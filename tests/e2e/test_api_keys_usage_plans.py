@@ -78,6 +78,9 @@ def test_api_key_value_name_and_description_limits(client, name):
     assert k["value"] == given and k["enabled"] is True
     unnamed = client.create_api_key(name="")
     assert "name" not in unnamed
+    # values are unique
+    expect_error(client.create_api_key, 409, "ConflictException", "API Key already exists",
+                 name=name(), value=given)
 
 
 def test_api_key_stage_keys(client, staged_api, name):
@@ -156,10 +159,12 @@ def test_import_api_keys(client, name):
     plan_keys = client.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
     assert [k["id"] for k in plan_keys] == [a["id"]]
 
-    bad_plan = f"key,name,usageplanids\n{prefix}-value-dddddddddddd,{prefix}-d,nosuchplan\n"
+    bad_plan = (f"key,name,usageplanids\n{prefix}-value-dddddddddddd,{prefix}-d,nosuchplan\n"
+                f"{prefix}-value-cccccccccccc,{prefix}-again,\n")
     resp = client.import_api_keys(body=bad_plan.encode(), format="csv")
     assert resp["ids"] == []
-    assert resp["warnings"] == ["Line 2: Invalid Usage Plan ID specified: nosuchplan"]
+    assert resp["warnings"] == ["Line 2: Invalid Usage Plan ID specified: nosuchplan",
+                                "Line 3: API Key already exists"]
 
     err = client_error(client.import_api_keys, body=b"name,description\na,b\n", format="csv")
     assert_error(err, 400, "BadRequestException", "Invalid API keys file: the header has no Key column")
@@ -356,6 +361,12 @@ def test_get_usage_after_update_usage(client, aws, name):
     assert usage["items"] == {kid: [[0, 50], [5, 45]], other: [[0, 50], [0, 50]]}
     only = client.get_usage(usagePlanId=pid, keyId=kid, startDate=t.isoformat(), endDate=t.isoformat())
     assert only["items"] == {kid: [[5, 45]]}
+    first = client.get_usage(usagePlanId=pid, startDate=t.isoformat(), endDate=t.isoformat(), limit=1)
+    assert len(first["items"]) == 1 and first["position"]
+    second = client.get_usage(usagePlanId=pid, startDate=t.isoformat(), endDate=t.isoformat(), limit=1,
+                              position=first["position"])
+    assert "position" not in second
+    assert {**first["items"], **second["items"]} == {kid: [[5, 45]], other: [[0, 50]]}
 
     client.update_usage(usagePlanId=pid, keyId=kid, patchOperations=[
         {"op": "replace", "path": "/remaining", "value": "50"}])

@@ -28,6 +28,9 @@ const GENERATED_VALUE_LEN: usize = 40;
 const MAX_NAME: usize = 1024;
 const MAX_DESCRIPTION: usize = 125_000;
 
+/// AWS's answer (409) to a second key with the same value: values are unique in a region.
+const KEY_EXISTS: &str = "API Key already exists";
+
 pub fn key_not_found() -> ApiError {
     ApiError::not_found("Invalid API Key identifier specified")
 }
@@ -175,6 +178,9 @@ pub async fn create_api_key(
     }
     let _guard = st.write_lock.lock().await;
     let existing = st.store.list_api_keys(&caller.scope).await?;
+    if existing.iter().any(|k| k.value == value) {
+        return Err(ApiError::conflict(KEY_EXISTS));
+    }
     let id = st.new_unused_id(API_ID_LEN, |c| existing.iter().any(|k| k.id == c));
     let now = st.now().floor();
     let key = ApiKey {
@@ -487,6 +493,10 @@ async fn import_api_keys(
     let mut touched = std::collections::BTreeSet::new();
     let now = st.now().floor();
     for row in rows {
+        if existing.iter().any(|k| k.value == row.value) {
+            warnings.push(format!("Line {}: {KEY_EXISTS}", row.line));
+            continue;
+        }
         if let Some(p) = row
             .usage_plan_ids
             .iter()

@@ -485,7 +485,7 @@ fn date_param(q: &Query, name: &str) -> ApiResult<(String, i64)> {
 }
 
 /// The `Usage` shape for `keys` of `plan` over `from..=to` (`values`, botocore's wire name
-/// for `items`).
+/// for `items`), paged by key id with `limit`/`position` when `q` is given.
 async fn usage_of(
     st: &ControlState,
     scope: &Scope,
@@ -493,30 +493,58 @@ async fn usage_of(
     keys: &[String],
     from: i64,
     to: i64,
+    q: Option<&Query>,
 ) -> ApiResult<Value> {
     let first = match &plan.quota {
         Some(q) => period_start(&q.period, q.offset, from),
         None => from,
     };
     let counts = st.store.get_usage(scope, &plan.id, None, first, to).await?;
-    let mut values = serde_json::Map::new();
-    for k in keys {
-        let mine: Vec<(i64, i64)> = counts
-            .iter()
-            .filter(|c: &&UsageCount| c.key_id == *k)
-            .map(|c| (c.day, c.used))
-            .collect();
-        values.insert(
-            k.clone(),
-            json!(usage_series(&mine, plan.quota.as_ref(), from, to)),
-        );
-    }
-    Ok(json!({
+    let mut keys = keys.to_vec();
+    keys.sort();
+    let items: Vec<(String, Value)> = keys
+        .into_iter()
+        .map(|k| {
+            let mine: Vec<(i64, i64)> = counts
+                .iter()
+                .filter(|c: &&UsageCount| c.key_id == k)
+                .map(|c| (c.day, c.used))
+                .collect();
+            let series = json!(usage_series(&mine, plan.quota.as_ref(), from, to));
+            (k, series)
+        })
+        .collect();
+    let (items, position) = match q {
+        Some(q) => {
+            let ids: Vec<(String, Value)> = items
+                .iter()
+                .map(|(k, _)| (k.clone(), Value::String(k.clone())))
+                .collect();
+            let paged = page(ids, q)?;
+            let on_page: Vec<&str> = paged["item"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let kept = items
+                .iter()
+                .filter(|(k, _)| on_page.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            (kept, paged.get("position").cloned())
+        }
+        None => (items, None),
+    };
+    let values: serde_json::Map<String, Value> = items.into_iter().collect();
+    let mut out = json!({
         "usagePlanId": plan.id,
         "startDate": format_day(from),
         "endDate": format_day(to),
         "values": values,
-    }))
+    });
+    if let Some(p) = position {
+        out["position"] = p;
+    }
+    Ok(out)
 }
 
 pub async fn get_usage(
@@ -537,7 +565,7 @@ pub async fn get_usage(
         Some(k) => plan.key_ids.iter().filter(|x| *x == k).cloned().collect(),
         None => plan.key_ids.clone(),
     };
-    ok(&usage_of(&st, &caller.scope, &plan, &keys, from, to).await?)
+    ok(&usage_of(&st, &caller.scope, &plan, &keys, from, to, Some(&q)).await?)
 }
 
 pub async fn update_usage(
@@ -593,7 +621,7 @@ pub async fn update_usage(
             _ => return Err(op.invalid_path(&["/remaining"])),
         }
     }
-    ok(&usage_of(&st, &caller.scope, &plan, &[key_id], today, today).await?)
+    ok(&usage_of(&st, &caller.scope, &plan, &[key_id], today, today, None).await?)
 }
 
 #[cfg(test)]
