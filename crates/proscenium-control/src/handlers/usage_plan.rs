@@ -471,6 +471,47 @@ pub fn usage_series(
         .collect()
 }
 
+/// The counts to add so that `limit - (sum of the period's counts) == target`, given the
+/// period's daily counts so far. More use is added to `today`; less is taken from the latest
+/// days first, so that no day shows a negative count unless the target exceeds the limit
+/// (then `today` carries the excess).
+pub fn remaining_adjustment(
+    days: &[(i64, i64)],
+    limit: i64,
+    target: i64,
+    today: i64,
+) -> Vec<(i64, i64)> {
+    let used: i64 = days.iter().map(|(_, n)| n).sum();
+    let delta = (limit - target) - used;
+    if delta >= 0 {
+        return if delta == 0 {
+            vec![]
+        } else {
+            vec![(today, delta)]
+        };
+    }
+    let mut per_day: std::collections::BTreeMap<i64, i64> = Default::default();
+    for (d, n) in days {
+        *per_day.entry(*d).or_default() += n;
+    }
+    let mut take = -delta;
+    let mut out = Vec::new();
+    for (d, n) in per_day.iter().rev() {
+        if take == 0 {
+            break;
+        }
+        let t = (*n).min(take);
+        if t > 0 {
+            out.push((*d, -t));
+            take -= t;
+        }
+    }
+    if take > 0 {
+        out.push((today, -take));
+    }
+    out
+}
+
 fn date_param(q: &Query, name: &str) -> ApiResult<(String, i64)> {
     let v = q.get(name).unwrap_or_default();
     if v.is_empty() {
@@ -596,26 +637,24 @@ pub async fn update_usage(
                     )));
                 }
                 let start = period_start(&q.period, q.offset, today);
-                let used: i64 = st
+                let days: Vec<(i64, i64)> = st
                     .store
                     .get_usage(&caller.scope, &plan_id, Some(&key_id), start, today)
                     .await?
                     .iter()
-                    .map(|c| c.used)
-                    .sum();
-                let delta = (q.limit - target) - used;
-                if delta != 0 {
-                    st.store
-                        .add_usage(
-                            &caller.scope,
-                            &[UsageCount {
-                                plan_id: plan_id.clone(),
-                                key_id: key_id.clone(),
-                                day: today,
-                                used: delta,
-                            }],
-                        )
-                        .await?;
+                    .map(|c| (c.day, c.used))
+                    .collect();
+                let adjust: Vec<UsageCount> = remaining_adjustment(&days, q.limit, target, today)
+                    .into_iter()
+                    .map(|(day, used)| UsageCount {
+                        plan_id: plan_id.clone(),
+                        key_id: key_id.clone(),
+                        day,
+                        used,
+                    })
+                    .collect();
+                if !adjust.is_empty() {
+                    st.store.add_usage(&caller.scope, &adjust).await?;
                 }
             }
             _ => return Err(op.invalid_path(&["/remaining"])),
@@ -642,6 +681,24 @@ mod tests {
         assert_eq!(s, vec![[5, 85], [7, 78], [0, 78], [3, 97]]);
         let none = usage_series(&counts, None, d, d);
         assert_eq!(none, vec![[7, 0]]);
+    }
+
+    #[test]
+    fn remaining_is_set_by_adding_or_taking_back_counts() {
+        // limit 100, 10 used on day 1 and 5 on day 2 (today = 3): 85 remaining
+        let days = [(1, 10), (2, 5)];
+        assert_eq!(remaining_adjustment(&days, 100, 85, 3), vec![]);
+        assert_eq!(remaining_adjustment(&days, 100, 80, 3), vec![(3, 5)]);
+        assert_eq!(remaining_adjustment(&days, 100, 88, 3), vec![(2, -3)]);
+        assert_eq!(
+            remaining_adjustment(&days, 100, 95, 3),
+            vec![(2, -5), (1, -5)]
+        );
+        assert_eq!(
+            remaining_adjustment(&days, 100, 110, 3),
+            vec![(2, -5), (1, -10), (3, -10)]
+        );
+        assert_eq!(remaining_adjustment(&[], 50, 45, 3), vec![(3, 5)]);
     }
 
     #[test]
