@@ -1,6 +1,7 @@
 //! One module per AWS resource family; functions are named after the AWS operation.
 
 pub mod account;
+pub mod api_key;
 pub mod authorizer;
 pub mod client_certificate;
 pub mod common;
@@ -13,4 +14,5 @@ pub mod resource;
 pub mod rest_api;
 pub mod stage;
 pub mod tags;
+pub mod usage_plan;
 pub mod validator;

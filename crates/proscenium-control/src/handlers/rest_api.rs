@@ -410,6 +410,7 @@ pub async fn delete_rest_api(
         Err(StoreError::NotFound) => Err(api_not_found(&caller.scope, &api_id)),
         other => {
             other?;
+            super::usage_plan::forget_stages(&st, &caller.scope, &api_id, None).await?;
             accepted()
         }
     }

@@ -228,6 +228,7 @@ pub async fn delete_stage(
     let _guard = st.write_lock.lock().await;
     load_stage(&st, &caller.scope, &api_id, &name).await?;
     st.store.delete_stage(&caller.scope, &api_id, &name).await?;
+    super::usage_plan::forget_stages(&st, &caller.scope, &api_id, Some(&name)).await?;
     accepted()
 }
 

@@ -1,5 +1,6 @@
-//! TagResource, UntagResource, GetTags on REST API and stage ARNs
-//! (`arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`).
+//! TagResource, UntagResource, GetTags on REST API, stage, API key and usage plan ARNs
+//! (`arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`, `::/apikeys/{id}`,
+//! `::/usageplans/{id}`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -18,6 +19,8 @@ use crate::extract::{Caller, Query, json_body, no_content, ok};
 enum Target {
     Api(String),
     Stage(String, String),
+    ApiKey(String),
+    UsagePlan(String),
 }
 
 fn parse_arn(arn: &str, caller: &Caller) -> ApiResult<Target> {
@@ -35,6 +38,8 @@ fn parse_arn(arn: &str, caller: &Caller) -> ApiResult<Target> {
     match segs.as_slice() {
         ["restapis", api] => Ok(Target::Api(api.to_string())),
         ["restapis", api, "stages", stage] => Ok(Target::Stage(api.to_string(), stage.to_string())),
+        ["apikeys", id] => Ok(Target::ApiKey(id.to_string())),
+        ["usageplans", id] => Ok(Target::UsagePlan(id.to_string())),
         _ => Err(invalid()),
     }
 }
@@ -70,6 +75,20 @@ async fn edit_tags(
                 )
                 .await?;
             Ok(tags)
+        }
+        Target::ApiKey(id) => {
+            let _guard = st.write_lock.lock().await;
+            let mut k = super::api_key::load_key(st, &caller.scope, &id).await?;
+            f(&mut k.tags);
+            st.store.put_api_key(&caller.scope, &k).await?;
+            Ok(k.tags)
+        }
+        Target::UsagePlan(id) => {
+            let _guard = st.write_lock.lock().await;
+            let mut p = super::usage_plan::load_plan(st, &caller.scope, &id).await?;
+            f(&mut p.tags);
+            st.store.put_usage_plan(&caller.scope, &p).await?;
+            Ok(p.tags)
         }
     }
 }
@@ -118,6 +137,16 @@ pub async fn get_tags(
             load_stage(&st, &caller.scope, &api, &stage)
                 .await?
                 .value
+                .tags
+        }
+        Target::ApiKey(id) => {
+            super::api_key::load_key(&st, &caller.scope, &id)
+                .await?
+                .tags
+        }
+        Target::UsagePlan(id) => {
+            super::usage_plan::load_plan(&st, &caller.scope, &id)
+                .await?
                 .tags
         }
     };

@@ -6,6 +6,7 @@
 //! is tested with tables.
 
 pub mod stage;
+pub mod usage_plan;
 
 use serde::Deserialize;
 
