@@ -1,0 +1,208 @@
+"""API keys and usage plans as a caller meets them: a stage method with apiKeyRequired,
+driven end to end through boto3 (keys, plans, plan keys, GetUsage, UpdateUsage) and invoked
+over HTTP; counts that survive a restart; the AUTHORIZER key source."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from e2e_helpers import ProsceniumServer, make_client, serve_http, unique_name
+
+LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+              "arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
+
+
+class KeyAuthorizer(BaseHTTPRequestHandler):
+    """A TOKEN authorizer that allows everyone and names the API key to use: the token."""
+
+    def do_POST(self):
+        event = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+        out = {"principalId": "p", "usageIdentifierKey": event["authorizationToken"],
+               "policyDocument": {"Version": "2012-10-17", "Statement": [
+                   {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}}
+        data = json.dumps(out).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def lambda_endpoint():
+    srv = serve_http(KeyAuthorizer)
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def gw(lambda_endpoint):
+    srv = ProsceniumServer(extra_args=["--lambda-endpoint", lambda_endpoint])
+    srv.start()
+    yield srv
+    srv.cleanup()
+
+
+@pytest.fixture(scope="module")
+def c(gw):
+    return make_client(gw.endpoint)
+
+
+def call(gw, api_id, stage="dev", key=None, headers=None):
+    h = dict(headers or {})
+    if key is not None:
+        h["x-api-key"] = key
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    try:
+        conn.request("GET", f"/restapis/{api_id}/{stage}/_user_request_/pets", headers=h)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode()
+    finally:
+        conn.close()
+
+
+def keyed_api(c, key_source=None, authorizer=False):
+    kwargs = {"apiKeySource": key_source} if key_source else {}
+    api = c.create_rest_api(name=unique_name("keyed"), **kwargs)
+    api_id = api["id"]
+    res = c.create_resource(restApiId=api_id, parentId=api["rootResourceId"], pathPart="pets")["id"]
+    extra = {}
+    if authorizer:
+        extra["authorizerId"] = c.create_authorizer(
+            restApiId=api_id, name="keys", type="TOKEN", authorizerUri=LAMBDA_URI.format(name="keys"),
+            identitySource="method.request.header.Authorization", authorizerResultTtlInSeconds=0)["id"]
+    c.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", apiKeyRequired=True,
+                 authorizationType="CUSTOM" if authorizer else "NONE", **extra)
+    c.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
+                      requestTemplates={"application/json": '{"statusCode": 200}'})
+    c.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200")
+    c.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200",
+                               responseTemplates={"application/json":
+                                                  '{"keyId": "$context.identity.apiKeyId"}'})
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    c.create_stage(restApiId=api_id, stageName="prod",
+                   deploymentId=c.get_stages(restApiId=api_id)["item"][0]["deploymentId"])
+    return api_id
+
+
+def plan_with_key(c, api_id, stage, quota=None, throttle=None, enabled=True):
+    key = c.create_api_key(name=unique_name("k"), enabled=enabled)
+    kwargs = {}
+    if quota:
+        kwargs["quota"] = quota
+    if throttle:
+        kwargs["throttle"] = throttle
+    plan = c.create_usage_plan(name=unique_name("plan"), apiStages=[{"apiId": api_id, "stage": stage}], **kwargs)
+    c.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    return key, plan
+
+
+def wait_for_status(fn, want, timeout=3.0):
+    """Keys and plans are live state: they take effect within a second, without a redeploy."""
+    deadline = time.monotonic() + timeout
+    got = fn()
+    while got[0] != want and time.monotonic() < deadline:
+        time.sleep(0.05)
+        got = fn()
+    return got
+
+
+FORBIDDEN = (403, '{"message":"Forbidden"}')
+
+
+def test_keys_are_checked_at_invocation(gw, c):
+    api_id = keyed_api(c)
+    key, _ = plan_with_key(c, api_id, "dev")
+    prod_key, _ = plan_with_key(c, api_id, "prod")
+    disabled, _ = plan_with_key(c, api_id, "dev", enabled=False)
+    status, headers, body = wait_for_status(lambda: call(gw, api_id, key=key["value"]), 200)
+    assert (status, json.loads(body)) == (200, {"keyId": key["id"]})
+    status, headers, body = call(gw, api_id)
+    assert (status, body) == FORBIDDEN
+    assert headers["x-amzn-errortype"] == "ForbiddenException"
+    assert call(gw, api_id, key="not-a-key-not-a-key-not-a-key")[::2] == FORBIDDEN
+    assert call(gw, api_id, key=disabled["value"])[::2] == FORBIDDEN
+    assert call(gw, api_id, key=prod_key["value"])[::2] == FORBIDDEN, "another stage's plan"
+    assert call(gw, api_id, stage="prod", key=prod_key["value"])[0] == 200
+    # Enabling a key takes effect without a redeploy.
+    c.update_api_key(apiKey=disabled["id"], patchOperations=[
+        {"op": "replace", "path": "/enabled", "value": "true"}])
+    assert wait_for_status(lambda: call(gw, api_id, key=disabled["value"]), 200)[0] == 200
+    # So does removing a key from its plan.
+    c.delete_api_key(apiKey=key["id"])
+    assert wait_for_status(lambda: call(gw, api_id, key=key["value"]), 403)[::2] == FORBIDDEN
+
+
+def test_quota_exhaustion_get_usage_and_update_usage(gw, c):
+    api_id = keyed_api(c)
+    key, plan = plan_with_key(c, api_id, "dev", quota={"limit": 5, "period": "DAY"})
+    wait_for_status(lambda: call(gw, api_id, key=key["value"]), 200)  # 1
+    for _ in range(4):
+        assert call(gw, api_id, key=key["value"])[0] == 200
+    status, headers, body = call(gw, api_id, key=key["value"])
+    assert (status, body) == (429, '{"message":"Limit Exceeded"}')
+    assert headers["x-amzn-errortype"] == "LimitExceededException"
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    # Counts reach the store within a second.
+    deadline = time.monotonic() + 3
+    usage = {}
+    while time.monotonic() < deadline:
+        usage = c.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+        if usage.get("items", {}).get(key["id"]) == [[5, 0]]:
+            break
+        time.sleep(0.1)
+    assert usage["items"][key["id"]] == [[5, 0]], usage
+    # UpdateUsage gives the key its quota back.
+    c.update_usage(usagePlanId=plan["id"], keyId=key["id"], patchOperations=[
+        {"op": "replace", "path": "/remaining", "value": "2"}])
+    assert wait_for_status(lambda: call(gw, api_id, key=key["value"]), 200)[0] == 200
+    assert call(gw, api_id, key=key["value"])[0] == 200
+    assert call(gw, api_id, key=key["value"])[0] == 429
+
+
+def test_plan_throttle_gives_429(gw, c):
+    api_id = keyed_api(c)
+    key, _ = plan_with_key(c, api_id, "dev", throttle={"rateLimit": 1.0, "burstLimit": 1})
+    statuses = [wait_for_status(lambda: call(gw, api_id, key=key["value"]), 200)[0]]
+    statuses += [call(gw, api_id, key=key["value"])[0] for _ in range(5)]
+    assert statuses[0] == 200
+    assert 429 in statuses
+    status, headers, body = call(gw, api_id, key=key["value"])
+    if status == 429:
+        assert body == '{"message":"Too Many Requests"}'
+
+
+def test_counts_survive_a_restart(lambda_endpoint):
+    srv = ProsceniumServer(extra_args=["--lambda-endpoint", lambda_endpoint])
+    srv.start()
+    try:
+        c = make_client(srv.endpoint)
+        api_id = keyed_api(c)
+        key, plan = plan_with_key(c, api_id, "dev", quota={"limit": 3, "period": "MONTH"})
+        wait_for_status(lambda: call(srv, api_id, key=key["value"]), 200)
+        assert call(srv, api_id, key=key["value"])[0] == 200
+        srv.stop()  # graceful: the counts are written
+        srv.start()
+        assert call(srv, api_id, key=key["value"])[0] == 200, "the third of three"
+        assert call(srv, api_id, key=key["value"])[0] == 429, "the count survived the restart"
+    finally:
+        srv.cleanup()
+
+
+def test_authorizer_key_source(gw, c):
+    api_id = keyed_api(c, key_source="AUTHORIZER", authorizer=True)
+    key, _ = plan_with_key(c, api_id, "dev")
+    status, _, body = wait_for_status(
+        lambda: call(gw, api_id, headers={"Authorization": key["value"]}), 200)
+    assert (status, json.loads(body)) == (200, {"keyId": key["id"]})
+    # With the AUTHORIZER source, x-api-key is not read.
+    assert call(gw, api_id, key=key["value"], headers={"Authorization": "unknown-unknown-unknown"})[::2] \
+        == FORBIDDEN
