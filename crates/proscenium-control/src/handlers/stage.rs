@@ -84,6 +84,7 @@ pub async fn create_stage(
     };
     check_stage_name(&name)?;
     check_cache_size(req.cache_cluster_size.as_deref())?;
+    patch::stage::check_variables(&req.variables)?;
     let _guard = st.write_lock.lock().await;
     load_api(&st, &caller.scope, &api_id).await?;
     let exists = |id: &str| {

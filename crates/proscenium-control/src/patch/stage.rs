@@ -128,20 +128,51 @@ fn require(op: &PatchOp, allowed: &[Op]) -> ApiResult<()> {
     }
 }
 
+/// AWS's check of a stage variable's name (`[A-Za-z0-9_]+`), with its message.
+pub fn check_variable_name(name: &str) -> ApiResult<()> {
+    if proscenium_model::stage::is_valid_variable_name(name) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid stage variable name: {name}.  Please use names with only word characters."
+        )))
+    }
+}
+
+/// AWS's check of a stage variable's value: not empty, and only alphanumerics and
+/// `-._~:/?#&=,` (the documented set) or spaces (which AWS's message lists).
+pub fn check_variable_value(value: &str) -> ApiResult<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#&=, ".contains(c);
+    if !value.is_empty() && value.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid stage variable value: {value}.  Please use values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', '/', '?', '&', '=', and ','."
+        )))
+    }
+}
+
+/// Checks every variable of a map (CreateStage, CreateDeployment).
+pub fn check_variables(map: &proscenium_model::StringMap) -> ApiResult<()> {
+    for (k, v) in map {
+        check_variable_name(k)?;
+        check_variable_value(v)?;
+    }
+    Ok(())
+}
+
 fn variable(
     map: &mut proscenium_model::StringMap,
     name: &str,
     op: &PatchOp,
     what: &str,
 ) -> ApiResult<()> {
-    if !proscenium_model::stage::is_valid_variable_name(name) {
-        return Err(ApiError::bad_request(format!(
-            "Stage variable name {name} must only contain alphanumeric characters and underscores"
-        )));
-    }
+    check_variable_name(name)?;
     match op.op {
         Op::Add | Op::Replace => {
-            map.insert(name.to_string(), op.value()?.to_string());
+            let value = op.value()?;
+            check_variable_value(value)?;
+            map.insert(name.to_string(), value.to_string());
         }
         Op::Remove => {
             if map.remove(name).is_none() {
