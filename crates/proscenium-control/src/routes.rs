@@ -588,6 +588,8 @@ pub fn router(state: ControlState) -> Router {
     for (path, mr) in paths {
         r = r.route(path, mr);
     }
+    // AWS answers `GET /restapis/` (an empty API id) as GetRestApis.
+    r = r.route("/restapis/", on(MethodFilter::GET, rest_api::get_rest_apis));
     r.fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .layer(axum::middleware::from_fn_with_state(
