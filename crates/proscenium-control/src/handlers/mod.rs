@@ -14,3 +14,4 @@ pub mod rest_api;
 pub mod stage;
 pub mod tags;
 pub mod validator;
+pub mod vpc_link;
