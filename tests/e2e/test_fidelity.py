@@ -117,6 +117,9 @@ def test_stage_variables_are_checked_as_aws_checks_them(client, aws, deployable_
                  restApiId=api_id, stageName="s1", deploymentId=dep, variables={"empty": ""})
     expect_error(client.create_deployment, 400, "BadRequestException", VALUE_MESSAGE.format("a+b"),
                  restApiId=api_id, stageName="s1", variables={"v": "a+b"})
+    expect_error(client.create_stage, 400, "BadRequestException", VALUE_MESSAGE.format("a|b"),
+                 restApiId=api_id, stageName="s1", deploymentId=dep,
+                 canarySettings={"percentTraffic": 10.0, "stageVariableOverrides": {"v": "a|b"}})
     assert client.get_stages(restApiId=api_id)["item"] == [], "nothing was created"
     allowed = "https://host.example:8080/p?a=1&b=2,c#frag~x y_z"
     stage = client.create_stage(restApiId=api_id, stageName="s1", deploymentId=dep,

@@ -598,6 +598,66 @@ mod tests {
     }
 
     #[test]
+    fn stage_variables_are_checked_as_aws_checks_them() {
+        for ok in ["a", "Z_9", "__"] {
+            assert!(check_variable_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a-b", "a.b", "a:b", "é"] {
+            assert_eq!(
+                check_variable_name(bad).unwrap_err().message(),
+                format!(
+                    "Invalid stage variable name: {bad}.  Please use names with only word characters."
+                )
+            );
+        }
+        for ok in [
+            "x",
+            "https://h:8/p?a=1&b=2,c#f~g",
+            "two words",
+            "-._~:/?#&=,",
+        ] {
+            assert!(check_variable_value(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a+b", "a;b", "$x", "a*b", "tab\t", "é", "{x}"] {
+            assert!(
+                check_variable_value(bad)
+                    .unwrap_err()
+                    .message()
+                    .starts_with(&format!(
+                        "Invalid stage variable value: {bad}.  Please use values"
+                    )),
+                "{bad}"
+            );
+        }
+        let mut s = stage();
+        let e = apply(
+            &mut s,
+            &[op(Op::Add, "/variables/v", Some("a b;"))],
+            &exists,
+        )
+        .unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("Invalid stage variable value: a b;.")
+        );
+        let e = apply(
+            &mut s,
+            &[op(
+                Op::Add,
+                "/canarySettings/stageVariableOverrides/x-y",
+                Some("v"),
+            )],
+            &exists,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message(),
+            "Invalid stage variable name: x-y.  Please use names with only word characters."
+        );
+        assert!(s.variables.is_empty());
+    }
+
+    #[test]
     fn access_logs_and_variables() {
         let mut s = stage();
         let e = apply(
