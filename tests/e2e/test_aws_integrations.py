@@ -214,6 +214,7 @@ def test_dynamodb_action_with_template_and_selection_by_status(gw, c):
     c.put_integration(
         restApiId=api_id, resourceId=res, httpMethod="PUT", type="AWS", integrationHttpMethod="POST",
         uri="arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem",
+        credentials="arn:aws:iam::000000000000:role/apigw-dynamodb",
         requestTemplates={"application/json": json.dumps({
             "TableName": "pets",
             "Item": {"id": {"S": "$input.params('id')"}, "name": {"S": "$input.path('$.name')"}}})})
@@ -246,6 +247,7 @@ def test_get_action_carries_action_and_mapped_query_with_stage_variable_region(g
     c.put_integration(
         restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS", integrationHttpMethod="GET",
         uri="arn:aws:apigateway:${stageVariables.region}:sqs:action/GetQueueUrl",
+        credentials="arn:aws:iam::000000000000:role/apigw-sqs",
         requestParameters={"integration.request.querystring.QueueName": "method.request.querystring.name"})
     respond(c, api_id, root, "GET", "200", "")
     respond(c, api_id, root, "GET", "404", "400", '{"missing": true}')
@@ -274,6 +276,7 @@ def sqs_api(c, queue, timeout=None):
     c.put_integration(restApiId=api_id, resourceId=root, httpMethod="POST", type="AWS",
                       integrationHttpMethod="POST",
                       uri=f"arn:aws:apigateway:us-east-1:sqs:path/000000000000/{queue}",
+                      credentials="arn:aws:iam::000000000000:role/apigw-sqs",
                       requestTemplates={"application/json": "Action=SendMessage&MessageBody=x"},
                       **extra)
     respond(c, api_id, root, "POST", "200", "")

@@ -526,6 +526,11 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "UntagResource" => on(filter, tags::untag_resource),
         "GetTags" => on(filter, tags::get_tags),
         "GetAccount" => on(filter, account::get_account),
+        "CreateVpcLink" => on(filter, vpc_link::create_vpc_link),
+        "GetVpcLink" => on(filter, vpc_link::get_vpc_link),
+        "GetVpcLinks" => on(filter, vpc_link::get_vpc_links),
+        "UpdateVpcLink" => on(filter, vpc_link::update_vpc_link),
+        "DeleteVpcLink" => on(filter, vpc_link::delete_vpc_link),
         "GenerateClientCertificate" => on(filter, client_certificate::generate_client_certificate),
         "GetClientCertificate" => on(filter, client_certificate::get_client_certificate),
         "GetClientCertificates" => on(filter, client_certificate::get_client_certificates),
@@ -605,6 +610,8 @@ pub fn router(state: ControlState) -> Router {
     for (path, mr) in paths {
         r = r.route(path, mr);
     }
+    // AWS answers `GET /restapis/` (an empty API id) as GetRestApis.
+    r = r.route("/restapis/", on(MethodFilter::GET, rest_api::get_rest_apis));
     r.fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .layer(axum::middleware::from_fn_with_state(

@@ -28,6 +28,7 @@ pub mod snapshot;
 pub mod stage;
 pub mod usage_plan;
 pub mod validator;
+pub mod vpc_link;
 
 pub use account::{Account, ClientCertificate, ThrottleSettings};
 pub use authorizer::Authorizer;
@@ -44,6 +45,7 @@ pub use snapshot::DeploymentSnapshot;
 pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
 pub use usage_plan::{ApiKey, ApiStage, PlanThrottle, Quota, UsagePlan};
 pub use validator::RequestValidator;
+pub use vpc_link::VpcLink;
 
 /// Where state lives: AWS keeps every resource per account and region.
 #[derive(

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use proscenium_model::{
     Account, ApiDefinition, ApiKey, ClientCertificate, Deployment, DeploymentSnapshot, RestApi,
-    Scope, Stage, UsagePlan,
+    Scope, Stage, UsagePlan, VpcLink,
 };
 
 pub mod embedded;
@@ -174,6 +174,13 @@ pub trait Store: Send + Sync + 'static {
         cert: &ClientCertificate,
     ) -> StoreResult<()>;
     async fn delete_client_certificate(&self, scope: &Scope, id: &str) -> StoreResult<()>;
+
+    // --- VPC links (account-level, like client certificates) ---
+    async fn list_vpc_links(&self, scope: &Scope) -> StoreResult<Vec<VpcLink>>;
+    async fn get_vpc_link(&self, scope: &Scope, id: &str) -> StoreResult<VpcLink>;
+    /// Creates or replaces the link.
+    async fn put_vpc_link(&self, scope: &Scope, link: &VpcLink) -> StoreResult<()>;
+    async fn delete_vpc_link(&self, scope: &Scope, id: &str) -> StoreResult<()>;
 
     // --- API keys and usage plans (live state, not part of deployments) ---
     async fn list_api_keys(&self, scope: &Scope) -> StoreResult<Vec<ApiKey>>;

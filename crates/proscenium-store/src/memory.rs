@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use proscenium_model::{
     Account, ApiDefinition, ClientCertificate, Deployment, DeploymentSnapshot, RestApi, Scope,
-    Stage, UsagePlan,
+    Stage, UsagePlan, VpcLink,
 };
 use tokio::sync::watch;
 
@@ -29,6 +29,7 @@ struct Inner {
     apis: BTreeMap<ApiKey, ApiEntry>,
     accounts: BTreeMap<Scope, Account>,
     certs: BTreeMap<(Scope, String), ClientCertificate>,
+    vpc_links: BTreeMap<(Scope, String), VpcLink>,
     keys: BTreeMap<(Scope, String), proscenium_model::ApiKey>,
     plans: BTreeMap<(Scope, String), UsagePlan>,
     /// (scope, plan, key, day) → used.
@@ -438,6 +439,40 @@ impl Store for MemoryStore {
     async fn delete_client_certificate(&self, scope: &Scope, id: &str) -> StoreResult<()> {
         self.lock()
             .certs
+            .remove(&(scope.clone(), id.to_string()))
+            .ok_or(StoreError::NotFound)?;
+        self.changed();
+        Ok(())
+    }
+
+    async fn list_vpc_links(&self, scope: &Scope) -> StoreResult<Vec<VpcLink>> {
+        let g = self.lock();
+        Ok(g.vpc_links
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, l)| l.clone())
+            .collect())
+    }
+
+    async fn get_vpc_link(&self, scope: &Scope, id: &str) -> StoreResult<VpcLink> {
+        self.lock()
+            .vpc_links
+            .get(&(scope.clone(), id.to_string()))
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn put_vpc_link(&self, scope: &Scope, link: &VpcLink) -> StoreResult<()> {
+        self.lock()
+            .vpc_links
+            .insert((scope.clone(), link.id.clone()), link.clone());
+        self.changed();
+        Ok(())
+    }
+
+    async fn delete_vpc_link(&self, scope: &Scope, id: &str) -> StoreResult<()> {
+        self.lock()
+            .vpc_links
             .remove(&(scope.clone(), id.to_string()))
             .ok_or(StoreError::NotFound)?;
         self.changed();

@@ -98,6 +98,47 @@ pub async fn run(store: &dyn Store) {
     scopes_are_isolated(store).await;
     account_and_certificates(store).await;
     keys_plans_and_usage(store).await;
+    vpc_links(store).await;
+}
+
+async fn vpc_links(store: &dyn Store) {
+    use proscenium_model::VpcLink;
+    let s = Scope::new("000000000000", "ap-northeast-1");
+    let other = Scope::new("000000000000", "eu-central-1");
+    let mut rx = store.watch();
+    let before = *rx.borrow_and_update();
+    let mut link = VpcLink {
+        id: "vl1".into(),
+        name: "nlb".into(),
+        description: None,
+        target_arns: vec![
+            "arn:aws:elasticloadbalancing:ap-northeast-1:000000000000:loadbalancer/net/n/1".into(),
+        ],
+        status: "AVAILABLE".into(),
+        status_message: Some("ready".into()),
+        tags: BTreeMap::from([("team".to_string(), "edge".to_string())]),
+        created_date: 3.0,
+    };
+    store.put_vpc_link(&s, &link).await.unwrap();
+    assert!(
+        *rx.borrow_and_update() > before,
+        "a write bumps the change feed"
+    );
+    assert_eq!(store.get_vpc_link(&s, "vl1").await.unwrap(), link);
+    assert!(matches!(
+        store.get_vpc_link(&other, "vl1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.list_vpc_links(&other).await.unwrap().is_empty());
+    link.description = Some("replaced".into());
+    store.put_vpc_link(&s, &link).await.unwrap();
+    assert_eq!(store.list_vpc_links(&s).await.unwrap(), vec![link]);
+    store.delete_vpc_link(&s, "vl1").await.unwrap();
+    assert!(matches!(
+        store.delete_vpc_link(&s, "vl1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.list_vpc_links(&s).await.unwrap().is_empty());
 }
 
 async fn apis_round_trip_and_conflict(store: &dyn Store) {

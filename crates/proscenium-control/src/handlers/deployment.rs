@@ -84,6 +84,12 @@ pub async fn create_deployment(
 ) -> ApiResult<Response> {
     let req: CreateDeploymentRequest = json_body(&body)?;
     check_cache_size(req.cache_cluster_size.as_deref())?;
+    if let Some(vars) = &req.variables {
+        patch::stage::check_variables(vars)?;
+    }
+    if let Some(c) = &req.canary_settings {
+        patch::stage::check_variables(&c.stage_variable_overrides)?;
+    }
     if let Some(p) = req.canary_settings.as_ref().and_then(|c| c.percent_traffic) {
         crate::patch::stage::check_percent_traffic(p)?;
     }

@@ -5,8 +5,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use proscenium_model::integration::{
-    CONTENT_HANDLINGS, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, PASSTHROUGH_BEHAVIORS,
-    TlsConfig,
+    CONNECTION_TYPES, CONTENT_HANDLINGS, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS,
+    PASSTHROUGH_BEHAVIORS, TlsConfig,
 };
 use proscenium_model::mapping;
 use proscenium_model::method::is_valid_status_code;
@@ -185,6 +185,16 @@ fn validate(i: &Integration) -> ApiResult<()> {
                     "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.",
                 ));
             }
+            // Lambda is invoked under the function's resource policy; every other AWS
+            // service needs a role for API Gateway to assume.
+            if i.kind == IntegrationType::Aws
+                && parts[4] != "lambda"
+                && i.credentials.as_deref().unwrap_or("").is_empty()
+            {
+                return Err(ApiError::bad_request(
+                    "Role ARN must be specified for AWS integrations",
+                ));
+            }
         }
         IntegrationType::Mock => {}
     }
@@ -209,6 +219,12 @@ pub async fn put_integration(
         None => errors.push("Value null at 'putIntegrationInput.type' failed to satisfy constraint: Member must not be null".into()),
         k => check_enum(&mut errors, k, "putIntegrationInput.type", &kind_names),
     }
+    check_enum(
+        &mut errors,
+        req.connection_type.as_deref(),
+        "putIntegrationInput.connectionType",
+        CONNECTION_TYPES,
+    );
     check_enum(
         &mut errors,
         req.content_handling.as_deref(),

@@ -16,3 +16,4 @@ pub mod stage;
 pub mod tags;
 pub mod usage_plan;
 pub mod validator;
+pub mod vpc_link;

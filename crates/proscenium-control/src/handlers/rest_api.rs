@@ -209,7 +209,11 @@ pub async fn get_rest_api(
     Path(api_id): Path<String>,
 ) -> ApiResult<Response> {
     let def = load_api(&st, &caller.scope, &api_id).await?;
-    ok(&def.value.api)
+    let mut v = serde_json::to_value(&def.value.api).unwrap_or_default();
+    // AWS prints an empty tag map on GetRestApi (not on CreateRestApi or GetRestApis).
+    v.as_object_mut()
+        .map(|o| o.entry("tags").or_insert_with(|| serde_json::json!({})));
+    ok(&v)
 }
 
 pub async fn get_rest_apis(

@@ -84,6 +84,10 @@ pub async fn create_stage(
     };
     check_stage_name(&name)?;
     check_cache_size(req.cache_cluster_size.as_deref())?;
+    patch::stage::check_variables(&req.variables)?;
+    if let Some(c) = &req.canary_settings {
+        patch::stage::check_variables(&c.stage_variable_overrides)?;
+    }
     let _guard = st.write_lock.lock().await;
     load_api(&st, &caller.scope, &api_id).await?;
     let exists = |id: &str| {

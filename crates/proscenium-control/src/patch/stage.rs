@@ -128,20 +128,51 @@ fn require(op: &PatchOp, allowed: &[Op]) -> ApiResult<()> {
     }
 }
 
+/// AWS's check of a stage variable's name (`[A-Za-z0-9_]+`), with its message.
+pub fn check_variable_name(name: &str) -> ApiResult<()> {
+    if proscenium_model::stage::is_valid_variable_name(name) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid stage variable name: {name}.  Please use names with only word characters."
+        )))
+    }
+}
+
+/// AWS's check of a stage variable's value: not empty, and only alphanumerics and
+/// `-._~:/?#&=,` (the documented set) or spaces (which AWS's message lists).
+pub fn check_variable_value(value: &str) -> ApiResult<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#&=, ".contains(c);
+    if !value.is_empty() && value.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid stage variable value: {value}.  Please use values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', '/', '?', '&', '=', and ','."
+        )))
+    }
+}
+
+/// Checks every variable of a map (CreateStage, CreateDeployment).
+pub fn check_variables(map: &proscenium_model::StringMap) -> ApiResult<()> {
+    for (k, v) in map {
+        check_variable_name(k)?;
+        check_variable_value(v)?;
+    }
+    Ok(())
+}
+
 fn variable(
     map: &mut proscenium_model::StringMap,
     name: &str,
     op: &PatchOp,
     what: &str,
 ) -> ApiResult<()> {
-    if !proscenium_model::stage::is_valid_variable_name(name) {
-        return Err(ApiError::bad_request(format!(
-            "Stage variable name {name} must only contain alphanumeric characters and underscores"
-        )));
-    }
+    check_variable_name(name)?;
     match op.op {
         Op::Add | Op::Replace => {
-            map.insert(name.to_string(), op.value()?.to_string());
+            let value = op.value()?;
+            check_variable_value(value)?;
+            map.insert(name.to_string(), value.to_string());
         }
         Op::Remove => {
             if map.remove(name).is_none() {
@@ -564,6 +595,66 @@ mod tests {
         assert!(e.message().starts_with(
             "Invalid method setting path: /canarySettings. Must be one of: [/deploymentId,"
         ));
+    }
+
+    #[test]
+    fn stage_variables_are_checked_as_aws_checks_them() {
+        for ok in ["a", "Z_9", "__"] {
+            assert!(check_variable_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a-b", "a.b", "a:b", "é"] {
+            assert_eq!(
+                check_variable_name(bad).unwrap_err().message(),
+                format!(
+                    "Invalid stage variable name: {bad}.  Please use names with only word characters."
+                )
+            );
+        }
+        for ok in [
+            "x",
+            "https://h:8/p?a=1&b=2,c#f~g",
+            "two words",
+            "-._~:/?#&=,",
+        ] {
+            assert!(check_variable_value(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a+b", "a;b", "$x", "a*b", "tab\t", "é", "{x}"] {
+            assert!(
+                check_variable_value(bad)
+                    .unwrap_err()
+                    .message()
+                    .starts_with(&format!(
+                        "Invalid stage variable value: {bad}.  Please use values"
+                    )),
+                "{bad}"
+            );
+        }
+        let mut s = stage();
+        let e = apply(
+            &mut s,
+            &[op(Op::Add, "/variables/v", Some("a b;"))],
+            &exists,
+        )
+        .unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("Invalid stage variable value: a b;.")
+        );
+        let e = apply(
+            &mut s,
+            &[op(
+                Op::Add,
+                "/canarySettings/stageVariableOverrides/x-y",
+                Some("v"),
+            )],
+            &exists,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message(),
+            "Invalid stage variable name: x-y.  Please use names with only word characters."
+        );
+        assert!(s.variables.is_empty());
     }
 
     #[test]

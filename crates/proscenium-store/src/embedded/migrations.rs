@@ -45,6 +45,10 @@ const MIGRATIONS: &[&str] = &[
         account TEXT NOT NULL, region TEXT NOT NULL, plan_id TEXT NOT NULL, key_id TEXT NOT NULL,
         day INTEGER NOT NULL, used INTEGER NOT NULL,
         PRIMARY KEY (account, region, plan_id, key_id, day));",
+    // 3: VPC links (account-level documents, like client certificates).
+    "CREATE TABLE vpc_links (
+        account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (account, region, id));",
 ];
 
 /// The schema version this binary writes.

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use proscenium_model::{
     Account, ApiDefinition, ApiKey, ClientCertificate, Deployment, DeploymentSnapshot, RestApi,
-    Scope, Stage, UsagePlan,
+    Scope, Stage, UsagePlan, VpcLink,
 };
 use rusqlite::Connection;
 use tokio::sync::watch;
@@ -352,6 +352,30 @@ impl Store for SqliteStore {
         self.run_write(move |_, c| sql::delete_doc(c, "client_certificates", &s, &id))
             .await?;
         Ok(())
+    }
+
+    async fn list_vpc_links(&self, scope: &Scope) -> StoreResult<Vec<VpcLink>> {
+        let s = scope.clone();
+        self.run(move |_, c| sql::list_docs(c, "vpc_links", &s))
+            .await
+    }
+
+    async fn get_vpc_link(&self, scope: &Scope, id: &str) -> StoreResult<VpcLink> {
+        let (s, id) = (scope.clone(), id.to_string());
+        self.run(move |_, c| sql::get_doc(c, "vpc_links", &s, &id)?.ok_or(StoreError::NotFound))
+            .await
+    }
+
+    async fn put_vpc_link(&self, scope: &Scope, link: &VpcLink) -> StoreResult<()> {
+        let (s, id, doc) = (scope.clone(), link.id.clone(), sql::to_json(link));
+        self.run_write(move |_, c| sql::put_doc(c, "vpc_links", &s, &id, &doc))
+            .await
+    }
+
+    async fn delete_vpc_link(&self, scope: &Scope, id: &str) -> StoreResult<()> {
+        let (s, id) = (scope.clone(), id.to_string());
+        self.run_write(move |_, c| sql::delete_doc(c, "vpc_links", &s, &id))
+            .await
     }
 
     async fn list_api_keys(&self, scope: &Scope) -> StoreResult<Vec<ApiKey>> {
