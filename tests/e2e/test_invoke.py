@@ -28,7 +28,8 @@ class Backend(BaseHTTPRequestHandler):
         if "/status/" in self.path:
             status = int(self.path.split("/status/")[1][:3])
         payload = json.dumps({"method": self.command, "path": self.path, "body": body,
-                              "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
+                              "headers": {k.lower(): v for k, v in self.headers.items()},
+                              "names": list(self.headers.keys())}).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("x-backend", "yes")
@@ -445,3 +446,16 @@ def test_header_names_keep_the_clients_case(gw, c):
     c.create_deployment(restApiId=api_id, stageName="dev")
     status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/h", headers={"X-Test": "v1"})
     assert (status, body.decode()) == (200, "v1|v1|v1|")
+
+
+def test_http_proxy_backends_get_header_names_as_the_client_wrote_them(gw, c, backend):
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                      integrationHttpMethod="GET", uri=f"http://{backend}/echo")
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/",
+                           headers={"tEsT-HEADeR": "aValUE", "X-Custom-Thing": "1", "lower-only": "2"})
+    assert status == 200
+    names = json.loads(body)["names"]
+    assert "tEsT-HEADeR" in names and "X-Custom-Thing" in names and "lower-only" in names, names

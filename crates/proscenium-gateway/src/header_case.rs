@@ -37,6 +37,25 @@ pub fn names(head: &[u8]) -> Vec<&str> {
     out
 }
 
+/// The name of the header line whose value is `value`, when `value` is a slice of `head`
+/// (the server builds header values as slices of the head it parsed): found by looking back
+/// from the value to its line's start, without a scan of the whole head.
+pub fn name_before<'h>(head: &'h [u8], value: &[u8]) -> Option<&'h [u8]> {
+    let base = head.as_ptr() as usize;
+    let at = value.as_ptr() as usize;
+    if value.is_empty() || at < base || at + value.len() > base + head.len() {
+        return None;
+    }
+    let off = at - base;
+    let start = head[..off]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = &head[start..off];
+    let colon = line.iter().position(|b| *b == b':')?;
+    Some(line[..colon].trim_ascii())
+}
+
 /// How `lower` (a `HeaderName`'s text) was written: the first spelling in `names`, else
 /// `lower` itself.
 pub fn original<'a>(names: &[&'a str], lower: &'a str) -> &'a str {
@@ -60,5 +79,18 @@ mod tests {
         assert_eq!(original(&n, "x-lower"), "x-lower");
         assert_eq!(original(&n, "absent"), "absent");
         assert!(names(b"").is_empty());
+    }
+
+    #[test]
+    fn the_name_before_a_value_in_the_head() {
+        let head: &[u8] = b"GET / HTTP/1.1\r\nX-Mixed-Case: v1\r\nHost:h\r\n\r\n";
+        let v1 = &head[30..32];
+        assert_eq!(v1, b"v1");
+        assert_eq!(name_before(head, v1), Some(&b"X-Mixed-Case"[..]));
+        let h = &head[39..40];
+        assert_eq!(h, b"h");
+        assert_eq!(name_before(head, h), Some(&b"Host"[..]));
+        assert_eq!(name_before(head, b"elsewhere"), None);
+        assert_eq!(name_before(head, &head[0..0]), None);
     }
 }

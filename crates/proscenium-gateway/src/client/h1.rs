@@ -96,6 +96,9 @@ pub struct Outgoing<'a> {
     pub body: &'a Bytes,
     /// Keep the answer's headers as they arrived ([`Answer::raw`]) instead of in a map.
     pub keep_raw: bool,
+    /// The client's request head (HTTP/1.1): header values that are slices of it are sent
+    /// under the name as the client wrote it.
+    pub raw_head: Option<&'a [u8]>,
 }
 
 impl<'a> Outgoing<'a> {
@@ -121,6 +124,7 @@ impl<'a> Outgoing<'a> {
             rename: same,
             body,
             keep_raw: false,
+            raw_head: None,
         }
     }
 
@@ -465,7 +469,13 @@ fn encode_head(out: &mut Vec<u8>, req: &Outgoing<'_>, authority: &http::uri::Aut
         .filter(|(name, _)| name != CONTENT_LENGTH && name != TRANSFER_ENCODING)
         .map(|(n, v)| (n, *v));
     for (name, value) in given.map(|(n, v)| (n, v.as_bytes())).chain(extra) {
-        out.extend_from_slice(name.as_str().as_bytes());
+        let lower = name.as_str().as_bytes();
+        let shown = req
+            .raw_head
+            .and_then(|head| crate::header_case::name_before(head, value))
+            .filter(|n| n.eq_ignore_ascii_case(lower))
+            .unwrap_or(lower);
+        out.extend_from_slice(shown);
         out.extend_from_slice(b": ");
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");

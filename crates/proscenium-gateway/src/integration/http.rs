@@ -163,6 +163,7 @@ pub async fn invoke_proxy(
         }
     }
     let req = client::h1::Outgoing {
+        raw_head: ctx.raw_head.as_deref(),
         method: &method,
         uri,
         headers: &ctx.headers,
