@@ -1,41 +1,12 @@
 //! Header names as the client wrote them. `http::HeaderMap` keeps names in lower case; API
-//! Gateway shows them as received (HTTP/1.1) in the Lambda proxy event, in
-//! `$input.params().header` and in the REQUEST authorizer event. The server hands the
-//! request's head over as a [`RawHead`] extension (the bytes it parsed, shared, no copy), and
-//! the names are read back from it only where they are shown. HTTP/2 names are lower case by
-//! the protocol: no `RawHead`, nothing to restore.
+//! Gateway shows them as received (HTTP/1.1) in the Lambda proxy event, the REQUEST
+//! authorizer event, `$input.params().header` and the headers HTTP_PROXY backends receive.
+//! The server hands the gateway the request head it parsed (shared, no copy), and the header
+//! values in the map are slices of that head: a value's name is found by looking back from
+//! the value to its line's start. HTTP/2 names are lower case by the protocol: no head,
+//! nothing to restore.
 //!
 //! Pure.
-
-use bytes::Bytes;
-
-/// The request head as received (request line and header lines).
-#[derive(Debug, Clone)]
-pub struct RawHead(pub Bytes);
-
-/// The header names of a raw head, in order, as written.
-pub fn names(head: &[u8]) -> Vec<&str> {
-    let mut out = Vec::new();
-    // Skip the request line.
-    let mut rest = match head.iter().position(|b| *b == b'\n') {
-        Some(i) => &head[i + 1..],
-        None => return out,
-    };
-    while !rest.is_empty() {
-        let end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
-        let line = &rest[..end];
-        rest = rest.get(end + 1..).unwrap_or(&[]);
-        if let Some(colon) = line.iter().position(|b| *b == b':')
-            && let Ok(name) = std::str::from_utf8(&line[..colon])
-        {
-            let name = name.trim();
-            if !name.is_empty() {
-                out.push(name);
-            }
-        }
-    }
-    out
-}
 
 /// The name of the header line whose value is `value`, when `value` is a slice of `head`
 /// (the server builds header values as slices of the head it parsed): found by looking back
@@ -56,30 +27,9 @@ pub fn name_before<'h>(head: &'h [u8], value: &[u8]) -> Option<&'h [u8]> {
     Some(line[..colon].trim_ascii())
 }
 
-/// How `lower` (a `HeaderName`'s text) was written: the first spelling in `names`, else
-/// `lower` itself.
-pub fn original<'a>(names: &[&'a str], lower: &'a str) -> &'a str {
-    names
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(lower))
-        .copied()
-        .unwrap_or(lower)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_keep_their_case() {
-        let head = b"GET /dev/x HTTP/1.1\r\nHost: a\r\ntEsT-HEADeR: v\r\nUser-Agent: ua\r\nx-lower: 1\r\n\r\n";
-        let n = names(head);
-        assert_eq!(n, vec!["Host", "tEsT-HEADeR", "User-Agent", "x-lower"]);
-        assert_eq!(original(&n, "test-header"), "tEsT-HEADeR");
-        assert_eq!(original(&n, "x-lower"), "x-lower");
-        assert_eq!(original(&n, "absent"), "absent");
-        assert!(names(b"").is_empty());
-    }
 
     #[test]
     fn the_name_before_a_value_in_the_head() {

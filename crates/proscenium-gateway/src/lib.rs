@@ -192,7 +192,23 @@ impl Gateway {
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn StdError + Send + Sync>>,
     {
-        pipeline::serve_stamped(&self.shared, req, target, remote)
+        pipeline::serve_stamped(&self.shared, req, target, remote, None)
+    }
+
+    /// [`Gateway::handle_stamped`] with the request head as an HTTP/1.1 server received it
+    /// (header names are shown in the client's case).
+    pub fn handle_stamped_with_head<B>(
+        &self,
+        req: http::Request<B>,
+        target: InvokeTarget,
+        remote: SocketAddr,
+        head: Option<Bytes>,
+    ) -> impl Future<Output = (http::Response<Full<Bytes>>, pipeline::Stamp)>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        pipeline::serve_stamped(&self.shared, req, target, remote, head)
     }
 
     /// TestInvokeAuthorizer: runs `authorizer` (of the current definition) for the given

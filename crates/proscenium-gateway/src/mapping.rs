@@ -174,14 +174,18 @@ fn render_input(
 ) -> proscenium_vtl::RenderInput {
     let p = input.params;
     // Names as the client wrote them (`$input.params().header.get('X-Test')`).
-    let original = p
-        .raw_head
-        .map(crate::header_case::names)
-        .unwrap_or_default();
     let mut header = Vec::new();
     for name in p.headers.keys() {
-        if let Some(v) = p.headers.get(name).and_then(|v| v.to_str().ok()) {
-            let shown = crate::header_case::original(&original, name.as_str());
+        let Some(value) = p.headers.get(name) else {
+            continue;
+        };
+        if let Ok(v) = value.to_str() {
+            let shown = p
+                .raw_head
+                .and_then(|h| crate::header_case::name_before(h, value.as_bytes()))
+                .filter(|n| n.eq_ignore_ascii_case(name.as_str().as_bytes()))
+                .and_then(|n| std::str::from_utf8(n).ok())
+                .unwrap_or(name.as_str());
             header.push((shown.to_string(), v.to_string()));
         }
     }

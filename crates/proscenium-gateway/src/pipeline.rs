@@ -36,7 +36,7 @@ where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    let (mut resp, stamp) = serve_stamped(shared, req, target, remote).await;
+    let (mut resp, stamp) = serve_stamped(shared, req, target, remote, None).await;
     stamp.apply(resp.headers_mut());
     resp
 }
@@ -48,16 +48,13 @@ pub async fn serve_stamped<B>(
     req: Request<B>,
     target: InvokeTarget,
     remote: SocketAddr,
+    raw_head: Option<Bytes>,
 ) -> (Response<Full<Bytes>>, Stamp)
 where
     B: Body<Data = Bytes>,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    let (mut parts, body) = req.into_parts();
-    let raw_head = parts
-        .extensions
-        .remove::<crate::header_case::RawHead>()
-        .map(|h| h.0);
+    let (parts, body) = req.into_parts();
     let mut ctx = begin(shared, parts, target, remote);
     ctx.raw_head = raw_head;
     // The phases in order, up to the method response, written here rather than in an

@@ -51,9 +51,11 @@ const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 pub trait Handler: Clone + Send + Sync + 'static {
     type Body: Body<Data = Bytes> + Send + Unpin + 'static;
     type Extra: HeadExtra;
+    /// `head`: the request head as received (header names in the client's case).
     fn call(
         &self,
         req: Request<Full<Bytes>>,
+        head: Bytes,
     ) -> impl Future<Output = (Response<Self::Body>, Self::Extra)> + Send;
 }
 
@@ -165,6 +167,7 @@ pub async fn serve<H: Handler, S: Stream>(
         first = false;
         let HeadInfo {
             request,
+            head: raw_head,
             framing,
             mut close,
             expects_continue,
@@ -207,7 +210,7 @@ pub async fn serve<H: Handler, S: Stream>(
         let is_head = request.method == Method::HEAD;
         let version = request.version;
         let req = Request::from_parts(request, Full::new(body));
-        let (resp, extra) = handler.call(req).await;
+        let (resp, extra) = handler.call(req, raw_head).await;
         close |= *stop.borrow();
         let (parts, body) = resp.into_parts();
         let body = match collect(body).await {
@@ -293,6 +296,7 @@ enum Parsed {
 
 struct HeadInfo {
     request: http::request::Parts,
+    head: Bytes,
     framing: Framing,
     close: bool,
     expects_continue: bool,
@@ -474,12 +478,10 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<HeadInfo>, StatusCode> {
     *request.uri_mut() = uri;
     *request.version_mut() = version;
     *request.headers_mut() = headers;
-    // The head as received: the gateway shows header names in the client's case.
-    request
-        .extensions_mut()
-        .insert(proscenium_gateway::header_case::RawHead(head));
     Ok(Some(HeadInfo {
         request: request.into_parts().0,
+        // The head as received: the gateway shows header names in the client's case.
+        head,
         framing,
         close,
         expects_continue,
@@ -736,7 +738,11 @@ mod tests {
     impl Handler for Ok200 {
         type Body = Full<Bytes>;
         type Extra = ();
-        async fn call(&self, _req: Request<Full<Bytes>>) -> (Response<Full<Bytes>>, ()) {
+        async fn call(
+            &self,
+            _req: Request<Full<Bytes>>,
+            _head: Bytes,
+        ) -> (Response<Full<Bytes>>, ()) {
             (Response::new(Full::new(Bytes::from_static(b"ok"))), ())
         }
     }

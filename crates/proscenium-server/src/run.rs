@@ -415,9 +415,17 @@ impl http1::Handler for Conn {
     fn call(
         &self,
         req: Request<Full<Bytes>>,
+        head: Bytes,
     ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
         // `dispatch` owns what it needs: no future wrapped around it.
-        dispatch(self.app.clone(), self.role, req, self.remote, self.local)
+        dispatch(
+            self.app.clone(),
+            self.role,
+            req,
+            self.remote,
+            self.local,
+            Some(head),
+        )
     }
 }
 
@@ -517,7 +525,7 @@ async fn serve_http2<I: http1::Stream>(
                 };
                 let req = Request::from_parts(parts, body);
                 let (mut resp, stamp) =
-                    dispatch(conn.app, conn.role, req, conn.remote, conn.local).await;
+                    dispatch(conn.app, conn.role, req, conn.remote, conn.local, None).await;
                 if late.is_some_and(|l| l.load(Ordering::Relaxed)) {
                     activity.close.store(true, Ordering::Relaxed);
                     resp = right(body_timeout(limits.body));
@@ -716,6 +724,7 @@ async fn dispatch<B>(
     req: Request<B>,
     remote: SocketAddr,
     local: SocketAddr,
+    head: Option<Bytes>,
 ) -> (Reply, Option<Stamp>)
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
@@ -759,7 +768,7 @@ where
         if let Some(target) = proscenium_gateway::invoke_target(&parts) {
             let (resp, stamp) = app
                 .gateway
-                .handle_stamped(Request::from_parts(parts, body), target, remote)
+                .handle_stamped_with_head(Request::from_parts(parts, body), target, remote, head)
                 .await;
             app.metrics.record(Plane::Invoke, resp.status().as_u16());
             return (resp.map(Either::Left), Some(stamp));

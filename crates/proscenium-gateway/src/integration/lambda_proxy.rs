@@ -23,15 +23,10 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         stage.map_or(&[][..], |s| &s.deployment.binary_media_types),
     );
     let query = (!ctx.query.is_empty()).then(|| group(&ctx.query));
-    let original = ctx
-        .raw_head
-        .as_deref()
-        .map(crate::header_case::names)
-        .unwrap_or_default();
     let forwarded = forwarded_headers(ctx);
     let headers = Headers {
         map: &ctx.headers,
-        original: &original,
+        head: ctx.raw_head.as_deref(),
         added: &forwarded,
     };
     let auth = ctx.auth.as_deref();
@@ -168,19 +163,25 @@ fn text(v: &HeaderValue) -> Cow<'_, str> {
 /// client did not send them.
 struct Headers<'a> {
     map: &'a HeaderMap,
-    original: &'a [&'a str],
+    /// The head as received (HTTP/1.1): names in the client's case.
+    head: Option<&'a [u8]>,
+    /// What API Gateway adds, those the client sent already left out.
     added: &'a [(&'static str, String)],
 }
 
 impl<'a> Headers<'a> {
-    fn name(&self, lower: &'a HeaderName) -> &'a str {
-        crate::header_case::original(self.original, lower.as_str())
+    /// The name as the client wrote it (found from its first value), else `lower`.
+    fn name(&self, lower: &'a HeaderName, first: Option<&'a HeaderValue>) -> &'a str {
+        self.head
+            .zip(first)
+            .and_then(|(h, v)| crate::header_case::name_before(h, v.as_bytes()))
+            .filter(|n| n.eq_ignore_ascii_case(lower.as_str().as_bytes()))
+            .and_then(|n| std::str::from_utf8(n).ok())
+            .unwrap_or(lower.as_str())
     }
 
     fn added(&self) -> impl Iterator<Item = &(&'static str, String)> {
-        self.added
-            .iter()
-            .filter(|(n, _)| !self.map.contains_key(*n))
+        self.added.iter()
     }
 }
 
@@ -194,8 +195,10 @@ impl Serialize for LastValues<'_> {
             h.map
                 .keys()
                 .map(|name| {
-                    let last = h.map.get_all(name).iter().next_back();
-                    (h.name(name), last.map(text))
+                    let mut all = h.map.get_all(name).iter();
+                    let first = all.next();
+                    let last = all.next_back().or(first);
+                    (h.name(name, first), last.map(text))
                 })
                 .chain(
                     h.added()
@@ -214,7 +217,12 @@ impl Serialize for AllValues<'_> {
         s.collect_map(
             h.map
                 .keys()
-                .map(|name| (h.name(name), Either::Map(Values(h.map, name))))
+                .map(|name| {
+                    (
+                        h.name(name, h.map.get(name)),
+                        Either::Map(Values(h.map, name)),
+                    )
+                })
                 .chain(h.added().map(|(n, v)| (*n, Either::One(v.as_str())))),
         )
     }
@@ -238,19 +246,35 @@ impl Serialize for Either<'_> {
 /// What API Gateway adds to a proxied request's headers: the client's address, the port
 /// and protocol it came in on, and the trace id.
 fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, String)> {
-    let host = ctx.header_ref(http::header::HOST);
-    let port = host
-        .as_deref()
-        .and_then(|h| h.rsplit_once(':'))
-        .map(|(_, p)| p.to_string())
-        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty())
-        .unwrap_or_else(|| "80".to_string());
-    vec![
-        ("X-Forwarded-For", ctx.remote.ip().to_string()),
-        ("X-Forwarded-Port", port),
-        ("X-Forwarded-Proto", "http".to_string()),
-        ("X-Amzn-Trace-Id", ctx.trace_id().to_string()),
-    ]
+    const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+    const X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
+    const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+    const X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+    let mut out = Vec::with_capacity(4);
+    let sent = |n: &HeaderName| ctx.header_value(n).is_some();
+    if !sent(&X_FORWARDED_FOR) {
+        out.push(("X-Forwarded-For", ctx.remote.ip().to_string()));
+    }
+    if !sent(&X_FORWARDED_PORT) {
+        let host = ctx
+            .header_value(&http::header::HOST)
+            .map_or(&b""[..], |v| v.as_bytes());
+        let port = host
+            .iter()
+            .rposition(|b| *b == b':')
+            .map(|i| &host[i + 1..])
+            .filter(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
+            .and_then(|p| std::str::from_utf8(p).ok())
+            .unwrap_or("80");
+        out.push(("X-Forwarded-Port", port.to_string()));
+    }
+    if !sent(&X_FORWARDED_PROTO) {
+        out.push(("X-Forwarded-Proto", "http".to_string()));
+    }
+    if !sent(&X_AMZN_TRACE_ID) {
+        out.push(("X-Amzn-Trace-Id", ctx.trace_id().to_string()));
+    }
+    out
 }
 
 /// The values of one header, as a JSON array.
