@@ -233,12 +233,20 @@ pub fn compile_deployment_in(
             if let crate::auth::MethodAuth::Broken(reason) = &auth {
                 problems.push(format!("{} {}: {reason}", name, resource.path));
             }
+            let validation =
+                Validation::compile(method, &def.request_validators, api_id, &def.models);
+            for p in validation.problems() {
+                problems.push(format!(
+                    "{} {}: request model (requests are refused with 500): {p}",
+                    name, resource.path
+                ));
+            }
             let compiled = Arc::new(CompiledMethod {
                 index: method_list.len(),
                 http_method: name.to_ascii_uppercase(),
                 resource_id: resource.id.clone(),
                 resource_path: resource.path.clone(),
-                validation: Validation::compile(method, &def.request_validators),
+                validation,
                 auth,
                 api_key_required: method.api_key_required,
                 integration,
