@@ -135,6 +135,23 @@ def test_a_content_type_without_a_model_is_not_checked(client, pets):
                         headers={"Content-Type": "Application/JSON; charset=utf-8"}))
 
 
+def test_a_default_model_applies_to_every_other_content_type(client, pets):
+    api_id, post = pets
+    res = next(r for r in client.get_resources(restApiId=api_id)["items"] if r["path"] == "/pets")
+    kw = {"restApiId": api_id, "resourceId": res["id"], "httpMethod": "POST"}
+    client.update_integration(**kw, patchOperations=[
+        {"op": "add", "path": "/requestTemplates/text~1plain", "value": '{"statusCode": 200}'}])
+    client.update_method(**kw, patchOperations=[
+        {"op": "add", "path": "/requestModels/$default", "value": "Owner"}])
+    client.create_deployment(restApiId=api_id, stageName="dev")
+    text = {"Content-Type": "text/plain"}
+    assert post("pets", {"name": "Bob"}, headers=text).status == 200
+    assert_invalid(post("pets", {"name": "B"}, headers=text))
+    # application/json keeps its own model.
+    assert_invalid(post("pets", {"name": "Bob"}))
+    assert post("pets", VALID).status == 200
+
+
 EXPECTED = [
     ({"type": "dog"}, '[object has missing required properties (["name"])]'),
     ({"name": 7, "type": "dog"},
