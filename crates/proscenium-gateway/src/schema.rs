@@ -10,6 +10,7 @@
 //! Never panics on any schema or instance; `format` is not checked.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use proscenium_model::Model;
 use regex::Regex;
@@ -149,6 +150,33 @@ struct Keywords {
 pub struct Models<'a> {
     pub api_id: &'a str,
     pub models: &'a BTreeMap<String, Model>,
+}
+
+/// The models of one deployment, each compiled on first use: methods sharing a model share
+/// its compilation.
+pub struct ModelSchemas<'a> {
+    api_id: &'a str,
+    models: &'a BTreeMap<String, Model>,
+    compiled: BTreeMap<String, Result<Arc<Schema>, String>>,
+}
+
+impl<'a> ModelSchemas<'a> {
+    pub fn new(api_id: &'a str, models: &'a BTreeMap<String, Model>) -> Self {
+        ModelSchemas {
+            api_id,
+            models,
+            compiled: BTreeMap::new(),
+        }
+    }
+
+    /// The compiled model `name`, or why it cannot be used.
+    pub fn get(&mut self, name: &str) -> Result<Arc<Schema>, String> {
+        let (api_id, models) = (self.api_id, self.models);
+        self.compiled
+            .entry(name.to_string())
+            .or_insert_with(|| Schema::compile(Models { api_id, models }, name).map(Arc::new))
+            .clone()
+    }
 }
 
 struct Compiler<'a> {

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use proscenium_model::{Method, Model, RequestValidator};
+use proscenium_model::{Method, RequestValidator};
 
-use crate::schema::{Models, Schema};
+use crate::schema::{ModelSchemas, Schema};
 
 use crate::error::{GatewayError, Kind, Origin};
 use crate::params::{Inputs, Resolve, Source, parse_source};
@@ -28,8 +28,7 @@ impl Validation {
     pub fn compile(
         method: &Method,
         validators: &BTreeMap<String, RequestValidator>,
-        api_id: &str,
-        models: &BTreeMap<String, Model>,
+        schemas: &mut ModelSchemas<'_>,
     ) -> Validation {
         let Some(v) = method
             .request_validator_id
@@ -55,10 +54,7 @@ impl Validation {
                 .request_models
                 .iter()
                 .filter(|(_, model)| model.as_str() != "Empty")
-                .map(|(ct, model)| {
-                    let schema = Schema::compile(Models { api_id, models }, model).map(Arc::new);
-                    (ct.to_ascii_lowercase(), schema)
-                })
+                .map(|(ct, model)| (ct.to_ascii_lowercase(), schemas.get(model)))
                 .collect();
         }
         out
