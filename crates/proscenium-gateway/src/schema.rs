@@ -313,11 +313,13 @@ impl Schema {
             ));
         }
         if let Value::Object(o) = instance {
+            // Property dependencies first, then schema dependencies, each by name.
             for (name, dep) in &k.dependencies {
                 if !o.contains_key(name) {
                     continue;
                 }
                 match dep {
+                    Dependency::Schema(_) => {}
                     Dependency::Properties(required) => {
                         let missing: Vec<&str> = required
                             .iter()
@@ -332,7 +334,11 @@ impl Schema {
                             ));
                         }
                     }
-                    Dependency::Schema(s) => self.check(*s, instance, report, depth),
+                }
+            }
+            for (name, dep) in &k.dependencies {
+                if let (true, Dependency::Schema(s)) = (o.contains_key(name), dep) {
+                    self.check(*s, instance, report, depth);
                 }
             }
         }
@@ -961,6 +967,16 @@ mod tests {
                 json!({"a": 1})
             ),
             r#"object has missing required properties (["b"])"#
+        );
+        assert_eq!(
+            errors(
+                json!({"dependencies": {"a": {"required": ["x"]}, "b": ["y"]}}),
+                json!({"a": 1, "b": 2})
+            ),
+            [
+                r#"property "b" of object has missing property dependencies (schema requires ["y"]; missing: ["y"])"#,
+                r#"object has missing required properties (["x"])"#
+            ]
         );
     }
 
