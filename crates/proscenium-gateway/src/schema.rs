@@ -494,9 +494,7 @@ impl Schema {
             }
         }
         if let Some(types) = &k.types
-            && !types
-                .iter()
-                .any(|t| *t == ty || (*t == Ty::Number && ty == Ty::Integer))
+            && !types.contains(&ty)
         {
             report.push(format!(
                 "instance type ({}) does not match any allowed primitive type (allowed: {})",
@@ -687,6 +685,10 @@ impl Compiler<'_> {
             for n in names {
                 let ty = n.as_str().and_then(Ty::parse).ok_or_else(|| at("type"))?;
                 types.push(ty);
+            }
+            // As AWS's validator: "number" allows (and prints) "integer" too.
+            if types.contains(&Ty::Number) {
+                types.push(Ty::Integer);
             }
             types.sort();
             types.dedup();
@@ -919,6 +921,10 @@ mod tests {
             r#"instance type (number) does not match any allowed primitive type (allowed: ["integer"])"#
         );
         assert!(errors(json!({"type": "number"}), json!(3)).is_empty());
+        assert_eq!(
+            one(json!({"type": "number"}), json!("3")),
+            r#"instance type (string) does not match any allowed primitive type (allowed: ["integer","number"])"#
+        );
         assert!(errors(json!({"type": ["null", "object"]}), json!(null)).is_empty());
     }
 
