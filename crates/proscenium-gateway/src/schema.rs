@@ -279,7 +279,7 @@ impl Schema {
                 let mut unwanted: Vec<&String> = o
                     .keys()
                     .filter(|name| {
-                        !k.properties.iter().any(|(p, _)| p == *name)
+                        k.property(name).is_none()
                             && !k.pattern_properties.iter().any(|(re, _)| re.is_match(name))
                     })
                     .collect();
@@ -504,9 +504,7 @@ impl Schema {
         }
         if let Value::Array(a) = instance
             && k.unique_items
-            && a.iter()
-                .enumerate()
-                .any(|(i, x)| a[i + 1..].iter().any(|y| json_equal(x, y)))
+            && has_duplicates(a)
         {
             report.push("array must not contain duplicate elements".to_string());
         }
@@ -536,9 +534,9 @@ impl Schema {
                 for name in names {
                     let value = &o[name.as_str()];
                     let mut matched = false;
-                    for (_, s) in k.properties.iter().filter(|(p, _)| p == name) {
+                    if let Some(s) = k.property(name) {
                         matched = true;
-                        self.check(*s, value, report, depth);
+                        self.check(s, value, report, depth);
                     }
                     for (_, s) in k
                         .pattern_properties
@@ -564,6 +562,66 @@ fn json_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// JSON equality with numbers compared by value (`1` equals `1.0`).
+impl Keywords {
+    /// The schema of `properties` for a member (kept sorted by name).
+    fn property(&self, name: &str) -> Option<usize> {
+        self.properties
+            .binary_search_by(|(p, _)| p.as_str().cmp(name))
+            .ok()
+            .map(|i| self.properties[i].1)
+    }
+}
+
+/// `uniqueItems`: whether two elements are equal as JSON (numbers by value), in about
+/// n log n (each element reduced to a canonical text).
+fn has_duplicates(items: &[Value]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.iter().any(|v| {
+        let mut key = String::new();
+        canonical(v, &mut key);
+        !seen.insert(key)
+    })
+}
+
+/// A text equal for JSON-equal values: object members sorted, numbers by value.
+fn canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if let Some(i) = n.as_i64() {
+                out.push_str(&i.to_string());
+            } else if let Some(u) = n.as_u64() {
+                out.push_str(&u.to_string());
+            } else if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                out.push_str(&(f as i64).to_string());
+            } else {
+                out.push_str(&format!("{f:e}"));
+            }
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for x in a {
+                canonical(x, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Object(o) => {
+            let mut members: Vec<(&String, &Value)> = o.iter().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (k, x) in members {
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical(x, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
@@ -737,6 +795,7 @@ impl Compiler<'_> {
                 )?;
                 k.properties.push((name, s));
             }
+            k.properties.sort_by(|a, b| a.0.cmp(&b.0));
         }
         if let Some(p) = obj.get("patternProperties") {
             let names: Vec<String> = p
@@ -1052,6 +1111,23 @@ mod tests {
             one(json!({"uniqueItems": true}), json!([1, 2, 1.0])),
             "array must not contain duplicate elements"
         );
+        assert_eq!(
+            one(
+                json!({"uniqueItems": true}),
+                json!([{"a": [1.5, "x"], "b": null}, {"b": null, "a": [1.5, "x"]}])
+            ),
+            "array must not contain duplicate elements"
+        );
+        assert!(
+            errors(
+                json!({"uniqueItems": true}),
+                json!([1, "1", [1], {"1": 1}, 1.5])
+            )
+            .is_empty()
+        );
+        // Large arrays are checked in about n log n.
+        let many: Vec<Value> = (0..200_000).map(|i| json!({"id": i})).collect();
+        assert!(errors(json!({"uniqueItems": true}), Value::Array(many)).is_empty());
         assert_eq!(
             one(
                 json!({"items": [{}, {}], "additionalItems": false}),
