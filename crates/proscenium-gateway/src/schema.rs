@@ -182,7 +182,7 @@ impl<'a> ModelSchemas<'a> {
 struct Compiler<'a> {
     models: Models<'a>,
     /// Parsed model documents by name.
-    documents: BTreeMap<String, Value>,
+    documents: BTreeMap<String, Arc<Value>>,
     /// Compiled nodes by (model name, JSON pointer).
     done: BTreeMap<(String, String), usize>,
     nodes: Vec<Node>,
@@ -216,7 +216,7 @@ impl Schema {
             done: BTreeMap::new(),
             nodes: Vec::new(),
         };
-        c.documents.insert(String::new(), schema.clone());
+        c.documents.insert(String::new(), Arc::new(schema.clone()));
         let root = c.node("", "", 0)?;
         Ok(Schema {
             nodes: c.nodes,
@@ -655,7 +655,7 @@ fn is_multiple(x: f64, divisor: f64) -> bool {
 }
 
 impl Compiler<'_> {
-    fn document(&mut self, name: &str) -> Result<&Value, String> {
+    fn document(&mut self, name: &str) -> Result<Arc<Value>, String> {
         if !self.documents.contains_key(name) {
             let model = self
                 .models
@@ -667,10 +667,11 @@ impl Compiler<'_> {
                 Some(text) => serde_json::from_str(text)
                     .map_err(|e| format!("model {name}: the schema is not JSON: {e}"))?,
             };
-            self.documents.insert(name.to_string(), doc);
+            self.documents.insert(name.to_string(), Arc::new(doc));
         }
         self.documents
             .get(name)
+            .cloned()
             .ok_or_else(|| format!("model {name} does not exist"))
     }
 
@@ -686,12 +687,11 @@ impl Compiler<'_> {
         let index = self.nodes.len();
         self.nodes.push(Node::Pending);
         self.done.insert(key, index);
-        let value = self
-            .document(doc)?
+        let document = self.document(doc)?;
+        let value = document
             .pointer(pointer)
-            .cloned()
             .ok_or_else(|| format!("model {doc}: no schema at #{pointer}"))?;
-        let node = self.compile(doc, pointer, &value, depth)?;
+        let node = self.compile(doc, pointer, value, depth)?;
         self.nodes[index] = node;
         Ok(index)
     }
@@ -826,13 +826,8 @@ impl Compiler<'_> {
         k.min_properties = count("minProperties")?;
         k.max_properties = count("maxProperties")?;
         if let Some(d) = obj.get("dependencies") {
-            let deps: Vec<(String, Value)> = d
-                .as_object()
-                .ok_or_else(|| at("dependencies"))?
-                .iter()
-                .map(|(a, b)| (a.clone(), b.clone()))
-                .collect();
-            for (name, dep) in deps {
+            for (name, dep) in d.as_object().ok_or_else(|| at("dependencies"))? {
+                let name = name.clone();
                 let dep = match dep {
                     Value::Array(a) => {
                         let mut props = Vec::new();
@@ -843,7 +838,7 @@ impl Compiler<'_> {
                         props.dedup();
                         Dependency::Properties(props)
                     }
-                    Value::String(s) => Dependency::Properties(vec![s]),
+                    Value::String(s) => Dependency::Properties(vec![s.clone()]),
                     _ => Dependency::Schema(self.sub(
                         doc,
                         &format!("{pointer}/dependencies/{}", escape(&name)),
@@ -1295,6 +1290,30 @@ mod tests {
         assert!(Schema::compile_value(&json!({"type": "int"})).is_err());
         assert!(Schema::compile_value(&json!({"multipleOf": 0})).is_err());
         assert!(Schema::compile_value(&json!([])).is_err());
+        // Deep schemas: as deep as a model's JSON can be (serde_json stops at 128), and deeper.
+        let mut schema = json!({"type": "string"});
+        for _ in 0..127 {
+            schema = json!({ "not": schema });
+        }
+        let s = Schema::compile_value(&schema).unwrap();
+        assert!(s.validate(&json!("x")).is_err());
+        let text = format!("{}{{}}{}", r#"{"not":"#.repeat(1000), "}".repeat(1000));
+        let mut models = BTreeMap::new();
+        models.insert(
+            "Deep".to_string(),
+            Model {
+                id: "d".into(),
+                name: "Deep".into(),
+                description: None,
+                schema: Some(text),
+                content_type: "application/json".into(),
+            },
+        );
+        let deep = Models {
+            api_id: "abc",
+            models: &models,
+        };
+        assert!(Schema::compile(deep, "Deep").is_err());
         // Deep instances and huge numbers.
         let mut deep = json!(1);
         for _ in 0..100 {
