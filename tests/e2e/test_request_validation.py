@@ -109,6 +109,8 @@ def test_a_valid_body_is_served(pets):
     {"name": "Rex", "type": "dog", "color": "red"},         # additionalProperties false
     [],
     "not json",
+    '{"name": "Rex", "type": "dog", "toys": ' + "[" * 5000 + "]" * 5000 + "}",  # too deep
+    '{"name": "Rex", "type": "dog", "price": 1e999}',
 ])
 def test_an_invalid_body_is_refused(pets, body):
     _, post = pets
