@@ -221,6 +221,7 @@ pub fn compile_deployment_in(
     let mut router = Router::new();
     let mut problems = Vec::new();
     let mut method_list = Vec::new();
+    let mut schemas = crate::schema::ModelSchemas::new(api_id, &def.models);
     for resource in def.resources.values() {
         let mut methods = crate::router::Map::default();
         for (name, method) in &resource.resource_methods {
@@ -233,12 +234,19 @@ pub fn compile_deployment_in(
             if let crate::auth::MethodAuth::Broken(reason) = &auth {
                 problems.push(format!("{} {}: {reason}", name, resource.path));
             }
+            let validation = Validation::compile(method, &def.request_validators, &mut schemas);
+            for p in validation.problems() {
+                problems.push(format!(
+                    "{} {}: request model (requests are refused with 500): {p}",
+                    name, resource.path
+                ));
+            }
             let compiled = Arc::new(CompiledMethod {
                 index: method_list.len(),
                 http_method: name.to_ascii_uppercase(),
                 resource_id: resource.id.clone(),
                 resource_path: resource.path.clone(),
-                validation: Validation::compile(method, &def.request_validators),
+                validation,
                 auth,
                 api_key_required: method.api_key_required,
                 integration,

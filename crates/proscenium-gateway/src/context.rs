@@ -111,6 +111,8 @@ pub struct Outcome {
     pub integration_status: Option<u16>,
     /// Gateway response type and `$context.error.message` of a failure.
     pub error: Option<(&'static str, String)>,
+    /// `$context.error.validationErrorString` of a failed request validation.
+    pub validation_error: Option<String>,
     pub cache: CacheUse,
     /// `Cache-Control: max-age=0` was ignored (no authorization): say so in a header.
     pub cache_warning: bool,

@@ -141,6 +141,8 @@ pub struct GatewayError {
     pub error_type: Option<&'static str>,
     /// AWS writes IAM-style denials as `{"Message":"…"}` (capital M).
     pub capital_message: bool,
+    /// `$context.error.validationErrorString`: what a request validator found.
+    pub validation_error: Option<String>,
 }
 
 impl GatewayError {
@@ -153,7 +155,14 @@ impl GatewayError {
             detail: String::new(),
             error_type: None,
             capital_message: false,
+            validation_error: None,
         }
+    }
+
+    /// Sets `$context.error.validationErrorString`.
+    pub fn with_validation_error(mut self, text: impl Into<String>) -> Self {
+        self.validation_error = Some(text.into());
+        self
     }
 
     pub fn with_error_type(mut self, error_type: &'static str) -> Self {

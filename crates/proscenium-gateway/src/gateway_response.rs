@@ -115,6 +115,7 @@ fn render_template(text: &str, err: &GatewayError, inputs: &Inputs<'_>) -> Bytes
         "error.messageString" => Some(serde_json::Value::String(err.message.clone()).to_string()),
         "error.message" => Some(err.message.clone()),
         "error.responseType" => Some(err.kind.name().to_string()),
+        "error.validationErrorString" => err.validation_error.clone(),
         other => (inputs.context)(other),
     };
     let input = mapping::TemplateInput {

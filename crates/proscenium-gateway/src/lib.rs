@@ -36,6 +36,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod responses;
 pub mod router;
+pub mod schema;
 pub mod settings;
 pub mod target;
 pub mod throttle;

@@ -63,6 +63,7 @@ pub fn access_var(ctx: &RequestCtx, name: &str, latency_nanos: u64) -> Option<St
             .as_ref()
             .map(|(_, m)| serde_json::Value::String(m.clone()).to_string()),
         "error.responseType" => o.error.as_ref().map(|(t, _)| t.to_string()),
+        "error.validationErrorString" => o.validation_error.clone(),
         "isCanaryRequest" => Some(ctx.stage.as_ref().is_some_and(|s| s.is_canary).to_string()),
         "cacheHit" => Some((o.cache == CacheUse::Hit).to_string()),
         _ => ctx.context_var(name),

@@ -477,6 +477,9 @@ fn finish(
 
 fn fail(ctx: &mut RequestCtx, err: &GatewayError) -> Response<Full<Bytes>> {
     ctx.outcome.error = Some((err.kind.name(), err.message.clone()));
+    ctx.outcome
+        .validation_error
+        .clone_from(&err.validation_error);
     if ctx.exec.is_none() {
         phases::start_exec_log(ctx);
     }

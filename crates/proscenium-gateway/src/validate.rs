@@ -1,12 +1,14 @@
-//! Request validation (a method's request validator): required request parameters, and a
-//! JSON body where a request model applies. Compiled with the deployment, checked per request.
-//!
-//! JSON Schema validation of the body against the model is not implemented yet: a body is
-//! only required to be JSON.
+//! Request validation (a method's request validator): required request parameters, and the
+//! body against the request model of its content type (JSON Schema draft 4, `schema.rs`).
+//! Compiled with the deployment, checked per request; a method without a validator has an
+//! empty `Validation` and the pipeline skips it with one branch.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use proscenium_model::{Method, RequestValidator};
+
+use crate::schema::{ModelSchemas, Schema};
 
 use crate::error::{GatewayError, Kind, Origin};
 use crate::params::{Inputs, Resolve, Source, parse_source};
@@ -16,12 +18,18 @@ use crate::params::{Inputs, Resolve, Source, parse_source};
 pub struct Validation {
     /// Required parameters: the source and the name AWS prints.
     pub required: Vec<(Source, String)>,
-    /// Content types whose body must be JSON (a model other than `Empty` applies).
-    pub json_bodies: Vec<String>,
+    /// Request models by content type (lowercased; `$default` for any other type), other
+    /// than `Empty`: the body must be JSON valid against the schema. `Err`: the model cannot
+    /// be compiled, and requests are refused with AWS's 500 (fail-closed).
+    pub bodies: Vec<(String, Result<Arc<Schema>, String>)>,
 }
 
 impl Validation {
-    pub fn compile(method: &Method, validators: &BTreeMap<String, RequestValidator>) -> Validation {
+    pub fn compile(
+        method: &Method,
+        validators: &BTreeMap<String, RequestValidator>,
+        schemas: &mut ModelSchemas<'_>,
+    ) -> Validation {
         let Some(v) = method
             .request_validator_id
             .as_deref()
@@ -42,11 +50,11 @@ impl Validation {
             }
         }
         if v.validate_request_body {
-            out.json_bodies = method
+            out.bodies = method
                 .request_models
                 .iter()
                 .filter(|(_, model)| model.as_str() != "Empty")
-                .map(|(ct, _)| ct.to_ascii_lowercase())
+                .map(|(ct, model)| (ct.to_ascii_lowercase(), schemas.get(model)))
                 .collect();
         }
         out
@@ -54,7 +62,14 @@ impl Validation {
 
     /// Whether there is nothing to check.
     pub fn is_empty(&self) -> bool {
-        self.required.is_empty() && self.json_bodies.is_empty()
+        self.required.is_empty() && self.bodies.is_empty()
+    }
+
+    /// Why a request model of this method cannot be used (for the deployment's problems).
+    pub fn problems(&self) -> impl Iterator<Item = &str> {
+        self.bodies
+            .iter()
+            .filter_map(|(_, s)| s.as_ref().err().map(String::as_str))
     }
 
     /// Checks a request; `content_type` is its media type.
@@ -75,15 +90,28 @@ impl Validation {
                 ),
             ));
         }
-        if self.json_bodies.iter().any(|ct| ct == content_type)
-            && serde_json::from_slice::<serde_json::Value>(inputs.body).is_err()
-        {
-            return Err(GatewayError::new(
-                Kind::BadRequestBody,
-                Origin::Client,
-                "Invalid request body",
-            ));
-        }
-        Ok(())
+        // The model of the request's content type, else the `$default` one.
+        let model = self
+            .bodies
+            .iter()
+            .find(|(ct, _)| ct == content_type)
+            .or_else(|| self.bodies.iter().find(|(ct, _)| ct == "$default"));
+        let Some((_, schema)) = model else {
+            return Ok(());
+        };
+        let schema = schema
+            .as_ref()
+            .map_err(|why| GatewayError::internal(format!("request model: {why}")))?;
+        let invalid =
+            || GatewayError::new(Kind::BadRequestBody, Origin::Client, "Invalid request body");
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(inputs.body) else {
+            return Err(invalid());
+        };
+        schema.validate(&body).map_err(|messages| {
+            let text = format!("[{}]", messages.join(", "));
+            invalid()
+                .with_detail(text.clone())
+                .with_validation_error(text)
+        })
     }
 }

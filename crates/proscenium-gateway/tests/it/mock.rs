@@ -232,6 +232,16 @@ async fn request_validators_check_required_parameters_and_json_bodies() {
     method
         .request_models
         .insert("application/json".into(), "testSchema".into());
+    def.models.insert(
+        "testSchema".into(),
+        proscenium_model::Model {
+            id: "m1".into(),
+            name: "testSchema".into(),
+            description: None,
+            schema: Some(r#"{"type": "object"}"#.into()),
+            content_type: "application/json".into(),
+        },
+    );
     env.deploy(&def, "d1", stage("dev", "d1")).await;
 
     let r = env.call("POST", "valapi", "/dev/v/me", &[], "{}").await;

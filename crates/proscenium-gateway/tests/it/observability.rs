@@ -116,6 +116,72 @@ async fn json_access_logs_and_execution_logs() {
 }
 
 #[tokio::test]
+async fn access_logs_print_what_the_request_validator_found() {
+    let dir = temp_dir("validation");
+    let env = Env::start(GatewayConfig {
+        data_dir: Some(dir.to_path_buf()),
+        ..Default::default()
+    })
+    .await;
+    let mut def = api("vlogs");
+    add_method(&mut def, "/pets", "POST", mock(200, "{}"));
+    def.request_validators.insert(
+        "v1".into(),
+        proscenium_model::RequestValidator {
+            id: "v1".into(),
+            name: Some("body".into()),
+            validate_request_body: true,
+            validate_request_parameters: false,
+        },
+    );
+    def.models.insert(
+        "Pet".into(),
+        proscenium_model::Model {
+            id: "m1".into(),
+            name: "Pet".into(),
+            description: None,
+            schema: Some(r#"{"type": "object", "required": ["name"]}"#.into()),
+            content_type: "application/json".into(),
+        },
+    );
+    let method = def
+        .resources
+        .values_mut()
+        .find_map(|r| r.resource_methods.get_mut("POST"))
+        .unwrap();
+    method.request_validator_id = Some("v1".into());
+    method
+        .request_models
+        .insert("application/json".into(), "Pet".into());
+    let mut st = stage("dev", "d1");
+    st.access_log_settings = Some(AccessLogSettings {
+        format: Some(
+            "$context.status $context.error.responseType $context.error.validationErrorString"
+                .into(),
+        ),
+        destination_arn: Some("arn:aws:logs:us-east-1:111111111111:log-group:v".into()),
+    });
+    env.deploy(&def, "d1", st).await;
+    let json = [("content-type", "application/json")];
+    let r = env.call("POST", "vlogs", "/dev/pets", &json, "{}").await;
+    assert_eq!(r.status, 400);
+    let r = env
+        .call("POST", "vlogs", "/dev/pets", &json, r#"{"name": "x"}"#)
+        .await;
+    assert_eq!(r.status, 200);
+    env.gateway.shutdown().await;
+    let text = std::fs::read_to_string(dir.join("logs/v.log")).unwrap();
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            r#"400 BAD_REQUEST_BODY [object has missing required properties (["name"])]"#,
+            "200 - -"
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn an_unwritable_log_directory_never_fails_a_request() {
     let dir = temp_dir("unwritable");
     std::fs::create_dir_all(&dir).unwrap();
