@@ -29,11 +29,13 @@ export function sparkline(values, { label, width = 180, height = 48, cls = '' } 
 }
 
 // A bar chart with axes: `points` = [{label, value}] (one bar each, e.g. one per day). The y
-// axis shows 0, the middle and the maximum; the x axis names some of the bars (first, last and
-// evenly between); each bar with a value above 0 has its number on top. `label` is the
-// accessible name; the caller should also give the numbers in text (a table).
-export function barChart(points, { label, width = 640, height = 180, cls = '' } = {}) {
-  const left = 36; const right = 8; const top = 16; const bottom = 26;
+// axis shows 0, the middle and the maximum; the x axis names the last bar and others evenly
+// spaced before it; each bar with a value above 0 has its number on top. `label` is the
+// accessible name; the caller should also give the numbers in text (a table). `line`
+// ({values, max, name}) adds a second series drawn as a line on its own scale (0..max, right
+// axis), e.g. what remains of a quota; null values leave gaps.
+export function barChart(points, { label, width = 720, height = 180, cls = '', line = null } = {}) {
+  const left = 36; const right = line ? 44 : 8; const top = 16; const bottom = 26;
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': label, class: `bars ${cls}` });
   const title = el('title', {});
   title.textContent = label;
@@ -66,11 +68,37 @@ export function barChart(points, { label, width = 640, height = 180, cls = '' } 
       t.textContent = String(v);
       svg.append(t);
     }
-    if (i % every === 0 || i === n - 1) {
+    if ((n - 1 - i) % every === 0) { // counted from the last bar, so the latest is always named
       const t = el('text', { x: cx.toFixed(1), y: height - 8, 'text-anchor': 'middle', class: 'tick x-tick' });
       t.textContent = p.label;
       svg.append(t);
     }
   });
+  if (line) {
+    const lmax = Math.max(1, line.max || 0, ...line.values.filter((v) => v != null));
+    const ly = (v) => top + plotH - (v / lmax) * plotH;
+    svg.append(el('line', { x1: width - right, y1: top, x2: width - right, y2: top + plotH, class: 'axis' }));
+    for (const t of [0, lmax]) {
+      const tx = el('text', { x: width - right + 5, y: ly(t) + 4, class: 'tick r-tick' });
+      tx.textContent = String(t);
+      svg.append(tx);
+    }
+    let run = [];
+    const flush = () => {
+      if (run.length > 1) svg.append(el('polyline', { points: run.join(' '), class: 'remaining' }));
+      run = [];
+    };
+    line.values.forEach((v, i) => {
+      if (v == null) { flush(); return; }
+      const cx = (left + slot * i + slot / 2).toFixed(1);
+      run.push(`${cx},${ly(v).toFixed(1)}`);
+      const dot = el('circle', { cx, cy: ly(v).toFixed(1), r: 2.5, class: 'remaining-dot' });
+      const tip = el('title', {});
+      tip.textContent = `${points[i]?.label}: ${v} ${line.name || ''}`.trim();
+      dot.append(tip);
+      svg.append(dot);
+    });
+    flush();
+  }
   return svg;
 }

@@ -416,8 +416,12 @@ function keyUsage(plan, k, usage, startDate, endDate, reload) {
       h('h3', { id: titleId }, k.name, ' ', h('code.id', k.id)),
       h('div.actions', h('span.usage-total', `${totals.used} request${totals.used === 1 ? '' : 's'}`),
         totals.remaining != null ? h('span.usage-remaining', `${totals.remaining} remaining`) : null, adjust)),
-    barChart(series.map((d) => ({ label: shortDay(d.date), value: d.used })),
-      { label: `Requests per day of ${k.name}, ${startDate} to ${endDate}: ${totals.used} in all` }),
+    barChart(series.map((d) => ({ label: shortDay(d.date), value: d.used })), {
+      label: `Requests per day of ${k.name}, ${startDate} to ${endDate}: ${totals.used} in all${totals.remaining != null ? `, ${totals.remaining} remaining` : ''}`,
+      line: plan.quota ? { values: series.map((d) => d.remaining), max: plan.quota.limit, name: 'remaining' } : null,
+    }),
+    h('p.legend', h('span.swatch.used', { 'aria-hidden': 'true' }), ' used per day (left axis)',
+      plan.quota ? [' ', h('span.swatch.remaining', { 'aria-hidden': 'true' }), ` remaining of the quota (right axis, 0–${plan.quota.limit})`] : null),
     h('details', h('summary', 'Numbers (days with requests, and today)'), table));
 }
 

@@ -1075,7 +1075,9 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
     assert.equal(total, '3 requests');
     assert.equal(await fig.locator('.usage-remaining').textContent(), '97 remaining');
     const chart = fig.locator('svg.bars');
-    assert.match(await chart.getAttribute('aria-label'), /Requests per day of partner-one, .* 3 in all/);
+    assert.match(await chart.getAttribute('aria-label'), /Requests per day of partner-one, .* 3 in all, 97 remaining/);
+    assert.deepEqual(await chart.locator('text.r-tick').allTextContents(), ['0', '100'], 'remaining on its own axis, up to the quota');
+    assert.equal(await chart.locator('circle.remaining-dot').count(), 7);
     assert.equal(await chart.locator('rect.bar').count(), 7, 'one bar per day of the last 7');
     assert.deepEqual(await chart.locator('text.value').allTextContents(), ['3'], 'today\'s bar is labelled 3');
     assert.deepEqual(await chart.locator('text.y-tick').allTextContents(), ['0', '2', '3']);
