@@ -986,14 +986,22 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
   });
 
   let planId;
-  await t.test('Usage plans: create a plan with a quota and throttle', async () => {
+  await t.test('Usage plans: create a plan with a quota and throttle (a refused one first)', async () => {
     await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Usage plans' }).click();
     await page.getByRole('heading', { name: 'Usage plans', exact: true }).waitFor();
     await page.getByText('No usage plans yet.').waitFor();
     await page.getByRole('button', { name: 'Create usage plan' }).click();
     await dlg().getByRole('heading', { name: 'Create usage plan' }).waitFor();
     assert.ok(await focusInDialog());
+    // An offset past the period's end: AWS refuses it in the dialog, and nothing is created.
     await dlg().getByLabel('Name').fill('gold');
+    await dlg().getByLabel('Quota limit (requests)').fill('100');
+    await dlg().getByLabel('Quota period').selectOption('WEEK');
+    await dlg().getByLabel('Quota offset (days into the period)').fill('9');
+    await dlg().getByRole('button', { name: 'Create usage plan' }).click();
+    await dlg().locator('.error', { hasText: 'Quota offset must be between 0 and 6 for period WEEK.' }).waitFor();
+    assert.equal((await api('GET', '/usageplans')).json.item.length, 0);
+    await dlg().getByLabel('Quota offset (days into the period)').fill('0');
     await dlg().getByLabel('Description').fill('for partners');
     await dlg().getByLabel('Throttle rate (requests per second)').fill('50');
     await dlg().getByLabel('Throttle burst (requests)').fill('100');
@@ -1013,6 +1021,13 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
 
   await t.test('Usage plans: edit settings (UpdateUsagePlan operations)', async () => {
     const form = page.locator('form.plan-settings');
+    // AWS's refusal shows next to the form, and nothing changes.
+    await form.getByLabel('Quota offset (days into the period)').fill('3');
+    await form.getByRole('button', { name: 'Save plan' }).click();
+    await form.locator('.error', { hasText: 'Quota offset must be between 0 and 0 for period DAY.' }).waitFor();
+    assert.equal((await api('GET', `/usageplans/${planId}`)).json.quota.offset, 0);
+    await screenshot('plan-settings-refused');
+    await form.getByLabel('Quota offset (days into the period)').fill('0');
     await form.getByLabel('Throttle burst (requests)').fill('');
     await form.getByLabel('Description').fill('for partners (edited)');
     await form.getByRole('button', { name: 'Save plan' }).click();
@@ -1103,6 +1118,20 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
     await page.getByLabel('Usage period', { exact: true }).selectOption('30');
     await page.waitForFunction(() => document.querySelectorAll('figure.key-usage svg.bars rect.bar').length === 30);
     await screenshot('plan-usage-30-days');
+  });
+
+  await t.test('a key disabled on the API keys page is refused by the stage; enabled again, it works', async () => {
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'Disable partner-one' }).click();
+    await row('partner-one').locator('.badge', { hasText: 'Disabled' }).waitFor();
+    assert.equal((await call(apiId, 'prod', '/items', { 'x-api-key': VALUE })).status, 403);
+    await page.getByRole('button', { name: 'Enable partner-one' }).click();
+    await row('partner-one').locator('.badge', { hasText: 'Enabled' }).waitFor();
+    assert.equal((await call(apiId, 'prod', '/items', { 'x-api-key': VALUE })).status, 200);
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Usage plans' }).click();
+    assert.match(await page.locator('table.plans tr[data-name="gold"]').textContent(), /gold.*50 req\/s.*100 per DAY/);
+    await page.getByRole('link', { name: 'gold', exact: true }).click();
+    await page.getByRole('heading', { name: /^gold/, level: 1 }).waitFor();
   });
 
   await t.test('delete: the key from the plan, the plan (its stage first), the keys', async () => {
