@@ -919,7 +919,8 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
     await page.getByRole('button', { name: 'Show the value of partner-one' }).click();
     await row('partner-one').locator('.key-secret').waitFor();
     assert.equal(await row('partner-one').locator('.key-secret').textContent(), VALUE);
-    await row('partner-one').getByRole('button', { name: /^Copy key/ }).waitFor();
+    await row('partner-one').getByRole('button', { name: /^Copy key/ }).click();
+    await row('partner-one').getByRole('button', { name: /^Copy key/, hasText: 'Copied' }).waitFor();
     await screenshot('apikey-revealed');
     await page.getByRole('button', { name: 'Disable partner-one' }).click();
     assert.match(await flashText(/disabled/), /API key partner-one disabled\./);
@@ -935,6 +936,12 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
     await page.getByRole('button', { name: 'Import from CSV' }).click();
     await dlg().getByRole('heading', { name: 'Import API keys from CSV' }).waitFor();
     assert.ok(await focusInDialog());
+    // A chosen file fills the text (and is summarised) like a paste.
+    await dlg().getByLabel('…or choose a file').setInputFiles({ name: 'keys.csv', mimeType: 'text/csv', buffer: Buffer.from('key,name\nfrom-file-value-0123456789abcdef,from-file\n') });
+    await dlg().locator('.csv-summary', { hasText: '1 key to import; columns key, name.' }).waitFor();
+    assert.equal(await dlg().getByLabel('CSV (paste here)').inputValue(), 'key,name\nfrom-file-value-0123456789abcdef,from-file\n');
+    await dlg().getByLabel('CSV (paste here)').fill('Name,Key,Owner\nx,y,z');
+    assert.equal(await dlg().locator('.csv-summary').textContent(), 'Unknown column "owner": use Name, Key, Description, Enabled, UsagePlanIds.');
     await dlg().getByLabel('CSV (paste here)').fill('Name,Key,Description,Enabled\nimported-a,imported-a-value-0123456789abc,"from CSV, quoted",true\nimported-b,imported-b-value-0123456789abc,,false\nbad-line,short,,true\n');
     assert.equal(await dlg().locator('.csv-summary').textContent(), '3 keys to import; columns name, key, description, enabled.');
     // With "fail on warnings", AWS refuses the whole file and nothing is imported.
