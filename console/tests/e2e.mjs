@@ -863,7 +863,7 @@ test('access control: authorizers, method authorization, resource policy', async
     await page.getByRole('button', { name: 'Delete doorman' }).click();
     await dlg().getByRole('heading', { name: 'Delete authorizer' }).waitFor();
     await dlg().getByRole('button', { name: 'Delete authorizer' }).click();
-    assert.match(await flashText(/deleted/), /Authorizer doorman deleted\./);
+    assert.match(await flashText(/doorman deleted/), /Authorizer doorman deleted\./);
     await page.getByText('No authorizers yet.').waitFor();
     assert.equal((await api('GET', `/restapis/${apiId}/authorizers`)).json.item.length, 0);
     assert.equal((await api('GET', `/restapis/${apiId}/authorizers/${authorizerId}`)).status, 404);
