@@ -79,7 +79,12 @@ export function createKeyBody(v) {
 export const enabledOps = (enabled) => [{ op: 'replace', path: '/enabled', value: String(Boolean(enabled)) }];
 
 export async function keysPage(main) {
-  const keys = await all('/apikeys');
+  const [keys, plans] = await Promise.all([all('/apikeys'), all('/usageplans')]);
+  // Which plans each key is in (GetUsagePlanKeys per plan).
+  const plansOf = new Map();
+  await Promise.all(plans.map(async (p) => {
+    for (const k of await all(path('usageplans', p.id, 'keys'))) plansOf.set(k.id, [...(plansOf.get(k.id) || []), p]);
+  }));
   keys.sort((a, b) => (a.name || '').localeCompare(b.name || '') || a.id.localeCompare(b.id));
   const reload = () => go('#/apikeys');
   const createBtn = h('button.primary', { type: 'button' }, 'Create API key');
@@ -97,13 +102,13 @@ export async function keysPage(main) {
     h('p.hint', 'Keys belong to the account, not to one API. A method that requires an API key takes the ',
       h('code', 'x-api-key'), ' header of a key that is enabled and in a usage plan of that stage (see ', h('a', { href: '#/usageplans' }, 'Usage plans'), ').'),
     keys.length
-      ? h('table.list.keys', h('thead', h('tr', ['Name', 'ID', 'Enabled', 'Customer ID', 'Created', h('span.sr-only', 'Actions')]
-        .map((c) => h('th', { scope: 'col' }, c)))), h('tbody', keys.map((k) => keyRow(k, reload))))
+      ? h('table.list.keys', h('thead', h('tr', ['Name', 'ID', 'Enabled', 'Customer ID', 'Usage plans', 'Created', h('span.sr-only', 'Actions')]
+        .map((c) => h('th', { scope: 'col' }, c)))), h('tbody', keys.map((k) => keyRow(k, plansOf.get(k.id) || [], reload))))
       : h('div.empty', h('p', 'No API keys yet.'), h('p', 'Create one here, import a CSV file, or use ',
         h('code', 'aws apigateway create-api-key --endpoint-url ' + location.origin), '.')));
 }
 
-function keyRow(k, reload) {
+function keyRow(k, plans, reload) {
   const slot = errorSlot();
   const valueCell = h('div.key-value');
   const show = h('button.small', { type: 'button', 'aria-label': `Show the value of ${k.name}` }, 'Show key');
@@ -130,6 +135,9 @@ function keyRow(k, reload) {
     h('td', h('code', k.id)),
     h('td', k.enabled ? h('span.badge.active.enabled', 'Enabled') : h('span.badge.disabled', 'Disabled')),
     h('td', k.customerId ? h('code', k.customerId) : h('span.muted', '—')),
+    h('td.key-plans', plans.length
+      ? plans.sort((a, b) => a.name.localeCompare(b.name)).map((p, i) => [i ? ', ' : '', h('a', { href: `#/usageplans/${encodeURIComponent(p.id)}` }, p.name)])
+      : h('span.muted', 'none')),
     h('td', fmtDate(k.createdDate)),
     h('td.row-actions', show, ' ', toggle, ' ', rm, slot));
 }

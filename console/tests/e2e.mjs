@@ -1129,12 +1129,15 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
 
   await t.test('a key disabled on the API keys page is refused by the stage; enabled again, it works', async () => {
     await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'API keys' }).click();
+    assert.equal(await row('partner-one').locator('td.key-plans').textContent(), 'gold', 'the key\'s plans are listed');
+    assert.equal(await row('imported-a').locator('td.key-plans').textContent(), 'none');
     await page.getByRole('button', { name: 'Disable partner-one' }).click();
     await row('partner-one').locator('.badge', { hasText: 'Disabled' }).waitFor();
     assert.equal((await call(apiId, 'prod', '/items', { 'x-api-key': VALUE })).status, 403);
     await page.getByRole('button', { name: 'Enable partner-one' }).click();
     await row('partner-one').locator('.badge', { hasText: 'Enabled' }).waitFor();
     assert.equal((await call(apiId, 'prod', '/items', { 'x-api-key': VALUE })).status, 200);
+    await screenshot('apikeys-with-plans');
     await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Usage plans' }).click();
     assert.match(await page.locator('table.plans tr[data-name="gold"]').textContent(), /gold.*50 req\/s.*100 per DAY/);
     await page.getByRole('link', { name: 'gold', exact: true }).click();
