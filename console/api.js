@@ -35,14 +35,15 @@ export const AUTH_ERRORS = ['MissingAuthenticationTokenException', 'InvalidSigna
 // Encodes each path segment; `segs` are raw values (ids, names, paths).
 export const path = (...segs) => '/' + segs.map((s) => encodeURIComponent(String(s))).join('/');
 
-export async function request(method, p, { body, query } = {}) {
+// `raw` sends a text body as it is (with `contentType`), e.g. the CSV of ImportApiKeys.
+export async function request(method, p, { body, query, raw, contentType } = {}) {
   const url = new URL(p, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     for (const one of [].concat(v)) url.searchParams.append(k, one);
   }
-  const text = body === undefined ? '' : JSON.stringify(body);
+  const text = raw !== undefined ? raw : body === undefined ? '' : JSON.stringify(body);
   const headers = { accept: 'application/json' };
-  if (text) headers['content-type'] = 'application/json';
+  if (text) headers['content-type'] = raw !== undefined ? (contentType || 'text/plain') : 'application/json';
   const creds = getCreds();
   if (creds) {
     Object.assign(headers, await sign({
@@ -55,12 +56,12 @@ export async function request(method, p, { body, query } = {}) {
   } catch (e) {
     throw new ApiError(0, 'NetworkError', `the gateway could not be reached (${e.message})`);
   }
-  const raw = await resp.text();
+  const answer = await resp.text();
   let json = null;
-  try { json = raw ? JSON.parse(raw) : null; } catch { /* not JSON */ }
+  try { json = answer ? JSON.parse(answer) : null; } catch { /* not JSON */ }
   if (!resp.ok) {
     const type = (resp.headers.get('x-amzn-ErrorType') || '').split(':')[0];
-    const msg = json && (json.message || json.Message) || raw.trim() || resp.statusText;
+    const msg = json && (json.message || json.Message) || answer.trim() || resp.statusText;
     throw new ApiError(resp.status, type, msg);
   }
   return json;

@@ -7,6 +7,8 @@ import { apiPage } from './resources.js';
 import { stagesPage } from './stages.js';
 import { authorizersPage } from './authorizers.js';
 import { policyPage } from './policy.js';
+import { keysPage } from './keys.js';
+import { plansPage, planPage } from './plans.js';
 
 import { leave } from './nav.js';
 
@@ -26,9 +28,16 @@ async function route() {
   // A link inside a dialog leads to another page: the dialog goes (as with Escape).
   for (const d of document.querySelectorAll('dialog.modal[open]')) d.dispatchEvent(new Event('cancel'));
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  for (const a of document.querySelectorAll('.topbar nav a')) {
+    const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans'].includes(parts[0]) ? parts[0] : 'apis');
+    if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
   clear(main, loading());
   try {
-    if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
+    if (parts[0] === 'apikeys') await keysPage(main);
+    else if (parts[0] === 'usageplans' && parts[1]) await planPage(main, parts[1]);
+    else if (parts[0] === 'usageplans') await plansPage(main);
+    else if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
     else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
     else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
     else if (parts[2] === 'policy') await policyPage(main, parts[1]);

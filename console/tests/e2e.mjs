@@ -863,11 +863,308 @@ test('access control: authorizers, method authorization, resource policy', async
     await page.getByRole('button', { name: 'Delete doorman' }).click();
     await dlg().getByRole('heading', { name: 'Delete authorizer' }).waitFor();
     await dlg().getByRole('button', { name: 'Delete authorizer' }).click();
-    assert.match(await flashText(/deleted/), /Authorizer doorman deleted\./);
+    assert.match(await flashText(/doorman deleted/), /Authorizer doorman deleted\./);
     await page.getByText('No authorizers yet.').waitFor();
     assert.equal((await api('GET', `/restapis/${apiId}/authorizers`)).json.item.length, 0);
     assert.equal((await api('GET', `/restapis/${apiId}/authorizers/${authorizerId}`)).status, 404);
     await screenshot('authorizers-empty');
+  });
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+test('API keys and usage plans: keys, import, a plan with a stage, enforcement and the usage chart', async (t) => {
+  let apiId, keyId;
+  const VALUE = 'partner-one-secret-value-0123456789';
+  const row = (name) => page.locator(`table.keys tr[data-name="${name}"]`);
+
+  await t.test('API keys: create through the UI (a short custom value is refused first)', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis`);
+    if (await page.getByRole('heading', { name: 'Sign in to this gateway' }).isVisible().catch(() => false)) {
+      await page.getByLabel('Access key ID').fill(CREDS.accessKeyId);
+      await page.getByLabel('Secret access key').fill(CREDS.secretAccessKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+    assert.equal(await page.locator('.topbar nav a[aria-current="page"]').textContent(), 'API keys');
+    await page.getByText('No API keys yet.').waitFor();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await dlg().getByRole('heading', { name: 'Create API key' }).waitFor();
+    assert.ok(await focusInDialog(), 'focus moves into the dialog');
+    await dlg().getByLabel('Name').fill('partner-one');
+    await dlg().getByLabel('Description').fill('first partner');
+    await dlg().getByLabel('API key value (optional)').fill('too-short');
+    await dlg().getByLabel('Customer ID (optional)').fill('cust-1');
+    await dlg().getByRole('button', { name: 'Create API key' }).click();
+    await dlg().locator('.error', { hasText: 'needs at least 20 characters' }).waitFor();
+    assert.equal((await api('GET', '/apikeys')).json.item.length, 0, 'nothing sent');
+    await dlg().getByLabel('API key value (optional)').fill(VALUE);
+    await screenshot('apikey-create');
+    await dlg().getByRole('button', { name: 'Create API key' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    assert.match(await flashText(/created/), /API key partner-one created\./);
+    await row('partner-one').waitFor();
+    assert.match(await row('partner-one').textContent(), /partner-one.*first partner.*Enabled.*cust-1/);
+    const keys = (await api('GET', '/apikeys')).json.item;
+    assert.equal(keys.length, 1);
+    keyId = keys[0].id;
+    assert.deepEqual({ name: keys[0].name, enabled: keys[0].enabled, customerId: keys[0].customerId }, { name: 'partner-one', enabled: true, customerId: 'cust-1' });
+    assert.equal(keys[0].value, undefined, 'GetApiKeys leaves the value out');
+  });
+
+  await t.test('API keys: reveal the value, disable and enable', async () => {
+    assert.equal(await row('partner-one').locator('.key-secret').count(), 0, 'hidden until asked');
+    await page.getByRole('button', { name: 'Show the value of partner-one' }).click();
+    await row('partner-one').locator('.key-secret').waitFor();
+    assert.equal(await row('partner-one').locator('.key-secret').textContent(), VALUE);
+    await row('partner-one').getByRole('button', { name: /^Copy key/ }).click();
+    await row('partner-one').getByRole('button', { name: /^Copy key/, hasText: 'Copied' }).waitFor();
+    await screenshot('apikey-revealed');
+    await page.getByRole('button', { name: 'Disable partner-one' }).click();
+    assert.match(await flashText(/disabled/), /API key partner-one disabled\./);
+    await row('partner-one').locator('.badge', { hasText: 'Disabled' }).waitFor();
+    assert.equal((await api('GET', `/apikeys/${keyId}`)).json.enabled, false);
+    await page.getByRole('button', { name: 'Enable partner-one' }).click();
+    assert.match(await flashText(/enabled/), /API key partner-one enabled\./);
+    await row('partner-one').locator('.badge', { hasText: 'Enabled' }).waitFor();
+    assert.equal((await api('GET', `/apikeys/${keyId}`)).json.enabled, true);
+  });
+
+  await t.test('API keys: import two keys from CSV; the refused line is a warning', async () => {
+    await page.getByRole('button', { name: 'Import from CSV' }).click();
+    await dlg().getByRole('heading', { name: 'Import API keys from CSV' }).waitFor();
+    assert.ok(await focusInDialog());
+    // A chosen file fills the text (and is summarised) like a paste.
+    await dlg().getByLabel('…or choose a file').setInputFiles({ name: 'keys.csv', mimeType: 'text/csv', buffer: Buffer.from('key,name\nfrom-file-value-0123456789abcdef,from-file\n') });
+    await dlg().locator('.csv-summary', { hasText: '1 key to import; columns key, name.' }).waitFor();
+    assert.equal(await dlg().getByLabel('CSV (paste here)').inputValue(), 'key,name\nfrom-file-value-0123456789abcdef,from-file\n');
+    await dlg().getByLabel('CSV (paste here)').fill('Name,Key,Owner\nx,y,z');
+    assert.equal(await dlg().locator('.csv-summary').textContent(), 'Unknown column "owner": use Name, Key, Description, Enabled, UsagePlanIds.');
+    await dlg().getByLabel('CSV (paste here)').fill('Name,Key,Description,Enabled\nimported-a,imported-a-value-0123456789abc,"from CSV, quoted",true\nimported-b,imported-b-value-0123456789abc,,false\nbad-line,short,,true\n');
+    assert.equal(await dlg().locator('.csv-summary').textContent(), '3 keys to import; columns name, key, description, enabled.');
+    // With "fail on warnings", AWS refuses the whole file and nothing is imported.
+    await dlg().getByLabel(/Fail on warnings/).check();
+    await dlg().getByRole('button', { name: 'Import', exact: true }).click();
+    await dlg().locator('.error', { hasText: 'Line 4' }).waitFor();
+    assert.equal((await api('GET', '/apikeys')).json.item.length, 1);
+    await dlg().getByLabel(/Fail on warnings/).uncheck();
+    await dlg().getByRole('button', { name: 'Import', exact: true }).click();
+    await dlg().locator('.import-result').waitFor();
+    assert.match(await dlg().locator('.import-result').textContent(), /2 keys imported\./);
+    assert.equal(await dlg().locator('.import-result ul.ids li').count(), 2);
+    assert.match(await dlg().locator('ul.warnings').textContent(), /^Line 4: /);
+    await screenshot('apikey-import');
+    await dlg().getByRole('button', { name: 'Close' }).click();
+    await row('imported-a').waitFor();
+    await row('imported-b').locator('.badge', { hasText: 'Disabled' }).waitFor();
+    const names = (await api('GET', '/apikeys')).json.item.map((k) => k.name).sort();
+    assert.deepEqual(names, ['imported-a', 'imported-b', 'partner-one']);
+    await screenshot('apikeys');
+  });
+
+  await t.test('an API with GET /items that requires an API key, deployed through the console', async () => {
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'APIs' }).click();
+    await page.getByRole('button', { name: 'Create API' }).click();
+    await dlg().getByLabel('API name').fill('keys-e2e');
+    await dlg().getByRole('button', { name: 'Create API' }).click();
+    await page.waitForURL(/#\/apis\/[a-z0-9]+$/);
+    apiId = decodeURIComponent(page.url().split('#/apis/')[1]);
+    await page.getByLabel('Resource path').fill('/items');
+    await page.getByLabel('Response body (application/json)').fill('{"items": [1, 2]}');
+    await page.getByRole('button', { name: 'Save MOCK method' }).click();
+    await page.getByRole('button', { name: 'Authorization of GET /items' }).click();
+    await dlg().getByLabel('API key required').check();
+    await dlg().getByRole('button', { name: 'Save authorization' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('li[data-path="/items"] .method[data-method="GET"] .badge.key').waitFor();
+    const res = (await api('GET', `/restapis/${apiId}/resources`)).json.item.find((r) => r.path === '/items');
+    assert.equal((await api('GET', `/restapis/${apiId}/resources/${res.id}/methods/GET`)).json.apiKeyRequired, true);
+    await page.getByRole('button', { name: 'Deploy API' }).click();
+    const sel = dlg().getByLabel('Stage', { exact: true });
+    await sel.and(page.locator(':enabled')).waitFor();
+    await sel.selectOption('__new__');
+    await dlg().getByLabel('Stage name').fill('prod');
+    await dlg().getByRole('button', { name: 'Deploy', exact: true }).click();
+    await dlg().getByRole('button', { name: 'Done' }).click();
+    await page.waitForURL(/\/stages\/prod/);
+    assert.equal((await call(apiId, 'prod', '/items')).status, 403, 'no key, no plan');
+  });
+
+  let planId;
+  await t.test('Usage plans: create a plan with a quota and throttle (a refused one first)', async () => {
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Usage plans' }).click();
+    await page.getByRole('heading', { name: 'Usage plans', exact: true }).waitFor();
+    await page.getByText('No usage plans yet.').waitFor();
+    await page.getByRole('button', { name: 'Create usage plan' }).click();
+    await dlg().getByRole('heading', { name: 'Create usage plan' }).waitFor();
+    assert.ok(await focusInDialog());
+    // An offset past the period's end: AWS refuses it in the dialog, and nothing is created.
+    await dlg().getByLabel('Name').fill('gold');
+    await dlg().getByLabel('Quota limit (requests)').fill('100');
+    await dlg().getByLabel('Quota period').selectOption('WEEK');
+    await dlg().getByLabel('Quota offset (days into the period)').fill('9');
+    await dlg().getByRole('button', { name: 'Create usage plan' }).click();
+    await dlg().locator('.error', { hasText: 'Quota offset must be between 0 and 6 for period WEEK.' }).waitFor();
+    assert.equal((await api('GET', '/usageplans')).json.item.length, 0);
+    await dlg().getByLabel('Quota offset (days into the period)').fill('0');
+    await dlg().getByLabel('Description').fill('for partners');
+    await dlg().getByLabel('Throttle rate (requests per second)').fill('50');
+    await dlg().getByLabel('Throttle burst (requests)').fill('100');
+    await dlg().getByLabel('Quota limit (requests)').fill('100');
+    await dlg().getByLabel('Quota period').selectOption('DAY');
+    await screenshot('plan-create');
+    await dlg().getByRole('button', { name: 'Create usage plan' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    assert.match(await flashText(/created/), /Usage plan gold created\./);
+    await page.waitForURL(/#\/usageplans\/[^/]+$/);
+    planId = decodeURIComponent(page.url().split('#/usageplans/')[1]);
+    await page.getByRole('heading', { name: /^gold/, level: 1 }).waitFor();
+    const p = (await api('GET', `/usageplans/${planId}`)).json;
+    assert.deepEqual({ name: p.name, description: p.description, throttle: p.throttle, quota: p.quota },
+      { name: 'gold', description: 'for partners', throttle: { rateLimit: 50, burstLimit: 100 }, quota: { limit: 100, offset: 0, period: 'DAY' } });
+  });
+
+  await t.test('Usage plans: edit settings (UpdateUsagePlan operations)', async () => {
+    const form = page.locator('form.plan-settings');
+    // AWS's refusal shows next to the form, and nothing changes.
+    await form.getByLabel('Quota offset (days into the period)').fill('3');
+    await form.getByRole('button', { name: 'Save plan' }).click();
+    await form.locator('.error', { hasText: 'Quota offset must be between 0 and 0 for period DAY.' }).waitFor();
+    assert.equal((await api('GET', `/usageplans/${planId}`)).json.quota.offset, 0);
+    await screenshot('plan-settings-refused');
+    await form.getByLabel('Quota offset (days into the period)').fill('0');
+    await form.getByLabel('Throttle burst (requests)').fill('');
+    await form.getByLabel('Description').fill('for partners (edited)');
+    await form.getByRole('button', { name: 'Save plan' }).click();
+    assert.match(await flashText(/saved/), /Usage plan gold saved\./);
+    const p = (await api('GET', `/usageplans/${planId}`)).json;
+    assert.equal(p.description, 'for partners (edited)');
+    assert.deepEqual(p.throttle, { rateLimit: 50 });
+  });
+
+  await t.test('Usage plans: add the API stage and a method throttle', async () => {
+    const form = page.locator('form.add-stage');
+    await form.getByLabel('API').selectOption(apiId);
+    await form.getByLabel('Stage').and(page.locator(':enabled')).waitFor();
+    await form.getByLabel('Stage').selectOption('prod');
+    await form.getByRole('button', { name: 'Add API stage' }).click();
+    assert.match(await flashText(/added/), /API stage keys-e2e prod added\./);
+    await page.locator(`tr[data-api-stage="${apiId}:prod"]`).waitFor();
+    await page.getByRole('button', { name: 'Method throttle on keys-e2e prod' }).click();
+    await dlg().getByRole('heading', { name: 'Method throttle on keys-e2e prod' }).waitFor();
+    assert.ok(await focusInDialog());
+    await dlg().getByLabel('Resource').locator('option[value="/items"]').waitFor({ state: 'attached' });
+    await dlg().getByLabel('Resource').selectOption('/items');
+    await dlg().getByLabel('Method').selectOption('GET');
+    await dlg().getByLabel('Rate (requests per second)').fill('20');
+    await dlg().getByLabel('Burst (requests)').fill('40');
+    await dlg().getByRole('button', { name: 'Save throttle' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    await page.locator('li.method-throttle[data-key="/items/GET"]', { hasText: '20 req/s, burst 40' }).waitFor();
+    const p = (await api('GET', `/usageplans/${planId}`)).json;
+    assert.deepEqual(p.apiStages, [{ apiId, stage: 'prod', throttle: { '/items/GET': { rateLimit: 20, burstLimit: 40 } } }]);
+  });
+
+  await t.test('Usage plans: add the key; the stage answers 403 without it, 200 with it', async () => {
+    const form = page.locator('form.add-key');
+    await form.getByLabel('API key').selectOption(keyId);
+    await form.getByRole('button', { name: 'Add key' }).click();
+    assert.match(await flashText(/added to gold/), /Key partner-one added to gold\./);
+    await page.locator(`table.plan-keys tr[data-key-id="${keyId}"]`).waitFor();
+    assert.deepEqual((await api('GET', `/usageplans/${planId}/keys`)).json.item.map((k) => k.id), [keyId]);
+    await screenshot('plan');
+    assert.equal((await call(apiId, 'prod', '/items')).status, 403, 'without the key');
+    assert.equal((await call(apiId, 'prod', '/items', { 'x-api-key': 'imported-a-value-0123456789abc' })).status, 403, 'a key outside the plan');
+    for (let i = 0; i < 3; i++) {
+      const r = await call(apiId, 'prod', '/items', { 'x-api-key': VALUE });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(JSON.parse(r.text), { items: [1, 2] });
+    }
+  });
+
+  await t.test('Usage plans: the usage chart shows the requests; Adjust remaining', async () => {
+    const fig = page.locator(`figure.key-usage[data-key-id="${keyId}"]`);
+    // Counts reach the store within about a second: refresh until they show.
+    let total = '';
+    for (let i = 0; i < 20 && total !== '3 requests'; i++) {
+      await page.waitForTimeout(500);
+      await page.locator('section.usage').getByRole('button', { name: 'Refresh' }).click();
+      await fig.waitFor();
+      total = await fig.locator('.usage-total').textContent();
+    }
+    assert.equal(total, '3 requests');
+    assert.equal(await fig.locator('.usage-remaining').textContent(), '97 remaining');
+    const chart = fig.locator('svg.bars');
+    assert.match(await chart.getAttribute('aria-label'), /Requests per day of partner-one, .* 3 in all, 97 remaining/);
+    assert.deepEqual(await chart.locator('text.r-tick').allTextContents(), ['0', '100'], 'remaining on its own axis, up to the quota');
+    assert.equal(await chart.locator('circle.remaining-dot').count(), 7);
+    assert.equal(await chart.locator('rect.bar').count(), 7, 'one bar per day of the last 7');
+    assert.deepEqual(await chart.locator('text.value').allTextContents(), ['3'], 'today\'s bar is labelled 3');
+    assert.deepEqual(await chart.locator('text.y-tick').allTextContents(), ['0', '2', '3']);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal(await chart.locator('text.x-tick').last().textContent(), today.slice(5));
+    await fig.locator('summary').click();
+    assert.deepEqual(await fig.locator(`tr[data-date="${today}"] td`).allTextContents(), [today, '3', '97']);
+    await screenshot('plan-usage');
+    const direct = (await api('GET', `/usageplans/${planId}/usage?startDate=${today}&endDate=${today}`)).json;
+    assert.deepEqual(direct.values[keyId], [[3, 97]]);
+
+    await page.getByRole('button', { name: 'Adjust remaining of partner-one' }).click();
+    await dlg().getByRole('heading', { name: 'Adjust remaining of partner-one' }).waitFor();
+    assert.ok(await focusInDialog());
+    assert.equal(await dlg().getByLabel('Remaining requests').inputValue(), '97');
+    await dlg().getByLabel('Remaining requests').fill('50');
+    await dlg().getByRole('button', { name: 'Set remaining' }).click();
+    await dlg().waitFor({ state: 'detached' });
+    assert.match(await flashText(/Remaining/), /Remaining requests of partner-one set to 50\./);
+    await fig.locator('.usage-remaining', { hasText: '50 remaining' }).waitFor();
+    assert.deepEqual((await api('GET', `/usageplans/${planId}/usage?startDate=${today}&endDate=${today}`)).json.values[keyId][0][1], 50);
+
+    await page.getByLabel('Usage period', { exact: true }).selectOption('30');
+    await page.waitForFunction(() => document.querySelectorAll('figure.key-usage svg.bars rect.bar').length === 30);
+    await screenshot('plan-usage-30-days');
+  });
+
+  await t.test('a key disabled on the API keys page is refused by the stage; enabled again, it works', async () => {
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'API keys' }).click();
+    assert.equal(await row('partner-one').locator('td.key-plans').textContent(), 'gold', 'the key\'s plans are listed');
+    assert.equal(await row('imported-a').locator('td.key-plans').textContent(), 'none');
+    await page.getByRole('button', { name: 'Disable partner-one' }).click();
+    await row('partner-one').locator('.badge', { hasText: 'Disabled' }).waitFor();
+    assert.equal((await call(apiId, 'prod', '/items', { 'x-api-key': VALUE })).status, 403);
+    await page.getByRole('button', { name: 'Enable partner-one' }).click();
+    await row('partner-one').locator('.badge', { hasText: 'Enabled' }).waitFor();
+    assert.equal((await call(apiId, 'prod', '/items', { 'x-api-key': VALUE })).status, 200);
+    await screenshot('apikeys-with-plans');
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Usage plans' }).click();
+    assert.match(await page.locator('table.plans tr[data-name="gold"]').textContent(), /gold.*50 req\/s.*100 per DAY/);
+    await page.getByRole('link', { name: 'gold', exact: true }).click();
+    await page.getByRole('heading', { name: /^gold/, level: 1 }).waitFor();
+  });
+
+  await t.test('delete: the key from the plan, the plan (its stage first), the keys', async () => {
+    await page.getByRole('button', { name: 'Remove key partner-one from the plan' }).click();
+    await dlg().getByRole('button', { name: 'Remove key' }).click();
+    assert.match(await flashText(/removed from gold/), /Key partner-one removed from gold\./);
+    await page.getByText('No keys in this plan yet.').waitFor();
+    await page.getByRole('button', { name: 'Delete usage plan' }).click();
+    await dlg().getByText('Its 1 API stage is removed from it first').waitFor();
+    await dlg().getByRole('button', { name: 'Delete usage plan' }).click();
+    assert.match(await flashText(/deleted/), /Usage plan gold deleted\./);
+    await page.getByText('No usage plans yet.').waitFor();
+    assert.equal((await api('GET', `/usageplans/${planId}`)).status, 404);
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'API keys' }).click();
+    for (const name of ['imported-a', 'imported-b', 'partner-one']) {
+      await page.getByRole('button', { name: `Delete ${name}` }).click();
+      await dlg().getByRole('heading', { name: 'Delete API key' }).waitFor();
+      await dlg().getByRole('button', { name: 'Delete API key' }).click();
+      assert.match(await flashText(new RegExp(`${name} deleted`)), new RegExp(`API key ${name} deleted\\.`));
+      await row(name).waitFor({ state: 'detached' });
+    }
+    await page.getByText('No API keys yet.').waitFor();
+    assert.equal((await api('GET', '/apikeys')).json.item.length, 0);
   });
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');

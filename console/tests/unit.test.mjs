@@ -10,6 +10,9 @@ import { splitKey, settingPrefix } from '../overrides.js';
 import { lambdaAuthorizerUri, functionArnOf, formFromAuthorizer, createBody, authorizerOps, parseLines, identityHeader, prettyJsonText } from '../authorizers.js';
 import { checkJson, jsonError, prettyPolicy, policyOps, POLICY_TEMPLATES } from '../policy.js';
 import { authSummary, authorizersFor, methodAuthOps } from '../methodauth.js';
+import { parseCsv, csvSummary, createKeyBody, enabledOps } from '../keys.js';
+import { formFromPlan, createPlanBody, planOps, addStageOps, removeStageOps, splitThrottleKey, methodThrottlePath, methodThrottleOps, removeMethodThrottleOps, throttleText, quotaText } from '../plans.js';
+import { lastDays, daysBetween, usageSeries, usageTotals, shortDay, remainingOps } from '../usage.js';
 import { signHeaders } from './sigv4-node.mjs';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
@@ -215,4 +218,91 @@ test('method authorization: summary and UpdateMethod operations', () => {
   assert.deepEqual(methodAuthOps(cog, { authorizationType: 'AWS_IAM', authorizationScopes: '' }), [
     { op: 'replace', path: '/authorizationType', value: 'AWS_IAM' },
   ]);
+});
+
+test('CSV as ImportApiKeys reads it: quotes, doubled quotes, commas and line breaks inside, CRLF, blank lines', () => {
+  assert.deepEqual(parseCsv('a,b,c\r\n"x, y","say ""hi""",\n\n"multi\nline",2,3'),
+    [['a', 'b', 'c'], ['x, y', 'say "hi"', ''], ['multi\nline', '2', '3']]);
+  assert.deepEqual(parseCsv('Name,Key\nk,v'), [['Name', 'Key'], ['k', 'v']]);
+  assert.deepEqual(parseCsv(''), []);
+  assert.throws(() => parseCsv('a,"b'), /quoted field is not closed/);
+});
+
+test('the import summary counts keys and explains a header the server would refuse', () => {
+  assert.deepEqual(csvSummary('Name,Key,Enabled\na,aaaaaaaaaaaaaaaaaaaaaa,true\nb,bbbbbbbbbbbbbbbbbbbbbbbbb,false\n'),
+    { columns: ['name', 'key', 'enabled'], keys: 2, problem: null });
+  assert.equal(csvSummary(' key , NAME \nv,n').columns.join(), 'key,name', 'case and spaces do not matter');
+  assert.match(csvSummary('Name,Enabled\na,true').problem, /Key column/);
+  assert.match(csvSummary('Name,Key,Owner\na,b,c').problem, /Unknown column "owner"/);
+  assert.match(csvSummary('').problem, /empty/);
+  assert.match(csvSummary('Key\n"abc').problem, /not closed/);
+});
+
+test('CreateApiKey body: empty fields left out, a custom value of fewer than 20 characters refused', () => {
+  assert.deepEqual(createKeyBody({ name: ' k ', description: '', customerId: '', value: '', enabled: true }), { name: 'k', enabled: true });
+  assert.deepEqual(createKeyBody({ name: 'k', description: 'd', customerId: 'c', value: 'x'.repeat(20), enabled: false }),
+    { name: 'k', enabled: false, description: 'd', customerId: 'c', value: 'x'.repeat(20) });
+  assert.throws(() => createKeyBody({ name: 'k', description: '', customerId: '', value: 'x'.repeat(19), enabled: true }), /at least 20 characters \(this one has 19\)/);
+  assert.deepEqual(enabledOps(false), [{ op: 'replace', path: '/enabled', value: 'false' }]);
+});
+
+test('usage plan: CreateUsagePlan body and UpdateUsagePlan operations', () => {
+  const empty = formFromPlan();
+  assert.deepEqual(createPlanBody({ ...empty, name: 'p' }), { name: 'p' });
+  assert.deepEqual(createPlanBody({ ...empty, name: 'p', rateLimit: '10.5', quotaLimit: '100', quotaPeriod: 'WEEK', quotaOffset: '2' }),
+    { name: 'p', throttle: { rateLimit: 10.5 }, quota: { limit: 100, period: 'WEEK', offset: 2 } });
+  const plan = { name: 'gold', throttle: { rateLimit: 50, burstLimit: 100 }, quota: { limit: 100, period: 'DAY', offset: 0 } };
+  const before = formFromPlan(plan);
+  assert.deepEqual(before, { name: 'gold', description: '', rateLimit: '50', burstLimit: '100', quotaLimit: '100', quotaPeriod: 'DAY', quotaOffset: '0' });
+  assert.deepEqual(planOps(before, before), []);
+  assert.deepEqual(planOps(before, { ...before, name: 'g2', description: 'd', rateLimit: '5' }), [
+    { op: 'replace', path: '/name', value: 'g2' }, { op: 'replace', path: '/description', value: 'd' },
+    { op: 'replace', path: '/throttle/rateLimit', value: '5' }]);
+  // One limit emptied: the throttle goes and the other limit comes back.
+  assert.deepEqual(planOps(before, { ...before, burstLimit: '' }), [
+    { op: 'remove', path: '/throttle' }, { op: 'replace', path: '/throttle/rateLimit', value: '50' }]);
+  assert.deepEqual(planOps(before, { ...before, rateLimit: '', burstLimit: '' }), [{ op: 'remove', path: '/throttle' }]);
+  assert.deepEqual(planOps(before, { ...before, quotaLimit: '' }), [{ op: 'remove', path: '/quota' }]);
+  assert.deepEqual(planOps(before, { ...before, quotaPeriod: 'MONTH', quotaOffset: '3' }), [
+    { op: 'replace', path: '/quota/period', value: 'MONTH' }, { op: 'replace', path: '/quota/offset', value: '3' }]);
+  // A quota added to a plan without one sets all three fields.
+  const none = formFromPlan({ name: 'n' });
+  assert.deepEqual(planOps(none, { ...none, quotaLimit: '10' }), [
+    { op: 'replace', path: '/quota/limit', value: '10' }, { op: 'replace', path: '/quota/period', value: 'DAY' },
+    { op: 'replace', path: '/quota/offset', value: '0' }]);
+  assert.equal(throttleText(plan.throttle), '50 req/s, burst 100');
+  assert.equal(throttleText(undefined), 'none');
+  assert.equal(quotaText({ limit: 5, period: 'WEEK', offset: 1 }), '5 per WEEK (offset 1)');
+});
+
+test('usage plan: API stage and per-method throttle operations in the grammar the server accepts', () => {
+  assert.deepEqual(addStageOps('a1', 'prod'), [{ op: 'add', path: '/apiStages', value: 'a1:prod' }]);
+  assert.deepEqual(removeStageOps('a1', 'prod'), [{ op: 'remove', path: '/apiStages', value: 'a1:prod' }]);
+  assert.equal(methodThrottlePath('a1', 'prod', '/pets/{id}', 'get'), '/apiStages/a1:prod/throttle/~1pets~1{id}/GET');
+  assert.deepEqual(methodThrottleOps('a1', 'prod', '/pets', 'GET', { rateLimit: '20', burstLimit: ' 40 ' }), [
+    { op: 'replace', path: '/apiStages/a1:prod/throttle/~1pets/GET/rateLimit', value: '20' },
+    { op: 'replace', path: '/apiStages/a1:prod/throttle/~1pets/GET/burstLimit', value: '40' }]);
+  assert.deepEqual(methodThrottleOps('a1', 'prod', '/', 'POST', { burstLimit: '3' }), [
+    { op: 'replace', path: '/apiStages/a1:prod/throttle/~1/POST/burstLimit', value: '3' }]);
+  assert.throws(() => methodThrottleOps('a1', 'prod', '/', 'GET', {}), /rate, a burst, or both/);
+  assert.deepEqual(removeMethodThrottleOps('a1', 'prod', '/pets', 'GET'), [{ op: 'remove', path: '/apiStages/a1:prod/throttle/~1pets/GET' }]);
+  assert.deepEqual(splitThrottleKey('/pets/{id}/GET'), { resourcePath: '/pets/{id}', method: 'GET' });
+  assert.deepEqual(splitThrottleKey('//GET'), { resourcePath: '/', method: 'GET' });
+});
+
+test('usage series: one entry per day from GetUsage values, gaps as 0 used and unknown remaining', () => {
+  assert.deepEqual(lastDays(7, new Date('2026-12-05T23:59:00Z')), { startDate: '2026-11-29', endDate: '2026-12-05' });
+  assert.deepEqual(lastDays(1, new Date('2026-03-01T00:00:00Z')), { startDate: '2026-03-01', endDate: '2026-03-01' });
+  assert.deepEqual(daysBetween('2026-02-27', '2026-03-02'), ['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
+  const usage = { usagePlanId: 'p', startDate: '2026-12-03', endDate: '2026-12-05', values: { k1: [[0, 100], [4, 96], [3, 93]], k2: [[1]] } };
+  assert.deepEqual(usageSeries(usage, 'k1'), [
+    { date: '2026-12-03', used: 0, remaining: 100 }, { date: '2026-12-04', used: 4, remaining: 96 }, { date: '2026-12-05', used: 3, remaining: 93 }]);
+  assert.deepEqual(usageSeries(usage, 'k2').map((d) => [d.used, d.remaining]), [[1, null], [0, null], [0, null]]);
+  assert.deepEqual(usageSeries(usage, 'missing').map((d) => d.used), [0, 0, 0]);
+  assert.deepEqual(usageTotals(usageSeries(usage, 'k1')), { used: 7, remaining: 93 });
+  assert.deepEqual(usageTotals(usageSeries(usage, 'k2')), { used: 1, remaining: null });
+  assert.equal(shortDay('2026-12-05'), '12-05');
+  assert.deepEqual(remainingOps('50'), [{ op: 'replace', path: '/remaining', value: '50' }]);
+  assert.deepEqual(remainingOps(0), [{ op: 'replace', path: '/remaining', value: '0' }]);
+  for (const bad of ['', '-1', '2.5', 'x']) assert.throws(() => remainingOps(bad), /whole number/);
 });

@@ -45,6 +45,9 @@ assets! {
     "authorizers.js" => "text/javascript; charset=utf-8",
     "policy.js" => "text/javascript; charset=utf-8",
     "methodauth.js" => "text/javascript; charset=utf-8",
+    "keys.js" => "text/javascript; charset=utf-8",
+    "plans.js" => "text/javascript; charset=utf-8",
+    "usage.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.
