@@ -206,3 +206,33 @@ def test_authorizer_key_source(gw, c):
     # With the AUTHORIZER source, x-api-key is not read.
     assert call(gw, api_id, key=key["value"], headers={"Authorization": "unknown-unknown-unknown"})[::2] \
         == FORBIDDEN
+
+
+def test_counts_older_than_a_second_survive_kill_9(lambda_endpoint):
+    """The documented bound: counts are written every second, so a `kill -9` loses at most
+    the last second's. Requests made more than a second before the kill are all counted."""
+    srv = ProsceniumServer(extra_args=["--lambda-endpoint", lambda_endpoint])
+    srv.start()
+    try:
+        c = make_client(srv.endpoint)
+        api_id = keyed_api(c)
+        key, plan = plan_with_key(c, api_id, "dev", quota={"limit": 4, "period": "WEEK"})
+        wait_for_status(lambda: call(srv, api_id, key=key["value"]), 200)
+        for _ in range(2):
+            assert call(srv, api_id, key=key["value"])[0] == 200
+        time.sleep(1.6)  # past the flush interval
+        srv.restart()  # kill -9, then start on the same data dir
+        assert call(srv, api_id, key=key["value"])[0] == 200, "the fourth of four"
+        assert call(srv, api_id, key=key["value"])[0] == 429, "three counted before the kill"
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        c = make_client(srv.endpoint)
+        deadline = time.monotonic() + 3
+        used = None
+        while time.monotonic() < deadline:
+            used = c.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)["items"][key["id"]]
+            if used[0][0] == 4:
+                break
+            time.sleep(0.1)
+        assert used[0] == [4, 0], used
+    finally:
+        srv.cleanup()
