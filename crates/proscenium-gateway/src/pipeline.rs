@@ -65,9 +65,15 @@ where
         Err(e) => Err(e),
     };
     // The access phase, only for methods that need authorization or APIs with a resource
-    // policy (boxed: the plain path's future does not carry its state).
+    // policy; an authorizer call (a cache miss) is boxed: the plain path's future does not
+    // carry its state.
     if admitted.is_ok() && crate::auth::needed(&ctx) {
-        admitted = Box::pin(crate::auth::authorize(shared, &mut ctx)).await;
+        admitted = match crate::auth::authorize_now(shared, &mut ctx) {
+            crate::auth::Step::Done(r) => r,
+            crate::auth::Step::Call(p) => {
+                Box::pin(crate::auth::authorize_call(shared, &mut ctx, p)).await
+            }
+        };
     }
     if admitted.is_ok()
         && ctx

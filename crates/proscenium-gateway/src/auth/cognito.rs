@@ -310,17 +310,25 @@ pub fn issuer(endpoint: Option<&str>, region: &str, pool: &str) -> String {
     }
 }
 
-/// Verifies the request's token: its claims, or 401 (500 when keys cannot be fetched).
-pub async fn authorize(
+/// A request's token, looked up in the verified-token cache.
+enum Probe {
+    Hit(Arc<Claims>),
+    Miss {
+        token: String,
+        issuers: Vec<String>,
+        key: Option<String>,
+    },
+}
+
+fn probe(
     shared: &Shared,
-    ctx: &mut RequestCtx,
+    ctx: &RequestCtx,
     stage: &CompiledStage,
     a: &CognitoAuthorizer,
     scopes: &[String],
     now_secs: i64,
-) -> Result<Arc<Claims>, GatewayError> {
-    let c: &RequestCtx = ctx;
-    let raw = a.compiled_source.value(c).unwrap_or_default();
+) -> Result<Probe, GatewayError> {
+    let raw = a.compiled_source.value(ctx).unwrap_or_default();
     let raw = raw.trim();
     let token_text = raw
         .strip_prefix("Bearer ")
@@ -337,13 +345,12 @@ pub async fn authorize(
         .collect();
     let now = shared.config.clock.monotonic_nanos();
     let cache_key = (a.ttl_secs > 0).then(|| {
+        use std::fmt::Write;
         let mut k = String::with_capacity(64 + token_text.len());
         k.push_str(&stage.api_id);
         k.push('\u{0}');
         k.push_str(&stage.stage_name);
-        k.push('\u{0}');
-        k.push_str(&stage.authorizer_generation.to_string());
-        k.push('\u{0}');
+        let _ = write!(k, "\u{0}{}\u{0}", stage.authorizer_generation);
         k.push_str(&a.id);
         k.push('\u{0}');
         k.push_str(token_text);
@@ -354,9 +361,50 @@ pub async fn authorize(
     {
         check_token_claims(&hit.claims, &issuers, scopes, now_secs)
             .map_err(GatewayError::unauthorized)?;
-        return Ok(hit.pairs.clone());
+        return Ok(Probe::Hit(hit.pairs.clone()));
     }
-    let token = decode(token_text).map_err(GatewayError::unauthorized)?;
+    Ok(Probe::Miss {
+        token: token_text.to_string(),
+        issuers,
+        key: cache_key,
+    })
+}
+
+/// The claims of a token verified before (within the authorizer's TTL), checked again for
+/// expiry and this method's scopes; `None` when the token must be verified.
+pub fn cached(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    stage: &CompiledStage,
+    a: &CognitoAuthorizer,
+    scopes: &[String],
+    now_secs: i64,
+) -> Result<Option<Arc<Claims>>, GatewayError> {
+    Ok(match probe(shared, ctx, stage, a, scopes, now_secs)? {
+        Probe::Hit(claims) => Some(claims),
+        Probe::Miss { .. } => None,
+    })
+}
+
+/// Verifies the request's token: its claims, or 401 (500 when keys cannot be fetched).
+pub async fn authorize(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    stage: &CompiledStage,
+    a: &CognitoAuthorizer,
+    scopes: &[String],
+    now_secs: i64,
+) -> Result<Arc<Claims>, GatewayError> {
+    let (token_text, issuers, cache_key) = match probe(shared, ctx, stage, a, scopes, now_secs)? {
+        Probe::Hit(claims) => return Ok(claims),
+        Probe::Miss {
+            token,
+            issuers,
+            key,
+        } => (token, issuers, key),
+    };
+    let now = shared.config.clock.monotonic_nanos();
+    let token = decode(&token_text).map_err(GatewayError::unauthorized)?;
     if token.alg != "RS256" {
         return Err(GatewayError::unauthorized(format!(
             "token algorithm {} is not RS256",

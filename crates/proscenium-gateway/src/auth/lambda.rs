@@ -205,38 +205,7 @@ pub async fn authorize(
     method_arn: &str,
 ) -> Result<(Arc<LambdaResult>, u64), GatewayError> {
     let now = shared.config.clock.monotonic_nanos();
-    // The cache key (stage, flush generation, authorizer, identity values, NUL-separated),
-    // built as the sources are read: nothing else is allocated on a cache hit.
-    let key = {
-        use std::fmt::Write;
-        let c: &RequestCtx = ctx;
-        let mut k = String::with_capacity(96);
-        k.push_str(&stage.api_id);
-        k.push('\u{0}');
-        k.push_str(&stage.stage_name);
-        let _ = write!(k, "\u{0}{}\u{0}", stage.authorizer_generation);
-        k.push_str(&a.id);
-        for (i, s) in a.compiled_sources.iter().enumerate() {
-            let Some(v) = s.value(c) else {
-                return Err(GatewayError::unauthorized(format!(
-                    "authorizer {}: an identity source is missing",
-                    a.id
-                )));
-            };
-            if i == 0
-                && let Some(re) = &a.validation
-                && !re.is_match(&v)
-            {
-                return Err(GatewayError::unauthorized(format!(
-                    "authorizer {}: the token does not match identityValidationExpression",
-                    a.id
-                )));
-            }
-            k.push('\u{0}');
-            k.push_str(&v);
-        }
-        k
-    };
+    let key = cache_key(ctx, stage, a)?;
     let key = (a.ttl_secs > 0 && !a.compiled_sources.is_empty()).then_some(key);
     if let Some(k) = &key
         && let Some(hit) = shared.auth_cache.get(k, now)
@@ -286,6 +255,62 @@ pub async fn authorize(
         shared.auth_cache.put(k, result.clone(), expires, now);
     }
     Ok((result, took_ms))
+}
+
+/// The cache key (stage, flush generation, authorizer, identity values, NUL-separated),
+/// built as the sources are read; a missing identity (or one the validation expression
+/// refuses) is the caller's 401.
+fn cache_key(
+    ctx: &RequestCtx,
+    stage: &CompiledStage,
+    a: &LambdaAuthorizer,
+) -> Result<String, GatewayError> {
+    {
+        use std::fmt::Write;
+        let c: &RequestCtx = ctx;
+        let mut k = String::with_capacity(96);
+        k.push_str(&stage.api_id);
+        k.push('\u{0}');
+        k.push_str(&stage.stage_name);
+        let _ = write!(k, "\u{0}{}\u{0}", stage.authorizer_generation);
+        k.push_str(&a.id);
+        for (i, s) in a.compiled_sources.iter().enumerate() {
+            let Some(v) = s.value(c) else {
+                return Err(GatewayError::unauthorized(format!(
+                    "authorizer {}: an identity source is missing",
+                    a.id
+                )));
+            };
+            if i == 0
+                && let Some(re) = &a.validation
+                && !re.is_match(&v)
+            {
+                return Err(GatewayError::unauthorized(format!(
+                    "authorizer {}: the token does not match identityValidationExpression",
+                    a.id
+                )));
+            }
+            k.push('\u{0}');
+            k.push_str(&v);
+        }
+        Ok(k)
+    }
+}
+
+/// The cached answer for this request's identity, if the authorizer caches and has one.
+pub fn cached(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    stage: &CompiledStage,
+    a: &LambdaAuthorizer,
+) -> Result<Option<Arc<LambdaResult>>, GatewayError> {
+    let key = cache_key(ctx, stage, a)?;
+    if a.ttl_secs == 0 || a.compiled_sources.is_empty() {
+        return Ok(None);
+    }
+    Ok(shared
+        .auth_cache
+        .get(&key, shared.config.clock.monotonic_nanos()))
 }
 
 /// Calls the function through the Lambda Invoke endpoint: the payload and whether it is a

@@ -320,8 +320,104 @@ const AUTHORIZER_EXPLICIT_DENY: &str =
     "User is not authorized to access this resource with an explicit deny";
 const AUTHORIZER_IMPLICIT_DENY: &str = "User is not authorized to access this resource";
 
-/// The access phase. On success `ctx.auth` holds who was let in.
-pub async fn authorize(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), GatewayError> {
+/// What the access phase has decided before any authorizer is called.
+pub struct Pending {
+    stage: Arc<crate::compile::CompiledStage>,
+    method: Arc<crate::compile::CompiledMethod>,
+    arn: String,
+    now_secs: i64,
+    caller_arn: Option<String>,
+    policy_decision: Option<Decision>,
+}
+
+/// How far [`authorize_now`] got.
+pub enum Step {
+    /// Decided without I/O (no authorizer, IAM, a cached answer, a refusal).
+    Done(Result<(), GatewayError>),
+    /// An authorizer must be called: [`authorize_call`].
+    Call(Box<Pending>),
+}
+
+/// The access phase up to what needs I/O: SigV4, the resource policy, and the authorizer
+/// when its answer is in the cache. On success `ctx.auth` holds who was let in.
+pub fn authorize_now(shared: &Shared, ctx: &mut RequestCtx) -> Step {
+    let p = match prelude(shared, ctx) {
+        Ok(p) => p,
+        Err(e) => return Step::Done(Err(e)),
+    };
+    let method = p.method.clone();
+    let decision = match &method.auth {
+        MethodAuth::None => None,
+        MethodAuth::Broken(why) => {
+            return Step::Done(Err(GatewayError::authorizer_configuration(why.clone())));
+        }
+        MethodAuth::Iam => {
+            // The gateway's identities carry no IAM policies of their own: a caller of the
+            // API's account is allowed by IAM; another account's needs the resource policy
+            // too (AWS's cross-account table).
+            let same_account = ctx
+                .auth
+                .as_ref()
+                .and_then(|a| a.iam.as_ref())
+                .is_some_and(|c| c.account_id == ctx.account_id());
+            if same_account {
+                Some(Decision::Allow)
+            } else if p.policy_decision == Some(Decision::Allow) {
+                return Step::Done(Ok(()));
+            } else {
+                let who = p.caller_arn.as_deref().unwrap_or("anonymous");
+                return Step::Done(Err(policy_denial(who, &p.arn, false)));
+            }
+        }
+        MethodAuth::Lambda(a) => match lambda::cached(shared, ctx, &p.stage, a) {
+            Err(e) => return Step::Done(Err(e)),
+            Ok(None) => return Step::Call(Box::new(p)),
+            Ok(Some(result)) => match lambda_decision(ctx, &p, result, 0) {
+                Ok(d) => d,
+                Err(e) => return Step::Done(Err(e)),
+            },
+        },
+        MethodAuth::Cognito { authorizer, scopes } => {
+            match cognito::cached(shared, ctx, &p.stage, authorizer, scopes, p.now_secs) {
+                Err(e) => return Step::Done(Err(e)),
+                Ok(None) => return Step::Call(Box::new(p)),
+                Ok(Some(claims)) => {
+                    ctx.auth.get_or_insert_with(Default::default).claims = Some(claims);
+                    Some(Decision::Allow)
+                }
+            }
+        }
+    };
+    Step::Done(combine(&p, decision))
+}
+
+/// The rest of the access phase when an authorizer must be called (Lambda, or Cognito keys
+/// to fetch).
+pub async fn authorize_call(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    p: Box<Pending>,
+) -> Result<(), GatewayError> {
+    let method = p.method.clone();
+    let decision = match &method.auth {
+        MethodAuth::Lambda(a) => {
+            let (result, latency_ms) = lambda::authorize(shared, ctx, &p.stage, a, &p.arn).await?;
+            lambda_decision(ctx, &p, result, latency_ms)?
+        }
+        MethodAuth::Cognito { authorizer, scopes } => {
+            let claims =
+                cognito::authorize(shared, ctx, &p.stage, authorizer, scopes, p.now_secs).await?;
+            ctx.auth.get_or_insert_with(Default::default).claims = Some(claims);
+            Some(Decision::Allow)
+        }
+        // Decided by `authorize_now`.
+        _ => return Err(GatewayError::internal("no authorizer to call")),
+    };
+    combine(&p, decision)
+}
+
+/// IAM authentication and the resource policy's explicit denials.
+fn prelude(shared: &Shared, ctx: &mut RequestCtx) -> Result<Pending, GatewayError> {
     let Some(stage) = ctx.stage.clone() else {
         return Err(GatewayError::forbidden());
     };
@@ -390,60 +486,49 @@ pub async fn authorize(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), Gate
             Some(d)
         }
     };
+    Ok(Pending {
+        stage,
+        method,
+        arn,
+        now_secs,
+        caller_arn,
+        policy_decision,
+    })
+}
 
-    let auth_decision = match &method.auth {
-        MethodAuth::None => None,
-        MethodAuth::Broken(why) => {
-            return Err(GatewayError::authorizer_configuration(why.clone()));
-        }
-        MethodAuth::Iam => {
-            // The gateway's identities carry no IAM policies of their own: a caller of the
-            // API's account is allowed by IAM; another account's needs the resource policy
-            // too (AWS's cross-account table).
-            let same_account = ctx
-                .auth
-                .as_ref()
-                .and_then(|a| a.iam.as_ref())
-                .is_some_and(|c| c.account_id == ctx.account_id());
-            if same_account {
-                Some(Decision::Allow)
-            } else if policy_decision == Some(Decision::Allow) {
-                return Ok(());
-            } else {
-                return Err(policy_denial(who, &arn, false));
-            }
-        }
-        MethodAuth::Lambda(a) => {
-            let (result, latency_ms) = lambda::authorize(shared, ctx, &stage, a, &arn).await?;
-            let d = result.policy.evaluate(
-                &Request {
-                    action: "execute-api:Invoke",
-                    resource: &arn,
-                    caller_arn: None,
-                    source_ip: None,
-                    key: &|_| None,
-                },
-                now_secs,
-            );
-            let auth = ctx.auth.get_or_insert_with(Default::default);
-            auth.lambda = Some(result);
-            auth.lambda_latency_ms = latency_ms;
-            if d == Decision::Deny {
-                return Err(GatewayError::access_denied(AUTHORIZER_EXPLICIT_DENY));
-            }
-            Some(d)
-        }
-        MethodAuth::Cognito { authorizer, scopes } => {
-            let claims =
-                cognito::authorize(shared, ctx, &stage, authorizer, scopes, now_secs).await?;
-            ctx.auth.get_or_insert_with(Default::default).claims = Some(claims);
-            Some(Decision::Allow)
-        }
-    };
+/// A Lambda authorizer's policy evaluated for this request (its answer kept in `ctx.auth`).
+fn lambda_decision(
+    ctx: &mut RequestCtx,
+    p: &Pending,
+    result: Arc<lambda::LambdaResult>,
+    latency_ms: u64,
+) -> Result<Option<Decision>, GatewayError> {
+    let d = result.policy.evaluate(
+        &Request {
+            action: "execute-api:Invoke",
+            resource: &p.arn,
+            caller_arn: None,
+            source_ip: None,
+            key: &|_| None,
+        },
+        p.now_secs,
+    );
+    let auth = ctx.auth.get_or_insert_with(Default::default);
+    auth.lambda = Some(result);
+    auth.lambda_latency_ms = latency_ms;
+    if d == Decision::Deny {
+        return Err(GatewayError::access_denied(AUTHORIZER_EXPLICIT_DENY));
+    }
+    Ok(Some(d))
+}
 
-    match (auth_decision, policy_decision) {
+/// The authorizer's (or IAM's) decision and the resource policy's, as AWS's table combines
+/// them for callers of the API's account.
+fn combine(p: &Pending, auth_decision: Option<Decision>) -> Result<(), GatewayError> {
+    let who = p.caller_arn.as_deref().unwrap_or("anonymous");
+    match (auth_decision, p.policy_decision) {
         (None, None | Some(Decision::Allow)) => Ok(()),
-        (None, Some(_)) => Err(policy_denial(who, &arn, false)),
+        (None, Some(_)) => Err(policy_denial(who, &p.arn, false)),
         (Some(Decision::Allow), _) => Ok(()),
         (Some(_), Some(Decision::Allow)) => Ok(()),
         (Some(_), _) => Err(GatewayError::access_denied(AUTHORIZER_IMPLICIT_DENY)),
