@@ -76,6 +76,16 @@ pub struct CompiledStage {
     pub client_identity: Option<Arc<ClientIdentity>>,
     /// The stage's authorizer flush generation (part of every authorizer cache key).
     pub authorizer_generation: u64,
+    /// `{api}\0{stage}\0{authorizer_generation}`: how every authorizer cache key of this
+    /// stage starts (built once, not per request).
+    pub auth_key_prefix: Arc<str>,
+}
+
+fn auth_key_prefix(api_id: &str, stage: &Stage) -> Arc<str> {
+    Arc::from(format!(
+        "{api_id}\u{0}{}\u{0}{}",
+        stage.stage_name, stage.authorizer_flush_generation
+    ))
 }
 
 /// A stage's client certificate and its key (PEM), for mutual TLS with backends.
@@ -350,6 +360,7 @@ pub fn compile_stage(
                     settings: Arc::new(side),
                     client_identity: client_identity.clone(),
                     authorizer_generation: stage.authorizer_flush_generation,
+                    auth_key_prefix: auth_key_prefix(api_id, stage),
                 }),
             })
         }
@@ -367,6 +378,7 @@ pub fn compile_stage(
         settings: Arc::new(settings),
         client_identity,
         authorizer_generation: stage.authorizer_flush_generation,
+        auth_key_prefix: auth_key_prefix(api_id, stage),
     }
 }
 

@@ -345,12 +345,9 @@ fn probe(
         .collect();
     let now = shared.config.clock.monotonic_nanos();
     let cache_key = (a.ttl_secs > 0).then(|| {
-        use std::fmt::Write;
         let mut k = String::with_capacity(64 + token_text.len());
-        k.push_str(&stage.api_id);
+        k.push_str(&stage.auth_key_prefix);
         k.push('\u{0}');
-        k.push_str(&stage.stage_name);
-        let _ = write!(k, "\u{0}{}\u{0}", stage.authorizer_generation);
         k.push_str(&a.id);
         k.push('\u{0}');
         k.push_str(token_text);

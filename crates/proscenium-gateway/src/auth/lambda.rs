@@ -266,13 +266,10 @@ fn cache_key(
     a: &LambdaAuthorizer,
 ) -> Result<String, GatewayError> {
     {
-        use std::fmt::Write;
         let c: &RequestCtx = ctx;
         let mut k = String::with_capacity(96);
-        k.push_str(&stage.api_id);
+        k.push_str(&stage.auth_key_prefix);
         k.push('\u{0}');
-        k.push_str(&stage.stage_name);
-        let _ = write!(k, "\u{0}{}\u{0}", stage.authorizer_generation);
         k.push_str(&a.id);
         for (i, s) in a.compiled_sources.iter().enumerate() {
             let Some(v) = s.value(c) else {
