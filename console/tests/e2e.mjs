@@ -337,7 +337,7 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await page.getByRole('button', { name: 'Add variable' }).click();
     const err = page.locator('.inline-form .error');
     await err.waitFor();
-    assert.match(await err.textContent(), /alphanumeric/);
+    assert.match(await err.textContent(), /Invalid stage variable name: bad-name\.  Please use names with only word characters\./);
     await screenshot('variables-error');
     await page.getByLabel('Name', { exact: true }).fill('color');
     await page.getByLabel('Value', { exact: true }).fill('blue');
