@@ -631,3 +631,19 @@ def test_method_scopes_are_added_and_removed_one_at_a_time(gw, c, cognito_endpoi
     write = jwt({"sub": "s", "iss": iss, "exp": exp, "token_use": "access", "scope": "pets/write"})
     assert call(gw, "GET", url(api_id), {"Authorization": read})[0] == 401
     assert call(gw, "GET", url(api_id), {"Authorization": write})[0] == 200
+
+
+def test_a_policy_deny_cannot_be_dodged_by_spelling_the_path_differently(gw, c):
+    """The method ARN is built from the path as the router matched it: a percent-encoded
+    letter or a trailing slash reaches the same method, so it meets the same Deny."""
+    deny_admin = policy({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+                         "Resource": "execute-api:/*"},
+                        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+                         "Resource": "execute-api:/*/GET/admin"})
+    api_id, res = api_with(c, "NONE", policy=deny_admin, path_part="admin")
+    add_method(c, api_id, res, "NONE")
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    for path in ("admin", "%61dmin", "admin/", "admin//"):
+        status, _, body = call(gw, "GET", url(api_id, path))
+        assert status == 403, (path, body)
+        assert json.loads(body)["Message"].endswith(f"{api_id}/dev/GET/admin with an explicit deny"), body

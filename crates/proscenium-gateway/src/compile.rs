@@ -76,15 +76,18 @@ pub struct CompiledStage {
     pub client_identity: Option<Arc<ClientIdentity>>,
     /// The stage's authorizer flush generation (part of every authorizer cache key).
     pub authorizer_generation: u64,
-    /// `{api}\0{stage}\0{authorizer_generation}`: how every authorizer cache key of this
-    /// stage starts (built once, not per request).
+    /// `{api}\0{stage}\0{authorizer_generation}\0{deployment}\0{side}`: how every authorizer
+    /// cache key of this stage side starts (built once, not per request). The deployment and
+    /// the side are in it: a redeploy or a canary may change an authorizer behind its id.
     pub auth_key_prefix: Arc<str>,
 }
 
-fn auth_key_prefix(api_id: &str, stage: &Stage) -> Arc<str> {
+fn auth_key_prefix(api_id: &str, stage: &Stage, deployment_id: &str, canary: bool) -> Arc<str> {
     Arc::from(format!(
-        "{api_id}\u{0}{}\u{0}{}",
-        stage.stage_name, stage.authorizer_flush_generation
+        "{api_id}\u{0}{}\u{0}{}\u{0}{deployment_id}\u{0}{}",
+        stage.stage_name,
+        stage.authorizer_flush_generation,
+        if canary { "canary" } else { "base" }
     ))
 }
 
@@ -347,6 +350,7 @@ pub fn compile_stage(
             let mut vars = variables.clone();
             vars.extend(settings.stage_variable_overrides.clone());
             let side = builder.stage_settings(account.clone(), api_id, stage, &dep, true);
+            let prefix = auth_key_prefix(api_id, stage, &dep.deployment_id, true);
             Some(Canary {
                 percent: settings.percent_traffic.clamp(0.0, 100.0),
                 stage: Arc::new(CompiledStage {
@@ -360,13 +364,14 @@ pub fn compile_stage(
                     settings: Arc::new(side),
                     client_identity: client_identity.clone(),
                     authorizer_generation: stage.authorizer_flush_generation,
-                    auth_key_prefix: auth_key_prefix(api_id, stage),
+                    auth_key_prefix: prefix,
                 }),
             })
         }
         _ => None,
     };
     let settings = builder.stage_settings(account, api_id, stage, &deployment, false);
+    let prefix = auth_key_prefix(api_id, stage, &deployment.deployment_id, false);
     CompiledStage {
         scope: scope.clone(),
         api_id: api_id.to_string(),
@@ -378,7 +383,7 @@ pub fn compile_stage(
         settings: Arc::new(settings),
         client_identity,
         authorizer_generation: stage.authorizer_flush_generation,
-        auth_key_prefix: auth_key_prefix(api_id, stage),
+        auth_key_prefix: prefix,
     }
 }
 

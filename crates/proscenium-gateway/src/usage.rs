@@ -64,12 +64,6 @@ pub struct Counter {
     pending: Mutex<HashMap<i64, i64>>,
 }
 
-impl Counter {
-    fn used(&self) -> i64 {
-        self.base.load(Ordering::Acquire) + self.local.load(Ordering::Acquire)
-    }
-}
-
 /// A key as the index knows it.
 #[derive(Debug)]
 struct KeyEntry {
@@ -387,15 +381,20 @@ pub fn check(usage: &Usage, ctx: &mut RequestCtx, today: i64) -> Result<(), Gate
             c.base.store(0, Ordering::Release);
             c.local.store(0, Ordering::Release);
         }
-        if c.used() >= q.limit {
+        // Counted first, then checked (and taken back when over): concurrent requests cannot
+        // all pass the last free place.
+        let before = c.local.fetch_add(1, Ordering::AcqRel);
+        if c.base.load(Ordering::Acquire) + before >= q.limit {
+            c.local.fetch_sub(1, Ordering::AcqRel);
             return Err(GatewayError::new(
                 Kind::QuotaExceeded,
                 Origin::Client,
                 "Limit Exceeded",
             ));
         }
+    } else {
+        c.local.fetch_add(1, Ordering::AcqRel);
     }
-    c.local.fetch_add(1, Ordering::AcqRel);
     *lock(&c.pending).entry(today).or_default() += 1;
     ctx.auth.get_or_insert_with(Default::default).api_key = Some(AcceptedKey {
         id: key.id.clone(),

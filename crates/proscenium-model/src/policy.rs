@@ -563,7 +563,8 @@ impl ArnPattern {
 /// A principal entry against the caller's ARN: the same ARN, or the caller's account (given
 /// as an id or as `arn:aws:iam::{account}:root`).
 fn principal_matches(principal: &str, caller: &str) -> bool {
-    if principal == caller || glob_match(principal, caller) {
+    // IAM takes no wildcards in principal ARNs (only a bare `*`, handled as Anyone).
+    if principal == caller {
         return true;
     }
     let caller_account = caller.split(':').nth(4).unwrap_or_default();
@@ -653,7 +654,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let y: i64 = d.next()?.parse().ok()?;
     let m: u32 = d.next()?.parse().ok()?;
     let day: u32 = d.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+    // Years beyond ±1 000 000 and clock fields beyond a day are not dates: no overflow.
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || !(-1_000_000..=1_000_000).contains(&y)
+    {
         return None;
     }
     let mut secs = days_from_civil(y, m, day) * 86_400;
@@ -664,6 +667,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
         let h: i64 = parts.next()?.parse().ok()?;
         let mi: i64 = parts.next().unwrap_or("0").parse().ok()?;
         let se: i64 = parts.next().unwrap_or("0").parse().ok()?;
+        if !(0..=24).contains(&h) || !(0..=60).contains(&mi) || !(0..=61).contains(&se) {
+            return None;
+        }
         secs += h * 3600 + mi * 60 + se - offset;
     }
     Some(secs)
@@ -678,8 +684,16 @@ fn split_offset(t: &str) -> (&str, i64) {
         let (clock, off) = t.split_at(i);
         let sign = if off.starts_with('-') { -1 } else { 1 };
         let mut hm = off[1..].split(':');
-        let h: i64 = hm.next().and_then(|h| h.parse().ok()).unwrap_or(0);
-        let m: i64 = hm.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+        let h: i64 = hm
+            .next()
+            .and_then(|h| h.parse().ok())
+            .unwrap_or(0)
+            .clamp(0, 24);
+        let m: i64 = hm
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0)
+            .clamp(0, 60);
         return (clock, sign * (h * 3600 + m * 60));
     }
     (t, 0)
@@ -925,6 +939,18 @@ mod tests {
         );
         assert!(out.contains("\"arn:aws:execute-api:x\""));
         assert_eq!(expand_resources("not json", "r", "a", "i"), "not json");
+    }
+
+    #[test]
+    fn principal_arns_take_no_wildcards_and_extreme_dates_are_not_dates() {
+        let p = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::*:root"},"Action":"*","Resource":"*"}]}"#;
+        assert_eq!(
+            eval(p, Some("arn:aws:iam::111122223333:user/x"), "1.1.1.1"),
+            Decision::Neither
+        );
+        assert_eq!(parse_date("99999999999999-01-01"), None);
+        assert_eq!(parse_date("2026-01-01T99999999999999:00:00Z"), None);
+        assert!(parse_date("2026-01-01T00:00:00+99999999999999:00").is_some());
     }
 
     #[test]

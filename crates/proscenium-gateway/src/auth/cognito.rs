@@ -27,6 +27,8 @@ use crate::params::Source;
 
 /// Unknown `kid`s trigger a refetch at most this often per pool.
 pub const REFETCH_INTERVAL_NANOS: u64 = 5_000_000_000;
+/// How long a fetched key set is used before it is fetched again.
+pub const KEYS_TTL_NANOS: u64 = 3_600_000_000_000;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
@@ -459,7 +461,9 @@ pub(crate) async fn key_for(
 ) -> Result<Option<RsaKey>, GatewayError> {
     let now = shared.config.clock.monotonic_nanos();
     let cached = shared.jwks.get(issuer);
-    if let Some(j) = &cached {
+    // A key set is trusted for an hour: a key the pool retires stops working then.
+    let fresh = |j: &Jwks| now.saturating_sub(j.fetched_at) < KEYS_TTL_NANOS;
+    if let Some(j) = cached.as_ref().filter(|j| fresh(j)) {
         if let Some(k) = j.keys.get(kid) {
             return Ok(Some(k.clone()));
         }

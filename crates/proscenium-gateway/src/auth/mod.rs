@@ -232,7 +232,11 @@ impl IdentitySource {
     pub fn value<'c>(&self, ctx: &'c RequestCtx) -> Option<std::borrow::Cow<'c, str>> {
         use std::borrow::Cow;
         let v: Cow<'c, str> = match self {
-            IdentitySource::Header(h) => String::from_utf8_lossy(ctx.header_value(h)?.as_bytes()),
+            // The last value, as the REQUEST event's `headers` shows it.
+            IdentitySource::Header(h) => {
+                let v = ctx.headers.get_all(h).iter().next_back()?;
+                Cow::Borrowed(std::str::from_utf8(v.as_bytes()).ok()?)
+            }
             IdentitySource::Query(n) => Cow::Borrowed(
                 ctx.query
                     .iter()
@@ -246,7 +250,30 @@ impl IdentitySource {
             IdentitySource::Context(n) => Cow::Owned(ctx.context_var(n)?),
             IdentitySource::Never => return None,
         };
-        (!v.is_empty()).then_some(v)
+        // NUL separates values in cache keys, and U+FFFD is what undecodable bytes become:
+        // a value holding either could stand for another, so it counts as missing.
+        (!v.is_empty() && !v.contains(['\u{0}', '\u{FFFD}'])).then_some(v)
+    }
+}
+
+/// A condition key's values for this request (`aws:SourceIp` is given apart).
+fn condition_key(ctx: &RequestCtx, caller_arn: Option<&str>, k: &str) -> Option<Vec<String>> {
+    let is = |name: &str| k.eq_ignore_ascii_case(name);
+    if is("aws:UserAgent") {
+        ctx.header("user-agent").map(|v| vec![v])
+    } else if is("aws:Referer") {
+        ctx.header("referer").map(|v| vec![v])
+    } else if is("aws:SecureTransport") {
+        // The data plane is not told whether the listener is TLS (documented).
+        Some(vec!["false".to_string()])
+    } else if is("aws:PrincipalArn") {
+        caller_arn.map(|v| vec![v.to_string()])
+    } else if is("aws:PrincipalAccount") {
+        caller_arn
+            .and_then(|a| a.split(':').nth(4))
+            .map(|a| vec![a.to_string()])
+    } else {
+        None
     }
 }
 
@@ -269,8 +296,21 @@ pub fn method_arn(ctx: &RequestCtx) -> String {
         .stage
         .as_deref()
         .map_or("us-east-1", |s| s.scope.region.as_str());
-    let path = ctx.target.path();
-    let path = path.strip_prefix('/').unwrap_or(path);
+    // The path as the router matched it: segments percent-decoded, empty ones (a trailing or
+    // doubled slash) left out, so `/%61dmin` and `/admin/` are `admin` to a policy as they
+    // are to the router.
+    let mut path = String::with_capacity(ctx.target.path().len());
+    for seg in ctx.target.path().split('/').filter(|s| !s.is_empty()) {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        if seg.contains('%') {
+            path.push_str(&percent_encoding::percent_decode_str(seg).decode_utf8_lossy());
+        } else {
+            path.push_str(seg);
+        }
+    }
+    let path = path.as_str();
     let parts = [
         "arn:aws:execute-api:",
         region,
@@ -451,25 +491,7 @@ fn prelude(shared: &Shared, ctx: &mut RequestCtx) -> Result<Pending, GatewayErro
         Some(ResourcePolicy::Parsed(p)) => {
             let c: &RequestCtx = ctx;
             // Keys other than aws:SourceIp are read only when a condition names them.
-            let key = |k: &str| -> Option<Vec<String>> {
-                let is = |name: &str| k.eq_ignore_ascii_case(name);
-                if is("aws:UserAgent") {
-                    c.header("user-agent").map(|v| vec![v])
-                } else if is("aws:Referer") {
-                    c.header("referer").map(|v| vec![v])
-                } else if is("aws:SecureTransport") {
-                    Some(vec!["false".to_string()])
-                } else if is("aws:PrincipalArn") || is("aws:userid") {
-                    caller_arn.clone().map(|v| vec![v])
-                } else if is("aws:PrincipalAccount") {
-                    caller_arn
-                        .as_deref()
-                        .and_then(|a| a.split(':').nth(4))
-                        .map(|a| vec![a.to_string()])
-                } else {
-                    None
-                }
-            };
+            let key = |k: &str| condition_key(c, caller_arn.as_deref(), k);
             let d = p.evaluate(
                 &Request {
                     action: "execute-api:Invoke",
@@ -503,13 +525,15 @@ fn lambda_decision(
     result: Arc<lambda::LambdaResult>,
     latency_ms: u64,
 ) -> Result<Option<Decision>, GatewayError> {
+    let c: &RequestCtx = ctx;
+    let key = |k: &str| condition_key(c, p.caller_arn.as_deref(), k);
     let d = result.policy.evaluate(
         &Request {
             action: "execute-api:Invoke",
             resource: &p.arn,
             caller_arn: None,
-            source_ip: None,
-            key: &|_| None,
+            source_ip: Some(c.remote.ip()),
+            key: &key,
         },
         p.now_secs,
     );
