@@ -312,6 +312,48 @@ pub fn issuer(endpoint: Option<&str>, region: &str, pool: &str) -> String {
     }
 }
 
+/// Verifies a token: RS256 with a key of one of `issuers`' JWKS, then its claims. 401 for a
+/// token that fails, 500 when the keys cannot be fetched.
+pub(crate) async fn verify(
+    shared: &Shared,
+    token_text: &str,
+    issuers: &[String],
+    scopes: &[String],
+    now_secs: i64,
+) -> Result<Token, GatewayError> {
+    let token = decode(token_text).map_err(GatewayError::unauthorized)?;
+    if token.alg != "RS256" {
+        return Err(GatewayError::unauthorized(format!(
+            "token algorithm {} is not RS256",
+            token.alg
+        )));
+    }
+    // The pool the token claims to come from must be one of the authorizer's.
+    let iss = token
+        .claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if !issuers.contains(&iss) {
+        return Err(GatewayError::unauthorized(format!(
+            "issuer {iss:?} is not one of the authorizer's pools"
+        )));
+    }
+    let Some(key) = key_for(shared, &iss, &token.kid).await? else {
+        return Err(GatewayError::unauthorized(format!(
+            "no key {} in the pool's JWKS",
+            token.kid
+        )));
+    };
+    if !verify_signature(&token, &key) {
+        return Err(GatewayError::unauthorized("bad token signature"));
+    }
+    check_token_claims(&token.claims, issuers, scopes, now_secs)
+        .map_err(GatewayError::unauthorized)?;
+    Ok(token)
+}
+
 /// A request's token, looked up in the verified-token cache.
 enum Probe {
     Hit(Arc<Claims>),
@@ -403,37 +445,7 @@ pub async fn authorize(
         } => (token, issuers, key),
     };
     let now = shared.config.clock.monotonic_nanos();
-    let token = decode(&token_text).map_err(GatewayError::unauthorized)?;
-    if token.alg != "RS256" {
-        return Err(GatewayError::unauthorized(format!(
-            "token algorithm {} is not RS256",
-            token.alg
-        )));
-    }
-    // The pool the token claims to come from must be one of the authorizer's.
-    let iss = token
-        .claims
-        .get("iss")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    if !issuers.contains(&iss) {
-        return Err(GatewayError::unauthorized(format!(
-            "issuer {iss:?} is not one of the authorizer's pools"
-        )));
-    }
-    let key = key_for(shared, &iss, &token.kid).await?;
-    let Some(key) = key else {
-        return Err(GatewayError::unauthorized(format!(
-            "no key {} in the pool's JWKS",
-            token.kid
-        )));
-    };
-    if !verify_signature(&token, &key) {
-        return Err(GatewayError::unauthorized("bad token signature"));
-    }
-    check_token_claims(&token.claims, &issuers, scopes, now_secs)
-        .map_err(GatewayError::unauthorized)?;
+    let token = verify(shared, &token_text, &issuers, scopes, now_secs).await?;
     let pairs = Arc::new(claim_pairs(&token.claims));
     if let Some(k) = cache_key {
         let exp = token.claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
@@ -454,11 +466,7 @@ pub async fn authorize(
 
 /// The key `kid` of `issuer`: from the cache, else fetched (again, when the cached set lacks
 /// it and was fetched long enough ago).
-pub(crate) async fn key_for(
-    shared: &Shared,
-    issuer: &str,
-    kid: &str,
-) -> Result<Option<RsaKey>, GatewayError> {
+async fn key_for(shared: &Shared, issuer: &str, kid: &str) -> Result<Option<RsaKey>, GatewayError> {
     let now = shared.config.clock.monotonic_nanos();
     let cached = shared.jwks.get(issuer);
     // A key set is trusted for an hour: a key the pool retires stops working then.

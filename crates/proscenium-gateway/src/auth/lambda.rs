@@ -166,6 +166,13 @@ pub fn parse_answer(payload: &[u8]) -> Result<LambdaResult, String> {
     })
 }
 
+/// Whether a function error's payload is the authorizer's `Unauthorized` (AWS's 401).
+pub fn says_unauthorized(payload: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(payload)
+        .ok()
+        .is_some_and(|v| v.get("errorMessage").and_then(Value::as_str) == Some("Unauthorized"))
+}
+
 /// The TOKEN event.
 pub fn token_event(token: &str, method_arn: &str) -> Vec<u8> {
     let mut m = Map::new();
@@ -227,15 +234,7 @@ pub async fn authorize(
     let (payload, function_error) = invoke(shared, &function, Bytes::from(event)).await?;
     let took_ms = shared.config.clock.monotonic_nanos().saturating_sub(now) / 1_000_000;
     if function_error {
-        let message = serde_json::from_slice::<Value>(&payload)
-            .ok()
-            .and_then(|v| {
-                v.get("errorMessage")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_default();
-        if message == "Unauthorized" {
+        if says_unauthorized(&payload) {
             return Err(GatewayError::unauthorized(format!(
                 "authorizer {} answered Unauthorized",
                 a.id

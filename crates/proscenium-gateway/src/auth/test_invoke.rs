@@ -149,14 +149,7 @@ async fn run_lambda(
                 String::from_utf8_lossy(&payload)
             ));
             if function_error {
-                let unauthorized = serde_json::from_slice::<Value>(&payload)
-                    .ok()
-                    .and_then(|v| {
-                        v.get("errorMessage")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
-                    .is_some_and(|m| m == "Unauthorized");
+                let unauthorized = lambda::says_unauthorized(&payload);
                 out.client_status = if unauthorized { 401 } else { 500 };
                 out.log.push(if unauthorized {
                     "Unauthorized request".into()
@@ -284,39 +277,17 @@ async fn run_cognito(
         .iter()
         .map(|(region, pool)| cognito::issuer(endpoint, region, pool))
         .collect();
-    let verdict = async {
-        let t = cognito::decode(token)?;
-        let iss = t
-            .claims
-            .get("iss")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        if !issuers.contains(&iss) {
-            return Err(format!(
-                "issuer {iss:?} is not one of the authorizer's pools"
-            ));
-        }
-        let key = cognito::key_for(shared, &iss, &t.kid)
-            .await
-            .map_err(|e| e.detail)?
-            .ok_or("unknown key id")?;
-        if t.alg != "RS256" || !cognito::verify_signature(&t, &key) {
-            return Err("bad token signature".to_string());
-        }
-        cognito::check_claims(&t, &issuers, &[], now_secs)
-    }
-    .await;
+    let verdict = cognito::verify(shared, token, &issuers, &[], now_secs).await;
     match verdict {
-        Ok(claims) => {
+        Ok(token) => {
             out.client_status = 200;
             out.log
                 .push("Successfully completed authorizer execution".into());
-            out.claims = Some(claims.pairs);
+            out.claims = Some(cognito::claim_pairs(&token.claims).pairs);
         }
-        Err(why) => {
-            out.client_status = 401;
-            out.log.push(format!("Unauthorized request: {why}"));
+        Err(e) => {
+            out.client_status = e.kind.default_status();
+            out.log.push(format!("Unauthorized request: {}", e.detail));
         }
     }
 }

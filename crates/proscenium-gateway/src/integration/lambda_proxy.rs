@@ -179,10 +179,6 @@ impl<'a> Headers<'a> {
             .and_then(|n| std::str::from_utf8(n).ok())
             .unwrap_or(lower.as_str())
     }
-
-    fn added(&self) -> impl Iterator<Item = &(&'static str, String)> {
-        self.added.iter()
-    }
 }
 
 /// `headers`: each name once (where it first appears), with its last value.
@@ -201,7 +197,8 @@ impl Serialize for LastValues<'_> {
                     (h.name(name, first), last.map(text))
                 })
                 .chain(
-                    h.added()
+                    h.added
+                        .iter()
                         .map(|(n, v)| (*n, Some(Cow::Borrowed(v.as_str())))),
                 ),
         )
@@ -223,7 +220,7 @@ impl Serialize for AllValues<'_> {
                         Either::Map(Values(h.map, name)),
                     )
                 })
-                .chain(h.added().map(|(n, v)| (*n, Either::One(v.as_str())))),
+                .chain(h.added.iter().map(|(n, v)| (*n, Either::One(v.as_str())))),
         )
     }
 }
