@@ -119,6 +119,15 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %m, "storage failure");
                 ApiError::Internal("Internal server error".into())
             }
+            StoreError::Unavailable(m) => {
+                tracing::warn!(error = %m, "the store is unavailable");
+                ApiError::Raw {
+                    status: 503,
+                    code: "ServiceUnavailableException",
+                    message: "The configuration store is unavailable. Please try again later."
+                        .into(),
+                }
+            }
         }
     }
 }

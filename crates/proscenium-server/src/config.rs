@@ -85,6 +85,11 @@ pub struct Config {
     pub account_rate_limit: Option<f64>,
     /// The account's burst throttle, set at start.
     pub account_burst_limit: Option<i64>,
+    /// Where the configuration lives: `sqlite` (`{data_dir}/state.db`, one process) or
+    /// `postgres://user:pass@host:port/db` (shared by several nodes). Never printed whole.
+    pub store: String,
+    /// Serve invocations only: no management API on any listener (a gateway-only node).
+    pub no_management: bool,
 }
 
 /// One `[[identities]]` entry: an access key AWS_IAM methods accept, and who it is.
@@ -129,6 +134,8 @@ impl Default for Config {
             metrics_listen: None,
             account_rate_limit: None,
             account_burst_limit: None,
+            store: "sqlite".into(),
+            no_management: false,
         }
     }
 }
@@ -181,6 +188,8 @@ impl std::fmt::Debug for Config {
             .field("metrics_listen", &self.metrics_listen)
             .field("account_rate_limit", &self.account_rate_limit)
             .field("account_burst_limit", &self.account_burst_limit)
+            .field("store", &redact_url(&self.store))
+            .field("no_management", &self.no_management)
             .finish()
     }
 }
@@ -212,6 +221,27 @@ pub struct Overrides {
     pub metrics_listen: Option<SocketAddr>,
     pub account_rate_limit: Option<f64>,
     pub account_burst_limit: Option<i64>,
+    pub store: Option<String>,
+    pub no_management: bool,
+}
+
+/// A store URL with its password replaced (`postgres://user:<redacted>@host/db`).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:<redacted>{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// An address to listen on: `IP:port`, or `name:port` resolved (IPv4 preferred, so that
@@ -404,6 +434,12 @@ impl Config {
         ) {
             c.account_burst_limit = Some(n);
         }
+        if let Some(v) = env("PROSCENIUM_STORE").filter(|v| !v.is_empty()) {
+            c.store = v;
+        }
+        if let Some(v) = env("PROSCENIUM_NO_MANAGEMENT") {
+            c.no_management = matches!(v.as_str(), "1" | "true" | "yes");
+        }
         if let Some(v) = env("PROSCENIUM_ALLOW_UNAUTHENTICATED") {
             c.allow_unauthenticated = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -482,6 +518,10 @@ impl Config {
         if let Some(v) = flags.account_burst_limit {
             c.account_burst_limit = Some(v);
         }
+        if let Some(v) = &flags.store {
+            c.store = v.clone();
+        }
+        c.no_management |= flags.no_management;
         c.allow_unauthenticated |= flags.allow_unauthenticated;
         c.io_uring &= !flags.no_io_uring;
         errors.extend(c.validate());
@@ -645,8 +685,23 @@ impl Config {
                 ));
             }
         }
+        if self.store != "sqlite"
+            && !self.store.starts_with("postgres://")
+            && !self.store.starts_with("postgresql://")
+        {
+            errors.push(format!(
+                "store {:?} must be `sqlite` or a `postgres://user:pass@host:port/db` URL",
+                redact_url(&self.store)
+            ));
+        }
+        if self.no_management && self.management_listen.is_some() {
+            errors.push("no_management and management_listen contradict each other".into());
+        }
         let management = self.management_listen.unwrap_or(self.listen);
-        if !management.ip().is_loopback() && !self.has_credentials() && !self.allow_unauthenticated
+        if !self.no_management
+            && !management.ip().is_loopback()
+            && !self.has_credentials()
+            && !self.allow_unauthenticated
         {
             errors.push(format!(
                 "refusing to serve the management API on the non-loopback address {management} without credentials: \

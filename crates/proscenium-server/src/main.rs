@@ -133,6 +133,14 @@ struct ServeArgs {
     /// (env PROSCENIUM_ACCOUNT_BURST_LIMIT).
     #[arg(long, value_name = "REQUESTS")]
     account_burst_limit: Option<i64>,
+    /// Where the configuration lives: `sqlite` [default] ({data-dir}/state.db, one process)
+    /// or `postgres://user:pass@host:port/db` (several nodes share it) (env PROSCENIUM_STORE).
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+    /// Serve invocations only, no management API: a gateway-only node of a cluster
+    /// (env PROSCENIUM_NO_MANAGEMENT).
+    #[arg(long)]
+    no_management: bool,
 }
 
 /// The async runtime: single-threaded with one worker (no hand-offs between threads, nothing
@@ -189,6 +197,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         metrics_listen: args.metrics_listen,
         account_rate_limit: args.account_rate_limit,
         account_burst_limit: args.account_burst_limit,
+        store: args.store,
+        no_management: args.no_management,
     };
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::Config::load(args.config.as_deref(), &env, &flags) {

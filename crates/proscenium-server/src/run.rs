@@ -24,7 +24,7 @@ use proscenium_control::auth::Credentials;
 use proscenium_control::error::ApiError;
 use proscenium_gateway::pipeline::Stamp;
 use proscenium_gateway::{Gateway, GatewayConfig};
-use proscenium_store::{SqliteStore, Store};
+use proscenium_store::{PostgresStore, SqliteStore, Store};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -85,7 +85,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     // The ports first: a start that fails on a port in use leaves no data directory behind.
     let mut listeners = Vec::new();
-    let main_role = if config.management_listen.is_some() {
+    let main_role = if config.management_listen.is_some() || config.no_management {
         Role::Invoke
     } else {
         Role::All
@@ -101,9 +101,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     // Held until the process exits: one process per data directory.
     let _lock = lock_data_dir(&config.data_dir)?;
-    let db = config.data_dir.join("state.db");
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
+    let store = open_store(&config).await?;
     apply_account_limits(store.as_ref(), &config).await?;
 
     let mut control = ControlState::new(store.clone(), config.account_id.clone());
@@ -287,6 +285,22 @@ fn raise_fd_limit() {
     }
 }
 
+/// `--store`: the embedded SQLite database of the data directory, or a shared PostgreSQL.
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if config.store == "sqlite" {
+        let db = config.data_dir.join("state.db");
+        let store =
+            SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
+        return Ok(Arc::new(store));
+    }
+    let shown = crate::config::redact_url(&config.store);
+    let store = PostgresStore::open(&config.store)
+        .await
+        .with_context(|| format!("cannot open the store {shown}"))?;
+    tracing::info!(store = %shown, "configuration shared through PostgreSQL");
+    Ok(Arc::new(store))
+}
+
 /// Takes `{dir}/lock` exclusively for the life of the process: a second `serve` on the same
 /// directory would share the embedded SQLite store without the write serialisation and the
 /// change feed one process keeps.
@@ -312,8 +326,8 @@ fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
             };
             anyhow::bail!(
                 "data directory {} is in use by another proscenium{by}: one process serves a data directory \
-                 with the embedded store; give this one its own --data-dir (several nodes serving the same \
-                 APIs will need a shared store, `--store postgres://…`, which is not available yet)",
+                 (its state and logs); give this one its own --data-dir, and for several nodes serving the same \
+                 APIs share the configuration with `--store postgres://…`",
                 dir.display()
             );
         }

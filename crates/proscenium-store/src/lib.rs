@@ -1,8 +1,9 @@
 //! Persistence for Proscenium behind one narrow, aggregate-level trait.
 //!
 //! Owns: the [`Store`] trait (what the control plane writes and the data plane reads), its
-//! error type, the embedded SQLite implementation (default), an in-memory implementation
-//! for tests, and the conformance suite every implementation must pass.
+//! error type, the embedded SQLite implementation (default), the PostgreSQL implementation
+//! (several nodes sharing one configuration), an in-memory implementation for tests, and the
+//! conformance suite every implementation must pass.
 //!
 //! Must not: know about HTTP, AWS wire shapes, or request handling. Aggregates go in and out
 //! whole (an API definition, a deployment with its snapshot, a stage); multi-record changes
@@ -18,11 +19,13 @@ use proscenium_model::{
 
 pub mod embedded;
 pub mod memory;
+pub mod postgres;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 
 pub use embedded::SqliteStore;
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 
 /// An optimistic-concurrency token: the revision a record had when it was read.
 pub type Revision = u64;
@@ -49,6 +52,10 @@ pub enum StoreError {
     /// The backend failed (I/O, corruption, …).
     #[error("storage backend: {0}")]
     Backend(String),
+    /// The backend cannot be reached now (a shared store whose connection is down); the
+    /// caller may retry later (a write whose commit was cut off may still have landed).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

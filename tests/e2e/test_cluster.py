@@ -1,0 +1,229 @@
+"""Several nodes, one configuration: `--store postgres://…` on a throwaway PostgreSQL.
+
+Every node is a real `proscenium serve` with its own data directory; they share the
+configuration through the PostgreSQL server that this module starts (scripts/throwaway-postgres).
+Skipped with the reason when this machine has no PostgreSQL server binaries, never under
+CI=true (.ci/run installs them). Bounds such as "within 1 s" are upper bounds of a poll,
+generous ones: a slow machine must not fail them, a node that never follows must.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from e2e_helpers import ProsceniumServer, add_mock_method, client_error, unique_name, wait_for
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SCRIPT = os.path.join(ROOT, "scripts", "throwaway-postgres")
+# "Within 1 s", polled with room for a loaded CI machine.
+FOLLOW = 5.0
+
+
+class Postgres:
+    """The throwaway server: its superuser URL, fresh databases, pause and resume."""
+
+    def __init__(self):
+        out = subprocess.run([SCRIPT], capture_output=True, text=True)
+        if out.returncode == 2:
+            reason = "no PostgreSQL server here: apt-get install -y postgresql"
+            if os.environ.get("CI"):
+                pytest.fail(f"CI must run the cluster tests: {reason}")
+            pytest.skip(f"NOT RUN: the cluster tests ({reason})")
+        assert out.returncode == 0, out.stderr
+        self.url, self.dir = out.stdout.split()
+        self.count = 0
+
+    def database(self) -> str:
+        """A fresh database; returns its URL."""
+        self.count += 1
+        name = f"cluster{self.count}"
+        psql = (glob.glob("/usr/lib/postgresql/*/bin/psql") or ["psql"])[0]
+        subprocess.run([psql, self.url, "-qc", f"CREATE DATABASE {name}"], check=True,
+                       capture_output=True)
+        return self.url.replace("/postgres?", f"/{name}?")
+
+    def pause(self):
+        subprocess.run([SCRIPT, "--pause", self.dir], check=True)
+
+    def resume(self):
+        subprocess.run([SCRIPT, "--resume", self.dir], check=True)
+
+    def stop(self):
+        subprocess.run([SCRIPT, "--stop", self.dir], check=False)
+
+
+@pytest.fixture(scope="module")
+def pg():
+    server = Postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cluster(pg):
+    """Starts nodes on one fresh database: `cluster(n, *args)` returns n more nodes."""
+    url = pg.database()
+    nodes: list[ProsceniumServer] = []
+
+    def start(n: int = 1, *args: str) -> list[ProsceniumServer]:
+        out = []
+        for _ in range(n):
+            node = ProsceniumServer(extra_args=["--store", url, *args])
+            nodes.append(node)
+            node.start()
+            out.append(node)
+        return out
+
+    yield start
+    for node in nodes:
+        node.cleanup()
+
+
+def invoke(node: ProsceniumServer, api_id: str, stage: str = "dev") -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"{node.endpoint}/restapis/{api_id}/{stage}/_user_request_/",
+                                    timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except (urllib.error.URLError, OSError) as e:
+        return 0, str(e)
+
+
+def serves(node, api_id, expected: dict, stage: str = "dev") -> bool:
+    status, body = invoke(node, api_id, stage)
+    return status == 200 and json.loads(body) == expected
+
+
+def color_api(client) -> tuple[str, str]:
+    """An API whose root answers the stage variable `color`; returns (api id, root id)."""
+    api = client.create_rest_api(name=unique_name("cluster"))
+    api_id, root = api["id"], api["rootResourceId"]
+    add_mock_method(client, api_id, root)
+    client.put_integration_response(
+        restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200", selectionPattern="",
+        responseTemplates={"application/json": '{"color": "$stageVariables.color"}'})
+    return api_id, root
+
+
+def test_a_change_through_any_node_is_served_by_every_node(cluster):
+    one, two = cluster(2)
+    (three,) = cluster(1, "--no-management")
+    c1, c2 = one.client(), two.client()
+    api_id, root = color_api(c1)
+    d1 = c1.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "red"})
+    # The node that took the call serves the change when it answers.
+    assert serves(one, api_id, {"color": "red"})
+    for node in (two, three):
+        assert wait_for(lambda n=node: serves(n, api_id, {"color": "red"}), timeout=FOLLOW), node.log_tail()
+
+    c2.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/variables/color", "value": "blue"}])
+    assert serves(two, api_id, {"color": "blue"})
+    assert wait_for(lambda: serves(one, api_id, {"color": "blue"}), timeout=FOLLOW)
+    assert c1.get_stage(restApiId=api_id, stageName="dev")["variables"] == {"color": "blue"}
+
+    # A second deployment, then a rollback to the first through another node.
+    c1.put_integration_response(
+        restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200", selectionPattern="",
+        responseTemplates={"application/json": '{"v": 2}'})
+    c1.create_deployment(restApiId=api_id, stageName="dev")
+    assert wait_for(lambda: serves(three, api_id, {"v": 2}), timeout=FOLLOW)
+    c2.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/deploymentId", "value": d1["id"]}])
+    for node in (one, two, three):
+        assert wait_for(lambda n=node: serves(n, api_id, {"color": "blue"}), timeout=FOLLOW)
+
+    # A canary through node 2: every node routes part of the traffic to the new deployment.
+    c2.create_deployment(restApiId=api_id, stageName="dev",
+                         canarySettings={"percentTraffic": 100.0})
+    assert wait_for(lambda: serves(three, api_id, {"v": 2}), timeout=FOLLOW)
+
+    # The gateway-only node has no management API.
+    resp = client_error(three.client().get_rest_apis)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_two_nodes_writing_at_once_lose_no_acknowledged_update(cluster):
+    one, two = cluster(2)
+    c1, c2 = one.client(), two.client()
+    api_id, _ = color_api(c1)
+    c1.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "red"})
+    acknowledged: list[str] = []
+    refused: list[dict] = []
+    lock = threading.Lock()
+
+    def writer(client, prefix):
+        for i in range(15):
+            key = f"{prefix}{i}"
+            try:
+                client.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+                    {"op": "replace", "path": f"/variables/{key}", "value": "x"}])
+                with lock:
+                    acknowledged.append(key)
+            except client.exceptions.ConflictException as e:
+                with lock:
+                    refused.append(e.response)
+
+    threads = [threading.Thread(target=writer, args=(c, p)) for c, p in ((c1, "a"), (c2, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    variables = c2.get_stage(restApiId=api_id, stageName="dev")["variables"]
+    assert set(acknowledged) | {"color"} == set(variables), (acknowledged, variables)
+    for r in refused:
+        assert r["Error"]["Message"] == (
+            "Unable to complete operation due to concurrent modification. Please try again later.")
+    assert len(acknowledged) + len(refused) == 30
+
+
+def test_kill_9_loses_nothing_acknowledged_and_a_late_node_catches_up(cluster):
+    one, two = cluster(2)
+    c2 = two.client()
+    api_id, _ = color_api(c2)
+    c2.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "green"})
+    key = c2.create_api_key(name="k", enabled=True)
+    two.kill()  # right after the acknowledgements
+    assert wait_for(lambda: serves(one, api_id, {"color": "green"}), timeout=FOLLOW)
+    assert one.client().get_api_key(apiKey=key["id"])["name"] == "k"
+    (late,) = cluster(1)
+    assert serves(late, api_id, {"color": "green"})
+    assert late.client().get_stage(restApiId=api_id, stageName="dev")["variables"] == {"color": "green"}
+
+
+def test_postgres_restarted_serving_goes_on_management_answers_503_then_recovers(pg, cluster):
+    one, two = cluster(2)
+    c1 = one.client()
+    api_id, _ = color_api(c1)
+    c1.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "red"})
+    assert wait_for(lambda: serves(two, api_id, {"color": "red"}), timeout=FOLLOW)
+    pg.pause()
+    try:
+        for _ in range(20):
+            for node in (one, two):
+                assert serves(node, api_id, {"color": "red"})
+        resp = client_error(c1.get_rest_apis)
+        assert resp["ResponseMetadata"]["HTTPStatusCode"] == 503, resp
+        assert resp["Error"]["Code"] == "ServiceUnavailableException"
+    finally:
+        pg.resume()
+
+    def updated():
+        try:
+            c1.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+                {"op": "replace", "path": "/variables/color", "value": "back"}])
+            return True
+        except c1.exceptions.ClientError:
+            return False
+
+    assert wait_for(updated, timeout=30), one.log_tail()
+    assert wait_for(lambda: serves(two, api_id, {"color": "back"}), timeout=FOLLOW), two.log_tail()
