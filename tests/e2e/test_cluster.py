@@ -45,10 +45,12 @@ class Postgres:
         """A fresh database; returns its URL."""
         self.count += 1
         name = f"cluster{self.count}"
-        psql = (glob.glob("/usr/lib/postgresql/*/bin/psql") or ["psql"])[0]
-        subprocess.run([psql, self.url, "-qc", f"CREATE DATABASE {name}"], check=True,
-                       capture_output=True)
+        self.psql(f"CREATE DATABASE {name}")
         return self.url.replace("/postgres?", f"/{name}?")
+
+    def psql(self, sql: str):
+        psql = (glob.glob("/usr/lib/postgresql/*/bin/psql") or ["psql"])[0]
+        subprocess.run([psql, self.url, "-qc", sql], check=True, capture_output=True)
 
     def pause(self):
         subprocess.run([SCRIPT, "--pause", self.dir], check=True)
@@ -227,3 +229,51 @@ def test_postgres_restarted_serving_goes_on_management_answers_503_then_recovers
 
     assert wait_for(updated, timeout=30), one.log_tail()
     assert wait_for(lambda: serves(two, api_id, {"color": "back"}), timeout=FOLLOW), two.log_tail()
+
+
+def openssl(*args: str):
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+def test_sslmode_require_verifies_the_server_against_sslrootcert(pg, cluster, tmp_path):
+    """TLS to PostgreSQL: the server's certificate is checked against `sslrootcert`."""
+    d = str(tmp_path)
+    ca_key, ca, key, csr, crt = (os.path.join(d, n) for n in ("ca.key", "ca.pem", "pg.key", "pg.csr", "pg.pem"))
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+            "-subj", "/CN=test ca")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
+    ext = os.path.join(d, "ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+            "-days", "2", "-extfile", ext)
+    # The server reads its key as its own user, private.
+    for name, path in (("server.key", key), ("server.crt", crt)):
+        target = os.path.join(pg.dir, name)
+        subprocess.run(["cp", path, target], check=True)
+        os.chmod(target, 0o600)
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "postgres", target], check=True)
+    pg.psql(f"ALTER SYSTEM SET ssl_cert_file = '{pg.dir}/server.crt'")
+    pg.psql(f"ALTER SYSTEM SET ssl_key_file = '{pg.dir}/server.key'")
+    pg.psql("ALTER SYSTEM SET ssl = on")
+    pg.psql("SELECT pg_reload_conf()")
+    url = pg.database().replace("sslmode=disable", f"sslmode=require&sslrootcert={ca}")
+    node = ProsceniumServer(extra_args=["--store", url])
+    try:
+        node.start()
+        api = node.client().create_rest_api(name=unique_name("tls"))
+        assert node.client().get_rest_api(restApiId=api["id"])["name"] == api["name"]
+    finally:
+        node.cleanup()
+    # A server the given roots do not vouch for is refused: the node does not start.
+    other = os.path.join(d, "other.pem")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", os.path.join(d, "o.key"), "-out",
+            other, "-days", "2", "-subj", "/CN=other")
+    refused = ProsceniumServer(extra_args=["--store", url.replace(ca, other)])
+    try:
+        with pytest.raises(RuntimeError) as e:
+            refused.start()
+        assert "cannot open the store" in str(e.value)
+    finally:
+        refused.cleanup()

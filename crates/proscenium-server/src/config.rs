@@ -971,4 +971,35 @@ mod tests {
         };
         assert!(Config::load(None, &env_of(&[]), &flags).is_ok());
     }
+
+    #[test]
+    fn the_store_is_sqlite_or_postgres_and_its_password_is_never_printed() {
+        let c = Config::load(None, &env_of(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.store, "sqlite");
+        let env = env_of(&[
+            ("PROSCENIUM_STORE", "postgres://app:sekrit@db:5432/gw"),
+            ("PROSCENIUM_NO_MANAGEMENT", "true"),
+        ]);
+        let c = Config::load(None, &env, &Overrides::default()).unwrap();
+        assert!(c.no_management);
+        assert_eq!(c.store, "postgres://app:sekrit@db:5432/gw");
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("sekrit") && shown.contains("postgres://app:<redacted>@db:5432/gw")
+        );
+        let bad = Overrides {
+            store: Some("mysql://x:sekrit@y/z".into()),
+            management_listen: Some("127.0.0.1:1".parse().unwrap()),
+            ..Default::default()
+        };
+        let errs = Config::load(None, &env, &bad).unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(!errs.join(" ").contains("sekrit"));
+        // A gateway-only node serves no management API: no credentials needed on 0.0.0.0.
+        let public = env_of(&[
+            ("PROSCENIUM_LISTEN", "0.0.0.0:4566"),
+            ("PROSCENIUM_NO_MANAGEMENT", "1"),
+        ]);
+        assert!(Config::load(None, &public, &Overrides::default()).is_ok());
+    }
 }

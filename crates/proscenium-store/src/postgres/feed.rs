@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 
 use super::{Shared, sql};
 
@@ -21,10 +21,11 @@ pub fn spawn(shared: Weak<Shared>) {
     tokio::spawn(async move {
         let mut down_logged = false;
         loop {
-            let Some(config) = shared.upgrade().map(|s| s.config.clone()) else {
+            let Some((config, tls)) = shared.upgrade().map(|s| (s.config.clone(), s.tls.clone()))
+            else {
                 return;
             };
-            match config.connect(NoTls).await {
+            match config.connect(tls).await {
                 Ok((client, mut connection)) => {
                     let (tx, mut notes) = mpsc::unbounded_channel();
                     tokio::spawn(async move {

@@ -10,6 +10,7 @@
 mod feed;
 mod migrations;
 mod sql;
+mod tls;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +22,8 @@ use proscenium_model::{
     Scope, Stage, UsagePlan, VpcLink,
 };
 use tokio::sync::watch;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::{
     Revision, StageRecord, StageWrite, Store, StoreError, StoreResult, UsageCount, Versioned,
@@ -37,6 +39,7 @@ pub struct PostgresStore {
 
 struct Shared {
     config: Config,
+    tls: MakeRustlsConnect,
     conn: tokio::sync::Mutex<Client>,
     apis: Mutex<HashMap<CacheKey, (Revision, Arc<ApiDefinition>)>>,
     feed: watch::Sender<u64>,
@@ -85,22 +88,25 @@ pub(crate) fn pg(e: tokio_postgres::Error) -> StoreError {
     }
 }
 
-/// Parses a `postgres://` URL (libpq's parameters, `sslmode=disable` or `prefer`; TLS is not
-/// offered yet, so `prefer` connects in clear).
-pub fn parse_url(url: &str) -> StoreResult<Config> {
-    let config: Config = url
+/// Parses a `postgres://` URL: libpq's parameters, `sslmode` `disable`, `prefer` (the
+/// default) or `require` (see `tls`), and `sslrootcert`. A dead server is noticed within
+/// seconds (connection and TCP user time-outs unless the URL sets them).
+pub fn parse_url(url: &str) -> StoreResult<(Config, MakeRustlsConnect)> {
+    let (url, root_cert) = tls::take_root_cert(url);
+    let mut config: Config = url
         .parse()
         .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(StoreError::Backend(
-            "sslmode=require is not supported yet: use sslmode=disable on a trusted network".into(),
-        ));
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(5));
     }
-    Ok(config)
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(std::time::Duration::from_secs(15));
+    }
+    Ok((config, tls::connector(root_cert.as_deref())?))
 }
 
-async fn connect(config: &Config) -> StoreResult<Client> {
-    let (client, connection) = config.connect(NoTls).await.map_err(pg)?;
+async fn connect(config: &Config, tls: &MakeRustlsConnect) -> StoreResult<Client> {
+    let (client, connection) = config.connect(tls.clone()).await.map_err(pg)?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!("PostgreSQL connection lost: {e}");
@@ -113,15 +119,16 @@ impl PostgresStore {
     /// Connects, migrates the schema to this binary's (under an advisory lock, so nodes
     /// starting together migrate once) and starts following the change feed.
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let config = parse_url(url)?;
+        let (config, tls) = parse_url(url)?;
         {
-            let mut c = connect(&config).await?;
+            let mut c = connect(&config, &tls).await?;
             migrations::migrate(&mut c).await?;
         }
-        let client = connect(&config).await?;
+        let client = connect(&config, &tls).await?;
         let seen = sql::current_revision(&client).await?;
         let inner = Arc::new(Shared {
             config,
+            tls,
             conn: tokio::sync::Mutex::new(client),
             apis: Mutex::new(HashMap::new()),
             feed: watch::channel(0).0,
@@ -140,7 +147,7 @@ impl PostgresStore {
     async fn client(&self) -> StoreResult<tokio::sync::MutexGuard<'_, Client>> {
         let mut c = self.inner.conn.lock().await;
         if c.is_closed() {
-            *c = connect(&self.inner.config).await?;
+            *c = connect(&self.inner.config, &self.inner.tls).await?;
         }
         Ok(c)
     }

@@ -15,8 +15,10 @@ async fn fresh_database(name: &str) -> Option<String> {
         eprintln!("NOT RUN: {name}: set PROSCENIUM_TEST_POSTGRES=postgres://… to run it");
         return None;
     };
-    let config = parse_url(&url).expect("a valid URL");
-    let admin = connect(&config).await.expect("the test server answers");
+    let (config, tls) = parse_url(&url).expect("a valid URL");
+    let admin = connect(&config, &tls)
+        .await
+        .expect("the test server answers");
     let db = format!("proscenium_test_{name}_{}", std::process::id());
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
