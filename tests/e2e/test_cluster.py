@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
 import subprocess
 import threading
 import urllib.error
@@ -19,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from e2e_helpers import ProsceniumServer, add_mock_method, client_error, unique_name, wait_for
+from e2e_helpers import ProsceniumServer, add_mock_method, client_error, free_port, unique_name, wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "scripts", "throwaway-postgres")
@@ -277,3 +278,67 @@ def test_sslmode_require_verifies_the_server_against_sslrootcert(pg, cluster, tm
         assert "cannot open the store" in str(e.value)
     finally:
         refused.cleanup()
+
+
+class Redis:
+    """A throwaway redis-server on a free port, without persistence."""
+
+    def __init__(self, tmp):
+        binary = shutil.which("redis-server")
+        if not binary:
+            reason = "no redis-server here: apt-get install -y redis-server"
+            if os.environ.get("CI"):
+                pytest.fail(f"CI must run the shared-throttling tests: {reason}")
+            pytest.skip(f"NOT RUN: the shared-throttling tests ({reason})")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(tmp)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis(tmp_path):
+    server = Redis(tmp_path)
+    yield server
+    server.stop()
+
+
+def test_a_stage_throttle_holds_for_the_cluster_with_redis_and_redis_down_fails_nothing(
+        cluster, redis):
+    nodes = cluster(3, "--redis", redis.url)
+    for node in nodes:
+        assert wait_for(lambda n=node: "throttling is shared through Redis" in n.log_tail(100_000),
+                        timeout=10), node.log_tail()
+    c = nodes[0].client()
+    api_id, _ = color_api(c)
+    c.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "red"})
+    c.create_deployment(restApiId=api_id, stageName="open", variables={"color": "open"})
+    # A burst of 40 and a slow refill (one every 10 s): what the cluster admits is a count.
+    burst = 40
+    c.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst)},
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.1"}])
+    for node in nodes:
+        assert wait_for(lambda n=node: invoke(n, api_id, "dev")[0] in (200, 429), timeout=FOLLOW)
+    statuses = [invoke(nodes[i % 3], api_id, "dev") for i in range(3 * burst)]
+    admitted = sum(1 for s, _ in statuses if s == 200)
+    refused = [(s, b) for s, b in statuses if s != 200]
+    # Each node alone would admit up to 3 × 40 here; the cluster admits 40 (± 15 %), the few
+    # probe requests above included.
+    assert burst * 0.85 <= admitted + 3 <= burst * 1.15 + 3, admitted
+    assert all(s == 429 and json.loads(b) == {"message": "Too Many Requests"} for s, b in refused)
+
+    redis.stop()
+    for _ in range(5):
+        for node in nodes:
+            assert serves(node, api_id, {"color": "open"}, "open")
+    for node in nodes:
+        assert wait_for(lambda n=node: "throttling falls back to this node's buckets" in n.log_tail(100_000),
+                        timeout=10), node.log_tail()

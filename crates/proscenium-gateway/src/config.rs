@@ -36,6 +36,9 @@ pub struct GatewayConfig {
     pub cognito_endpoint: Option<String>,
     /// The callers AWS_IAM methods authenticate (SigV4 for `execute-api`).
     pub identities: Vec<crate::auth::iam::Identity>,
+    /// `redis://…`: throttling shared by every node using the same Redis (`cluster_limits`);
+    /// None: each node applies the limits alone.
+    pub redis: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -53,6 +56,7 @@ impl Default for GatewayConfig {
             backend_ca: None,
             cognito_endpoint: None,
             identities: Vec::new(),
+            redis: None,
         }
     }
 }

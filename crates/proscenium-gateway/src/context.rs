@@ -64,6 +64,9 @@ pub struct RequestCtx {
     pub trace_parent: Option<String>,
     /// Who the access phase let in (None: the method needs no authorization).
     pub auth: Option<Box<crate::auth::AuthContext>>,
+    /// The usage plan's bucket the API key phase admitted the request by (for the
+    /// cluster-wide check).
+    pub plan_bucket: Option<Arc<crate::throttle::Bucket>>,
 }
 
 /// A request's trace id: the client's (or adopted from its `traceparent`), or a new one.

@@ -17,6 +17,7 @@ pub mod binary;
 pub mod cache;
 pub mod client;
 pub mod clock;
+pub mod cluster_limits;
 pub mod compile;
 pub mod config;
 pub mod context;
@@ -78,6 +79,8 @@ pub struct Shared {
     pub identities: auth::iam::Identities,
     /// API keys and usage plans: the live index, buckets and quota counters.
     pub usage: Arc<usage::Usage>,
+    /// Throttling shared with the other nodes (`GatewayConfig::redis`).
+    pub cluster_limits: Option<Arc<cluster_limits::ClusterLimits>>,
 }
 
 /// Days since the epoch (UTC) on the gateway's clock.
@@ -137,6 +140,11 @@ impl Gateway {
                 }
             });
         }
+        let cluster_limits = config.redis.as_deref().and_then(|url| {
+            cluster_limits::ClusterLimits::start(url)
+                .map_err(|e| tracing::warn!("throttling stays per node: {e}"))
+                .ok()
+        });
         Arc::new(Gateway {
             shared: Shared {
                 account_id: Arc::from(config.account_id.as_str()),
@@ -144,6 +152,7 @@ impl Gateway {
                 jwks: Default::default(),
                 cognito_cache: Default::default(),
                 usage,
+                cluster_limits,
                 identities: auth::iam::Identities::new(&config.identities),
                 config,
                 registry,

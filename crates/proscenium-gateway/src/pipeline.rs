@@ -84,6 +84,12 @@ where
         let today = crate::today(shared.config.clock.as_ref());
         admitted = crate::usage::check(&shared.usage, &mut ctx, today);
     }
+    if admitted.is_ok()
+        && let Some(limits) = &shared.cluster_limits
+    {
+        let buckets = crate::cluster_limits::buckets(&ctx);
+        admitted = Box::pin(crate::cluster_limits::check(limits, buckets)).await;
+    }
     let result = match admitted.and_then(|()| prepare(&mut ctx)) {
         Err(e) => Err(e),
         Ok(Some(hit)) => Ok(hit),
@@ -295,6 +301,7 @@ fn begin(
         exec: None,
         trace_parent: None,
         auth: None,
+        plan_bucket: None,
     }
 }
 

@@ -128,8 +128,12 @@ pub struct Builder<'a> {
 impl Builder<'_> {
     pub fn account_bucket(&mut self, scope: &Scope, limits: Limits) -> Arc<Bucket> {
         let key = (scope.clone(), limits.key());
+        let name = format!(
+            "a/{}/{}/{}/{}",
+            scope.account, scope.region, limits.rate, limits.burst
+        );
         reuse(&mut self.fresh.accounts, &self.old.accounts, key, || {
-            Arc::new(Bucket::new(limits))
+            Arc::new(Bucket::named(limits, name))
         })
     }
 
@@ -210,8 +214,12 @@ impl Builder<'_> {
                     key.clone(),
                     l.key(),
                 );
+                let name = format!(
+                    "m/{api_id}/{}/{key}/{}/{}",
+                    stage.stage_name, l.rate, l.burst
+                );
                 reuse(&mut self.fresh.buckets, &self.old.buckets, k, || {
-                    Arc::new(Bucket::new(l))
+                    Arc::new(Bucket::named(l, name))
                 })
             });
             let detailed = effective.is_some_and(|s| s.metrics_enabled);

@@ -5,6 +5,9 @@
 //! emission intervals ahead of `now`. That is a token bucket of capacity `burst` refilled at
 //! `rate` per second, updated with a single compare-and-swap.
 //!
+//! A bucket may carry a cluster-wide name: with `--redis`, a request this node's bucket admits
+//! is also taken from the bucket of that name shared by every node (`cluster_limits`).
+//!
 //! Pure: time comes in as monotonic nanoseconds from the injected `Clock`.
 //! Must not: sleep, lock or allocate on the request path.
 
@@ -49,9 +52,35 @@ pub struct Bucket {
     limits: Limits,
     mode: Mode,
     tat: AtomicU64,
+    /// The bucket's cluster-wide identity (empty: this node's only).
+    name: Box<str>,
 }
 
 impl Bucket {
+    /// A bucket shared by the cluster under `name` (which should identify the limits too, so
+    /// that changed limits start a fresh bucket as they do locally).
+    pub fn named(limits: Limits, name: String) -> Bucket {
+        Bucket {
+            name: name.into_boxed_str(),
+            ..Bucket::new(limits)
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `(emission interval, tolerance)` in nanoseconds when the bucket limits anything.
+    pub fn gcra(&self) -> Option<(u64, u64)> {
+        match self.mode {
+            Mode::Limited {
+                interval,
+                tolerance,
+            } => Some((interval, tolerance)),
+            _ => None,
+        }
+    }
+
     pub fn new(limits: Limits) -> Bucket {
         let mode = if limits.rate < 0.0 || limits.burst < 0 || limits.rate.is_nan() {
             Mode::Unlimited
@@ -69,6 +98,7 @@ impl Bucket {
             limits,
             mode,
             tat: AtomicU64::new(0),
+            name: Box::from(""),
         }
     }
 

@@ -180,7 +180,13 @@ impl Usage {
                 .get(&k)
                 .filter(|b| b.limits() == l)
                 .cloned()
-                .unwrap_or_else(|| Arc::new(Bucket::new(l)));
+                .unwrap_or_else(|| {
+                    let name = format!(
+                        "p/{}/{}/{}/{key_id}/{method}/{}/{}",
+                        scope.account, scope.region, plan.id, l.rate, l.burst
+                    );
+                    Arc::new(Bucket::named(l, name))
+                });
             fresh_buckets.insert(k, b.clone());
             b
         };
@@ -373,6 +379,8 @@ pub fn check(usage: &Usage, ctx: &mut RequestCtx, today: i64) -> Result<(), Gate
             "Too Many Requests",
         ));
     }
+    // With shared limits, the pipeline also takes it from the cluster's bucket.
+    ctx.plan_bucket = bucket.cloned();
     let c = &state.counter;
     if let Some(q) = &state.quota {
         let start = period_start(&q.period, q.offset, today);

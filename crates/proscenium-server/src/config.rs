@@ -90,6 +90,9 @@ pub struct Config {
     pub store: String,
     /// Serve invocations only: no management API on any listener (a gateway-only node).
     pub no_management: bool,
+    /// `redis://…`: throttling shared by the cluster's nodes; unset, each node applies the
+    /// limits alone (N nodes allow up to N × a limit). Never printed whole.
+    pub redis: Option<String>,
 }
 
 /// One `[[identities]]` entry: an access key AWS_IAM methods accept, and who it is.
@@ -136,6 +139,7 @@ impl Default for Config {
             account_burst_limit: None,
             store: "sqlite".into(),
             no_management: false,
+            redis: None,
         }
     }
 }
@@ -190,6 +194,7 @@ impl std::fmt::Debug for Config {
             .field("account_burst_limit", &self.account_burst_limit)
             .field("store", &redact_url(&self.store))
             .field("no_management", &self.no_management)
+            .field("redis", &self.redis.as_deref().map(redact_url))
             .finish()
     }
 }
@@ -223,6 +228,7 @@ pub struct Overrides {
     pub account_burst_limit: Option<i64>,
     pub store: Option<String>,
     pub no_management: bool,
+    pub redis: Option<String>,
 }
 
 /// A store URL with its password replaced (`postgres://user:<redacted>@host/db`).
@@ -437,6 +443,9 @@ impl Config {
         if let Some(v) = env("PROSCENIUM_STORE").filter(|v| !v.is_empty()) {
             c.store = v;
         }
+        if let Some(v) = env("PROSCENIUM_REDIS").filter(|v| !v.is_empty()) {
+            c.redis = Some(v);
+        }
         if let Some(v) = env("PROSCENIUM_NO_MANAGEMENT") {
             c.no_management = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -522,6 +531,9 @@ impl Config {
             c.store = v.clone();
         }
         c.no_management |= flags.no_management;
+        if let Some(v) = &flags.redis {
+            c.redis = Some(v.clone());
+        }
         c.allow_unauthenticated |= flags.allow_unauthenticated;
         c.io_uring &= !flags.no_io_uring;
         errors.extend(c.validate());
@@ -692,6 +704,14 @@ impl Config {
             errors.push(format!(
                 "store {:?} must be `sqlite` or a `postgres://user:pass@host:port/db` URL",
                 redact_url(&self.store)
+            ));
+        }
+        if let Some(r) = &self.redis
+            && !(r.starts_with("redis://") || r.starts_with("redis+unix://"))
+        {
+            errors.push(format!(
+                "redis {:?} must be a `redis://host:port` URL (rediss:// is not supported yet)",
+                redact_url(r)
             ));
         }
         if self.no_management && self.management_listen.is_some() {

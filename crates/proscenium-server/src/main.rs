@@ -141,6 +141,10 @@ struct ServeArgs {
     /// (env PROSCENIUM_NO_MANAGEMENT).
     #[arg(long)]
     no_management: bool,
+    /// Share throttling with the other nodes through this Redis (`redis://host:port`)
+    /// (env PROSCENIUM_REDIS). Without it each node applies limits alone.
+    #[arg(long, value_name = "URL")]
+    redis: Option<String>,
 }
 
 /// The async runtime: single-threaded with one worker (no hand-offs between threads, nothing
@@ -199,6 +203,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         account_burst_limit: args.account_burst_limit,
         store: args.store,
         no_management: args.no_management,
+        redis: args.redis,
     };
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::Config::load(args.config.as_deref(), &env, &flags) {

@@ -121,6 +121,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             cache_max_bytes: config.cache_max_bytes,
             cognito_endpoint: config.cognito_endpoint.clone(),
             identities: config.iam_identities(),
+            redis: config.redis.clone(),
             ..GatewayConfig::default()
         },
     )
