@@ -426,7 +426,7 @@ def test_a_second_server_on_the_same_data_dir_refuses_to_start(server):
     got = run_serve("--listen", f"127.0.0.1:{free_port()}", "--data-dir", server.data_dir)
     assert got.returncode != 0
     assert "in use by another proscenium" in got.stderr, got.stderr
-    assert "shared store" in got.stderr
+    assert "shared store" in got.stderr and "--store postgres://" in got.stderr
     assert str(server.proc.pid) in got.stderr, "the holder's process id is named"
 
 

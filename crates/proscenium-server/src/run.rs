@@ -327,8 +327,8 @@ fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
             };
             anyhow::bail!(
                 "data directory {} is in use by another proscenium{by}: one process serves a data directory \
-                 (its state and logs); give this one its own --data-dir, and for several nodes serving the same \
-                 APIs share the configuration with `--store postgres://…`",
+                 (its state and logs); give this one its own --data-dir; several nodes serving the same \
+                 APIs use a shared store instead, `--store postgres://…`",
                 dir.display()
             );
         }
