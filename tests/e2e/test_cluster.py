@@ -209,6 +209,17 @@ def test_postgres_restarted_serving_goes_on_management_answers_503_then_recovers
     api_id, _ = color_api(c1)
     c1.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "red"})
     assert wait_for(lambda: serves(two, api_id, {"color": "red"}), timeout=FOLLOW)
+    # Invocations go on without a pause while PostgreSQL stops and starts again.
+    stop_load = threading.Event()
+    served: list[tuple[int, str]] = []
+
+    def load():
+        while not stop_load.is_set():
+            for node in (one, two):
+                served.append(invoke(node, api_id))
+
+    loader = threading.Thread(target=load)
+    loader.start()
     pg.pause()
     try:
         for _ in range(20):
@@ -219,6 +230,9 @@ def test_postgres_restarted_serving_goes_on_management_answers_503_then_recovers
         assert resp["Error"]["Code"] == "ServiceUnavailableException"
     finally:
         pg.resume()
+        stop_load.set()
+        loader.join()
+    assert served and all(r == (200, '{"color": "red"}') for r in served), set(served)
 
     def updated():
         try:
