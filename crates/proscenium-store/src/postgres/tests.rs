@@ -108,3 +108,73 @@ async fn another_node_sees_a_commit_and_a_race_loses_no_update() {
 }
 
 use std::time::Duration;
+
+/// Measures CreateDeployment's store write for 1 000 resources × 3 methods (a figure, not an
+/// assertion): `cargo test -p proscenium-store -- --ignored --nocapture measure` (BENCHMARKS.md).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+#[allow(clippy::disallowed_methods)] // a measurement reads the clock
+async fn measure_create_deployment_1000_resources_x_3_methods() {
+    let Some(url) = fresh_database("measure").await else {
+        return;
+    };
+    let s = Scope::new("000000000000", "us-east-1");
+    let mut def = crate::testsuite::api("big", 1.0);
+    let root = def.api.root_resource_id.clone();
+    let method = def.resources[&root].resource_methods["GET"].clone();
+    for i in 0..1000 {
+        let id = format!("r{i}");
+        let mut methods = std::collections::BTreeMap::new();
+        for verb in ["GET", "POST", "PUT"] {
+            let mut m = method.clone();
+            m.http_method = verb.into();
+            methods.insert(verb.to_string(), m);
+        }
+        def.resources.insert(
+            id.clone(),
+            proscenium_model::Resource {
+                id,
+                parent_id: Some(root.clone()),
+                path_part: Some(format!("p{i}")),
+                path: format!("/p{i}"),
+                resource_methods: methods,
+            },
+        );
+    }
+    let pg = PostgresStore::open(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lite = crate::SqliteStore::open(&dir.path().join("state.db")).unwrap();
+    let stores: [(&str, &dyn Store); 2] = [("postgres", &pg), ("sqlite", &lite)];
+    for (name, store) in stores {
+        store.put_api(&s, &def, None).await.unwrap();
+        for n in 0..5 {
+            let id = format!("d{n}");
+            let snap = proscenium_model::snapshot::build(&id, &def).unwrap();
+            let d = Deployment {
+                id: id.clone(),
+                description: None,
+                created_date: 1.0,
+                api_summary: Default::default(),
+            };
+            let started = std::time::Instant::now();
+            let current = store
+                .get_stage(&s, "big", "dev")
+                .await
+                .ok()
+                .map(|v| v.revision);
+            let w = StageWrite {
+                stage: crate::testsuite::stage("dev", &id),
+                expected: current,
+            };
+            store
+                .create_deployment(&s, "big", &d, &snap, Some(w))
+                .await
+                .unwrap();
+            eprintln!(
+                "{name}: create_deployment of 1000 resources x 3 methods ({} KiB snapshot): {:?}",
+                snap.encode().len() / 1024,
+                started.elapsed()
+            );
+        }
+    }
+}
