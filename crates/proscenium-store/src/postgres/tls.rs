@@ -1,7 +1,10 @@
 //! TLS to PostgreSQL (rustls, ring). `sslmode=require` here verifies the server's certificate
 //! and name (libpq's `verify-full`): stricter than libpq's `require`, which encrypts without
 //! verifying. Trusted: the system's roots, or only the PEM bundle `sslrootcert=PATH` names.
-//! `prefer` tries TLS and falls back to clear text; `disable` never tries.
+//! `prefer` (the driver's default) uses TLS, verified the same way, when the server offers it
+//! and clear text when it does not; `disable` never tries. A server offering TLS with a
+//! certificate the roots do not vouch for (Debian's default "snakeoil" one) is refused under
+//! both: give `sslrootcert`, or `sslmode=disable` on a trusted network.
 
 use std::sync::Arc;
 
