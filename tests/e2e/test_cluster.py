@@ -188,6 +188,28 @@ def test_two_nodes_writing_at_once_lose_no_acknowledged_update(cluster):
             "Unable to complete operation due to concurrent modification. Please try again later.")
     assert len(acknowledged) + len(refused) == 30
 
+    # The API definition itself: resources created through both nodes at once.
+    api = c1.create_rest_api(name=unique_name("race"))
+    created: list[str] = []
+
+    def creator(client, prefix):
+        for i in range(10):
+            try:
+                r = client.create_resource(restApiId=api["id"], parentId=api["rootResourceId"],
+                                           pathPart=f"{prefix}{i}")
+                with lock:
+                    created.append(r["path"])
+            except client.exceptions.ConflictException:
+                pass
+
+    threads = [threading.Thread(target=creator, args=(c, p)) for c, p in ((c1, "a"), (c2, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    paths = {r["path"] for r in c1.get_resources(restApiId=api["id"], limit=500)["items"]}
+    assert paths == set(created) | {"/"}, (created, paths)
+
 
 def test_kill_9_loses_nothing_acknowledged_and_a_late_node_catches_up(cluster):
     one, two = cluster(2)
