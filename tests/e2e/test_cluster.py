@@ -85,6 +85,8 @@ def cluster(pg):
             out.append(node)
         return out
 
+    start.url = url
+    start.nodes = nodes
     yield start
     for node in nodes:
         node.cleanup()
@@ -272,10 +274,9 @@ def openssl(*args: str):
     subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
 
 
-def test_sslmode_require_verifies_the_server_against_sslrootcert(pg, cluster, tmp_path):
-    """TLS to PostgreSQL: the server's certificate is checked against `sslrootcert`."""
-    d = str(tmp_path)
-    ca_key, ca, key, csr, crt = (os.path.join(d, n) for n in ("ca.key", "ca.pem", "pg.key", "pg.csr", "pg.pem"))
+def ca_and_server_cert(d: str) -> tuple[str, str, str]:
+    """A test CA and a certificate it signed for 127.0.0.1: (CA file, certificate, key)."""
+    ca_key, ca, key, csr, crt = (os.path.join(d, n) for n in ("ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem"))
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
             "-subj", "/CN=test ca")
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
@@ -284,6 +285,13 @@ def test_sslmode_require_verifies_the_server_against_sslrootcert(pg, cluster, tm
         f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
     openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
             "-days", "2", "-extfile", ext)
+    return ca, crt, key
+
+
+def test_sslmode_require_verifies_the_server_against_sslrootcert(pg, cluster, tmp_path):
+    """TLS to PostgreSQL: the server's certificate is checked against `sslrootcert`."""
+    d = str(tmp_path)
+    ca, crt, key = ca_and_server_cert(d)
     # The server reads its key as its own user, private.
     for name, path in (("server.key", key), ("server.crt", crt)):
         target = os.path.join(pg.dir, name)
@@ -319,7 +327,7 @@ def test_sslmode_require_verifies_the_server_against_sslrootcert(pg, cluster, tm
 class Redis:
     """A throwaway redis-server on a free port, without persistence."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, tls: tuple[str, str, str] | None = None):
         binary = shutil.which("redis-server")
         if not binary:
             reason = "no redis-server here: apt-get install -y redis-server"
@@ -327,10 +335,16 @@ class Redis:
                 pytest.fail(f"CI must run the shared-throttling tests: {reason}")
             pytest.skip(f"NOT RUN: the shared-throttling tests ({reason})")
         self.port = free_port()
+        listen = ["--port", str(self.port)]
         self.url = f"redis://127.0.0.1:{self.port}"
+        if tls:
+            ca, crt, key = tls
+            listen = ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", crt,
+                      "--tls-key-file", key, "--tls-ca-cert-file", ca, "--tls-auth-clients", "no"]
+            self.url = f"rediss://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(tmp)],
+            [binary, *listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(tmp)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self):
@@ -378,3 +392,29 @@ def test_a_stage_throttle_holds_for_the_cluster_with_redis_and_redis_down_fails_
     for node in nodes:
         assert wait_for(lambda n=node: "throttling falls back to this node's buckets" in n.log_tail(100_000),
                         timeout=10), node.log_tail()
+
+
+def test_rediss_shares_throttling_over_tls(cluster, tmp_path):
+    """`rediss://`: the node verifies Redis's certificate (here through SSL_CERT_FILE)."""
+    tls = ca_and_server_cert(str(tmp_path))
+    server = Redis(tmp_path, tls=tls)
+    try:
+        nodes = [ProsceniumServer(extra_args=["--store", cluster.url, "--redis", server.url],
+                                  env={"SSL_CERT_FILE": tls[0]}) for _ in range(2)]
+        for node in nodes:
+            cluster.nodes.append(node)
+            node.start()
+        for node in nodes:
+            assert wait_for(lambda n=node: "throttling is shared through Redis" in n.log_tail(100_000),
+                            timeout=10), node.log_tail()
+        c = nodes[0].client()
+        api_id, _ = color_api(c)
+        c.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "red"})
+        c.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "10"},
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.1"}])
+        assert wait_for(lambda: invoke(nodes[1], api_id)[0] in (200, 429), timeout=FOLLOW)
+        admitted = sum(1 for i in range(40) if invoke(nodes[i % 2], api_id)[0] == 200)
+        assert 10 * 0.85 <= admitted + 1 <= 10 * 1.15 + 1, admitted
+    finally:
+        server.stop()

@@ -707,10 +707,12 @@ impl Config {
             ));
         }
         if let Some(r) = &self.redis
-            && !(r.starts_with("redis://") || r.starts_with("redis+unix://"))
+            && !(r.starts_with("redis://")
+                || r.starts_with("rediss://")
+                || r.starts_with("redis+unix://"))
         {
             errors.push(format!(
-                "redis {:?} must be a `redis://host:port` URL (rediss:// is not supported yet)",
+                "redis {:?} must be a `redis://host:port` or `rediss://host:port` URL",
                 redact_url(r)
             ));
         }

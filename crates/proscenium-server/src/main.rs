@@ -141,7 +141,8 @@ struct ServeArgs {
     /// (env PROSCENIUM_NO_MANAGEMENT).
     #[arg(long)]
     no_management: bool,
-    /// Share throttling with the other nodes through this Redis (`redis://host:port`)
+    /// Share throttling with the other nodes through this Redis (`redis://host:port`, or
+    /// `rediss://` for TLS verified against the system's roots or `SSL_CERT_FILE`)
     /// (env PROSCENIUM_REDIS). Without it each node applies limits alone.
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
