@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -418,3 +419,39 @@ def test_rediss_shares_throttling_over_tls(cluster, tmp_path):
         assert 10 * 0.85 <= admitted + 1 <= 10 * 1.15 + 1, admitted
     finally:
         server.stop()
+
+
+def test_usage_counted_on_one_node_is_reported_by_another(cluster):
+    one, two = cluster(2)
+    c1, c2 = one.client(), two.client()
+    api = c1.create_rest_api(name=unique_name("keyed"))
+    api_id, root = api["id"], api["rootResourceId"]
+    c1.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE",
+                  apiKeyRequired=True)
+    c1.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
+                       requestTemplates={"application/json": '{"statusCode": 200}'})
+    c1.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    c1.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                responseTemplates={"application/json": "{}"})
+    c1.create_deployment(restApiId=api_id, stageName="dev")
+    key = c1.create_api_key(name=unique_name("k"), enabled=True)
+    plan = c1.create_usage_plan(name=unique_name("plan"), apiStages=[{"apiId": api_id, "stage": "dev"}],
+                                quota={"limit": 100, "period": "DAY"})
+    c1.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+
+    def call(node):
+        req = urllib.request.Request(f"{node.endpoint}/restapis/{api_id}/dev/_user_request_/",
+                                     headers={"x-api-key": key["value"]})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    assert wait_for(lambda: call(one) == 200, timeout=FOLLOW)
+    for _ in range(2):
+        assert call(one) == 200
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert wait_for(lambda: c2.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+                    .get("items", {}).get(key["id"]) == [[3, 97]], timeout=FOLLOW), \
+        c2.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
