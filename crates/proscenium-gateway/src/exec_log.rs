@@ -22,6 +22,9 @@ const MAX_LOGGED: usize = 1024;
 pub struct ExecTrace {
     pub level: LogLevel,
     pub data: bool,
+    /// A TestInvokeMethod trace: no request-id prefix, no gateway-response lines (AWS's test
+    /// log leaves them out).
+    pub test: bool,
     prefix: String,
     lines: Vec<String>,
 }
@@ -32,9 +35,26 @@ impl ExecTrace {
         ExecTrace {
             level,
             data,
+            test: false,
             prefix: format!("({request_id}){marker} "),
             lines: Vec::new(),
         }
+    }
+
+    /// A TestInvokeMethod trace: every line, headers and bodies included, unprefixed.
+    pub fn for_test() -> ExecTrace {
+        ExecTrace {
+            level: LogLevel::Info,
+            data: true,
+            test: true,
+            prefix: String::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    /// The lines so far, unstamped.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
     }
 
     /// Adds a line at INFO level.

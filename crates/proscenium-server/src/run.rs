@@ -128,6 +128,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await;
     control.authorizer_tester = Some(Arc::new(crate::tester::GatewayTester(gateway.clone())));
+    control.method_tester = Some(Arc::new(crate::tester::GatewayTester(gateway.clone())));
     let mut limits = http1::Limits::new(proscenium_gateway::MAX_PAYLOAD_BYTES);
     limits.idle = Duration::from_secs(config.idle_timeout);
     limits.body = Duration::from_secs(config.body_timeout);
