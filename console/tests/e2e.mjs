@@ -1169,3 +1169,182 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
+
+// Goes to `hash`, signing in first when the console asks.
+async function openSignedIn(hash) {
+  await page.goto(`${base}/_proscenium/console${hash}`);
+  const signin = page.getByRole('heading', { name: 'Sign in to this gateway' });
+  const main = page.locator('main h1').first();
+  await Promise.race([signin.waitFor(), main.waitFor()]);
+  if (await signin.isVisible()) {
+    await page.getByLabel('Access key ID').fill(CREDS.accessKeyId);
+    await page.getByLabel('Secret access key').fill(CREDS.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signin.waitFor({ state: 'detached' });
+  }
+}
+
+test('method execution view: an HTTP integration with a template, its responses, Test and the log', async (t) => {
+  // A backend on 127.0.0.1 that echoes what it received, with a header of its own.
+  const received = [];
+  const backend = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, body: data });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'from-backend' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, body: data }));
+    });
+  });
+  await new Promise((r) => backend.listen(0, '127.0.0.1', r));
+  t.after(() => backend.close());
+  const backendUrl = `http://127.0.0.1:${backend.address().port}/echo`;
+  let apiId, resourceId;
+  const base0 = () => `/restapis/${apiId}/resources/${resourceId}/methods/GET`;
+  // Clicks `button` and waits for the notice matching `re` and the re-rendered panel.
+  const saved = async (button, re) => {
+    await page.evaluate(() => document.getElementById('tabpanel').setAttribute('data-stale', ''));
+    await button.click();
+    const text = await flashText(re);
+    await page.locator('#tabpanel:not([data-stale])').waitFor();
+    return text;
+  };
+  const tab = async (name) => {
+    await page.getByRole('tab', { name }).click();
+    await page.locator(`#tab-${{ 'Method request': 'request', 'Integration request': 'integration', 'Integration response': 'intresponse', 'Method response': 'response', Test: 'test' }[name]}[aria-selected="true"]`).waitFor();
+  };
+
+  await t.test('a MOCK method opens from the resource tree in the method view', async () => {
+    const created = await api('POST', '/restapis', { name: 'method-view-e2e' });
+    apiId = created.json.id;
+    await openSignedIn(`#/apis/${apiId}`);
+    await page.getByLabel('Resource path').fill('/items');
+    await page.getByRole('button', { name: 'Save MOCK method' }).click();
+    await page.getByRole('link', { name: 'Open GET /items' }).click();
+    await page.waitForURL(/\/methods\/[a-z0-9]+\/GET/);
+    resourceId = decodeURIComponent(page.url().split('/methods/')[1].split('/')[0]);
+    await page.getByRole('tab', { name: 'Method request' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('method-title')), true, 'focus on the heading');
+    await screenshot('method-request');
+  });
+
+  await t.test('Integration request: an AWS refusal shows under the form; HTTP with a template is saved', async () => {
+    await tab('Integration request');
+    const form = page.locator('form.integration-request');
+    await form.getByLabel('Integration type').selectOption('HTTP');
+    await form.getByLabel('HTTP method').selectOption('POST');
+    await form.getByLabel('Endpoint URL or ARN').fill('not a url');
+    await form.getByRole('button', { name: 'Save integration request' }).click();
+    await form.locator('.error', { hasText: 'Invalid HTTP endpoint specified for URI' }).waitFor();
+    await form.getByLabel('Endpoint URL or ARN').fill(backendUrl);
+    // The MOCK template is still there: replace it with one for the backend.
+    await form.locator('[data-role="request-templates-value"]').fill('{"q": "$input.params(\'q\')", "stage": "$context.stage"}');
+    assert.match(await saved(form.getByRole('button', { name: 'Save integration request' }), /Integration request saved/), /Deploy the API to apply it/);
+    const got = await api('GET', `${base0()}/integration`);
+    assert.equal(got.json.type, 'HTTP');
+    assert.equal(got.json.httpMethod, 'POST');
+    assert.equal(got.json.uri, backendUrl);
+    assert.deepEqual(got.json.requestTemplates, { 'application/json': '{"q": "$input.params(\'q\')", "stage": "$context.stage"}' });
+    await screenshot('integration-request');
+  });
+
+  await t.test('Method response: a header is declared; a new status is added and deleted', async () => {
+    await tab('Method response');
+    const ok = page.locator('form.method-response[data-status="200"]');
+    await ok.locator('[data-role="method-response-headers-add"]').click();
+    await ok.locator('[data-role="method-response-headers-key"]').last().fill('method.response.header.x-echo');
+    await saved(ok.getByRole('button', { name: 'Save' }), /Method response 200 saved/);
+    assert.deepEqual((await api('GET', `${base0()}/responses/200`)).json.responseParameters, { 'method.response.header.x-echo': false });
+    const fresh = page.locator('form.method-response[data-status="new"]');
+    await fresh.getByLabel('HTTP status code').fill('404');
+    await saved(fresh.getByRole('button', { name: 'Add method response' }), /Method response 404 saved/);
+    await page.locator('form.method-response[data-status="404"]').getByRole('button', { name: 'Delete' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete' }), /Method response 404 deleted/);
+    await page.locator('form.method-response[data-status="404"]').waitFor({ state: 'detached' });
+    assert.equal((await api('GET', `${base0()}/responses/404`)).status, 404);
+  });
+
+  await t.test('Integration response: a header mapped for a status without a method response is refused with AWS\'s message; the 200 maps the header and a template', async () => {
+    await tab('Integration response');
+    const fresh = page.locator('form.integration-response[data-status="new"]');
+    await fresh.getByLabel('Method response status').fill('418');
+    await fresh.locator('[data-role="response-parameters-add"]').click();
+    await fresh.locator('[data-role="response-parameters-key"]').fill('method.response.header.x-echo');
+    await fresh.locator('[data-role="response-parameters-value"]').fill('integration.response.header.x-echo');
+    await fresh.getByRole('button', { name: 'Add integration response' }).click();
+    await fresh.locator('.error').waitFor();
+    assert.match(await fresh.locator('.error').textContent(), /Rejected: .*No method response exists for method\./);
+    assert.equal((await api('GET', `${base0()}/integration/responses/418`)).status, 404);
+    const ok = page.locator('form.integration-response[data-status="200"]');
+    await ok.locator('[data-role="response-parameters-add"]').click();
+    await ok.locator('[data-role="response-parameters-key"]').last().fill('method.response.header.x-echo');
+    await ok.locator('[data-role="response-parameters-value"]').last().fill('integration.response.header.x-echo');
+    await ok.locator('[data-role="response-templates-value"]').fill('{"backend": $input.json(\'$\')}');
+    await saved(ok.getByRole('button', { name: 'Save' }), /Integration response 200 saved/);
+    const got = await api('GET', `${base0()}/integration/responses/200`);
+    assert.deepEqual(got.json.responseParameters, { 'method.response.header.x-echo': 'integration.response.header.x-echo' });
+    await screenshot('integration-response');
+  });
+
+  await t.test('Test runs the undeployed method and shows status, headers, body and the execution log', async () => {
+    await tab('Test');
+    await page.getByLabel('Path and query string').fill('/items?q=hello');
+    await page.getByLabel('Headers').fill('Content-Type: application/json');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.test-status').waitFor();
+    assert.equal(await page.locator('.test-status').textContent(), '200');
+    const body = JSON.parse(await page.locator('pre.test-body').textContent());
+    assert.equal(body.backend.method, 'POST');
+    assert.deepEqual(JSON.parse(body.backend.body), { q: 'hello', stage: 'test-invoke-stage' });
+    assert.deepEqual(received.at(-1), { method: 'POST', url: '/echo', body: '{"q": "hello", "stage": "test-invoke-stage"}' });
+    assert.deepEqual(JSON.parse(await page.locator('pre.test-headers').textContent())['X-Echo'], ['from-backend']);
+    const log = await page.locator('pre.test-log').textContent();
+    assert.match(log, /^Execution log for request [0-9a-f-]{36}\n/);
+    for (const line of ['Starting execution for request', 'HTTP Method: GET, Resource Path: /items', 'Method request query string: {q=hello}',
+      `Endpoint request URI: ${backendUrl}`, 'Endpoint request body after transformations: {"q": "hello", "stage": "test-invoke-stage"}',
+      'Endpoint response body before transformations:', 'Method response body after transformations:', 'Successfully completed execution',
+      'Method completed with status: 200']) {
+      assert.ok(log.includes(line), `log has "${line}":\n${log}`);
+    }
+    await page.setViewportSize({ width: 800, height: 800 });
+    await screenshot('method-test-800px');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert.equal(overflow, false, 'no horizontal scrolling at 800 px');
+  });
+
+  await t.test('Method request: a required query parameter and a validator are saved as UpdateMethod operations', async () => {
+    await api('POST', `/restapis/${apiId}/requestvalidators`, { name: 'params-only', validateRequestParameters: true });
+    await page.reload();
+    await tab('Method request');
+    const form = page.locator('form.method-request');
+    await form.getByLabel('Request validator').selectOption({ label: 'params-only' });
+    await form.locator('[data-role="request-parameters-add"]').click();
+    await form.locator('[data-role="request-parameters-key"]').last().fill('method.request.querystring.q');
+    await form.locator('[data-role="request-parameters-value"]').last().check();
+    await saved(form.getByRole('button', { name: 'Save method request' }), /Method request saved/);
+    const m = (await api('GET', base0())).json;
+    assert.deepEqual(m.requestParameters, { 'method.request.querystring.q': true });
+    assert.ok(m.requestValidatorId);
+    // The validator now refuses a test without q.
+    await tab('Test');
+    await page.getByLabel('Path and query string').fill('/items');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.test-status', { hasText: '400' }).waitFor();
+    assert.match(await page.locator('pre.test-body').textContent(), /Missing required request parameters: \[q\]/);
+  });
+
+  await t.test('Integration response and integration are deleted', async () => {
+    await tab('Integration response');
+    await page.locator('form.integration-response[data-status="200"]').getByRole('button', { name: 'Delete' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete' }), /Integration response 200 deleted/);
+    assert.equal((await api('GET', `${base0()}/integration/responses/200`)).status, 404);
+    await tab('Integration request');
+    await page.getByRole('button', { name: 'Delete integration' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete integration' }), /Integration deleted/);
+    await page.getByText('This method has no integration yet').waitFor();
+    assert.equal((await api('GET', `${base0()}/integration`)).status, 404);
+  });
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
