@@ -1334,6 +1334,38 @@ test('method execution view: an HTTP integration with a template, its responses,
     assert.match(await page.locator('pre.test-body').textContent(), /Missing required request parameters: \[q\]/);
   });
 
+  await t.test('Activity: each change of this API with its caller, the refused one with AWS\'s error', async () => {
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { name: 'Activity', exact: true }).waitFor();
+    const form = page.locator('form.activity-filters');
+    await form.getByLabel('API').selectOption(apiId);
+    await page.evaluate(() => document.querySelector('.activity-list > *')?.setAttribute('data-stale', ''));
+    await form.getByRole('button', { name: 'Show' }).click();
+    await page.locator('.activity-list > table.activity:not([data-stale])').waitFor();
+    const ops = await page.locator('table.activity tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.event));
+    // Newest first: the last change made in the view, down to the API's creation.
+    assert.equal(ops.at(-1), 'CreateRestApi');
+    assert.equal(ops[0], 'UpdateMethod');
+    for (const op of ['PutMethod', 'PutIntegration', 'PutMethodResponse', 'DeleteMethodResponse', 'PutIntegrationResponse', 'CreateRequestValidator']) {
+      assert.ok(ops.includes(op), `${op} in ${ops}`);
+    }
+    assert.ok(!ops.includes('TestInvokeMethod') && !ops.includes('GetMethod'), 'reads and tests are not changes');
+    const callers = await page.locator('table.activity td.caller').allTextContents();
+    assert.ok(callers.every((c) => c === CREDS.accessKeyId), callers.join());
+    const refused = page.locator('table.activity tr[data-event="PutIntegration"] td.result', { hasText: 'BadRequestException' });
+    assert.equal(await refused.textContent(), 'BadRequestException: Invalid HTTP endpoint specified for URI');
+    await form.getByLabel('Operation').fill('PutIntegration');
+    await page.evaluate(() => document.querySelector('.activity-list > *')?.setAttribute('data-stale', ''));
+    await form.getByRole('button', { name: 'Show' }).click();
+    await page.locator('.activity-list > table.activity:not([data-stale])').waitFor();
+    assert.deepEqual(await page.locator('table.activity tbody tr').evaluateAll((rows) => [...new Set(rows.map((r) => r.dataset.event))]), ['PutIntegration']);
+    await page.locator('table.activity tbody tr').first().locator('summary').click();
+    assert.match(await page.locator('table.activity tbody tr').first().locator('pre').first().textContent(), /"putIntegrationInput"/);
+    await screenshot('activity');
+    await page.goto(`${base}/_proscenium/console#/apis/${apiId}/methods/${resourceId}/GET/request`);
+    await page.getByRole('tab', { name: 'Method request' }).waitFor();
+  });
+
   await t.test('Integration response and integration are deleted', async () => {
     await tab('Integration response');
     await page.locator('form.integration-response[data-status="200"]').getByRole('button', { name: 'Delete' }).click();

@@ -49,6 +49,7 @@ assets! {
     "plans.js" => "text/javascript; charset=utf-8",
     "usage.js" => "text/javascript; charset=utf-8",
     "method.js" => "text/javascript; charset=utf-8",
+    "activity.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.
