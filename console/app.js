@@ -11,6 +11,9 @@ import { keysPage } from './keys.js';
 import { plansPage, planPage } from './plans.js';
 import { methodPage } from './method.js';
 import { activityPage } from './activity.js';
+import { modelsPage } from './models.js';
+import { validatorsPage } from './validators.js';
+import { gatewayResponsesPage } from './gwresponses.js';
 
 import { leave } from './nav.js';
 
@@ -44,6 +47,9 @@ async function route() {
     else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
     else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
     else if (parts[2] === 'policy') await policyPage(main, parts[1]);
+    else if (parts[2] === 'models') await modelsPage(main, parts[1]);
+    else if (parts[2] === 'validators') await validatorsPage(main, parts[1]);
+    else if (parts[2] === 'gatewayresponses') await gatewayResponsesPage(main, parts[1]);
     else if (parts[2] === 'methods' && parts[4]) await methodPage(main, parts[1], parts[3], parts[4], parts[5]);
     else await apiPage(main, parts[1]);
   } catch (e) {

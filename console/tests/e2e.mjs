@@ -1380,3 +1380,89 @@ test('method execution view: an HTTP integration with a template, its responses,
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
+
+test('models, request validators and gateway responses pages', async (t) => {
+  const created = await api('POST', '/restapis', { name: 'definitions-e2e' });
+  const apiId = created.json.id;
+  // Marks the current page, clicks, and waits for the notice and the re-rendered page.
+  const saved = async (button, re) => {
+    await page.evaluate(() => document.querySelector('main > *')?.setAttribute('data-stale', ''));
+    await button.click();
+    const text = await flashText(re);
+    await page.locator('main > :first-child:not([data-stale])').waitFor();
+    return text;
+  };
+
+  await t.test('Models: an empty schema is refused with AWS\'s message; create, edit, delete', async () => {
+    await openSignedIn(`#/apis/${apiId}`);
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'Create model' }).waitFor();
+    const form = page.locator('form.create-model');
+    await form.getByLabel('Model name').fill('Pet');
+    await form.getByLabel('Schema (JSON Schema draft 4)').fill('{}');
+    await form.getByRole('button', { name: 'Create model' }).click();
+    await form.locator('.error', { hasText: 'Model schema must have at least 1 property or array items defined' }).waitFor();
+    await form.getByLabel('Schema (JSON Schema draft 4)').fill('{"type": "object", "properties": {"name": {"type": "string"}}}');
+    await saved(form.getByRole('button', { name: 'Create model' }), /Model Pet created/);
+    const item = page.locator('ul.items li[data-name="Pet"]');
+    await item.locator('summary').click();
+    await item.getByLabel('Description').fill('a pet');
+    await saved(item.getByRole('button', { name: 'Save model' }), /Model Pet saved/);
+    assert.equal((await api('GET', `/restapis/${apiId}/models/Pet`)).json.description, 'a pet');
+    await screenshot('models');
+    await page.locator('ul.items li[data-name="Pet"] summary').click();
+    await page.locator('ul.items li[data-name="Pet"]').getByRole('button', { name: 'Delete model' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete model' }), /Model Pet deleted/);
+    assert.equal((await api('GET', `/restapis/${apiId}/models/Pet`)).status, 404);
+  });
+
+  await t.test('Request validators: create, rename and switch a check, delete', async () => {
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Request validators' }).click();
+    await page.getByRole('heading', { name: 'Create request validator' }).waitFor();
+    const fresh = page.locator('form.validator[data-id="new"]');
+    await fresh.getByLabel('Validator name').fill('body-only');
+    await fresh.getByLabel('Validate body').check();
+    await saved(fresh.getByRole('button', { name: 'Create validator' }), /Request validator body-only created/);
+    const list = (await api('GET', `/restapis/${apiId}/requestvalidators`)).json.item;
+    assert.equal(list.length, 1);
+    assert.deepEqual([list[0].name, list[0].validateRequestBody, list[0].validateRequestParameters], ['body-only', true, false]);
+    const form = page.locator(`form.validator[data-id="${list[0].id}"]`);
+    await form.getByLabel('Validator name').fill('everything');
+    await form.getByLabel('Validate query string parameters and headers').check();
+    await saved(form.getByRole('button', { name: 'Save validator' }), /Request validator everything saved/);
+    const v = (await api('GET', `/restapis/${apiId}/requestvalidators/${list[0].id}`)).json;
+    assert.deepEqual([v.name, v.validateRequestBody, v.validateRequestParameters], ['everything', true, true]);
+    await screenshot('validators');
+    await page.locator(`form.validator[data-id="${list[0].id}"]`).getByRole('button', { name: 'Delete validator' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete validator' }), /Request validator everything deleted/);
+    assert.equal((await api('GET', `/restapis/${apiId}/requestvalidators/${list[0].id}`)).status, 404);
+  });
+
+  await t.test('Gateway responses: the defaults, a customization, a reset', async () => {
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Gateway responses' }).click();
+    await page.getByRole('heading', { name: 'Gateway responses' }).waitFor();
+    assert.equal(await page.locator('ul.items li[data-default="true"]').count(), 21);
+    await page.getByText('0 of 21 customized').waitFor();
+    const item = page.locator('ul.items li[data-type="MISSING_AUTHENTICATION_TOKEN"]');
+    assert.match(await item.locator('summary').textContent(), /MISSING_AUTHENTICATION_TOKEN 403 default/);
+    await item.locator('summary').click();
+    await item.getByLabel('Status code').fill('404');
+    await item.locator('[data-role="gateway-headers-add"]').click();
+    await item.locator('[data-role="gateway-headers-key"]').fill('gatewayresponse.header.x-why');
+    await item.locator('[data-role="gateway-headers-value"]').fill("'no route'");
+    await saved(item.getByRole('button', { name: 'Save' }), /Gateway response MISSING_AUTHENTICATION_TOKEN saved/);
+    const got = (await api('GET', `/restapis/${apiId}/gatewayresponses/MISSING_AUTHENTICATION_TOKEN`)).json;
+    assert.equal(got.statusCode, '404');
+    assert.equal(got.defaultResponse, false);
+    assert.deepEqual(got.responseParameters, { 'gatewayresponse.header.x-why': "'no route'" });
+    await page.getByText('1 of 21 customized').waitFor();
+    await screenshot('gateway-responses');
+    const custom = page.locator('ul.items li[data-type="MISSING_AUTHENTICATION_TOKEN"][data-default="false"]');
+    await custom.locator('summary').click();
+    await custom.getByRole('button', { name: 'Reset to default' }).click();
+    await saved(dlg().getByRole('button', { name: 'Reset' }), /MISSING_AUTHENTICATION_TOKEN reset to the default/);
+    assert.equal((await api('GET', `/restapis/${apiId}/gatewayresponses/MISSING_AUTHENTICATION_TOKEN`)).json.defaultResponse, true);
+  });
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});

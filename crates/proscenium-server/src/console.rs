@@ -50,6 +50,9 @@ assets! {
     "usage.js" => "text/javascript; charset=utf-8",
     "method.js" => "text/javascript; charset=utf-8",
     "activity.js" => "text/javascript; charset=utf-8",
+    "models.js" => "text/javascript; charset=utf-8",
+    "validators.js" => "text/javascript; charset=utf-8",
+    "gwresponses.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.
