@@ -52,6 +52,12 @@ async function route() {
     else if (parts[2] === 'gatewayresponses') await gatewayResponsesPage(main, parts[1]);
     else if (parts[2] === 'methods' && parts[4]) await methodPage(main, parts[1], parts[3], parts[4], parts[5]);
     else await apiPage(main, parts[1]);
+    // Focus goes to the new page's heading (screen readers announce it), unless the page
+    // put it somewhere itself.
+    if (!document.activeElement || document.activeElement === document.body || document.activeElement === main) {
+      const heading = main.querySelector('h1');
+      if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+    }
   } catch (e) {
     const slot = errorSlot();
     clear(main, h('h1', 'Something went wrong'), slot,

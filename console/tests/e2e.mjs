@@ -251,6 +251,14 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     const open = page.getByRole('button', { name: 'Deploy API' });
     await open.click();
     await dlg().waitFor();
+    // A "new" stage named like an existing one is pointed out before deploying.
+    const sel = dlg().getByLabel('Stage', { exact: true });
+    await sel.and(page.locator(':enabled')).waitFor();
+    await sel.selectOption('__new__');
+    await dlg().getByLabel('Stage name').fill('prod');
+    await dlg().locator('.stage-exists', { hasText: 'Stage prod already exists' }).waitFor();
+    await dlg().getByLabel('Stage name').fill('prod2');
+    await dlg().locator('.stage-exists').waitFor({ state: 'hidden' });
     await page.keyboard.press('Escape');
     await dlg().waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Deploy API');
@@ -287,16 +295,13 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await dlg().getByRole('button', { name: 'Make active deployment' }).click();
     await page.locator(`tr.active[data-deployment-id="${first}"]`).waitFor();
     await screenshot('history-after-rollback');
-    // Deleting the deployment the stage serves is refused; the reason shows in the dialog.
+    // The deployment the stage serves cannot be deleted: the button says why before asking.
     await page.locator(`tr[data-deployment-id="${first}"]`).getByRole('radio').check();
-    await page.getByRole('button', { name: 'Delete deployment' }).click();
-    await dlg().getByRole('button', { name: 'Delete deployment' }).click();
-    const refusal = dlg().locator('.error');
-    await refusal.waitFor();
-    assert.match(await refusal.textContent(), /stage/i);
-    await screenshot('delete-active-deployment-refused');
-    await page.keyboard.press('Escape');
-    await dlg().waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('button', { name: 'Delete deployment' }).isDisabled(), true);
+    assert.equal(await page.locator('.delete-why').textContent(), 'Served by stage prod: it cannot be deleted');
+    await screenshot('delete-active-deployment-guarded');
+    await page.locator(`tr[data-deployment-id="${second}"]`).getByRole('radio').check();
+    assert.equal(await page.getByRole('button', { name: 'Delete deployment' }).isDisabled(), false);
     const stage = await api('GET', `/restapis/${apiId}/stages/prod`);
     assert.equal(stage.status, 200);
     assert.equal(stage.json.deploymentId, first);
@@ -359,6 +364,9 @@ test('deploy twice, roll back through Deployment history, create and promote a c
 
   await t.test('Deployment diff compares what the two deployments froze', async () => {
     await page.getByRole('tab', { name: 'Deployment diff' }).click();
+    // By default the older deployment is "from", even when the active one is the older.
+    assert.equal(await page.getByLabel('From (older)').inputValue(), first);
+    assert.equal(await page.getByLabel('To (newer)').inputValue(), second);
     await page.getByLabel('From (older)').selectOption(first);
     await page.getByLabel('To (newer)').selectOption(second);
     await page.getByRole('button', { name: 'Compare' }).click();
@@ -499,6 +507,14 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     const apis = (await api('GET', '/restapis')).json.item.map((a) => a.name);
     assert.deepEqual(apis, ['console-e2e']);
     await screenshot('apis');
+    // The search narrows the list as one types.
+    await page.getByLabel('Search APIs').fill('no-such-api');
+    await page.getByText('No API matches.').waitFor();
+    assert.equal(await page.locator(`tr[data-api-id="${apiId}"]`).isVisible(), false);
+    await page.getByLabel('Search APIs').fill(apiId);
+    await page.locator(`tr[data-api-id="${apiId}"]`).waitFor();
+    assert.equal(await page.getByText('No API matches.').isVisible(), false);
+    await page.getByLabel('Search APIs').fill('');
   });
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');

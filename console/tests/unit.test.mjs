@@ -13,6 +13,7 @@ import { authSummary, authorizersFor, methodAuthOps } from '../methodauth.js';
 import { parseCsv, csvSummary, createKeyBody, enabledOps } from '../keys.js';
 import { formFromPlan, createPlanBody, planOps, addStageOps, removeStageOps, splitThrottleKey, methodThrottlePath, methodThrottleOps, removeMethodThrottleOps, throttleText, quotaText } from '../plans.js';
 import { lastDays, daysBetween, usageSeries, usageTotals, shortDay, remainingOps } from '../usage.js';
+import { mapOps, parseHeaderLines, parseVariableLines } from '../method.js';
 import { signHeaders } from './sigv4-node.mjs';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
@@ -305,4 +306,17 @@ test('usage series: one entry per day from GetUsage values, gaps as 0 used and u
   assert.deepEqual(remainingOps('50'), [{ op: 'replace', path: '/remaining', value: '50' }]);
   assert.deepEqual(remainingOps(0), [{ op: 'replace', path: '/remaining', value: '0' }]);
   for (const bad of ['', '-1', '2.5', 'x']) assert.throws(() => remainingOps(bad), /whole number/);
+});
+
+test('method view: map edits as patch operations, header and variable lines', () => {
+  assert.deepEqual(mapOps('/requestModels', { 'application/json': 'A', 'text/plain': 'B' }, { 'application/json': 'C', 'application/xml': 'D' }), [
+    { op: 'replace', path: '/requestModels/application~1json', value: 'C' },
+    { op: 'add', path: '/requestModels/application~1xml', value: 'D' },
+    { op: 'remove', path: '/requestModels/text~1plain' },
+  ]);
+  assert.deepEqual(mapOps('/requestParameters', { 'method.request.querystring.q': false }, { 'method.request.querystring.q': true }),
+    [{ op: 'replace', path: '/requestParameters/method.request.querystring.q', value: 'true' }]);
+  assert.deepEqual(mapOps('/x', { a: '1' }, { a: '1' }), []);
+  assert.deepEqual(parseHeaderLines('Content-Type: application/json\nX-A: 1:2\nnot a header\n'), [['Content-Type', 'application/json'], ['X-A', '1:2']]);
+  assert.deepEqual(parseVariableLines('color=blue\nurl=http://x?a=b\n=skip'), { color: 'blue', url: 'http://x?a=b' });
 });
