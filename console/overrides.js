@@ -53,6 +53,20 @@ export function overridesTab(panel, { api, stage, reload }) {
     'logging/loglevel': 'Logging level', 'metrics/enabled': 'Detailed metrics',
     'caching/enabled': 'Caching', 'caching/ttlInSeconds': 'Cache TTL (seconds)',
   };
+  // Choosing a method with an override fills the form with its current values.
+  const current = {
+    'throttling/rateLimit': 'throttlingRateLimit', 'throttling/burstLimit': 'throttlingBurstLimit',
+    'logging/loglevel': 'loggingLevel', 'metrics/enabled': 'metricsEnabled',
+    'caching/enabled': 'cachingEnabled', 'caching/ttlInSeconds': 'cacheTtlInSeconds',
+  };
+  target.addEventListener('change', () => {
+    const [resourcePath, method] = target.value.split(' ');
+    const ms = (stage.methodSettings || {})[`${(resourcePath || '').replace(/^\//, '')}/${method}`];
+    for (const [k, el] of Object.entries(inputs)) {
+      const v = ms ? ms[current[k]] : undefined;
+      el.value = v === undefined || v === null ? '' : String(v);
+    }
+  });
   const slot = errorSlot();
   const save = h('button.primary', { type: 'submit' }, 'Save override');
   const form = h('form.inline-form.wrap', { 'aria-label': 'Add or change a method override' },

@@ -360,6 +360,22 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     const stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
     assert.equal(stage.methodSettings['hello/GET'].throttlingRateLimit, 7);
     await screenshot('method-overrides');
+    // Choosing a method that has an override shows its current values.
+    await page.getByLabel('Method', { exact: true }).selectOption('/items GET');
+    assert.equal(await page.getByLabel('Throttling rate').inputValue(), '');
+    await page.getByLabel('Method', { exact: true }).selectOption('/hello GET');
+    assert.equal(await page.getByLabel('Throttling rate').inputValue(), '7');
+  });
+
+  await t.test('a tab switch whose fetch fails shows the error', async () => {
+    await page.route(/\/restapis\/[^/]+\/deployments/, (r) => r.abort());
+    await page.getByRole('tab', { name: 'Stage variables' }).click();
+    const err = page.locator('.fetch-failed .error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /could not be reached/);
+    await page.unroute(/\/restapis\/[^/]+\/deployments/);
+    await page.getByRole('tab', { name: 'Stage variables' }).click();
+    await err.waitFor({ state: 'detached' });
   });
 
   await t.test('Deployment diff compares what the two deployments froze', async () => {
