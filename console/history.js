@@ -1,5 +1,5 @@
 // Deployment history: every deployment, the active one marked; select one and make it active.
-import { h, confirmDialog, fmtDate } from './ui.js';
+import { h, confirmDialog, fmtDate, flash } from './ui.js';
 import { patchStage, del, path } from './api.js';
 
 export function historyTab(panel, { api, stage, stages = [stage], deployments, reload }) {
@@ -39,7 +39,7 @@ export function historyTab(panel, { api, stage, stages = [stage], deployments, r
     ], 'Make active deployment', {
       action: () => patchStage(api.id, stage.stageName, [{ op: 'replace', path: '/deploymentId', value: selected.id }]),
     });
-    if (ok) reload('history');
+    if (ok) { flash(`Stage ${stage.stageName} now serves deployment ${selected.id}.`); reload('history'); }
   });
   remove.addEventListener('click', async () => {
     if (!selected) return;
@@ -47,7 +47,7 @@ export function historyTab(panel, { api, stage, stages = [stage], deployments, r
       h('p', 'Delete deployment ', h('code', selected.id), selected.description ? ` (${selected.description})` : '', '? This cannot be undone.'),
       h('p.hint', 'A deployment that a stage or a canary still serves cannot be deleted.'),
     ], 'Delete deployment', { danger: true, action: () => del(path('restapis', api.id, 'deployments', selected.id)) });
-    if (ok) reload('history');
+    if (ok) { flash(`Deployment ${selected.id} deleted.`); reload('history'); }
   });
   panel.append(h('div.card',
     h('div.page-head', h('h2', 'Deployment history'), h('div.actions', remove, change)), removeWhy,

@@ -1,5 +1,5 @@
 // Per-method overrides of the stage's method settings (/~1path/METHOD/...).
-import { h, field, errorSlot, busy, confirmDialog } from './ui.js';
+import { h, field, errorSlot, busy, confirmDialog, flash } from './ui.js';
 import { all, path, patchStage, escapePointer } from './api.js';
 
 // "pets/{id}/GET" → { resourcePath: "/pets/{id}", method: "GET" }
@@ -27,7 +27,7 @@ export function overridesTab(panel, { api, stage, reload }) {
     rm.addEventListener('click', async () => {
       const ok = await confirmDialog('Remove method override', [h('p', `${method} ${resourcePath} will use the stage-wide settings again.`)],
         'Remove override', { danger: true, action: () => patchStage(api.id, stage.stageName, [{ op: 'remove', path: settingPrefix(resourcePath, method) }]) });
-      if (ok) reload('overrides');
+      if (ok) { flash(`Override for ${method} ${resourcePath} removed.`); reload('overrides'); }
     });
     return h('tr', h('th', { scope: 'row' }, h('code', `${method} ${resourcePath}`)), h('td', describe(ms)), h('td.row-actions', rm));
   });
@@ -79,7 +79,7 @@ export function overridesTab(panel, { api, stage, reload }) {
       .map(([k, el]) => ({ op: 'replace', path: `${prefix}/${k}`, value: el.value }));
     if (!ops.length) ops.push({ op: 'replace', path: `${prefix}/metrics/enabled`, value: 'false' });
     const ok = await busy(save, slot, () => patchStage(api.id, stage.stageName, ops), 'Saving…');
-    if (ok) reload('overrides');
+    if (ok) { flash(`Override for ${method} ${resourcePath} saved.`); reload('overrides'); }
   });
   panel.append(h('div.card',
     h('h2', 'Method overrides'),

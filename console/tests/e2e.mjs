@@ -293,6 +293,7 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await dlg().getByRole('heading', { name: 'Make active deployment' }).waitFor();
     await screenshot('make-active-dialog');
     await dlg().getByRole('button', { name: 'Make active deployment' }).click();
+    assert.equal(await flashText(/now serves/), `✓ Stage prod now serves deployment ${first}.`);
     await page.locator(`tr.active[data-deployment-id="${first}"]`).waitFor();
     await screenshot('history-after-rollback');
     // The deployment the stage serves cannot be deleted: the button says why before asking.
@@ -356,6 +357,7 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await page.getByLabel('Method', { exact: true }).selectOption('/hello GET');
     await page.getByLabel('Throttling rate').fill('7');
     await page.getByRole('button', { name: 'Save override' }).click();
+    await flashText(/Override for GET \/hello saved\./);
     await page.getByRole('rowheader', { name: 'GET /hello' }).waitFor();
     const stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
     assert.equal(stage.methodSettings['hello/GET'].throttlingRateLimit, 7);
@@ -409,8 +411,28 @@ test('deploy twice, roll back through Deployment history, create and promote a c
 
     await page.getByLabel('Percentage of requests to the canary').fill('50');
     await page.getByRole('button', { name: 'Change percentage' }).click();
+    await flashText(/Canary percentage set to 50%\./);
     await page.locator('.canary-percent', { hasText: '50%' }).waitFor();
     await screenshot('canary');
+
+    // The overrides stay editable after creation.
+    let ovForm = page.locator('form.canary-overrides');
+    await ovForm.getByLabel('Override value').first().fill('teal');
+    await ovForm.getByRole('button', { name: 'Add override' }).click();
+    await ovForm.getByLabel('Variable name').last().fill('size');
+    await ovForm.getByLabel('Override value').last().fill('xl');
+    await ovForm.getByRole('button', { name: 'Save overrides' }).click();
+    await flashText(/Canary overrides saved/);
+    await page.locator('.canary dd', { hasText: 'size' }).waitFor();
+    stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
+    assert.deepEqual(stage.canarySettings.stageVariableOverrides, { color: 'teal', size: 'xl' });
+    ovForm = page.locator('form.canary-overrides');
+    await ovForm.getByLabel('Override value').first().fill('green');
+    await ovForm.getByRole('button', { name: 'Remove this override' }).last().click();
+    await ovForm.getByRole('button', { name: 'Save overrides' }).click();
+    await page.locator('.canary dd', { hasText: 'size' }).waitFor({ state: 'detached' });
+    stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
+    assert.deepEqual(stage.canarySettings.stageVariableOverrides, { color: 'green' });
 
     await page.getByRole('button', { name: 'Promote canary' }).click();
     const changes = dlg().locator('ul.changes');

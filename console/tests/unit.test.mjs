@@ -5,7 +5,7 @@ import { sign, canonicalUri, canonicalQuery } from '../sigv4.js';
 import { parsePrometheus, stageTotals, invokeTotals } from '../metrics.js';
 import { diffSummaries, diffDefinitions } from '../diff.js';
 import { diffOps, formValues } from '../settings.js';
-import { promotionChanges, PROMOTE_OPS } from '../canary.js';
+import { promotionChanges, PROMOTE_OPS, overrideOps } from '../canary.js';
 import { splitKey, settingPrefix } from '../overrides.js';
 import { lambdaAuthorizerUri, functionArnOf, formFromAuthorizer, createBody, authorizerOps, parseLines, identityHeader, prettyJsonText } from '../authorizers.js';
 import { checkJson, jsonError, prettyPolicy, policyOps, POLICY_TEMPLATES } from '../policy.js';
@@ -319,4 +319,13 @@ test('method view: map edits as patch operations, header and variable lines', ()
   assert.deepEqual(mapOps('/x', { a: '1' }, { a: '1' }), []);
   assert.deepEqual(parseHeaderLines('Content-Type: application/json\nX-A: 1:2\nnot a header\n'), [['Content-Type', 'application/json'], ['X-A', '1:2']]);
   assert.deepEqual(parseVariableLines('color=blue\nurl=http://x?a=b\n=skip'), { color: 'blue', url: 'http://x?a=b' });
+});
+
+test('canary overrides: one operation per changed, added or removed variable', () => {
+  assert.deepEqual(overrideOps({ color: 'green', size: 'm' }, { color: 'teal', mode: 'x' }), [
+    { op: 'replace', path: '/canarySettings/stageVariableOverrides/color', value: 'teal' },
+    { op: 'replace', path: '/canarySettings/stageVariableOverrides/mode', value: 'x' },
+    { op: 'remove', path: '/canarySettings/stageVariableOverrides/size' },
+  ]);
+  assert.deepEqual(overrideOps({ a: '1' }, { a: '1' }), []);
 });
