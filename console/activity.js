@@ -36,9 +36,9 @@ export async function activityPage(main) {
 
 function table(events, names) {
   if (!events.length) return h('p.empty', 'No activity matches.');
-  return h('table.list.activity',
+  return h('div.table-wrap', h('table.list.activity',
     h('thead', h('tr', ['Time', 'Operation', 'API', 'Stage', 'Caller', 'Source', 'Result'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', events.map((e) => row(e, names))));
+    h('tbody', events.map((e) => row(e, names)))));
 }
 
 function row(e, names) {

@@ -1395,7 +1395,7 @@ test('method execution view: an HTTP integration with a template, its responses,
     await form.getByLabel('API').selectOption(apiId);
     await page.evaluate(() => document.querySelector('.activity-list > *')?.setAttribute('data-stale', ''));
     await form.getByRole('button', { name: 'Show' }).click();
-    await page.locator('.activity-list > table.activity:not([data-stale])').waitFor();
+    await page.locator('.activity-list > .table-wrap:not([data-stale]) table.activity').waitFor();
     const ops = await page.locator('table.activity tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.event));
     // Newest first: the last change made in the view, down to the API's creation.
     assert.equal(ops.at(-1), 'CreateRestApi');
@@ -1411,7 +1411,7 @@ test('method execution view: an HTTP integration with a template, its responses,
     await form.getByLabel('Operation').fill('PutIntegration');
     await page.evaluate(() => document.querySelector('.activity-list > *')?.setAttribute('data-stale', ''));
     await form.getByRole('button', { name: 'Show' }).click();
-    await page.locator('.activity-list > table.activity:not([data-stale])').waitFor();
+    await page.locator('.activity-list > .table-wrap:not([data-stale]) table.activity').waitFor();
     assert.deepEqual(await page.locator('table.activity tbody tr').evaluateAll((rows) => [...new Set(rows.map((r) => r.dataset.event))]), ['PutIntegration']);
     await page.locator('table.activity tbody tr').first().locator('summary').click();
     assert.match(await page.locator('table.activity tbody tr').first().locator('pre').first().textContent(), /"putIntegrationInput"/);
@@ -1519,4 +1519,27 @@ test('models, request validators and gateway responses pages', async (t) => {
   });
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+test('every page is usable 800 px wide (no horizontal scrolling)', async () => {
+  const apis = (await api('GET', '/restapis')).json.item;
+  const withStage = apis.find((a) => a.name === 'console-e2e') || apis[0];
+  await page.setViewportSize({ width: 800, height: 900 });
+  try {
+    const pages = ['#/apis', `#/apis/${withStage.id}`, `#/apis/${withStage.id}/stages/prod`, `#/apis/${withStage.id}/stages/prod/history`,
+      `#/apis/${withStage.id}/authorizers`, `#/apis/${withStage.id}/policy`, `#/apis/${withStage.id}/models`,
+      `#/apis/${withStage.id}/validators`, `#/apis/${withStage.id}/gatewayresponses`, '#/apikeys', '#/usageplans', '#/activity'];
+    const wide = [];
+    for (const hash of pages) {
+      await openSignedIn(hash);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForTimeout(200);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) wide.push(`${hash} (+${overflow}px)`);
+      await screenshot(`800px-${hash.replace(withStage.id, 'api').replace(/[^a-z]+/gi, '-')}`);
+    }
+    assert.deepEqual(wide, [], 'pages wider than 800 px');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
 });
