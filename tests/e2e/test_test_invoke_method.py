@@ -339,3 +339,43 @@ def test_cli_test_invoke_method(aws, client):
     assert json.loads(out["body"]) == {"q": "cli"}
     assert "Method request query string: {q=cli}" in out["log"]
     assert out["log"].rstrip("\n").endswith("Method completed with status: 200")
+
+
+def test_client_certificate_is_presented_to_an_https_backend(tmp_path):
+    """`clientCertificateId` of a test: the generated certificate is presented to a backend
+    that requires one; without it the handshake fails (500)."""
+    import ssl
+    import subprocess
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-addext", "basicConstraints=critical,CA:FALSE",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    srv = ProsceniumServer(extra_args=["--backend-ca", str(tmp_path / "cert.pem")])
+    srv.start()
+    backend = None
+    try:
+        c = make_client(srv.endpoint)
+        cert = c.generate_client_certificate(description="tim")
+        (tmp_path / "client-ca.pem").write_text(cert["pemEncodedCertificate"])
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
+        tls.verify_mode = ssl.CERT_REQUIRED
+        tls.load_verify_locations(cafile=str(tmp_path / "client-ca.pem"))
+        backend = serve_http(Backend, tls)
+        api_id, root = new_api(c)
+        c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                          integrationHttpMethod="GET",
+                          uri=f"https://127.0.0.1:{backend.server_address[1]}/mtls")
+        out = c.test_invoke_method(restApiId=api_id, resourceId=root, httpMethod="GET",
+                                   clientCertificateId=cert["clientCertificateId"])
+        assert out["status"] == 200, out
+        assert json.loads(out["body"])["path"] == "/mtls"
+        out = c.test_invoke_method(restApiId=api_id, resourceId=root, httpMethod="GET")
+        assert out["status"] == 500, "without the certificate the backend refuses the handshake"
+        assert log_lines(out["log"])[-1] == "Method completed with status: 500"
+    finally:
+        if backend:
+            backend.shutdown()
+        srv.cleanup()
