@@ -8,6 +8,7 @@ import { get, all, put, del, patch, post, path, escapePointer } from './api.js';
 import { apiHeader } from './apihead.js';
 import { go } from './nav.js';
 import { authSummary, methodAuthDialog } from './methodauth.js';
+import { lambdaAuthorizerUri } from './authorizers.js';
 
 const TYPES = [
   ['MOCK', 'Mock'], ['HTTP', 'HTTP'], ['HTTP_PROXY', 'HTTP proxy'],
@@ -159,13 +160,25 @@ function integrationRequest(panel, { method, base, reload }) {
     ['WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'].map((p) => h('option', { value: p, selected: (i?.passthroughBehavior || 'WHEN_NO_MATCH') === p }, p)));
   const params = rowsEditor('URL path, query string and header mappings', i?.requestParameters, { keyHint: 'integration.request.header.x-name', valueHint: 'method.request.header.x-name', name: 'integration-parameters' });
   const templates = rowsEditor('Mapping templates', i?.requestTemplates, { kind: 'template', keyHint: 'application/json', name: 'request-templates' });
+  // A pasted Lambda function ARN becomes the invocation URI (shown under the field).
+  const lambdaNote = h('small.hint.lambda-uri', { 'aria-live': 'polite' });
+  const effectiveUri = () => {
+    const v = uri.value.trim();
+    if (['AWS', 'AWS_PROXY'].includes(type.value) && /^arn:[\w-]+:lambda:/.test(v)) {
+      try { return lambdaAuthorizerUri(v); } catch { return v; }
+    }
+    return v;
+  };
+  const showUri = () => { const u = effectiveUri(); lambdaNote.textContent = u !== uri.value.trim() ? `Sent as ${u}` : ''; };
+  uri.addEventListener('input', showUri);
+  type.addEventListener('change', showUri);
   const slot = errorSlot();
   const save = h('button.primary', { type: 'submit' }, i ? 'Save integration request' : 'Create integration');
   const remove = i ? h('button.danger', { type: 'button' }, 'Delete integration') : null;
   const form = h('form.integration-request',
     i ? null : h('p.hint', 'This method has no integration yet: a deployment refuses it until it has one.'),
     field('Integration type', type), field('HTTP method', httpMethod, 'The method the backend is called with (not used by MOCK).'),
-    field('Endpoint URL or ARN', uri, 'HTTP: a URL; Lambda: arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function ARN}/invocations.'),
+    field('Endpoint URL or ARN', uri, 'HTTP: a URL; Lambda: the function ARN, or arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function ARN}/invocations.'), lambdaNote,
     field('Connection type', connection), field('VPC link ID', connectionId),
     field('Execution role', credentials), field('Timeout (ms)', timeout, '50 to 29000.'),
     field('Content handling', contentHandling), field('Request body passthrough', passthrough),
@@ -173,7 +186,7 @@ function integrationRequest(panel, { method, base, reload }) {
   submitForm(form, save, slot, () => put(path(...base, 'integration'), compact({
     type: type.value,
     integrationHttpMethod: type.value === 'MOCK' ? '' : httpMethod.value,
-    uri: uri.value.trim(),
+    uri: effectiveUri(),
     connectionType: ['HTTP', 'HTTP_PROXY'].includes(type.value) || connection.value === 'VPC_LINK' ? connection.value : '',
     connectionId: connection.value === 'VPC_LINK' ? connectionId.value.trim() : '',
     credentials: credentials.value.trim(),

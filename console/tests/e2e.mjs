@@ -1432,6 +1432,35 @@ test('method execution view: an HTTP integration with a template, its responses,
     assert.equal((await api('GET', `${base0()}/integration`)).status, 404);
   });
 
+  await t.test('Integration request: a pasted Lambda function ARN becomes the invocation URI; Test calls the function', async () => {
+    const fnArn = 'arn:aws:lambda:us-east-1:123456789012:function:proxy-fn';
+    const form = page.locator('form.integration-request');
+    await form.getByLabel('Integration type').selectOption('AWS_PROXY');
+    await form.getByLabel('HTTP method').selectOption('POST');
+    await form.getByLabel('Endpoint URL or ARN').fill(fnArn);
+    const uri = `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${fnArn}/invocations`;
+    assert.equal(await form.locator('.lambda-uri').textContent(), `Sent as ${uri}`);
+    await saved(form.getByRole('button', { name: 'Create integration' }), /Integration request saved/);
+    const got = (await api('GET', `${base0()}/integration`)).json;
+    assert.deepEqual([got.type, got.uri], ['AWS_PROXY', uri]);
+    await tab('Integration response');
+    await page.getByText('passes the backend\'s answer through').waitFor();
+    await tab('Test');
+    const before = lambdaEvents.length;
+    await page.getByLabel('Path and query string').fill('/items?q=1');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.test-status').waitFor();
+    // The console test's function answers authorizer-shaped JSON: not a proxy response.
+    assert.equal(await page.locator('.test-status').textContent(), '502');
+    const event = lambdaEvents.slice(before).find((e) => e.url.includes('proxy-fn'));
+    assert.ok(event, 'the function was invoked');
+    assert.equal(event.event.requestContext.stage, 'test-invoke-stage');
+    assert.deepEqual(event.event.queryStringParameters, { q: '1' });
+    const log = await page.locator('pre.test-log').textContent();
+    assert.match(log, /Endpoint request URI: http:\/\/127\.0\.0\.1:\d+\/2015-03-31\/functions\/.*proxy-fn\/invocations/);
+    assert.match(log, /Method completed with status: 502\n$/);
+  });
+
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });
 
