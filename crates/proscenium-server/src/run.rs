@@ -884,14 +884,7 @@ where
         .as_ref()
         .filter(|c| crate::activity::records(c.operation))
     {
-        let resp = recorded(app, call, req.map(Body::new), remote).await;
-        app.metrics
-            .record(Plane::Management, resp.status().as_u16());
-        log_call(call, resp.status().as_u16());
-        if changes_serving && resp.status().is_success() {
-            app.gateway.reload().await;
-        }
-        return resp;
+        recorded(app, call, req.map(Body::new), remote).await
     } else {
         match app.control.clone().oneshot(req.map(Body::new)).await {
             Ok(r) => aws_shaped(r).await,
