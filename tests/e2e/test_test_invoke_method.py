@@ -379,3 +379,51 @@ def test_client_certificate_is_presented_to_an_https_backend(tmp_path):
         if backend:
             backend.shutdown()
         srv.cleanup()
+
+
+def test_aws_service_integration_is_signed_and_selected(tmp_path):
+    """An AWS service integration (DynamoDB PutItem) run by a test: the request is signed for
+    the service, and the integration response is selected by the service's answer."""
+    from test_aws_integrations import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, FakeAws
+    aws = serve_http(FakeAws)
+    srv = ProsceniumServer(
+        extra_args=["--aws-endpoint", f"http://127.0.0.1:{aws.server_address[1]}",
+                    "--aws-access-key-id", ACCESS_KEY],
+        env={"PROSCENIUM_AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+             "PROSCENIUM_AWS_SESSION_TOKEN": SESSION_TOKEN})
+    srv.start()
+    try:
+        c = make_client(srv.endpoint)
+        api_id, root = new_api(c)
+        res = c.create_resource(restApiId=api_id, parentId=root, pathPart="{id}")["id"]
+        c.put_method(restApiId=api_id, resourceId=res, httpMethod="PUT", authorizationType="NONE")
+        c.put_integration(
+            restApiId=api_id, resourceId=res, httpMethod="PUT", type="AWS", integrationHttpMethod="POST",
+            uri="arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem",
+            credentials="arn:aws:iam::000000000000:role/apigw-dynamodb",
+            requestTemplates={"application/json": json.dumps({
+                "TableName": "pets", "Item": {"id": {"S": "$input.params('id')"}}})})
+        for status, pattern, template in [("200", "", '{"stored": "$input.params(\'id\')"}'),
+                                          ("409", "4\\d{2}", '{"error": "$input.path(\'$.message\')"}')]:
+            c.put_method_response(restApiId=api_id, resourceId=res, httpMethod="PUT", statusCode=status)
+            c.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="PUT",
+                                       statusCode=status, selectionPattern=pattern,
+                                       responseTemplates={"application/json": template})
+        FakeAws.requests.clear()
+        out = c.test_invoke_method(restApiId=api_id, resourceId=res, httpMethod="PUT",
+                                   pathWithQueryString="/rex", body="{}",
+                                   headers={"Content-Type": "application/json"})
+        assert (out["status"], json.loads(out["body"])) == (200, {"stored": "rex"}), out
+        [seen] = FakeAws.requests
+        assert seen["signature"]["valid"], seen
+        assert (seen["signature"]["service"], seen["signature"]["region"]) == ("dynamodb", "eu-west-1")
+        lines = log_lines(out["log"])
+        assert any(l.startswith(f"Endpoint request URI: http://127.0.0.1:{aws.server_address[1]}/")
+                   for l in lines), lines
+        out = c.test_invoke_method(restApiId=api_id, resourceId=res, httpMethod="PUT",
+                                   pathWithQueryString="/taken", body="{}",
+                                   headers={"Content-Type": "application/json"})
+        assert (out["status"], json.loads(out["body"])) == (409, {"error": "The conditional request failed"})
+    finally:
+        srv.cleanup()
+        aws.shutdown()
