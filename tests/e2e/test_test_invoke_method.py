@@ -137,7 +137,7 @@ def test_mock_method_answers_as_aws_records(c):
         "Method request headers: {}",
         "Method request body before transformations: ",
         'Method response body after transformations: {"pets": "all the pets"}',
-        "Method response headers: {content-type=application/json}",
+        "Method response headers: {Content-Type=application/json}",
         "Successfully completed execution",
         "Method completed with status: 200",
     ]
@@ -204,7 +204,7 @@ def test_http_integration_with_template_path_query_headers_and_stage_variables(c
     assert lines[11].startswith("Endpoint response headers: {") and "x-backend=yes" in lines[11]
     assert lines[12].startswith("Endpoint response body before transformations: {")
     assert lines[13].startswith("Method response body after transformations: {\"seen\"")
-    assert lines[14].startswith("Method response headers: {") and "x-out=yes" in lines[14]
+    assert lines[14].startswith("Method response headers: {") and "X-Out=yes" in lines[14]
     assert lines[15:] == ["Successfully completed execution", "Method completed with status: 200"]
 
 

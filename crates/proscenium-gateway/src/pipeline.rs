@@ -458,7 +458,16 @@ pub(crate) fn finish(
                 exec_log::body(&resp.body)
             )
         });
-        t.data(|| format!("Method response headers: {}", headers_map(&resp.headers)));
+        // AWS's test log prints the answer's header names in their usual case.
+        let cased = t.test;
+        t.data(|| {
+            let map = if cased {
+                exec_log::headers_map_cased(&resp.headers)
+            } else {
+                headers_map(&resp.headers)
+            };
+            format!("Method response headers: {map}")
+        });
         t.info("Successfully completed execution");
         t.info(format!(
             "Method completed with status: {}",
