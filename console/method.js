@@ -195,6 +195,12 @@ function integrationRequest(panel, { method, base, reload }) {
     passthroughBehavior: passthrough.value,
     requestParameters: params.read(),
     requestTemplates: templates.read(),
+    // What the form does not show is sent back as it was (PutIntegration replaces it all).
+    cacheNamespace: i?.cacheNamespace,
+    cacheKeyParameters: i?.cacheKeyParameters,
+    tlsConfig: i?.tlsConfig,
+    integrationTarget: i?.integrationTarget,
+    responseTransferMode: i?.responseTransferMode,
   })), 'Integration request saved. Deploy the API to apply it.');
   form.addEventListener('saved', () => reload('integration'));
   if (remove) {

@@ -1283,6 +1283,9 @@ test('method execution view: an HTTP integration with a template, its responses,
   });
 
   await t.test('Integration request: an AWS refusal shows under the form; HTTP with a template is saved', async () => {
+    // A setting the form does not show survives the save.
+    assert.equal((await api('PATCH', `${base0()}/integration`, { patchOperations: [{ op: 'replace', path: '/cacheNamespace', value: 'shared-ns' }] })).status, 200);
+    await page.reload();
     await tab('Integration request');
     const form = page.locator('form.integration-request');
     await form.getByLabel('Integration type').selectOption('HTTP');
@@ -1298,6 +1301,7 @@ test('method execution view: an HTTP integration with a template, its responses,
     assert.equal(got.json.type, 'HTTP');
     assert.equal(got.json.httpMethod, 'POST');
     assert.equal(got.json.uri, backendUrl);
+    assert.equal(got.json.cacheNamespace, 'shared-ns');
     assert.deepEqual(got.json.requestTemplates, { 'application/json': '{"q": "$input.params(\'q\')", "stage": "$context.stage"}' });
     await screenshot('integration-request');
   });
