@@ -25,8 +25,22 @@ export async function apisPage(main) {
       h('td', fmtDate(api.createdDate)),
       h('td.row-actions', delBtn, slot));
   });
+  const search = h('input', { type: 'search', name: 'search', placeholder: 'Name, ID or description', 'aria-label': 'Search APIs' });
+  const none = h('p.empty.no-match', { hidden: true }, 'No API matches.');
+  search.addEventListener('input', () => {
+    const q = search.value.trim().toLowerCase();
+    let shown = 0;
+    rows.forEach((r, i) => {
+      const a = apis[i];
+      const hit = !q || [a.name, a.id, a.description].some((v) => (v || '').toLowerCase().includes(q));
+      r.hidden = !hit;
+      if (hit) shown++;
+    });
+    none.hidden = shown > 0;
+  });
   clear(main,
     h('div.page-head', h('h1', 'APIs'), createBtn),
+    apis.length ? h('div.api-search', search) : null, none,
     apis.length
       ? h('table.list', h('thead', h('tr', ['Name', 'ID', 'Description', 'Endpoint', 'Created', h('span.sr-only', 'Actions')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', rows))
       : h('div.empty', h('p', 'No REST APIs yet in this region.'), h('p', 'Create one here, or with ', h('code', 'aws apigateway create-rest-api --endpoint-url ' + location.origin), '.')));

@@ -554,6 +554,7 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "DeleteUsagePlanKey" => on(filter, usage_plan::delete_usage_plan_key),
         "GetUsage" => on(filter, usage_plan::get_usage),
         "UpdateUsage" => on(filter, usage_plan::update_usage),
+        "TestInvokeMethod" => on(filter, test_invoke::test_invoke_method),
         _ => return None,
     })
 }

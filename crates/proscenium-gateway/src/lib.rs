@@ -28,6 +28,7 @@ pub mod ids;
 pub mod integration;
 pub mod logsink;
 pub mod mapping;
+pub mod method_test;
 pub mod metrics;
 pub mod observe;
 pub mod params;
@@ -220,6 +221,15 @@ impl Gateway {
         req: &auth::test_invoke::TestRequest<'_>,
     ) -> auth::test_invoke::AuthorizerTest {
         auth::test_invoke::run(&self.shared, authorizer, req).await
+    }
+
+    /// TestInvokeMethod: runs a method of the current definition (compiled in memory, never
+    /// served) for the given request.
+    pub async fn test_method(
+        &self,
+        req: method_test::MethodTestRequest<'_>,
+    ) -> Result<method_test::MethodTest, method_test::TestError> {
+        method_test::run(&self.shared, req).await
     }
 
     /// Re-reads the store now (the watcher does this on every change; tests use it to avoid

@@ -48,6 +48,11 @@ assets! {
     "keys.js" => "text/javascript; charset=utf-8",
     "plans.js" => "text/javascript; charset=utf-8",
     "usage.js" => "text/javascript; charset=utf-8",
+    "method.js" => "text/javascript; charset=utf-8",
+    "activity.js" => "text/javascript; charset=utf-8",
+    "models.js" => "text/javascript; charset=utf-8",
+    "validators.js" => "text/javascript; charset=utf-8",
+    "gwresponses.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.

@@ -1,6 +1,8 @@
 //! `proscenium`: a self-hosted AWS API Gateway (REST APIs). This file is the command line:
 //! it parses flags, sets up logging and hands a validated [`config::Config`] to [`run::serve`].
 
+mod activity;
+mod activity_log;
 mod config;
 mod console;
 mod host;

@@ -14,6 +14,7 @@ pub mod resource;
 pub mod rest_api;
 pub mod stage;
 pub mod tags;
+pub mod test_invoke;
 pub mod usage_plan;
 pub mod validator;
 pub mod vpc_link;
