@@ -468,6 +468,8 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "GetRestApis" => on(filter, rest_api::get_rest_apis),
         "UpdateRestApi" => on(filter, rest_api::update_rest_api),
         "DeleteRestApi" => on(filter, rest_api::delete_rest_api),
+        "ImportRestApi" => on(filter, rest_api::create_rest_api),
+        "PutRestApi" => on(filter, import::put_rest_api),
         "CreateResource" => on(filter, resource::create_resource),
         "GetResource" => on(filter, resource::get_resource),
         "GetResources" => on(filter, resource::get_resources),

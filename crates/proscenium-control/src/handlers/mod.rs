@@ -7,6 +7,7 @@ pub mod client_certificate;
 pub mod common;
 pub mod deployment;
 pub mod gateway_response;
+pub mod import;
 pub mod integration;
 pub mod method;
 pub mod model;

@@ -1,0 +1,3 @@
+pub fn export() {}
+pub struct ExportOptions;
+pub enum ExportType {}
