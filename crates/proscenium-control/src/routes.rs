@@ -470,6 +470,7 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "DeleteRestApi" => on(filter, rest_api::delete_rest_api),
         "ImportRestApi" => on(filter, rest_api::create_rest_api),
         "PutRestApi" => on(filter, import::put_rest_api),
+        "GetExport" => on(filter, export::get_export),
         "CreateResource" => on(filter, resource::create_resource),
         "GetResource" => on(filter, resource::get_resource),
         "GetResources" => on(filter, resource::get_resources),
