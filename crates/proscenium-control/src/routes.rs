@@ -471,6 +471,7 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "ImportRestApi" => on(filter, rest_api::create_rest_api),
         "PutRestApi" => on(filter, import::put_rest_api),
         "GetExport" => on(filter, export::get_export),
+        "GetModelTemplate" => on(filter, model::get_model_template),
         "CreateResource" => on(filter, resource::create_resource),
         "GetResource" => on(filter, resource::get_resource),
         "GetResources" => on(filter, resource::get_resources),

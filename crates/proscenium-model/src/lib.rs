@@ -21,6 +21,7 @@ pub mod integration;
 pub mod mapping;
 pub mod method;
 pub mod model_schema;
+pub mod model_template;
 pub mod policy;
 pub mod resource;
 pub mod rest_api;
