@@ -214,10 +214,13 @@ def normalise(doc):
 
 
 @pytest.mark.parametrize("kind", ["oas30", "swagger"])
-@pytest.mark.parametrize("source", ["petstore", "terraform", "simple", "built"])
+@pytest.mark.parametrize("source", ["petstore", "terraform", "simple", "built", "documented"])
 def test_round_trip_export_import_export(client, cleanup, kind, source):
     if source == "built":
         api_id = built_call_by_call(client, cleanup)
+    elif source == "documented":
+        from test_documentation import DOC
+        api_id = imported(client, cleanup, json.dumps(DOC).encode())
     elif source == "simple":
         api_id = imported(client, cleanup, json.dumps(SIMPLE_PETS).encode())
     else:
@@ -228,6 +231,8 @@ def test_round_trip_export_import_export(client, cleanup, kind, source):
     again = imported(client, cleanup, json.dumps(first).encode())
     _, second = export(client, again, "local", kind, "integrations")
     assert normalise(second) == normalise(first)
+    if source == "documented":
+        assert len(first["x-amazon-apigateway-documentation"]["documentationParts"]) == 4
     # The imported copy has the same resources and methods as the original.
     def tree(i):
         return sorted((r["path"], sorted(r.get("resourceMethods", {})))

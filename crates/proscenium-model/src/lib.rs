@@ -14,6 +14,7 @@ pub mod account;
 pub mod authorizer;
 pub mod definition;
 pub mod deployment;
+pub mod documentation;
 pub mod error;
 pub mod gateway_response;
 pub mod id;

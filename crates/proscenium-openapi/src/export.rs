@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use proscenium_model::documentation::DocumentationPart;
 use proscenium_model::{ApiDefinition, Authorizer, Integration, Method};
 
 use crate::schema;
@@ -44,6 +45,8 @@ pub struct ExportOptions {
     pub integrations: bool,
     /// `extensions=authorizers` (implied by the above): authorizer extensions.
     pub authorizers: bool,
+    /// The stage's documentation version: its parts are merged in (else the current parts).
+    pub documentation_version: Option<String>,
 }
 
 impl ExportOptions {
@@ -175,7 +178,29 @@ pub fn export(def: &ApiDefinition, opts: &ExportOptions) -> Value {
     if opts.integrations {
         api_extensions(def, &mut doc);
     }
-    Value::Object(doc)
+    let mut parts: Vec<&DocumentationPart> = match opts
+        .documentation_version
+        .as_ref()
+        .and_then(|v| def.documentation_versions.get(v))
+    {
+        Some(v) => v.parts.iter().collect(),
+        None => def.documentation_parts.values().collect(),
+    };
+    // By location, not by id: two APIs with the same parts write the same document.
+    parts.sort_by_cached_key(|p| p.location.describe());
+    let mut doc = Value::Object(doc);
+    if !parts.is_empty() {
+        crate::documentation::merge_into(&mut doc, &parts, oas);
+        if opts.integrations
+            && let Some(o) = doc.as_object_mut()
+        {
+            o.insert(
+                "x-amazon-apigateway-documentation".into(),
+                crate::documentation::write(&parts),
+            );
+        }
+    }
+    doc
 }
 
 /// The API-level extensions written with `extensions=integrations|apigateway`.

@@ -12,6 +12,7 @@
 //! the caller writes the result in one store write or not at all.
 
 pub mod document;
+pub mod documentation;
 pub mod export;
 pub mod import;
 pub mod schema;

@@ -65,6 +65,7 @@ pub async fn get_export(
         version_fallback: iso8601(deployment.created_date),
         integrations: false,
         authorizers: false,
+        documentation_version: stage.value.documentation_version.clone(),
     };
     if let Some(e) = q.get("extensions") {
         opts.extensions(e);

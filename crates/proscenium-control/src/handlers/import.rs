@@ -31,6 +31,7 @@ fn options(q: &Query, mode: ImportMode) -> ApiResult<ImportOptions> {
         fail_on_warnings: q
             .get("failonwarnings")
             .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        ignore_documentation: q.get("ignore") == Some("documentation"),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod authorizer;
 pub mod client_certificate;
 pub mod common;
 pub mod deployment;
+pub mod documentation;
 pub mod export;
 pub mod gateway_response;
 pub mod import;

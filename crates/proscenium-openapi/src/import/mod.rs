@@ -55,6 +55,8 @@ pub struct ImportOptions {
     pub mode: ImportMode,
     pub base_path: BasePathMode,
     pub fail_on_warnings: bool,
+    /// `ignore=documentation`: leave `x-amazon-apigateway-documentation` unread.
+    pub ignore_documentation: bool,
 }
 
 impl Default for ImportOptions {
@@ -63,6 +65,7 @@ impl Default for ImportOptions {
             mode: ImportMode::Overwrite,
             base_path: BasePathMode::Ignore,
             fail_on_warnings: false,
+            ignore_documentation: false,
         }
     }
 }
@@ -130,6 +133,9 @@ pub fn import(
     let schemes = security::import(&mut ctx, def);
     let base = base_path(&ctx, opts.base_path);
     operation::import_paths(&mut ctx, def, &base, &schemes, &validators);
+    if !opts.ignore_documentation {
+        import_documentation(&mut ctx, def);
+    }
     if !ctx.errors.is_empty() {
         return Err(ValidationError::bad_request(format!(
             "Errors found during import:\n\t{}",
@@ -156,6 +162,56 @@ fn reset(def: &mut ApiDefinition) {
     def.authorizers.clear();
     def.request_validators.clear();
     def.gateway_responses.clear();
+    def.documentation_parts.clear();
+}
+
+/// `x-amazon-apigateway-documentation`: parts added, or replaced at the same location.
+fn import_documentation(ctx: &mut Ctx, def: &mut ApiDefinition) {
+    match crate::documentation::read(ctx.doc) {
+        Err(e) => ctx
+            .errors
+            .push(format!("Unable to import documentation parts: {e}")),
+        Ok(parts) => {
+            for (location, properties) in parts {
+                let taken = def_part_ids(def);
+                merge_part(def, location, properties, &mut || {
+                    ctx.new_id(|i| taken.iter().any(|t| t == i))
+                });
+            }
+        }
+    }
+}
+
+fn def_part_ids(def: &ApiDefinition) -> Vec<String> {
+    def.documentation_parts.keys().cloned().collect()
+}
+
+/// Puts a part at `location`: the existing part there takes the new properties, else a new
+/// part is made with an id from `new_id`. Returns the part's id.
+pub fn merge_part(
+    def: &mut ApiDefinition,
+    location: proscenium_model::documentation::Location,
+    properties: String,
+    new_id: &mut dyn FnMut() -> String,
+) -> String {
+    if let Some(p) = def
+        .documentation_parts
+        .values_mut()
+        .find(|p| p.location == location)
+    {
+        p.properties = properties;
+        return p.id.clone();
+    }
+    let id = new_id();
+    def.documentation_parts.insert(
+        id.clone(),
+        proscenium_model::documentation::DocumentationPart {
+            id: id.clone(),
+            location,
+            properties,
+        },
+    );
+    id
 }
 
 /// The base path the paths are put under, per `basepath=`.
