@@ -16,6 +16,7 @@ pub mod documentation;
 pub mod export;
 pub mod import;
 pub mod schema;
+pub mod sdk;
 
 pub use export::{ExportOptions, ExportType, export};
 pub use import::{BasePathMode, ImportMode, ImportOptions, import};

@@ -15,6 +15,7 @@ pub mod method;
 pub mod model;
 pub mod resource;
 pub mod rest_api;
+pub mod sdk;
 pub mod stage;
 pub mod tags;
 pub mod usage_plan;
