@@ -170,3 +170,64 @@ def test_unsupported_sdk_types_answer_bad_request(c):
         expect_error(c.get_sdk, 400, "BadRequestException", restApiId=api_id, stageName="dev", sdkType=kind)
     expect_error(c.get_sdk, 404, "NotFoundException", "Invalid stage identifier specified",
                  restApiId=api_id, stageName="nope", sdkType="javascript")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+PAGE = """<!doctype html><html><body>
+<script src="lib/apiGatewayCore/sha256.js"></script>
+<script src="lib/apiGatewayCore/sigV4Client.js"></script>
+<script src="lib/apiGatewayCore/apiGatewayClient.js"></script>
+<script src="apigClient.js"></script>
+<script>
+var base = { invokeUrl: INVOKE, region: 'us-east-1' };
+var settle = function (p) {
+  return p.then(function (r) { return { status: r.status, data: r.data }; },
+                function (e) { return { status: e.response ? e.response.status : -1,
+                                        data: e.response ? e.response.data : String(e) }; });
+};
+var out = {};
+settle(apigClientFactory.newClient(base).rootGet({}, null, {})).then(function (r) {
+  out.root = r;
+  return settle(apigClientFactory.newClient(Object.assign({ apiKey: APIKEY }, base)).keyedGet({}, null, {}));
+}).then(function (r) {
+  out.keyed = r;
+  return settle(apigClientFactory.newClient(Object.assign({ accessKey: AK, secretKey: SK }, base))
+    .signedPost({}, { a: 1 }, {}));
+}).then(function (r) {
+  out.signed = r;
+  document.body.setAttribute('data-result', JSON.stringify(out));
+});
+</script></body></html>
+"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium")
+def test_generated_javascript_client_runs_in_headless_chromium(c, gw, tmp_path):
+    import html
+    import re
+    srv = serve_http(Echo)
+    try:
+        api_id, api_key = build_api(c, f"127.0.0.1:{srv.server_address[1]}")
+        body = c.get_sdk(restApiId=api_id, stageName="dev", sdkType="javascript")["body"].read()
+        zipfile.ZipFile(io.BytesIO(body)).extractall(tmp_path)
+        root = tmp_path / "apigClient-js"
+        invoke = f"http://127.0.0.1:{gw.port}/restapis/{api_id}/dev/_user_request_"
+        page = (PAGE.replace("INVOKE", json.dumps(invoke)).replace("APIKEY", json.dumps(api_key))
+                .replace("AK", json.dumps(KEY)).replace("SK", json.dumps(SECRET)))
+        (root / "index.html").write_text(page)
+        # The page is a file:// document calling the gateway on another origin: web security
+        # (CORS) is off so that the client itself is what is tested.
+        proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-web-security",
+                               f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=15000",
+                               "--dump-dom", (root / "index.html").as_uri()],
+                              capture_output=True, text=True, timeout=90)
+        m = re.search(r'data-result="([^"]*)"', proc.stdout)
+        assert m, proc.stdout[:2000] + proc.stderr[-2000:]
+        out = json.loads(html.unescape(m.group(1)))
+        assert out["root"] == {"status": 200, "data": {"hello": "sdk"}}
+        assert out["keyed"] == {"status": 200, "data": {"keyed": True}}
+        assert out["signed"]["status"] == 200, out["signed"]
+        assert out["signed"]["data"]["path"] == "/signed"
+    finally:
+        srv.shutdown()
