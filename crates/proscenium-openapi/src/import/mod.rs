@@ -288,10 +288,7 @@ fn import_models(ctx: &mut Ctx, def: &mut ApiDefinition) {
         crate::schema::to_model_urls(&mut schema, &ctx.api_id);
         let id = match def.models.get(name) {
             Some(m) => m.id.clone(),
-            None => {
-                let taken: Vec<String> = def.models.values().map(|m| m.id.clone()).collect();
-                ctx.new_id(|i| taken.iter().any(|t| t == i))
-            }
+            None => ctx.new_id(|i| def.models.values().any(|m| m.id == i)),
         };
         let description = schema
             .get("description")
@@ -328,10 +325,7 @@ fn import_validators(ctx: &mut Ctx, def: &mut ApiDefinition) -> BTreeMap<String,
         let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
         let id = match by_name.get(name) {
             Some(id) => id.clone(),
-            None => {
-                let taken: Vec<String> = def.request_validators.keys().cloned().collect();
-                ctx.new_id(|i| taken.iter().any(|t| t == i))
-            }
+            None => ctx.new_id(|i| def.request_validators.contains_key(i)),
         };
         def.request_validators.insert(
             id.clone(),

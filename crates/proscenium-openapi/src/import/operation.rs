@@ -86,8 +86,7 @@ fn ensure_resource(ctx: &mut Ctx, def: &mut ApiDefinition, path: &str) -> Option
         cur = match existing {
             Some(id) => id,
             None => {
-                let taken: Vec<String> = def.resources.keys().cloned().collect();
-                let id = ctx.new_id(|i| taken.iter().any(|t| t == i));
+                let id = ctx.new_id(|i| def.resources.contains_key(i));
                 match def.create_resource(id, &cur, part) {
                     Ok(r) => r.id.clone(),
                     Err(e) => {

@@ -92,10 +92,7 @@ fn authorizer(
     });
     let id = match def.authorizers.values().find(|x| x.name == name) {
         Some(x) => x.id.clone(),
-        None => {
-            let taken: Vec<String> = def.authorizers.keys().cloned().collect();
-            ctx.new_id(|i| taken.iter().any(|t| t == i))
-        }
+        None => ctx.new_id(|i| def.authorizers.contains_key(i)),
     };
     let cognito = kind == "COGNITO_USER_POOLS";
     let provider_arns = a.get("providerARNs").and_then(Value::as_array).map(|l| {
