@@ -1,5 +1,6 @@
 """GetSdkTypes, GetSdkType and GetSdk through the real binary, and the generated JavaScript
-client executed by Node.js against the running gateway: a plain MOCK call, an HTTP
+client executed by Node.js and headless Chromium against the running gateway (the TypeScript
+client type-checked with tsc, compiled and run too): a plain MOCK call, an HTTP
 integration with path, query and header parameters and a body, an API key method (refused
 without the key, served with it), and an AWS_IAM method signed by the client's own SigV4
 (refused with a wrong secret)."""
@@ -54,7 +55,7 @@ def c(gw):
 
 def test_sdk_types(c):
     types = c.get_sdk_types()["items"]
-    assert [t["id"] for t in types] == ["javascript"]
+    assert [t["id"] for t in types] == ["javascript", "typescript"]
     assert c.get_sdk_type(id="javascript")["friendlyName"] == "JavaScript"
     expect_error(c.get_sdk_type, 404, "NotFoundException", id="cobol")
 
@@ -229,5 +230,61 @@ def test_generated_javascript_client_runs_in_headless_chromium(c, gw, tmp_path):
         assert out["keyed"] == {"status": 200, "data": {"keyed": True}}
         assert out["signed"]["status"] == 200, out["signed"]
         assert out["signed"]["data"]["path"] == "/signed"
+    finally:
+        srv.shutdown()
+
+
+TSC = os.environ.get("TSC") or shutil.which("tsc")
+
+TS_RUN = """
+import { newClient } from './dist/apigClient.js';
+const base = { invokeUrl: process.argv[2], region: 'us-east-1' };
+const settle = (p) => p.then((r) => ({ status: r.status, data: r.data }),
+                             (e) => ({ status: e.response ? e.response.status : -1, data: String(e) }));
+const out = {};
+out.root = await settle(newClient(base).rootGet({}));
+out.keyed = await settle(newClient({ ...base, apiKey: process.argv[3] }).keyedGet({}));
+out.signed = await settle(newClient({ ...base, accessKey: process.argv[4], secretKey: process.argv[5] })
+  .signedPost({}, null, { queryParams: { q: '1' } }));
+console.log(JSON.stringify(out));
+"""
+
+TS_MISUSE = """
+import { newClient } from './apigClient.js';
+const client = newClient({});
+// petId is required and typed: leaving it out must not type-check.
+client.petsPetIdPut({ page: '2' }, null);
+"""
+
+
+@pytest.mark.skipif(TSC is None or NODE is None, reason="needs tsc (TypeScript) and Node.js; set TSC")
+def test_typescript_client_type_checks_compiles_and_runs(c, gw, tmp_path):
+    srv = serve_http(Echo)
+    try:
+        api_id, api_key = build_api(c, f"127.0.0.1:{srv.server_address[1]}")
+        resp = c.get_sdk(restApiId=api_id, stageName="dev", sdkType="typescript")
+        z = zipfile.ZipFile(io.BytesIO(resp["body"].read()))
+        assert "apigClient-ts/apigClient.ts" in z.namelist()
+        z.extractall(tmp_path)
+        root = tmp_path / "apigClient-ts"
+        source = (root / "apigClient.ts").read_text()
+        assert "export interface PetsPetIdPutParams" in source
+        proc = subprocess.run([TSC, "-p", str(root)], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        (root / "run.mjs").write_text(TS_RUN)
+        invoke = f"http://127.0.0.1:{gw.port}/restapis/{api_id}/dev/_user_request_"
+        proc = subprocess.run([NODE, str(root / "run.mjs"), invoke, api_key, KEY, SECRET],
+                              capture_output=True, text=True, timeout=60, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        assert out["root"] == {"status": 200, "data": {"hello": "sdk"}}
+        assert out["keyed"] == {"status": 200, "data": {"keyed": True}}
+        assert out["signed"]["status"] == 200 and out["signed"]["data"]["path"] == "/signed?q=1"
+        # The types are real: a call missing a required parameter fails to compile.
+        (root / "misuse.ts").write_text(TS_MISUSE)
+        proc = subprocess.run([TSC, "--noEmit", "--strict", "--target", "ES2020", "--module", "ES2020",
+                               "--moduleResolution", "bundler", "--lib", "ES2020,DOM", str(root / "misuse.ts")],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode != 0 and "petId" in proc.stdout
     finally:
         srv.shutdown()

@@ -1,6 +1,6 @@
 //! GetSdkTypes, GetSdkType and GetSdk: client SDKs from the stage's deployment snapshot
-//! (`proscenium_openapi::sdk`). Only `javascript` is generated; AWS's other types answer
-//! BadRequest until they are.
+//! (`proscenium_openapi::sdk`). `javascript` and `typescript` (beyond AWS) are generated;
+//! AWS's other types answer BadRequest until they are.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -49,10 +49,12 @@ pub async fn get_sdk(
     Path((api_id, stage_name, kind)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
     let stage = super::stage::load_stage(&st, &caller.scope, &api_id, &stage_name).await?;
-    if kind != "javascript" {
+    if kind != "javascript" && kind != "typescript" {
         return Err(ApiError::bad_request(
             if AWS_TYPES.contains(&kind.as_str()) {
-                format!("SDK type {kind} is not supported by Proscenium yet; supported: javascript")
+                format!(
+                    "SDK type {kind} is not supported by Proscenium yet; supported: javascript, typescript"
+                )
             } else {
                 format!("Invalid SDK type specified: {kind}")
             },
@@ -75,14 +77,18 @@ pub async fn get_sdk(
         invoke_url: format!("https://{api_id}.execute-api.{region}.amazonaws.com/{stage_name}"),
         region,
     };
-    let body = proscenium_openapi::sdk::javascript(&snapshot.definition, &opts);
+    let body = if kind == "typescript" {
+        proscenium_openapi::sdk::typescript(&snapshot.definition, &opts)
+    } else {
+        proscenium_openapi::sdk::javascript(&snapshot.definition, &opts)
+    };
     Ok((
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{api_id}_{stage_name}_javascript.zip\""),
+                format!("attachment; filename=\"{api_id}_{stage_name}_{kind}.zip\""),
             ),
         ],
         body,

@@ -1,20 +1,31 @@
 //! GetSdk: client SDKs generated from a deployed definition. `javascript` is built: a zip laid
 //! out as AWS's (`apigClient-js/apigClient.js`, `lib/apiGatewayCore/…`, `README.md`) whose
 //! client runs in browsers and in Node.js 18+ with nothing fetched at run time (SHA-256,
-//! HMAC and SigV4 are in `lib/`). Other AWS types are not built (the caller refuses them).
+//! HMAC and SigV4 are in `lib/`); `typescript` (`typescript.rs`, beyond AWS) is the same client as a
+//! typed ES module. Other AWS types are not built (the caller refuses them).
 
+mod typescript;
 mod zip;
+
+pub use typescript::typescript;
 
 use std::fmt::Write;
 
 use proscenium_model::ApiDefinition;
 
 /// The SDK types GetSdkTypes lists: `(id, friendlyName, description)`.
-pub const SDK_TYPES: &[(&str, &str, &str)] = &[(
-    "javascript",
-    "JavaScript",
-    "JavaScript SDK for browsers and Node.js",
-)];
+pub const SDK_TYPES: &[(&str, &str, &str)] = &[
+    (
+        "javascript",
+        "JavaScript",
+        "JavaScript SDK for browsers and Node.js",
+    ),
+    (
+        "typescript",
+        "TypeScript",
+        "Typed ES module client (Proscenium's own; not an AWS type)",
+    ),
+];
 
 const SHA256: &str = include_str!("js/sha256.js");
 const SIGV4: &str = include_str!("js/sigV4Client.js");
