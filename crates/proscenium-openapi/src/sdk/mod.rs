@@ -73,6 +73,35 @@ pub fn method_name(path: &str, verb: &str) -> String {
     out
 }
 
+/// Every method of the definition in path order with its client name; names two paths would
+/// share (`/a-b` and `/aB`) get a numeric suffix, so no method hides another.
+pub(crate) fn operations(
+    def: &ApiDefinition,
+) -> Vec<(
+    &proscenium_model::Resource,
+    &String,
+    &proscenium_model::Method,
+    String,
+)> {
+    let mut resources: Vec<_> = def.resources.values().collect();
+    resources.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for r in resources {
+        for (verb, m) in &r.resource_methods {
+            let base = method_name(&r.path, verb);
+            let mut name = base.clone();
+            let mut n = 2;
+            while !seen.insert(name.clone()) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            out.push((r, verb, m, name));
+        }
+    }
+    out
+}
+
 fn js_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
@@ -91,43 +120,39 @@ fn js_list(items: &[String]) -> String {
 /// The generated `apigClient.js`.
 fn client(def: &ApiDefinition, opts: &SdkOptions) -> String {
     let mut methods = String::new();
-    let mut resources: Vec<_> = def.resources.values().collect();
-    resources.sort_by(|a, b| a.path.cmp(&b.path));
-    for r in resources {
-        for (verb, m) in &r.resource_methods {
-            let mut path = Vec::new();
-            let mut query = Vec::new();
-            let mut headers = Vec::new();
-            for key in m.request_parameters.keys() {
-                let Some(rest) = key.strip_prefix("method.request.") else {
-                    continue;
-                };
-                match rest.split_once('.') {
-                    Some(("path", n)) => path.push(n.to_string()),
-                    Some(("querystring", n)) => query.push(n.to_string()),
-                    Some(("header", n)) => headers.push(n.to_string()),
-                    _ => {}
-                }
-            }
-            // Path variables the template names count even when the method does not declare
-            // them.
-            for seg in r.path.split('/') {
-                if let Some(v) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    let v = v.trim_end_matches('+').to_string();
-                    if !path.contains(&v) {
-                        path.push(v);
-                    }
-                }
-            }
-            let name = method_name(&r.path, verb);
-            let http = if verb == "ANY" {
-                "(additionalParams && additionalParams.method) || 'GET'".to_string()
-            } else {
-                js_str(verb)
+    for (r, verb, m, name) in operations(def) {
+        let mut path = Vec::new();
+        let mut query = Vec::new();
+        let mut headers = Vec::new();
+        for key in m.request_parameters.keys() {
+            let Some(rest) = key.strip_prefix("method.request.") else {
+                continue;
             };
-            let _ = write!(
-                methods,
-                r#"
+            match rest.split_once('.') {
+                Some(("path", n)) => path.push(n.to_string()),
+                Some(("querystring", n)) => query.push(n.to_string()),
+                Some(("header", n)) => headers.push(n.to_string()),
+                _ => {}
+            }
+        }
+        // Path variables the template names count even when the method does not declare
+        // them.
+        for seg in r.path.split('/') {
+            if let Some(v) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                let v = v.trim_end_matches('+').to_string();
+                if !path.contains(&v) {
+                    path.push(v);
+                }
+            }
+        }
+        let http = if verb == "ANY" {
+            "(additionalParams && additionalParams.method) || 'GET'".to_string()
+        } else {
+            js_str(verb)
+        };
+        let _ = write!(
+            methods,
+            r#"
     apigClient.{name} = function (params, body, additionalParams) {{
       params = params || {{}};
       return client.request({{
@@ -140,13 +165,12 @@ fn client(def: &ApiDefinition, opts: &SdkOptions) -> String {
       }}, {auth}, additionalParams);
     }};
 "#,
-                template = js_str(&r.path),
-                path = js_list(&path),
-                headers = js_list(&headers),
-                query = js_list(&query),
-                auth = js_str(&m.authorization_type),
-            );
-        }
+            template = js_str(&r.path),
+            path = js_list(&path),
+            headers = js_list(&headers),
+            query = js_list(&query),
+            auth = js_str(&m.authorization_type),
+        );
     }
     format!(
         r#"/*
@@ -259,5 +283,47 @@ mod tests {
             method_name("/user-profiles/v2", "POST"),
             "userProfilesV2Post"
         );
+    }
+
+    #[test]
+    fn colliding_names_get_a_suffix() {
+        let mut def = ApiDefinition::new(proscenium_model::RestApi {
+            id: "a".into(),
+            name: "n".into(),
+            description: None,
+            created_date: 0.0,
+            version: None,
+            warnings: vec![],
+            binary_media_types: vec![],
+            minimum_compression_size: None,
+            api_key_source: "HEADER".into(),
+            endpoint_configuration: Default::default(),
+            policy: None,
+            tags: Default::default(),
+            disable_execute_api_endpoint: false,
+            root_resource_id: "root".into(),
+        });
+        let method = proscenium_model::Method {
+            http_method: "GET".into(),
+            authorization_type: "NONE".into(),
+            authorizer_id: None,
+            api_key_required: false,
+            request_validator_id: None,
+            operation_name: None,
+            request_parameters: Default::default(),
+            request_models: Default::default(),
+            method_responses: Default::default(),
+            method_integration: None,
+            authorization_scopes: None,
+        };
+        for (id, part) in [("r1", "a-b"), ("r2", "aB")] {
+            def.create_resource(id.into(), "root", part).unwrap();
+            def.resource_mut(id)
+                .unwrap()
+                .resource_methods
+                .insert("GET".into(), method.clone());
+        }
+        let names: Vec<String> = operations(&def).into_iter().map(|o| o.3).collect();
+        assert_eq!(names, vec!["aBGet", "aBGet2"]);
     }
 }

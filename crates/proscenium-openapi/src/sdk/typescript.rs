@@ -7,15 +7,29 @@ use serde_json::Value;
 
 use proscenium_model::{ApiDefinition, Method};
 
-use super::{SdkOptions, js_str, method_name, zip};
+use super::{SdkOptions, js_str, zip};
 
 const CORE: &str = include_str!("js/core.ts");
+
+/// Names the module itself declares; a model by one of these names (or ending in `Params`,
+/// the methods' parameter types) takes a `Model` suffix.
+const RESERVED: &[&str] = &[
+    "AdditionalParams",
+    "ApiResponse",
+    "ApiError",
+    "ApigClient",
+    "ClientConfig",
+    "Operation",
+];
 
 /// A model name as a TypeScript identifier.
 fn type_name(name: &str) -> String {
     let mut s: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
     if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert(0, 'M');
+    }
+    if RESERVED.contains(&s.as_str()) || s.ends_with("Params") {
+        s.push_str("Model");
     }
     s
 }
@@ -125,81 +139,76 @@ fn client(def: &ApiDefinition, opts: &SdkOptions) -> String {
     }
     let mut iface = String::new();
     let mut body = String::new();
-    let mut resources: Vec<_> = def.resources.values().collect();
-    resources.sort_by(|a, b| a.path.cmp(&b.path));
-    for r in resources {
-        for (verb, m) in &r.resource_methods {
-            let name = method_name(&r.path, verb);
-            let mut fields = Vec::new();
-            let (mut path, mut query, mut headers) = (Vec::new(), Vec::new(), Vec::new());
-            for seg in r.path.split('/') {
-                if let Some(v) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    path.push(v.trim_end_matches('+').to_string());
-                }
+    for (r, verb, m, name) in super::operations(def) {
+        let mut fields = Vec::new();
+        let (mut path, mut query, mut headers) = (Vec::new(), Vec::new(), Vec::new());
+        for seg in r.path.split('/') {
+            if let Some(v) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                path.push(v.trim_end_matches('+').to_string());
             }
-            for (key, required) in &m.request_parameters {
-                let Some((place, n)) = key
-                    .strip_prefix("method.request.")
-                    .and_then(|r| r.split_once('.'))
-                else {
-                    continue;
-                };
-                match place {
-                    "path" if !path.contains(&n.to_string()) => path.push(n.to_string()),
-                    "querystring" => {
-                        query.push(n.to_string());
-                        fields.push(format!(
-                            "{}{}: string",
-                            js_str(n),
-                            if *required { "" } else { "?" }
-                        ));
-                    }
-                    "header" => {
-                        headers.push(n.to_string());
-                        fields.push(format!(
-                            "{}{}: string",
-                            js_str(n),
-                            if *required { "" } else { "?" }
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            for p in &path {
-                fields.insert(0, format!("{}: string", js_str(p)));
-            }
-            let params_type = format!("{}Params", {
-                let mut c = name.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                    .unwrap_or_default()
-            });
-            let _ = writeln!(
-                out,
-                "export interface {params_type} {{ {} }}",
-                fields.join("; ")
-            );
-            let body_type = model_of(Some(&m.request_models), def);
-            let resp = response_type(m, def);
-            let _ = writeln!(
-                iface,
-                "  {name}(params: {params_type}, body?: {body_type} | null, additionalParams?: AdditionalParams): Promise<ApiResponse<{resp}>>;"
-            );
-            let verb_expr = if verb == "ANY" {
-                "additionalParams?.method ?? 'GET'".to_string()
-            } else {
-                js_str(verb)
-            };
-            let _ = writeln!(
-                body,
-                "    {name}: (params, body, additionalParams) => request<{resp}>(c, {{ verb: {verb_expr}, path: {}, pathParams: pick(params, {}), headers: pick(params, {}), queryParams: pick(params, {}), body: body ?? undefined, authType: {} }}, additionalParams),",
-                js_str(&r.path),
-                super::js_list(&path),
-                super::js_list(&headers),
-                super::js_list(&query),
-                js_str(&m.authorization_type),
-            );
         }
+        for (key, required) in &m.request_parameters {
+            let Some((place, n)) = key
+                .strip_prefix("method.request.")
+                .and_then(|r| r.split_once('.'))
+            else {
+                continue;
+            };
+            match place {
+                "path" if !path.contains(&n.to_string()) => path.push(n.to_string()),
+                "querystring" => {
+                    query.push(n.to_string());
+                    fields.push(format!(
+                        "{}{}: string",
+                        js_str(n),
+                        if *required { "" } else { "?" }
+                    ));
+                }
+                "header" => {
+                    headers.push(n.to_string());
+                    fields.push(format!(
+                        "{}{}: string",
+                        js_str(n),
+                        if *required { "" } else { "?" }
+                    ));
+                }
+                _ => {}
+            }
+        }
+        for p in &path {
+            fields.insert(0, format!("{}: string", js_str(p)));
+        }
+        let params_type = format!("{}Params", {
+            let mut c = name.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        });
+        let _ = writeln!(
+            out,
+            "export interface {params_type} {{ {} }}",
+            fields.join("; ")
+        );
+        let body_type = model_of(Some(&m.request_models), def);
+        let resp = response_type(m, def);
+        let _ = writeln!(
+            iface,
+            "  {name}(params: {params_type}, body?: {body_type} | null, additionalParams?: AdditionalParams): Promise<ApiResponse<{resp}>>;"
+        );
+        let verb_expr = if verb == "ANY" {
+            "additionalParams?.method ?? 'GET'".to_string()
+        } else {
+            js_str(verb)
+        };
+        let _ = writeln!(
+            body,
+            "    {name}: (params, body, additionalParams) => request<{resp}>(c, {{ verb: {verb_expr}, path: {}, pathParams: pick(params, {}), headers: pick(params, {}), queryParams: pick(params, {}), body: body ?? undefined, authType: {} }}, additionalParams),",
+            js_str(&r.path),
+            super::js_list(&path),
+            super::js_list(&headers),
+            super::js_list(&query),
+            js_str(&m.authorization_type),
+        );
     }
     let _ = write!(
         out,
