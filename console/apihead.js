@@ -19,5 +19,6 @@ export function apiHeader(api, active, onDeployed) {
       link('resources', `#/apis/${id}`, 'Resources'),
       link('stages', `#/apis/${id}/stages`, 'Stages'),
       link('authorizers', `#/apis/${id}/authorizers`, 'Authorizers'),
-      link('policy', `#/apis/${id}/policy`, 'Resource policy')));
+      link('policy', `#/apis/${id}/policy`, 'Resource policy'),
+      link('documentation', `#/apis/${id}/documentation`, 'Documentation')));
 }

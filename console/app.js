@@ -9,6 +9,7 @@ import { authorizersPage } from './authorizers.js';
 import { policyPage } from './policy.js';
 import { keysPage } from './keys.js';
 import { plansPage, planPage } from './plans.js';
+import { documentationPage } from './documentation.js';
 
 import { leave } from './nav.js';
 
@@ -41,6 +42,7 @@ async function route() {
     else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
     else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
     else if (parts[2] === 'policy') await policyPage(main, parts[1]);
+    else if (parts[2] === 'documentation') await documentationPage(main, parts[1]);
     else await apiPage(main, parts[1]);
   } catch (e) {
     const slot = errorSlot();

@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
                 version_fallback: "v".into(),
                 integrations: true,
                 authorizers: true,
-                documentation_version: None,
+                documentation: None,
             };
             let doc = proscenium_openapi::export(&def, &opts);
             let _ = proscenium_openapi::export::render(&doc, true);

@@ -115,7 +115,7 @@ fn bench(c: &mut Criterion) {
         version_fallback: "1".into(),
         integrations: true,
         authorizers: true,
-        documentation_version: None,
+        documentation: None,
     };
     c.bench_function("export 1000 operations (oas30, integrations, JSON)", |b| {
         b.iter(|| {

@@ -45,8 +45,9 @@ pub struct ExportOptions {
     pub integrations: bool,
     /// `extensions=authorizers` (implied by the above): authorizer extensions.
     pub authorizers: bool,
-    /// The stage's documentation version: its parts are merged in (else the current parts).
-    pub documentation_version: Option<String>,
+    /// The parts of the stage's documentation version (versions live with the API, not the
+    /// deployment); `None`: the parts the deployment froze.
+    pub documentation: Option<Vec<DocumentationPart>>,
 }
 
 impl ExportOptions {
@@ -178,12 +179,8 @@ pub fn export(def: &ApiDefinition, opts: &ExportOptions) -> Value {
     if opts.integrations {
         api_extensions(def, &mut doc);
     }
-    let mut parts: Vec<&DocumentationPart> = match opts
-        .documentation_version
-        .as_ref()
-        .and_then(|v| def.documentation_versions.get(v))
-    {
-        Some(v) => v.parts.iter().collect(),
+    let mut parts: Vec<&DocumentationPart> = match &opts.documentation {
+        Some(parts) => parts.iter().collect(),
         None => def.documentation_parts.values().collect(),
     };
     // By location, not by id: two APIs with the same parts write the same document.

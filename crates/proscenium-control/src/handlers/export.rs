@@ -1,5 +1,6 @@
 //! GetExport (`GET /restapis/{id}/stages/{stage}/exports/{oas30|swagger}`): the stage's
-//! deployment snapshot (what callers are served, not the live definition) written by the
+//! deployment snapshot (what callers are served, not the live definition; documentation from
+//! the stage's documentation version, which belongs to the API) written by the
 //! pure exporter (`proscenium_openapi::export`), as JSON or YAML per `Accept`.
 
 use axum::extract::{Path, State};
@@ -65,8 +66,18 @@ pub async fn get_export(
         version_fallback: iso8601(deployment.created_date),
         integrations: false,
         authorizers: false,
-        documentation_version: stage.value.documentation_version.clone(),
+        documentation: None,
     };
+    // Documentation versions belong to the API, not to a deployment: the stage's version is
+    // read from the live definition.
+    if let Some(v) = &stage.value.documentation_version {
+        let live = super::common::load_api(&st, &caller.scope, &api_id).await?;
+        opts.documentation = live
+            .value
+            .documentation_versions
+            .get(v)
+            .map(|v| v.parts.clone());
+    }
     if let Some(e) = q.get("extensions") {
         opts.extensions(e);
     }
