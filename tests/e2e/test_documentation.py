@@ -73,6 +73,12 @@ def test_location_rules_defaults_and_conflicts(client, api):
                  restApiId=api_id, location={"type": "MODEL", "name": "Pet"}, properties="not json")
     listed = client.get_documentation_parts(restApiId=api_id, type="METHOD")["items"]
     assert [p["id"] for p in listed] == [meth["id"]]
+    empty = client.create_documentation_part(restApiId=api_id, location={"type": "MODEL", "name": "Pet"},
+                                             properties="{}")
+    undocumented = client.get_documentation_parts(restApiId=api_id, locationStatus="UNDOCUMENTED")["items"]
+    assert [p["id"] for p in undocumented] == [empty["id"]]
+    documented = client.get_documentation_parts(restApiId=api_id, locationStatus="DOCUMENTED")["items"]
+    assert sorted(p["id"] for p in documented) == sorted([res["id"], meth["id"]])
 
 
 DOC = {

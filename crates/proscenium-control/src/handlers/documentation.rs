@@ -140,7 +140,15 @@ pub async fn get_documentation_parts(
     let def = load_api(&st, &caller.scope, &api_id).await?;
     let mut errors = Vec::new();
     check_enum(&mut errors, q.get("type"), "type", LOCATION_TYPES);
+    check_enum(
+        &mut errors,
+        q.get("locationStatus"),
+        "locationStatus",
+        &["DOCUMENTED", "UNDOCUMENTED"],
+    );
     finish_validation(errors)?;
+    // A part "has content" unless its properties are an empty object.
+    let documented = |p: &DocumentationPart| !matches!(serde_json::from_str::<Value>(&p.properties), Ok(Value::Object(o)) if o.is_empty());
     let items = def
         .value
         .documentation_parts
@@ -153,6 +161,11 @@ pub async fn get_documentation_parts(
         .filter(|(_, p)| {
             q.get("name")
                 .is_none_or(|n| p.location.name.as_deref().is_some_and(|x| x.contains(n)))
+        })
+        .filter(|(_, p)| match q.get("locationStatus") {
+            Some("DOCUMENTED") => documented(p),
+            Some("UNDOCUMENTED") => !documented(p),
+            _ => true,
         })
         .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
         .collect();
