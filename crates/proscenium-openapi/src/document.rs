@@ -38,14 +38,20 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ValidationError> {
 /// Which specification a parsed document follows; OpenAPI 3.1 and unknown versions are
 /// refused as AWS refuses them ("Invalid OpenAPI input.").
 pub fn spec(doc: &Value) -> Result<Spec, ValidationError> {
+    // YAML reads an unquoted `swagger: 2.0` or `openapi: 3.0` as a number.
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
     if let Some(v) = doc.get("swagger") {
-        return match v.as_str() {
+        return match text(v).as_deref() {
             Some("2.0") => Ok(Spec::Swagger2),
             _ => Err(invalid_input()),
         };
     }
-    match doc.get("openapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.0") => Ok(Spec::OpenApi3),
+    match doc.get("openapi").and_then(text) {
+        Some(v) if v == "3.0" || v.starts_with("3.0.") => Ok(Spec::OpenApi3),
         _ => Err(invalid_input()),
     }
 }
@@ -121,5 +127,15 @@ mod tests {
         assert!(spec(&parse(b"openapi: 3.1.0").unwrap()).is_err());
         assert!(spec(&parse(b"openapi: 3.0.1").unwrap()).is_ok());
         assert!(spec(&parse(b"info: {}").unwrap()).is_err());
+        assert_eq!(
+            spec(&parse(b"swagger: 2.0").unwrap()).unwrap(),
+            Spec::Swagger2
+        );
+        assert_eq!(
+            spec(&parse(b"openapi: 3.0").unwrap()).unwrap(),
+            Spec::OpenApi3
+        );
+        assert!(spec(&parse(b"openapi: 3.1").unwrap()).is_err());
+        assert!(spec(&parse(b"openapi: 3.01").unwrap()).is_err());
     }
 }
