@@ -22,5 +22,6 @@ export function apiHeader(api, active, onDeployed) {
       link('policy', `#/apis/${id}/policy`, 'Resource policy'),
       link('models', `#/apis/${id}/models`, 'Models'),
       link('validators', `#/apis/${id}/validators`, 'Request validators'),
-      link('gatewayresponses', `#/apis/${id}/gatewayresponses`, 'Gateway responses')));
+      link('gatewayresponses', `#/apis/${id}/gatewayresponses`, 'Gateway responses'),
+      link('documentation', `#/apis/${id}/documentation`, 'Documentation')));
 }

@@ -1,13 +1,16 @@
-// The APIs list: every REST API, create one, delete one.
+// The APIs list: every REST API, create one, import one from OpenAPI, delete one.
 import { h, clear, field, errorSlot, busy, confirmDialog, dialog, fmtDate } from './ui.js';
 import { all, post, del, path } from './api.js';
 import { go } from './nav.js';
+import { importDialog } from './openapi.js';
 
 export async function apisPage(main) {
   const apis = await all('/restapis');
   apis.sort((a, b) => (a.name || '').localeCompare(b.name || ''));
   const createBtn = h('button.primary', { type: 'button' }, 'Create API');
   createBtn.addEventListener('click', () => createDialog());
+  const importBtn = h('button', { type: 'button' }, 'Import OpenAPI');
+  importBtn.addEventListener('click', () => importDialog(apis));
   const rows = apis.map((api) => {
     const slot = errorSlot();
     const delBtn = h('button.small.danger', { type: 'button', 'aria-label': `Delete API ${api.name}` }, 'Delete');
@@ -39,7 +42,7 @@ export async function apisPage(main) {
     none.hidden = shown > 0;
   });
   clear(main,
-    h('div.page-head', h('h1', 'APIs'), createBtn),
+    h('div.page-head', h('h1', 'APIs'), h('div.head-actions', importBtn, createBtn)),
     apis.length ? h('div.api-search', search) : null, none,
     apis.length
       ? h('table.list', h('thead', h('tr', ['Name', 'ID', 'Description', 'Endpoint', 'Created', h('span.sr-only', 'Actions')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', rows))

@@ -14,6 +14,7 @@ import { activityPage } from './activity.js';
 import { modelsPage } from './models.js';
 import { validatorsPage } from './validators.js';
 import { gatewayResponsesPage } from './gwresponses.js';
+import { documentationPage } from './documentation.js';
 
 import { leave } from './nav.js';
 
@@ -51,6 +52,7 @@ async function route() {
     else if (parts[2] === 'validators') await validatorsPage(main, parts[1]);
     else if (parts[2] === 'gatewayresponses') await gatewayResponsesPage(main, parts[1]);
     else if (parts[2] === 'methods' && parts[4]) await methodPage(main, parts[1], parts[3], parts[4], parts[5]);
+    else if (parts[2] === 'documentation') await documentationPage(main, parts[1]);
     else await apiPage(main, parts[1]);
     // Focus goes to the new page's heading (screen readers announce it), unless the page
     // put it somewhere itself.

@@ -11,6 +11,7 @@ import { historyTab } from './history.js';
 import { canaryTab } from './canary.js';
 import { diffTab } from './diff.js';
 import { trafficTab } from './traffic.js';
+import { exportDialog, sdkDialog } from './openapi.js';
 
 const TABS = [
   ['settings', 'Stage settings', settingsTab],
@@ -88,8 +89,13 @@ function stageSummary({ api, stage, deployments }) {
     { danger: true, action: () => del(path('restapis', api.id, 'stages', stage.stageName)) });
     if (ok) go(`#/apis/${encodeURIComponent(api.id)}/stages`);
   });
+  const exportBtn = h('button.small', { type: 'button' }, 'Export');
+  exportBtn.addEventListener('click', () => exportDialog(api.id, stage.stageName));
+  const sdkBtn = h('button.small', { type: 'button' }, 'Generate SDK');
+  sdkBtn.addEventListener('click', () => sdkDialog(api.id, stage.stageName));
   return h('div.card.summary',
-    h('div.page-head', h('h2', 'Stage ', h('span.stage-name', stage.stageName)), remove),
+    h('div.page-head', h('h2', 'Stage ', h('span.stage-name', stage.stageName)),
+      h('div.head-actions', exportBtn, sdkBtn, remove)),
     stage.description ? h('p', stage.description) : null,
     h('dl.grid',
       h('dt', 'Invoke URL'), h('dd', h('a.invoke-url', { href: urls.host, target: '_blank', rel: 'noopener' }, urls.host), ' ', copyButton(urls.host, 'Copy URL')),

@@ -1576,3 +1576,126 @@ test('every page is usable 800 px wide (no horizontal scrolling)', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
 });
+
+test('OpenAPI: import a document as a new API, export the deployed stage, download the SDK', async (t) => {
+  let apiId;
+  const doc = {
+    openapi: '3.0.1',
+    info: { title: 'imported-in-console', version: '1.0' },
+    paths: {
+      '/hello': { get: {
+        responses: { 200: { description: 'ok' } },
+        'x-amazon-apigateway-integration': { type: 'mock', requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          responses: { default: { statusCode: '200', responseTemplates: { 'application/json': '{"hello": "console"}' } } } },
+      } },
+      '/warned': { get: {
+        responses: { 200: { description: 'ok' } },
+        'x-amazon-apigateway-integration': { type: 'mock', requestParameters: { 'integration.request.header.x': true } },
+      } },
+    },
+  };
+
+  await t.test('a warning under "Fail on warnings" imports nothing; without it the API opens', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis`);
+    if (await page.getByRole('heading', { name: 'Sign in to this gateway' }).isVisible().catch(() => false)) {
+      await page.getByLabel('Access key ID').fill(CREDS.accessKeyId);
+      await page.getByLabel('Secret access key').fill(CREDS.secretAccessKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+    const before = (await api('GET', '/restapis')).json.item.length;
+    await page.getByRole('button', { name: 'Import OpenAPI' }).click();
+    await dlg().getByLabel('Document', { exact: true }).fill(JSON.stringify(doc));
+    await dlg().getByLabel('Fail on warnings').check();
+    await dlg().getByRole('button', { name: 'Import' }).click();
+    const err = dlg().locator('.error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /Warnings found during import/);
+    assert.equal((await api('GET', '/restapis')).json.item.length, before);
+    await dlg().getByLabel('Fail on warnings').uncheck();
+    await dlg().getByRole('button', { name: 'Import' }).click();
+    await dlg().getByText('Imported with warnings:').waitFor();
+    assert.match(await dlg().locator('.warnings li').first().textContent(), /Invalid format for 'requestParameters'/);
+    await screenshot('openapi-import-warnings');
+    await dlg().getByRole('button', { name: 'Open the API' }).click();
+    await page.waitForURL(/#\/apis\/[a-z0-9]+$/);
+    apiId = decodeURIComponent(page.url().split('#/apis/')[1]);
+    const resources = (await api('GET', `/restapis/${apiId}/resources`)).json.item;
+    assert.deepEqual(resources.map((r) => r.path).sort(), ['/', '/hello', '/warned']);
+  });
+
+  await t.test('merge a second document into it from the same dialog', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis`);
+    await page.getByRole('button', { name: 'Import OpenAPI' }).click();
+    const more = { openapi: '3.0.1', info: { title: 'imported-in-console', version: '2.0' }, paths: { '/more': { get: {
+      responses: { 200: { description: 'ok' } }, 'x-amazon-apigateway-integration': { type: 'mock' } } } } };
+    await dlg().getByLabel('Document', { exact: true }).fill(JSON.stringify(more));
+    await dlg().getByLabel('Import into').selectOption(apiId);
+    await dlg().getByLabel('Mode').selectOption('merge');
+    await dlg().getByRole('button', { name: 'Import' }).click();
+    await page.waitForURL(new RegExp(`#/apis/${apiId}$`));
+    const resources = (await api('GET', `/restapis/${apiId}/resources`)).json.item;
+    assert.deepEqual(resources.map((r) => r.path).sort(), ['/', '/hello', '/more', '/warned']);
+    const r = await api('POST', `/restapis/${apiId}/deployments`, { stageName: 'prod' });
+    assert.equal(r.status, 201);
+  });
+
+  await t.test('Export downloads the stage as OpenAPI (YAML, with extensions)', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis/${apiId}/stages/prod`);
+    await page.getByRole('button', { name: 'Export' }).click();
+    await dlg().getByLabel('Format').selectOption('application/yaml');
+    await dlg().getByLabel('With API Gateway extensions').check();
+    const [file] = await Promise.all([page.waitForEvent('download'), dlg().getByRole('button', { name: 'Download' }).click()]);
+    assert.equal(file.suggestedFilename(), 'oas30_2.0.yaml');
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(await file.path(), 'utf8');
+    assert.match(text, /^openapi: 3\.0\.1/m);
+    assert.match(text, /\/hello:/);
+    assert.match(text, /x-amazon-apigateway-integration:/);
+  });
+
+  await t.test('Generate SDK downloads the JavaScript client', async () => {
+    await page.getByRole('button', { name: 'Generate SDK' }).click();
+    const [file] = await Promise.all([page.waitForEvent('download'), dlg().getByRole('button', { name: 'Download' }).click()]);
+    assert.equal(file.suggestedFilename(), `${apiId}_prod_javascript.zip`);
+    const { readFileSync } = await import('node:fs');
+    const zip = readFileSync(await file.path());
+    assert.equal(zip.subarray(0, 4).toString('hex'), '504b0304');
+    assert.ok(zip.includes(Buffer.from('apigClient-js/apigClient.js')));
+    assert.ok(zip.includes(Buffer.from('apigClient.helloGet')));
+  });
+
+  await t.test('Documentation: a refused location is explained; add, edit and publish a version for the stage', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis/${apiId}`);
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Documentation' }).click();
+    await page.getByText('No documentation parts yet.').waitFor();
+    await page.getByRole('button', { name: 'Add documentation part' }).click();
+    await dlg().getByLabel('Type').selectOption('QUERY_PARAMETER');
+    await dlg().getByLabel('Path').fill('/hello');
+    await dlg().getByRole('button', { name: 'Add part' }).click();
+    const err = dlg().locator('.error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /name/);
+    await dlg().getByLabel('Type').selectOption('METHOD');
+    await dlg().getByLabel('Method').fill('GET');
+    await dlg().getByLabel('Properties (JSON)').fill('{"summary": "Say hello"}');
+    await dlg().getByRole('button', { name: 'Add part' }).click();
+    await page.locator('table.doc-parts tbody tr').first().waitFor();
+    assert.match(await page.locator('table.doc-parts').textContent(), /METHOD.*Path: \/hello · Method: GET/);
+    await page.getByRole('button', { name: /^Edit METHOD/ }).click();
+    await dlg().getByLabel('Properties (JSON)').fill('{"summary": "Say hello, documented"}');
+    await dlg().getByRole('button', { name: 'Save' }).click();
+    await page.locator('code.props', { hasText: 'documented' }).waitFor();
+    await page.getByRole('button', { name: 'Publish version' }).click();
+    await dlg().getByLabel('Version').fill('v1');
+    await dlg().getByLabel('Use for stage').selectOption('prod');
+    await dlg().getByRole('button', { name: 'Publish' }).click();
+    await page.locator('table.doc-versions', { hasText: 'v1' }).waitFor();
+    await screenshot('documentation');
+    const stage = await api('GET', `/restapis/${apiId}/stages/prod`);
+    assert.equal(stage.json.documentationVersion, 'v1');
+    const exported = await api('GET', `/restapis/${apiId}/stages/prod/exports/oas30`);
+    assert.equal(exported.json.paths['/hello'].get.summary, 'Say hello, documented');
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -30,6 +30,8 @@ assets! {
     "ui.js" => "text/javascript; charset=utf-8",
     "auth.js" => "text/javascript; charset=utf-8",
     "apis.js" => "text/javascript; charset=utf-8",
+    "openapi.js" => "text/javascript; charset=utf-8",
+    "documentation.js" => "text/javascript; charset=utf-8",
     "resources.js" => "text/javascript; charset=utf-8",
     "deploy.js" => "text/javascript; charset=utf-8",
     "stages.js" => "text/javascript; charset=utf-8",
