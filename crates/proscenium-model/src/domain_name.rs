@@ -121,6 +121,16 @@ pub struct ServingCertificate {
     pub not_after: Timestamp,
 }
 
+impl std::fmt::Debug for ServingCertificate {
+    /// Never prints the private key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServingCertificate")
+            .field("not_after", &self.not_after)
+            .field("private_key_pem", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MutualTlsAuthentication {

@@ -3,9 +3,11 @@
 pub mod account;
 pub mod api_key;
 pub mod authorizer;
+pub mod base_path_mapping;
 pub mod client_certificate;
 pub mod common;
 pub mod deployment;
+pub mod domain_name;
 pub mod gateway_response;
 pub mod integration;
 pub mod method;
