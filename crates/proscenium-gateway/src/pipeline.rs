@@ -311,7 +311,11 @@ fn resolve_stage(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), GatewayErr
         .registry
         .lookup(ctx.target.api_id(), ctx.target.stage())
     {
-        Lookup::Found(stage) if stage.deployment.execute_api_disabled => {
+        // `disableExecuteApiEndpoint` closes the default invoke URLs, not custom domains.
+        Lookup::Found(stage)
+            if stage.deployment.execute_api_disabled
+                && ctx.target.style != crate::target::UrlStyle::CustomDomain =>
+        {
             Err(GatewayError::forbidden())
         }
         Lookup::Found(stage) => {

@@ -107,6 +107,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     apply_account_limits(store.as_ref(), &config).await?;
 
     let mut control = ControlState::new(store.clone(), config.account_id.clone());
+    control.certificate_dir = Some(config.certificate_dir());
     control.default_region = config.default_region.clone();
     if let (Some(k), Some(s)) = (&config.access_key_id, &config.secret_access_key) {
         control.credentials = Some(Arc::new(Credentials::new().with(k.clone(), s.clone())));
@@ -765,7 +766,7 @@ where
     }
     if role != Role::Management {
         let (parts, body) = req.into_parts();
-        if let Some(target) = proscenium_gateway::invoke_target(&parts) {
+        if let Some(target) = app.gateway.target(&parts) {
             let (resp, stamp) = app
                 .gateway
                 .handle_stamped_with_head(Request::from_parts(parts, body), target, remote, head)
@@ -915,7 +916,7 @@ async fn aws_shaped(resp: Response<Body>) -> Response<Body> {
 }
 
 /// Whether a management call can change what a stage serves (stages, deployments, account
-/// throttling, client certificates, deleting an API). Edits of the API itself cannot: they
+/// throttling, client certificates, custom domains and their mappings, deleting an API). Edits of the API itself cannot: they
 /// reach a stage only through a new deployment.
 fn changes_what_is_served(method: &http::Method, path: &str) -> bool {
     if *method == http::Method::GET {
@@ -926,6 +927,7 @@ fn changes_what_is_served(method: &http::Method, path: &str) -> bool {
         || path.contains("/deployments")
         || path.starts_with("/account")
         || path.starts_with("/clientcertificates")
+        || path.starts_with("/domainnames")
         || (path.starts_with("/restapis/") && segments == 2 && *method == http::Method::DELETE)
 }
 

@@ -37,7 +37,7 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         .map(crate::auth::AuthContext::authorizer_json);
     let event = Event {
         resource: resource_path,
-        path: ctx.target.path(),
+        path: ctx.target.event_path(),
         http_method: ctx.method.as_str(),
         headers: (!ctx.headers.is_empty()).then_some(LastValues(&headers)),
         multi_value_headers: (!ctx.headers.is_empty()).then_some(AllValues(&headers)),
