@@ -75,8 +75,15 @@ def issue(ca, names: list[str], days_from: int = -1, days_to: int = 30, client: 
                .not_valid_after(NOW + datetime.timedelta(days=days_to))
                .add_extension(x509.ExtendedKeyUsage([usage]), critical=False))
     if not client:
+        import ipaddress
+
+        def san(n):
+            try:
+                return x509.IPAddress(ipaddress.ip_address(n))
+            except ValueError:
+                return x509.DNSName(n)
         builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            x509.SubjectAlternativeName([san(n) for n in names]), critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())
     return _pem_cert(cert), _pem_key(key)
 
@@ -547,3 +554,149 @@ def test_the_lambda_proxy_event_through_a_custom_domain(ca, tmp_path):
     finally:
         srv.cleanup()
         fn.shutdown()
+
+
+# -- HTTPS: SNI picks the domain's certificate; security policy; mutual TLS ---------------------
+
+
+@pytest.fixture(scope="module")
+def tls_gw(ca, tmp_path_factory):
+    """A server speaking TLS with its own certificate for `localhost` (issued by the test CA)."""
+    d = tmp_path_factory.mktemp("listener")
+    cert, key = issue(ca, ["localhost", "127.0.0.1"])
+    (d / "cert.pem").write_text(cert)
+    (d / "key.pem").write_text(key)
+    (d / "ca.pem").write_text(_pem_cert(ca[0]))
+    srv = ProsceniumServer(extra_args=["--tls-cert", str(d / "cert.pem"), "--tls-key", str(d / "key.pem")],
+                           tls_ca=str(d / "ca.pem"))
+    srv.start()
+    yield srv
+    srv.cleanup()
+
+
+def https_get(srv, name: str, path: str = "/", ca_file: str | None = None, client: tuple | None = None,
+              max_version=None):
+    """GET over TLS with SNI `name` to the server's port; returns (peer cert, status, body)."""
+    import socket
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=ca_file or srv.tls_ca)
+    if max_version is not None:
+        ctx.maximum_version = max_version
+    if client:
+        ctx.load_cert_chain(*client)
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname=name) as s:
+            peer = s.getpeercert()
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1])
+    return peer, status, body
+
+
+def subject_cn(peer) -> str:
+    return dict(x[0] for x in peer["subject"])["commonName"]
+
+
+def test_sni_selects_the_domain_certificate_exact_then_wildcard_then_the_listener(tls_gw, ca):
+    c = make_client(tls_gw.endpoint, verify=tls_gw.tls_ca)
+    exact = domain("sni")
+    parent = f"{unique_name('sniwild')}.example.com".lower()
+    regional(c, ca, exact)
+    regional(c, ca, f"*.{parent}")
+    a = mock_api(c, "tls")
+    c.create_base_path_mapping(domainName=exact, restApiId=a, stage="dev")
+    c.create_base_path_mapping(domainName=f"*.{parent}", restApiId=a, stage="dev")
+    peer, status, body = https_get(tls_gw, exact)
+    assert subject_cn(peer) == exact
+    assert status == 200 and json.loads(body)["domainName"] == exact
+    peer, status, _ = https_get(tls_gw, f"shop.{parent}")
+    assert subject_cn(peer) == f"*.{parent}"
+    assert status == 200
+    # Another name: the listener's own certificate.
+    peer, _, _ = https_get(tls_gw, "localhost", path="/_proscenium/health")
+    assert subject_cn(peer) == "localhost"
+    # curl with --resolve checks the served certificate against the name too.
+    import shutil
+    import subprocess
+    if shutil.which("curl"):
+        out = subprocess.run(["curl", "-sS", "--cacert", tls_gw.tls_ca, "--resolve",
+                              f"{exact}:{tls_gw.port}:127.0.0.1", f"https://{exact}:{tls_gw.port}/"],
+                             capture_output=True, text=True, timeout=20)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["from"] == "tls"
+    c.delete_domain_name(domainName=exact)
+    c.delete_domain_name(domainName=f"*.{parent}")
+
+
+def test_a_tls13_security_policy_refuses_tls12_clients(tls_gw, ca):
+    import ssl
+
+    c = make_client(tls_gw.endpoint, verify=tls_gw.tls_ca)
+    name = domain("tls13")
+    regional(c, ca, name, securityPolicy="SecurityPolicy_TLS13_1_3_2025_09")
+    c.create_base_path_mapping(domainName=name, restApiId=mock_api(c, "13"), stage="dev")
+    assert https_get(tls_gw, name)[1] == 200
+    with pytest.raises(ssl.SSLError):
+        https_get(tls_gw, name, max_version=ssl.TLSVersion.TLSv1_2)
+    # The default policy (TLS_1_2) lets TLS 1.2 in.
+    c.update_domain_name(domainName=name, patchOperations=[
+        {"op": "replace", "path": "/securityPolicy", "value": "TLS_1_2"}])
+    assert https_get(tls_gw, name, max_version=ssl.TLSVersion.TLSv1_2)[1] == 200
+    c.delete_domain_name(domainName=name)
+
+
+def test_mutual_tls_refuses_clients_without_a_chaining_certificate(tls_gw, ca, tmp_path):
+    import ssl
+
+    c = make_client(tls_gw.endpoint, verify=tls_gw.tls_ca)
+    client_ca = make_ca("Client CA")
+    truststore = tmp_path / "truststore.pem"
+    truststore.write_text(_pem_cert(client_ca[0]))
+    name = domain("mtls")
+    d = regional(c, ca, name, mutualTlsAuthentication={"truststoreUri": f"file://{truststore}"})
+    assert d["mutualTlsAuthentication"]["truststoreUri"] == f"file://{truststore}"
+    api = c.create_rest_api(name=unique_name("mtls"))
+    add_mock_method(c, api["id"], api["rootResourceId"], "GET")
+    c.put_integration_response(
+        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod="GET", statusCode="200",
+        selectionPattern="", responseTemplates={"application/json": json.dumps({
+            "subject": "$context.identity.clientCert.subjectDN",
+            "issuer": "$context.identity.clientCert.issuerDN",
+            "serial": "$context.identity.clientCert.serialNumber",
+            "notAfter": "$context.identity.clientCert.validity.notAfter",
+            "pem": "$util.escapeJavaScript($context.identity.clientCert.clientCertPem)"})})
+    c.create_deployment(restApiId=api["id"], stageName="dev")
+    c.create_base_path_mapping(domainName=name, restApiId=api["id"], stage="dev")
+
+    good_cert, good_key = issue(client_ca, ["partner-client"], client=True)
+    (tmp_path / "good.pem").write_text(good_cert)
+    (tmp_path / "good.key").write_text(good_key)
+    _, status, body = https_get(tls_gw, name, client=(str(tmp_path / "good.pem"), str(tmp_path / "good.key")))
+    assert status == 200, body
+    b = json.loads(body)
+    assert b["subject"] == "CN=partner-client"
+    assert b["issuer"] == "CN=Client CA"
+    assert ":" in b["serial"] and b["notAfter"].endswith(" GMT")
+    assert b["pem"].startswith("-----BEGIN CERTIFICATE-----")
+    # No certificate, or one from another CA: refused at the handshake.
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        https_get(tls_gw, name)
+    stranger_cert, stranger_key = issue(make_ca("Stranger CA"), ["stranger"], client=True)
+    (tmp_path / "stranger.pem").write_text(stranger_cert)
+    (tmp_path / "stranger.key").write_text(stranger_key)
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        https_get(tls_gw, name, client=(str(tmp_path / "stranger.pem"), str(tmp_path / "stranger.key")))
+    # s3:// truststores are refused clearly.
+    resp = expect_error(c.create_domain_name, 400, "BadRequestException", domainName=domain(),
+                        endpointConfiguration={"types": ["REGIONAL"]},
+                        mutualTlsAuthentication={"truststoreUri": "s3://bucket/truststore.pem"},
+                        **inline(ca, "x.example.com"))
+    assert "S3" in resp["Error"]["Message"]
+    c.delete_domain_name(domainName=name)

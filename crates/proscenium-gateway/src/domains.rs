@@ -180,6 +180,113 @@ fn roots(pem: &str) -> rustls::RootCertStore {
     store
 }
 
+/// The certificate a client presented to a domain with mutual TLS, as
+/// `$context.identity.clientCert` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientCert {
+    pub client_cert_pem: String,
+    #[serde(rename = "subjectDN")]
+    pub subject_dn: String,
+    #[serde(rename = "issuerDN")]
+    pub issuer_dn: String,
+    pub serial_number: String,
+    pub validity: Validity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Validity {
+    pub not_before: String,
+    pub not_after: String,
+}
+
+impl ClientCert {
+    /// Reads a DER certificate (the leaf the client presented); `None` if it does not parse.
+    pub fn from_der(der: &[u8]) -> Option<ClientCert> {
+        use base64::Engine;
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).ok()?);
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----");
+        let v = cert.validity();
+        Some(ClientCert {
+            client_cert_pem: pem,
+            subject_dn: dn(cert.subject()),
+            issuer_dn: dn(cert.issuer()),
+            serial_number: cert.raw_serial_as_string(),
+            validity: Validity {
+                not_before: aws_date(v.not_before.timestamp()),
+                not_after: aws_date(v.not_after.timestamp()),
+            },
+        })
+    }
+
+    /// `$context.identity.clientCert.{name}`.
+    pub fn var(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "clientCertPem" => self.client_cert_pem.clone(),
+            "subjectDN" => self.subject_dn.clone(),
+            "issuerDN" => self.issuer_dn.clone(),
+            "serialNumber" => self.serial_number.clone(),
+            "validity.notBefore" => self.validity.not_before.clone(),
+            "validity.notAfter" => self.validity.not_after.clone(),
+            _ => return None,
+        })
+    }
+}
+
+/// A distinguished name as AWS prints it: `CN=…,OU=…,O=…,C=…` (RFC 2253 order).
+fn dn(name: &x509_parser::x509::X509Name<'_>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for rdn in name.iter() {
+        for atv in rdn.iter() {
+            let key = x509_parser::objects::oid2abbrev(
+                atv.attr_type(),
+                x509_parser::objects::oid_registry(),
+            )
+            .map(str::to_string)
+            .unwrap_or_else(|_| atv.attr_type().to_id_string());
+            let value = atv.as_str().map(str::to_string).unwrap_or_default();
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.reverse();
+    parts.join(",")
+}
+
+/// `May 28 12:30:02 2019 GMT`, as AWS prints certificate dates.
+fn aws_date(epoch: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{} {:2} {:02}:{:02}:{:02} {} GMT",
+        MONTHS[(m - 1) as usize],
+        d,
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        y
+    )
+}
+
 /// The live table, swapped whole on every store change.
 #[derive(Default)]
 pub struct Domains {
@@ -226,6 +333,12 @@ mod tests {
             .unwrap()
             .into_parts()
             .0
+    }
+
+    #[test]
+    fn certificate_dates_read_as_aws_prints_them() {
+        assert_eq!(aws_date(1_559_046_602), "May 28 12:30:02 2019 GMT");
+        assert_eq!(aws_date(0), "Jan  1 00:00:00 1970 GMT");
     }
 
     #[test]

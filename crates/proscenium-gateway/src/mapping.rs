@@ -114,6 +114,12 @@ const CONTEXT_NAMES: &[&str] = &[
     "identity.apiKey",
     "identity.apiKeyId",
     "identity.caller",
+    "identity.clientCert.clientCertPem",
+    "identity.clientCert.issuerDN",
+    "identity.clientCert.serialNumber",
+    "identity.clientCert.subjectDN",
+    "identity.clientCert.validity.notAfter",
+    "identity.clientCert.validity.notBefore",
     "identity.sourceIp",
     "identity.user",
     "identity.userAgent",
@@ -154,18 +160,29 @@ fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextP
             "isCanaryRequest" => Value::Bool(v == "true"),
             _ => Value::String(v),
         };
-        match name.split_once('.') {
-            Some((group, leaf)) => {
-                if let Some(Value::Object(m)) = root.get_mut(group) {
-                    m.insert(leaf.to_string(), value);
-                }
-            }
-            None => {
-                root.insert((*name).to_string(), value);
+        let segs: Vec<&str> = name.split('.').collect();
+        insert_at(&mut root, &segs, value);
+    }
+    Value::Object(root)
+}
+
+/// Puts `value` at a dotted path (`identity.clientCert.validity.notAfter`), making the
+/// objects on the way as needed.
+fn insert_at(map: &mut Map<String, Value>, path: &[&str], value: Value) {
+    match path {
+        [] => {}
+        [leaf] => {
+            map.insert((*leaf).to_string(), value);
+        }
+        [head, rest @ ..] => {
+            let slot = map
+                .entry((*head).to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = slot {
+                insert_at(m, rest, value);
             }
         }
     }
-    Value::Object(root)
 }
 
 fn render_input(

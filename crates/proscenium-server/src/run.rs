@@ -155,7 +155,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(data_dir = %config.data_dir.display(), authenticated = config.has_credentials(), elapsed_ms = started.elapsed().as_millis() as u64, "ready");
 
     let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
+        (Some(cert), Some(key)) => {
+            Some(Arc::new(crate::tls::load(cert, key, app.gateway.clone())?))
+        }
         _ => None,
     };
     let shutdown = tokio_util_shutdown();
@@ -202,7 +204,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                         } else {
                             own
                         };
-                        let conn = Conn { app: app.clone(), role, remote, local };
+                        let conn = Conn { app: app.clone(), role, remote, local, client_cert: None };
                         let stop = stop.clone();
                         let live = live.clone();
                         let tls = tls.clone();
@@ -210,9 +212,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                             let _live = live;
                             match tls {
                                 None => serve_connection(stream, conn, stop).await,
-                                Some(acceptor) => {
-                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
-                                    let Ok(Ok(stream)) = handshake else { return };
+                                Some(tls) => {
+                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await;
+                                    let Ok(Ok((stream, client_cert))) = handshake else { return };
+                                    let conn = Conn { client_cert, ..conn };
                                     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
                                         serve_http2(conn, stream, stop).await;
                                     } else {
@@ -407,6 +410,8 @@ struct Conn {
     remote: SocketAddr,
     /// The address the connection arrived on (a `Host` naming it is the gateway's own).
     local: SocketAddr,
+    /// The certificate the client presented (mutual TLS on a custom domain).
+    client_cert: Option<Arc<proscenium_gateway::domains::ClientCert>>,
 }
 
 impl http1::Handler for Conn {
@@ -418,6 +423,10 @@ impl http1::Handler for Conn {
         req: Request<Full<Bytes>>,
         head: Bytes,
     ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
+        let mut req = req;
+        if let Some(c) = &self.client_cert {
+            req.extensions_mut().insert(c.clone());
+        }
         // `dispatch` owns what it needs: no future wrapped around it.
         dispatch(
             self.app.clone(),
@@ -524,7 +533,10 @@ async fn serve_http2<I: http1::Stream>(
                     sleep: None,
                     late: late.clone(),
                 };
-                let req = Request::from_parts(parts, body);
+                let mut req = Request::from_parts(parts, body);
+                if let Some(c) = &conn.client_cert {
+                    req.extensions_mut().insert(c.clone());
+                }
                 let (mut resp, stamp) =
                     dispatch(conn.app, conn.role, req, conn.remote, conn.local, None).await;
                 if late.is_some_and(|l| l.load(Ordering::Relaxed)) {
