@@ -48,6 +48,7 @@ assets! {
     "keys.js" => "text/javascript; charset=utf-8",
     "plans.js" => "text/javascript; charset=utf-8",
     "usage.js" => "text/javascript; charset=utf-8",
+    "domains.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.
