@@ -349,8 +349,11 @@ mod tests {
         assert_eq!(out, "<stage>|<identity.sourceIp>|7");
         assert_eq!(asked_for, ["identity.sourceIp", "stage"]);
         let (out, asked_for) = run("$context.identity.keySet().size()");
-        assert_eq!(out, "9", "the whole identity group");
-        assert_eq!(asked_for.len(), 9);
+        // Nine members and the `clientCert` object (its six values nested in it).
+        assert_eq!(out, "10", "the whole identity group");
+        assert_eq!(asked_for.len(), 15);
+        let (out, _) = run("$context.identity.clientCert.validity.notAfter");
+        assert_eq!(out, "<identity.clientCert.validity.notAfter>");
         let (out, asked_for) = run("#set($c = $context)$c.requestId");
         assert_eq!(out, "<requestId>");
         // Every name, and the authorizer's group.
