@@ -15,6 +15,7 @@ import { modelsPage } from './models.js';
 import { validatorsPage } from './validators.js';
 import { gatewayResponsesPage } from './gwresponses.js';
 import { documentationPage } from './documentation.js';
+import { domainsPage, domainPage } from './domains.js';
 
 import { leave } from './nav.js';
 
@@ -36,12 +37,15 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   for (const a of document.querySelectorAll('.topbar nav a')) {
     const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans', 'activity'].includes(parts[0]) ? parts[0] : 'apis');
+    const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans', 'domains'].includes(parts[0]) ? parts[0] : 'apis');
     if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   clear(main, loading());
   try {
     if (parts[0] === 'apikeys') await keysPage(main);
     else if (parts[0] === 'activity') await activityPage(main);
+    else if (parts[0] === 'domains' && parts[1]) await domainPage(main, parts[1]);
+    else if (parts[0] === 'domains') await domainsPage(main);
     else if (parts[0] === 'usageplans' && parts[1]) await planPage(main, parts[1]);
     else if (parts[0] === 'usageplans') await plansPage(main);
     else if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);

@@ -573,6 +573,16 @@ fn handler(op: &str, filter: MethodFilter) -> Option<MethodRouter<ControlState>>
         "GetUsage" => on(filter, usage_plan::get_usage),
         "UpdateUsage" => on(filter, usage_plan::update_usage),
         "TestInvokeMethod" => on(filter, test_invoke::test_invoke_method),
+        "CreateDomainName" => on(filter, domain_name::create_domain_name),
+        "GetDomainName" => on(filter, domain_name::get_domain_name),
+        "GetDomainNames" => on(filter, domain_name::get_domain_names),
+        "UpdateDomainName" => on(filter, domain_name::update_domain_name),
+        "DeleteDomainName" => on(filter, domain_name::delete_domain_name),
+        "CreateBasePathMapping" => on(filter, base_path_mapping::create_base_path_mapping),
+        "GetBasePathMapping" => on(filter, base_path_mapping::get_base_path_mapping),
+        "GetBasePathMappings" => on(filter, base_path_mapping::get_base_path_mappings),
+        "UpdateBasePathMapping" => on(filter, base_path_mapping::update_base_path_mapping),
+        "DeleteBasePathMapping" => on(filter, base_path_mapping::delete_base_path_mapping),
         _ => return None,
     })
 }

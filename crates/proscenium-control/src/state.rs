@@ -55,6 +55,8 @@ pub struct ControlState {
     /// Serialises read-modify-write cycles so concurrent clients (Terraform runs ten at once)
     /// never see spurious conflicts; the store's revisions still guard against other processes.
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Where certificates named by ACM ARNs are read from (`{dir}/{id}.crt`, `{dir}/{id}.key`).
+    pub certificate_dir: Option<std::path::PathBuf>,
 }
 
 impl ControlState {
@@ -69,6 +71,7 @@ impl ControlState {
             authorizer_tester: None,
             method_tester: None,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            certificate_dir: None,
         }
     }
 

@@ -64,6 +64,8 @@ pub struct RequestCtx {
     pub trace_parent: Option<String>,
     /// Who the access phase let in (None: the method needs no authorization).
     pub auth: Option<Box<crate::auth::AuthContext>>,
+    /// The certificate the client presented to a custom domain with mutual TLS.
+    pub client_cert: Option<Arc<crate::domains::ClientCert>>,
 }
 
 /// A request's trace id: the client's (or adopted from its `traceparent`), or a new one.
@@ -151,6 +153,12 @@ impl RequestCtx {
             "isCanaryRequest" => stage?.is_canary.to_string(),
             // The whole `$context.authorizer` group as JSON (templates read it as a map).
             "authorizer" => self.auth.as_ref()?.authorizer_json().to_string(),
+            other if other.starts_with("identity.clientCert.") => {
+                return self
+                    .client_cert
+                    .as_ref()?
+                    .var(&other["identity.clientCert.".len()..]);
+            }
             other if other.starts_with("authorizer.") || other.starts_with("identity.") => {
                 return self.auth.as_ref()?.var(other);
             }

@@ -20,6 +20,7 @@ pub mod clock;
 pub mod compile;
 pub mod config;
 pub mod context;
+pub mod domains;
 pub mod error;
 pub mod exec_log;
 pub mod gateway_response;
@@ -241,6 +242,30 @@ impl Gateway {
         if let Err(e) = self.shared.usage.rebuild(self.store.as_ref()).await {
             tracing::warn!("could not reload API keys and usage plans: {e}");
         }
+    }
+
+    /// What a request is for: a custom domain's mapping when its `Host` is a custom domain
+    /// name, else one of the invoke URL forms ([`invoke_target`]); `None`: not an invocation.
+    pub fn target(&self, parts: &http::request::Parts) -> Option<InvokeTarget> {
+        let domains = self.shared.registry.domains.load();
+        if !domains.is_empty()
+            && let Some(t) = domains.target(parts)
+        {
+            return Some(t);
+        }
+        invoke_target(parts)
+    }
+
+    /// The TLS settings of the custom domain serving `server_name` (SNI): the exact name, else
+    /// the wildcard covering it.
+    pub fn domain_tls(&self, server_name: &str) -> Option<domains::DomainTls> {
+        let domains = self.shared.registry.domains.load();
+        domains.find(server_name).map(|d| d.tls.clone())
+    }
+
+    /// Number of custom domain names served.
+    pub fn domain_count(&self) -> usize {
+        self.shared.registry.domains.load().len()
     }
 
     /// The store the gateway reads.

@@ -259,10 +259,18 @@ fn integration_end(
 
 pub(crate) fn begin(
     shared: &Shared,
-    parts: http::request::Parts,
+    mut parts: http::request::Parts,
     target: InvokeTarget,
     remote: SocketAddr,
 ) -> RequestCtx {
+    // Only requests through a domain with mutual TLS carry one (no map lookup otherwise).
+    let client_cert = if target.style == crate::target::UrlStyle::CustomDomain {
+        parts
+            .extensions
+            .remove::<std::sync::Arc<crate::domains::ClientCert>>()
+    } else {
+        None
+    };
     let rng = shared.config.random.as_ref();
     let (now, start_nanos) = shared.config.clock.wall_and_monotonic();
     let secs = now
@@ -295,6 +303,7 @@ pub(crate) fn begin(
         exec: None,
         trace_parent: None,
         auth: None,
+        client_cert,
     }
 }
 
@@ -311,7 +320,11 @@ fn resolve_stage(shared: &Shared, ctx: &mut RequestCtx) -> Result<(), GatewayErr
         .registry
         .lookup(ctx.target.api_id(), ctx.target.stage())
     {
-        Lookup::Found(stage) if stage.deployment.execute_api_disabled => {
+        // `disableExecuteApiEndpoint` closes the default invoke URLs, not custom domains.
+        Lookup::Found(stage)
+            if stage.deployment.execute_api_disabled
+                && ctx.target.style != crate::target::UrlStyle::CustomDomain =>
+        {
             Err(GatewayError::forbidden())
         }
         Lookup::Found(stage) => {

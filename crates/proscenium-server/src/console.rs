@@ -55,6 +55,7 @@ assets! {
     "models.js" => "text/javascript; charset=utf-8",
     "validators.js" => "text/javascript; charset=utf-8",
     "gwresponses.js" => "text/javascript; charset=utf-8",
+    "domains.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.

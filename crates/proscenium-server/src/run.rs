@@ -117,6 +117,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     apply_account_limits(store.as_ref(), &config).await?;
 
     let mut control = ControlState::new(store.clone(), config.account_id.clone());
+    control.certificate_dir = Some(config.certificate_dir());
     control.default_region = config.default_region.clone();
     if let (Some(k), Some(s)) = (&config.access_key_id, &config.secret_access_key) {
         control.credentials = Some(Arc::new(Credentials::new().with(k.clone(), s.clone())));
@@ -166,7 +167,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(data_dir = %config.data_dir.display(), authenticated = config.has_credentials(), elapsed_ms = started.elapsed().as_millis() as u64, "ready");
 
     let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
+        (Some(cert), Some(key)) => {
+            Some(Arc::new(crate::tls::load(cert, key, app.gateway.clone())?))
+        }
         _ => None,
     };
     let shutdown = tokio_util_shutdown();
@@ -213,7 +216,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                         } else {
                             own
                         };
-                        let conn = Conn { app: app.clone(), role, remote, local };
+                        let conn = Conn { app: app.clone(), role, remote, local, client_cert: None };
                         let stop = stop.clone();
                         let live = live.clone();
                         let tls = tls.clone();
@@ -221,9 +224,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                             let _live = live;
                             match tls {
                                 None => serve_connection(stream, conn, stop).await,
-                                Some(acceptor) => {
-                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
-                                    let Ok(Ok(stream)) = handshake else { return };
+                                Some(tls) => {
+                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await;
+                                    let Ok(Ok((stream, client_cert))) = handshake else { return };
+                                    let conn = Conn { client_cert, ..conn };
                                     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
                                         serve_http2(conn, stream, stop).await;
                                     } else {
@@ -418,6 +422,8 @@ struct Conn {
     remote: SocketAddr,
     /// The address the connection arrived on (a `Host` naming it is the gateway's own).
     local: SocketAddr,
+    /// The certificate the client presented (mutual TLS on a custom domain).
+    client_cert: Option<Arc<proscenium_gateway::domains::ClientCert>>,
 }
 
 impl http1::Handler for Conn {
@@ -429,6 +435,10 @@ impl http1::Handler for Conn {
         req: Request<Full<Bytes>>,
         head: Bytes,
     ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
+        let mut req = req;
+        if let Some(c) = &self.client_cert {
+            req.extensions_mut().insert(c.clone());
+        }
         // `dispatch` owns what it needs: no future wrapped around it.
         dispatch(
             self.app.clone(),
@@ -535,7 +545,10 @@ async fn serve_http2<I: http1::Stream>(
                     sleep: None,
                     late: late.clone(),
                 };
-                let req = Request::from_parts(parts, body);
+                let mut req = Request::from_parts(parts, body);
+                if let Some(c) = &conn.client_cert {
+                    req.extensions_mut().insert(c.clone());
+                }
                 let (mut resp, stamp) =
                     dispatch(conn.app, conn.role, req, conn.remote, conn.local, None).await;
                 if late.is_some_and(|l| l.load(Ordering::Relaxed)) {
@@ -781,7 +794,7 @@ where
     }
     if role != Role::Management {
         let (parts, body) = req.into_parts();
-        if let Some(target) = proscenium_gateway::invoke_target(&parts) {
+        if let Some(target) = app.gateway.target(&parts) {
             let (resp, stamp) = app
                 .gateway
                 .handle_stamped_with_head(Request::from_parts(parts, body), target, remote, head)
@@ -1102,7 +1115,7 @@ async fn aws_shaped(resp: Response<Body>) -> Response<Body> {
 }
 
 /// Whether a management call can change what a stage serves (stages, deployments, account
-/// throttling, client certificates, deleting an API). Edits of the API itself cannot: they
+/// throttling, client certificates, custom domains and their mappings, deleting an API). Edits of the API itself cannot: they
 /// reach a stage only through a new deployment.
 fn changes_what_is_served(method: &http::Method, path: &str) -> bool {
     if *method == http::Method::GET {
@@ -1113,6 +1126,7 @@ fn changes_what_is_served(method: &http::Method, path: &str) -> bool {
         || path.contains("/deployments")
         || path.starts_with("/account")
         || path.starts_with("/clientcertificates")
+        || path.starts_with("/domainnames")
         || (path.starts_with("/restapis/") && segments == 2 && *method == http::Method::DELETE)
 }
 

@@ -3,11 +3,13 @@
 pub mod account;
 pub mod api_key;
 pub mod authorizer;
+pub mod base_path_mapping;
 pub mod client_certificate;
 pub mod common;
 pub mod deployment;
 pub mod documentation;
 pub mod export;
+pub mod domain_name;
 pub mod gateway_response;
 pub mod import;
 pub mod integration;

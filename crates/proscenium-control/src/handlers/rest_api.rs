@@ -412,6 +412,7 @@ pub async fn delete_rest_api(
     Path(api_id): Path<String>,
 ) -> ApiResult<Response> {
     let _guard = st.write_lock.lock().await;
+    super::base_path_mapping::refuse_mapped_api(&st, &caller.scope, &api_id).await?;
     match st.store.delete_api(&caller.scope, &api_id).await {
         Err(StoreError::NotFound) => Err(api_not_found(&caller.scope, &api_id)),
         other => {
