@@ -231,7 +231,9 @@ pub fn decode(token: &str) -> Result<Token, String> {
 
 /// Checks an RS256 signature.
 pub fn verify_signature(t: &Token, key: &RsaKey) -> bool {
-    key.parsed.verify_sig(&t.signing_input, &t.signature).is_ok()
+    key.parsed
+        .verify_sig(&t.signing_input, &t.signature)
+        .is_ok()
 }
 
 /// The checks after the signature: expiry, issuer, token use and scopes. `Ok` gives the
