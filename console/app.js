@@ -36,8 +36,7 @@ async function route() {
   for (const d of document.querySelectorAll('dialog.modal[open]')) d.dispatchEvent(new Event('cancel'));
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   for (const a of document.querySelectorAll('.topbar nav a')) {
-    const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans', 'activity'].includes(parts[0]) ? parts[0] : 'apis');
-    const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans', 'domains'].includes(parts[0]) ? parts[0] : 'apis');
+    const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans', 'activity', 'domains'].includes(parts[0]) ? parts[0] : 'apis');
     if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   clear(main, loading());
