@@ -67,6 +67,35 @@ export async function request(method, p, { body, query, raw, contentType } = {})
   return json;
 }
 
+// A GET whose answer is a file (GetExport, GetSdk): resolves with { blob, filename }.
+export async function download(p, { query, accept } = {}) {
+  const url = new URL(p, location.origin);
+  for (const [k, v] of Object.entries(query || {})) url.searchParams.append(k, v);
+  const headers = { accept: accept || 'application/octet-stream' };
+  const creds = getCreds();
+  if (creds) {
+    Object.assign(headers, await sign({
+      method: 'GET', url, rawPath: url.pathname, body: '', creds, region: creds.region || 'us-east-1',
+    }));
+  }
+  let resp;
+  try {
+    resp = await fetch(url, { headers, cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, 'NetworkError', `the gateway could not be reached (${e.message})`);
+  }
+  if (!resp.ok) {
+    const answer = await resp.text();
+    let json = null;
+    try { json = JSON.parse(answer); } catch { /* not JSON */ }
+    const type = (resp.headers.get('x-amzn-ErrorType') || '').split(':')[0];
+    throw new ApiError(resp.status, type, (json && json.message) || answer.trim() || resp.statusText);
+  }
+  const disposition = resp.headers.get('content-disposition') || '';
+  const m = /filename="([^"]+)"/.exec(disposition);
+  return { blob: await resp.blob(), filename: m ? m[1] : 'download' };
+}
+
 export const get = (p, query) => request('GET', p, { query });
 export const post = (p, body) => request('POST', p, { body: body || {} });
 export const put = (p, body) => request('PUT', p, { body: body || {} });

@@ -19,5 +19,9 @@ export function apiHeader(api, active, onDeployed) {
       link('resources', `#/apis/${id}`, 'Resources'),
       link('stages', `#/apis/${id}/stages`, 'Stages'),
       link('authorizers', `#/apis/${id}/authorizers`, 'Authorizers'),
-      link('policy', `#/apis/${id}/policy`, 'Resource policy')));
+      link('policy', `#/apis/${id}/policy`, 'Resource policy'),
+      link('models', `#/apis/${id}/models`, 'Models'),
+      link('validators', `#/apis/${id}/validators`, 'Request validators'),
+      link('gatewayresponses', `#/apis/${id}/gatewayresponses`, 'Gateway responses'),
+      link('documentation', `#/apis/${id}/documentation`, 'Documentation')));
 }

@@ -9,6 +9,13 @@ import { authorizersPage } from './authorizers.js';
 import { policyPage } from './policy.js';
 import { keysPage } from './keys.js';
 import { plansPage, planPage } from './plans.js';
+import { methodPage } from './method.js';
+import { activityPage } from './activity.js';
+import { modelsPage } from './models.js';
+import { validatorsPage } from './validators.js';
+import { gatewayResponsesPage } from './gwresponses.js';
+import { documentationPage } from './documentation.js';
+import { domainsPage, domainPage } from './domains.js';
 
 import { leave } from './nav.js';
 
@@ -29,19 +36,33 @@ async function route() {
   for (const d of document.querySelectorAll('dialog.modal[open]')) d.dispatchEvent(new Event('cancel'));
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   for (const a of document.querySelectorAll('.topbar nav a')) {
-    const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans'].includes(parts[0]) ? parts[0] : 'apis');
+    const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans', 'activity', 'domains'].includes(parts[0]) ? parts[0] : 'apis');
     if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   clear(main, loading());
   try {
     if (parts[0] === 'apikeys') await keysPage(main);
+    else if (parts[0] === 'activity') await activityPage(main);
+    else if (parts[0] === 'domains' && parts[1]) await domainPage(main, parts[1]);
+    else if (parts[0] === 'domains') await domainsPage(main);
     else if (parts[0] === 'usageplans' && parts[1]) await planPage(main, parts[1]);
     else if (parts[0] === 'usageplans') await plansPage(main);
     else if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
     else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
     else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
     else if (parts[2] === 'policy') await policyPage(main, parts[1]);
+    else if (parts[2] === 'models') await modelsPage(main, parts[1]);
+    else if (parts[2] === 'validators') await validatorsPage(main, parts[1]);
+    else if (parts[2] === 'gatewayresponses') await gatewayResponsesPage(main, parts[1]);
+    else if (parts[2] === 'methods' && parts[4]) await methodPage(main, parts[1], parts[3], parts[4], parts[5]);
+    else if (parts[2] === 'documentation') await documentationPage(main, parts[1]);
     else await apiPage(main, parts[1]);
+    // Focus goes to the new page's heading (screen readers announce it), unless the page
+    // put it somewhere itself.
+    if (!document.activeElement || document.activeElement === document.body || document.activeElement === main) {
+      const heading = main.querySelector('h1');
+      if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+    }
   } catch (e) {
     const slot = errorSlot();
     clear(main, h('h1', 'Something went wrong'), slot,

@@ -1,5 +1,5 @@
 // The Canary tab: create a canary, change its percentage, promote it, delete it.
-import { h, clear, field, errorSlot, busy, confirmDialog, fmtDate } from './ui.js';
+import { h, clear, field, errorSlot, busy, confirmDialog, fmtDate, flash } from './ui.js';
 import { patchStage } from './api.js';
 
 // The operations that promote a canary (what the console's Promote does).
@@ -60,9 +60,21 @@ function create(card, { api, stage, deployments, reload }) {
       ...Object.entries(ov.read()).map(([k, v]) => ({ op: 'replace', path: `/canarySettings/stageVariableOverrides/${k}`, value: v })),
     ];
     const ok = await busy(submit, slot, () => patchStage(api.id, stage.stageName, ops), 'Creating…');
-    if (ok) reload('canary');
+    if (ok) { flash('Canary created.'); reload('canary'); }
   });
   clear(card, h('h2', 'Canary'), h('p.empty', `Stage ${stage.stageName} has no canary.`), form);
+}
+
+// Pure: the UpdateStage operations turning the canary's overrides `before` into `after`.
+export function overrideOps(before, after) {
+  const ops = [];
+  for (const [k, v] of Object.entries(after)) {
+    if (before[k] !== v) ops.push({ op: 'replace', path: `/canarySettings/stageVariableOverrides/${k}`, value: v });
+  }
+  for (const k of Object.keys(before)) {
+    if (!(k in after)) ops.push({ op: 'remove', path: `/canarySettings/stageVariableOverrides/${k}` });
+  }
+  return ops;
 }
 
 // Sentences describing what promotion changes.
@@ -93,7 +105,7 @@ function existing(card, { api, stage, deployments, reload }) {
     e.preventDefault();
     const ok = await busy(pctBtn, pctSlot, () => patchStage(api.id, stage.stageName,
       [{ op: 'replace', path: '/canarySettings/percentTraffic', value: pct.value }]), 'Saving…');
-    if (ok) reload('canary');
+    if (ok) { flash(`Canary percentage set to ${pct.value}%.`); reload('canary'); }
   });
   const actionSlot = errorSlot();
   const promote = h('button.primary', { type: 'button' }, 'Promote canary');
@@ -102,15 +114,27 @@ function existing(card, { api, stage, deployments, reload }) {
       h('p', 'Promotion makes the canary the stage\'s base. It changes:'),
       h('ul.changes', promotionChanges(stage).map((s) => h('li', s))),
     ], 'Promote', { action: () => patchStage(api.id, stage.stageName, PROMOTE_OPS) });
-    if (ok) reload('canary');
+    if (ok) { flash('Canary promoted.'); reload('canary'); }
   });
   const remove = h('button.danger', { type: 'button' }, 'Delete canary');
   remove.addEventListener('click', async () => {
     const ok = await confirmDialog('Delete canary', [h('p', `All traffic of ${stage.stageName} goes back to deployment ${stage.deploymentId}; the canary settings are removed.`)],
       'Delete canary', { danger: true, action: () => patchStage(api.id, stage.stageName, [{ op: 'remove', path: '/canarySettings' }]) });
-    if (ok) reload('canary');
+    if (ok) { flash('Canary deleted.'); reload('canary'); }
   });
   const ovs = Object.entries(c.stageVariableOverrides || {});
+  // The overrides stay editable: each change is one operation on its variable.
+  const ovEditor = overridesEditor(c.stageVariableOverrides || {});
+  const ovSlot = errorSlot();
+  const ovBtn = h('button.primary', { type: 'submit' }, 'Save overrides');
+  const ovForm = h('form.canary-overrides', { 'aria-label': 'Canary stage variable overrides' }, ovEditor.el, ovSlot, h('div.actions', ovBtn));
+  ovForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const ops = overrideOps(c.stageVariableOverrides || {}, ovEditor.read());
+    if (!ops.length) return;
+    const ok = await busy(ovBtn, ovSlot, () => patchStage(api.id, stage.stageName, ops), 'Saving…');
+    if (ok) { flash('Canary overrides saved.'); reload('canary'); }
+  });
   clear(card,
     h('div.page-head', h('h2', 'Canary'), h('div.actions', promote, remove)),
     actionSlot,
@@ -119,5 +143,5 @@ function existing(card, { api, stage, deployments, reload }) {
       h('dt', 'Traffic'), h('dd', h('span.canary-percent', `${c.percentTraffic ?? 0}%`), ` to the canary, ${100 - (c.percentTraffic ?? 0)}% to ${stage.deploymentId}`),
       h('dt', 'Uses stage cache'), h('dd', c.useStageCache ? 'yes' : 'no'),
       h('dt', 'Variable overrides'), h('dd', ovs.length ? ovs.map(([k, v]) => h('div', h('code', k), ' = ', v)) : 'none')),
-    pctForm);
+    pctForm, ovForm);
 }

@@ -11,7 +11,15 @@ export function deployDialog(api, { stageName } = {}) {
     const newName = h('input', { name: 'stageName', required: true, spellcheck: 'false', placeholder: 'e.g. dev' });
     const stageDesc = h('input', { name: 'stageDescription' });
     const depDesc = h('textarea', { name: 'description', rows: 2 });
-    const newFields = h('div.new-stage', field('Stage name', newName), field('Stage description', stageDesc));
+    const exists = h('p.warning.stage-exists', { role: 'status', hidden: true });
+    const newFields = h('div.new-stage', field('Stage name', newName), exists, field('Stage description', stageDesc));
+    let known = [];
+    const checkName = () => {
+      const n = newName.value.trim();
+      exists.hidden = !(stageSel.value === NEW && known.includes(n));
+      exists.textContent = exists.hidden ? '' : `Stage ${n} already exists: deploying points it at the new deployment (its settings stay).`;
+    };
+    newName.addEventListener('input', checkName);
     const slot = errorSlot();
     const submit = h('button.primary', { type: 'submit' }, 'Deploy');
     const form = h('form',
@@ -22,10 +30,12 @@ export function deployDialog(api, { stageName } = {}) {
       const isNew = stageSel.value === NEW;
       newFields.hidden = !isNew;
       newName.required = isNew;
+      checkName();
     };
     stageSel.addEventListener('change', sync);
     all(path('restapis', api.id, 'stages')).catch(() => []).then((stages) => {
       // GetStages answers {item: [...]} like the paged lists.
+      known = stages.map((s) => s.stageName);
       for (const s of stages) stageSel.append(h('option', { value: s.stageName }, s.stageName));
       if (stageName && stages.some((s) => s.stageName === stageName)) stageSel.value = stageName;
       else if (stages.length) stageSel.value = stages[0].stageName;

@@ -85,9 +85,12 @@ export function diffDefinitions(a = {}, b = {}) {
 export function diffTab(panel, { api, stage, deployments }) {
   const opts = (sel) => deployments.map((d) => h('option', { value: d.id, selected: d.id === sel },
     `${d.id} — ${d.description || 'no description'} (${fmtDate(d.createdDate)})${d.id === stage.deploymentId ? ' [active]' : ''}`));
-  const older = deployments.find((d) => d.id !== stage.deploymentId);
-  const from = h('select', { name: 'from' }, opts(older ? older.id : stage.deploymentId));
-  const to = h('select', { name: 'to' }, opts(stage.deploymentId));
+  // The active deployment against the one before it (deployments are newest first); when the
+  // active one is the oldest, against the one after it. "From" is always the older.
+  const i = Math.max(0, deployments.findIndex((d) => d.id === stage.deploymentId));
+  const [toDep, fromDep] = deployments[i + 1] ? [deployments[i], deployments[i + 1]] : [deployments[i - 1] || deployments[i], deployments[i]];
+  const from = h('select', { name: 'from' }, opts(fromDep ? fromDep.id : stage.deploymentId));
+  const to = h('select', { name: 'to' }, opts(toDep ? toDep.id : stage.deploymentId));
   const slot = errorSlot();
   const out = h('div.diff-out', { 'aria-live': 'polite' });
   const run = h('button.primary', { type: 'submit' }, 'Compare');

@@ -1,5 +1,5 @@
 // Per-method overrides of the stage's method settings (/~1path/METHOD/...).
-import { h, field, errorSlot, busy, confirmDialog } from './ui.js';
+import { h, field, errorSlot, busy, confirmDialog, flash } from './ui.js';
 import { all, path, patchStage, escapePointer } from './api.js';
 
 // "pets/{id}/GET" → { resourcePath: "/pets/{id}", method: "GET" }
@@ -27,7 +27,7 @@ export function overridesTab(panel, { api, stage, reload }) {
     rm.addEventListener('click', async () => {
       const ok = await confirmDialog('Remove method override', [h('p', `${method} ${resourcePath} will use the stage-wide settings again.`)],
         'Remove override', { danger: true, action: () => patchStage(api.id, stage.stageName, [{ op: 'remove', path: settingPrefix(resourcePath, method) }]) });
-      if (ok) reload('overrides');
+      if (ok) { flash(`Override for ${method} ${resourcePath} removed.`); reload('overrides'); }
     });
     return h('tr', h('th', { scope: 'row' }, h('code', `${method} ${resourcePath}`)), h('td', describe(ms)), h('td.row-actions', rm));
   });
@@ -53,6 +53,20 @@ export function overridesTab(panel, { api, stage, reload }) {
     'logging/loglevel': 'Logging level', 'metrics/enabled': 'Detailed metrics',
     'caching/enabled': 'Caching', 'caching/ttlInSeconds': 'Cache TTL (seconds)',
   };
+  // Choosing a method with an override fills the form with its current values.
+  const current = {
+    'throttling/rateLimit': 'throttlingRateLimit', 'throttling/burstLimit': 'throttlingBurstLimit',
+    'logging/loglevel': 'loggingLevel', 'metrics/enabled': 'metricsEnabled',
+    'caching/enabled': 'cachingEnabled', 'caching/ttlInSeconds': 'cacheTtlInSeconds',
+  };
+  target.addEventListener('change', () => {
+    const [resourcePath, method] = target.value.split(' ');
+    const ms = (stage.methodSettings || {})[`${(resourcePath || '').replace(/^\//, '')}/${method}`];
+    for (const [k, el] of Object.entries(inputs)) {
+      const v = ms ? ms[current[k]] : undefined;
+      el.value = v === undefined || v === null ? '' : String(v);
+    }
+  });
   const slot = errorSlot();
   const save = h('button.primary', { type: 'submit' }, 'Save override');
   const form = h('form.inline-form.wrap', { 'aria-label': 'Add or change a method override' },
@@ -65,7 +79,7 @@ export function overridesTab(panel, { api, stage, reload }) {
       .map(([k, el]) => ({ op: 'replace', path: `${prefix}/${k}`, value: el.value }));
     if (!ops.length) ops.push({ op: 'replace', path: `${prefix}/metrics/enabled`, value: 'false' });
     const ok = await busy(save, slot, () => patchStage(api.id, stage.stageName, ops), 'Saving…');
-    if (ok) reload('overrides');
+    if (ok) { flash(`Override for ${method} ${resourcePath} saved.`); reload('overrides'); }
   });
   panel.append(h('div.card',
     h('h2', 'Method overrides'),

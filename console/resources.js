@@ -49,7 +49,7 @@ function methodItem(apiId, r, m, authorizers, reload) {
     if (saved) { reload(); flash(`Authorization of ${m.httpMethod} ${r.path} saved: ${authSummary(saved, authorizers)}. Deploy the API to apply it.`); }
   });
   return h('li.method', { dataset: { method: m.httpMethod } },
-    h('span.verb', m.httpMethod),
+    h('a.verb', { href: `#/apis/${encodeURIComponent(apiId)}/methods/${encodeURIComponent(r.id)}/${encodeURIComponent(m.httpMethod)}`, 'aria-label': `Open ${m.httpMethod} ${r.path}` }, m.httpMethod),
     h('span.meta.auth', `auth ${authSummary(m, authorizers)}`),
     m.apiKeyRequired ? h('span.badge.key', 'API key') : null,
     h('span.integ', integ.type ? [h('strong', integ.type), integ.uri ? h('code', integ.uri) : null] : h('em', 'no integration')),

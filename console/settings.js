@@ -1,5 +1,5 @@
 // The stage editor: settings saved as UpdateStage patch operations (only what changed).
-import { h, field, errorSlot, busy } from './ui.js';
+import { h, field, errorSlot, busy, flash } from './ui.js';
 import { get, patchStage } from './api.js';
 
 const SIZES = ['0.5', '1.6', '6.1', '13.5', '28.4', '58.2', '118', '237'];
@@ -104,7 +104,7 @@ export function settingsTab(panel, { api, stage, reload }) {
     if (!ops.length) { status.textContent = 'Nothing changed.'; return; }
     status.textContent = '';
     const ok = await busy(save, slot, () => patchStage(api.id, stage.stageName, ops), 'Saving…');
-    if (ok) reload('settings');
+    if (ok) { flash('Stage settings saved.'); reload('settings'); }
   });
   panel.append(form);
 }

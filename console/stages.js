@@ -1,6 +1,6 @@
 // The Stages pane: every stage with its Invoke URL, active deployment and dates, and the
 // selected stage's tabs (settings, variables, overrides, history, canary, diff, traffic).
-import { h, clear, tabs, copyButton, fmtDate, confirmDialog } from './ui.js';
+import { h, clear, tabs, copyButton, fmtDate, confirmDialog, errorSlot, showError } from './ui.js';
 import { get, all, del, path, invokeUrls } from './api.js';
 import { apiHeader } from './apihead.js';
 import { go, leave } from './nav.js';
@@ -11,6 +11,7 @@ import { historyTab } from './history.js';
 import { canaryTab } from './canary.js';
 import { diffTab } from './diff.js';
 import { trafficTab } from './traffic.js';
+import { exportDialog, sdkDialog } from './openapi.js';
 
 const TABS = [
   ['settings', 'Stage settings', settingsTab],
@@ -41,17 +42,25 @@ export async function stagesPage(main, apiId, stageName, tabId = 'settings', foc
     stages.length ? h('ul', stages.map((s) => stageItem(api, s, stage, tabId)))
       : h('p.empty', 'No stages yet. Choose Deploy API to create one.'));
   const detail = h('section.stage-detail');
+  // A tab switch or reload that cannot fetch says so above the tabs (the page stays).
+  const failed = (e) => {
+    const slot = errorSlot();
+    slot.classList.add('fetch-failed');
+    detail.querySelector('.fetch-failed')?.remove();
+    detail.prepend(slot);
+    showError(slot, e);
+  };
   if (stage) {
     const ctx = {
       api, stage, stages, deployments,
-      reload: (tab = tabId) => stagesPage(main, apiId, stage.stageName, tab, true),
+      reload: (tab = tabId) => stagesPage(main, apiId, stage.stageName, tab, true).catch(failed),
     };
     detail.append(stageSummary(ctx), tabs(
       TABS.map(([id, label, render]) => ({ id, label, render: (panel) => render(panel, ctx) })),
       tabId,
       (id, fromKeyboard) => {
         history.replaceState(null, '', stageHash(apiId, stage.stageName, id));
-        stagesPage(main, apiId, stage.stageName, id, fromKeyboard);
+        stagesPage(main, apiId, stage.stageName, id, fromKeyboard).catch(failed);
       }));
   } else if (stageName) {
     detail.append(h('p.error', `There is no stage named ${stageName}.`));
@@ -80,8 +89,13 @@ function stageSummary({ api, stage, deployments }) {
     { danger: true, action: () => del(path('restapis', api.id, 'stages', stage.stageName)) });
     if (ok) go(`#/apis/${encodeURIComponent(api.id)}/stages`);
   });
+  const exportBtn = h('button.small', { type: 'button' }, 'Export');
+  exportBtn.addEventListener('click', () => exportDialog(api.id, stage.stageName));
+  const sdkBtn = h('button.small', { type: 'button' }, 'Generate SDK');
+  sdkBtn.addEventListener('click', () => sdkDialog(api.id, stage.stageName));
   return h('div.card.summary',
-    h('div.page-head', h('h2', 'Stage ', h('span.stage-name', stage.stageName)), remove),
+    h('div.page-head', h('h2', 'Stage ', h('span.stage-name', stage.stageName)),
+      h('div.head-actions', exportBtn, sdkBtn, remove)),
     stage.description ? h('p', stage.description) : null,
     h('dl.grid',
       h('dt', 'Invoke URL'), h('dd', h('a.invoke-url', { href: urls.host, target: '_blank', rel: 'noopener' }, urls.host), ' ', copyButton(urls.host, 'Copy URL')),

@@ -1,11 +1,11 @@
 // Stage variables: add, edit and remove, each one patch operation on /variables/{name}.
-import { h, field, errorSlot, busy, confirmDialog } from './ui.js';
+import { h, field, errorSlot, busy, confirmDialog, flash } from './ui.js';
 import { patchStage } from './api.js';
 
 export function variablesTab(panel, { api, stage, reload }) {
   const vars = Object.entries(stage.variables || {}).sort(([a], [b]) => a.localeCompare(b));
   const save = (ops, button, slot) => busy(button, slot, () => patchStage(api.id, stage.stageName, ops), 'Saving…')
-    .then((ok) => ok && reload('variables'));
+    .then((ok) => { if (ok) { flash('Stage variables saved.'); reload('variables'); } });
   const rows = vars.map(([name, value]) => {
     const input = h('input', { value, 'aria-label': `Value of ${name}`, spellcheck: 'false' });
     const slot = errorSlot();
@@ -15,7 +15,7 @@ export function variablesTab(panel, { api, stage, reload }) {
     rmBtn.addEventListener('click', async () => {
       const ok = await confirmDialog('Remove stage variable', [h('p', `Remove the variable ${name} from stage ${stage.stageName}?`)],
         'Remove', { danger: true, action: () => patchStage(api.id, stage.stageName, [{ op: 'remove', path: `/variables/${name}` }]) });
-      if (ok) reload('variables');
+      if (ok) { flash(`Stage variable ${name} removed.`); reload('variables'); }
     });
     return h('tr', { dataset: { variable: name } }, h('th', { scope: 'row' }, h('code', name)), h('td', input), h('td.row-actions', saveBtn, rmBtn, slot));
   });

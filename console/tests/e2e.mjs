@@ -251,6 +251,14 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     const open = page.getByRole('button', { name: 'Deploy API' });
     await open.click();
     await dlg().waitFor();
+    // A "new" stage named like an existing one is pointed out before deploying.
+    const sel = dlg().getByLabel('Stage', { exact: true });
+    await sel.and(page.locator(':enabled')).waitFor();
+    await sel.selectOption('__new__');
+    await dlg().getByLabel('Stage name').fill('prod');
+    await dlg().locator('.stage-exists', { hasText: 'Stage prod already exists' }).waitFor();
+    await dlg().getByLabel('Stage name').fill('prod2');
+    await dlg().locator('.stage-exists').waitFor({ state: 'hidden' });
     await page.keyboard.press('Escape');
     await dlg().waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Deploy API');
@@ -285,18 +293,16 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await dlg().getByRole('heading', { name: 'Make active deployment' }).waitFor();
     await screenshot('make-active-dialog');
     await dlg().getByRole('button', { name: 'Make active deployment' }).click();
+    assert.equal(await flashText(/now serves/), `✓ Stage prod now serves deployment ${first}.`);
     await page.locator(`tr.active[data-deployment-id="${first}"]`).waitFor();
     await screenshot('history-after-rollback');
-    // Deleting the deployment the stage serves is refused; the reason shows in the dialog.
+    // The deployment the stage serves cannot be deleted: the button says why before asking.
     await page.locator(`tr[data-deployment-id="${first}"]`).getByRole('radio').check();
-    await page.getByRole('button', { name: 'Delete deployment' }).click();
-    await dlg().getByRole('button', { name: 'Delete deployment' }).click();
-    const refusal = dlg().locator('.error');
-    await refusal.waitFor();
-    assert.match(await refusal.textContent(), /stage/i);
-    await screenshot('delete-active-deployment-refused');
-    await page.keyboard.press('Escape');
-    await dlg().waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('button', { name: 'Delete deployment' }).isDisabled(), true);
+    assert.equal(await page.locator('.delete-why').textContent(), 'Served by stage prod: it cannot be deleted');
+    await screenshot('delete-active-deployment-guarded');
+    await page.locator(`tr[data-deployment-id="${second}"]`).getByRole('radio').check();
+    assert.equal(await page.getByRole('button', { name: 'Delete deployment' }).isDisabled(), false);
     const stage = await api('GET', `/restapis/${apiId}/stages/prod`);
     assert.equal(stage.status, 200);
     assert.equal(stage.json.deploymentId, first);
@@ -351,14 +357,34 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     await page.getByLabel('Method', { exact: true }).selectOption('/hello GET');
     await page.getByLabel('Throttling rate').fill('7');
     await page.getByRole('button', { name: 'Save override' }).click();
+    await flashText(/Override for GET \/hello saved\./);
     await page.getByRole('rowheader', { name: 'GET /hello' }).waitFor();
     const stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
     assert.equal(stage.methodSettings['hello/GET'].throttlingRateLimit, 7);
     await screenshot('method-overrides');
+    // Choosing a method that has an override shows its current values.
+    await page.getByLabel('Method', { exact: true }).selectOption('/items GET');
+    assert.equal(await page.getByLabel('Throttling rate').inputValue(), '');
+    await page.getByLabel('Method', { exact: true }).selectOption('/hello GET');
+    assert.equal(await page.getByLabel('Throttling rate').inputValue(), '7');
+  });
+
+  await t.test('a tab switch whose fetch fails shows the error', async () => {
+    await page.route(/\/restapis\/[^/]+\/deployments/, (r) => r.abort());
+    await page.getByRole('tab', { name: 'Stage variables' }).click();
+    const err = page.locator('.fetch-failed .error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /could not be reached/);
+    await page.unroute(/\/restapis\/[^/]+\/deployments/);
+    await page.getByRole('tab', { name: 'Stage variables' }).click();
+    await err.waitFor({ state: 'detached' });
   });
 
   await t.test('Deployment diff compares what the two deployments froze', async () => {
     await page.getByRole('tab', { name: 'Deployment diff' }).click();
+    // By default the older deployment is "from", even when the active one is the older.
+    assert.equal(await page.getByLabel('From (older)').inputValue(), first);
+    assert.equal(await page.getByLabel('To (newer)').inputValue(), second);
     await page.getByLabel('From (older)').selectOption(first);
     await page.getByLabel('To (newer)').selectOption(second);
     await page.getByRole('button', { name: 'Compare' }).click();
@@ -385,8 +411,28 @@ test('deploy twice, roll back through Deployment history, create and promote a c
 
     await page.getByLabel('Percentage of requests to the canary').fill('50');
     await page.getByRole('button', { name: 'Change percentage' }).click();
+    await flashText(/Canary percentage set to 50%\./);
     await page.locator('.canary-percent', { hasText: '50%' }).waitFor();
     await screenshot('canary');
+
+    // The overrides stay editable after creation.
+    let ovForm = page.locator('form.canary-overrides');
+    await ovForm.getByLabel('Override value').first().fill('teal');
+    await ovForm.getByRole('button', { name: 'Add override' }).click();
+    await ovForm.getByLabel('Variable name').last().fill('size');
+    await ovForm.getByLabel('Override value').last().fill('xl');
+    await ovForm.getByRole('button', { name: 'Save overrides' }).click();
+    await flashText(/Canary overrides saved/);
+    await page.locator('.canary dd', { hasText: 'size' }).waitFor();
+    stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
+    assert.deepEqual(stage.canarySettings.stageVariableOverrides, { color: 'teal', size: 'xl' });
+    ovForm = page.locator('form.canary-overrides');
+    await ovForm.getByLabel('Override value').first().fill('green');
+    await ovForm.getByRole('button', { name: 'Remove this override' }).last().click();
+    await ovForm.getByRole('button', { name: 'Save overrides' }).click();
+    await page.locator('.canary dd', { hasText: 'size' }).waitFor({ state: 'detached' });
+    stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
+    assert.deepEqual(stage.canarySettings.stageVariableOverrides, { color: 'green' });
 
     await page.getByRole('button', { name: 'Promote canary' }).click();
     const changes = dlg().locator('ul.changes');
@@ -499,6 +545,14 @@ test('deploy twice, roll back through Deployment history, create and promote a c
     const apis = (await api('GET', '/restapis')).json.item.map((a) => a.name);
     assert.deepEqual(apis, ['console-e2e']);
     await screenshot('apis');
+    // The search narrows the list as one types.
+    await page.getByLabel('Search APIs').fill('no-such-api');
+    await page.getByText('No API matches.').waitFor();
+    assert.equal(await page.locator(`tr[data-api-id="${apiId}"]`).isVisible(), false);
+    await page.getByLabel('Search APIs').fill(apiId);
+    await page.locator(`tr[data-api-id="${apiId}"]`).waitFor();
+    assert.equal(await page.getByText('No API matches.').isVisible(), false);
+    await page.getByLabel('Search APIs').fill('');
   });
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
@@ -1168,4 +1222,480 @@ test('API keys and usage plans: keys, import, a plan with a stage, enforcement a
   });
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+// Goes to `hash`, signing in first when the console asks.
+async function openSignedIn(hash) {
+  await page.goto(`${base}/_proscenium/console${hash}`);
+  const signin = page.getByRole('heading', { name: 'Sign in to this gateway' });
+  const main = page.locator('main h1').first();
+  await Promise.race([signin.waitFor(), main.waitFor()]);
+  if (await signin.isVisible()) {
+    await page.getByLabel('Access key ID').fill(CREDS.accessKeyId);
+    await page.getByLabel('Secret access key').fill(CREDS.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signin.waitFor({ state: 'detached' });
+  }
+}
+
+test('method execution view: an HTTP integration with a template, its responses, Test and the log', async (t) => {
+  // A backend on 127.0.0.1 that echoes what it received, with a header of its own.
+  const received = [];
+  const backend = http.createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => (data += c));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, body: data });
+      res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'from-backend' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, body: data }));
+    });
+  });
+  await new Promise((r) => backend.listen(0, '127.0.0.1', r));
+  t.after(() => backend.close());
+  const backendUrl = `http://127.0.0.1:${backend.address().port}/echo`;
+  let apiId, resourceId;
+  const base0 = () => `/restapis/${apiId}/resources/${resourceId}/methods/GET`;
+  // Clicks `button` and waits for the notice matching `re` and the re-rendered panel.
+  const saved = async (button, re) => {
+    await page.evaluate(() => document.getElementById('tabpanel').setAttribute('data-stale', ''));
+    await button.click();
+    const text = await flashText(re);
+    await page.locator('#tabpanel:not([data-stale])').waitFor();
+    return text;
+  };
+  const tab = async (name) => {
+    await page.getByRole('tab', { name }).click();
+    await page.locator(`#tab-${{ 'Method request': 'request', 'Integration request': 'integration', 'Integration response': 'intresponse', 'Method response': 'response', Test: 'test' }[name]}[aria-selected="true"]`).waitFor();
+  };
+
+  await t.test('a MOCK method opens from the resource tree in the method view', async () => {
+    const created = await api('POST', '/restapis', { name: 'method-view-e2e' });
+    apiId = created.json.id;
+    await openSignedIn(`#/apis/${apiId}`);
+    await page.getByLabel('Resource path').fill('/items');
+    await page.getByRole('button', { name: 'Save MOCK method' }).click();
+    await page.getByRole('link', { name: 'Open GET /items' }).click();
+    await page.waitForURL(/\/methods\/[a-z0-9]+\/GET/);
+    resourceId = decodeURIComponent(page.url().split('/methods/')[1].split('/')[0]);
+    await page.getByRole('tab', { name: 'Method request' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('method-title')), true, 'focus on the heading');
+    await screenshot('method-request');
+  });
+
+  await t.test('Integration request: an AWS refusal shows under the form; HTTP with a template is saved', async () => {
+    // A setting the form does not show survives the save.
+    assert.equal((await api('PATCH', `${base0()}/integration`, { patchOperations: [{ op: 'replace', path: '/cacheNamespace', value: 'shared-ns' }] })).status, 200);
+    await page.reload();
+    await tab('Integration request');
+    const form = page.locator('form.integration-request');
+    await form.getByLabel('Integration type').selectOption('HTTP');
+    await form.getByLabel('HTTP method').selectOption('POST');
+    await form.getByLabel('Endpoint URL or ARN').fill('not a url');
+    await form.getByRole('button', { name: 'Save integration request' }).click();
+    await form.locator('.error', { hasText: 'Invalid HTTP endpoint specified for URI' }).waitFor();
+    await form.getByLabel('Endpoint URL or ARN').fill(backendUrl);
+    // The MOCK template is still there: replace it with one for the backend.
+    await form.locator('[data-role="request-templates-value"]').fill('{"q": "$input.params(\'q\')", "stage": "$context.stage"}');
+    assert.match(await saved(form.getByRole('button', { name: 'Save integration request' }), /Integration request saved/), /Deploy the API to apply it/);
+    const got = await api('GET', `${base0()}/integration`);
+    assert.equal(got.json.type, 'HTTP');
+    assert.equal(got.json.httpMethod, 'POST');
+    assert.equal(got.json.uri, backendUrl);
+    assert.equal(got.json.cacheNamespace, 'shared-ns');
+    assert.deepEqual(got.json.requestTemplates, { 'application/json': '{"q": "$input.params(\'q\')", "stage": "$context.stage"}' });
+    await screenshot('integration-request');
+  });
+
+  await t.test('Method response: a header is declared; a new status is added and deleted', async () => {
+    await tab('Method response');
+    const ok = page.locator('form.method-response[data-status="200"]');
+    await ok.locator('[data-role="method-response-headers-add"]').click();
+    await ok.locator('[data-role="method-response-headers-key"]').last().fill('method.response.header.x-echo');
+    await saved(ok.getByRole('button', { name: 'Save' }), /Method response 200 saved/);
+    assert.deepEqual((await api('GET', `${base0()}/responses/200`)).json.responseParameters, { 'method.response.header.x-echo': false });
+    const fresh = page.locator('form.method-response[data-status="new"]');
+    await fresh.getByLabel('HTTP status code').fill('404');
+    await saved(fresh.getByRole('button', { name: 'Add method response' }), /Method response 404 saved/);
+    await page.locator('form.method-response[data-status="404"]').getByRole('button', { name: 'Delete' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete' }), /Method response 404 deleted/);
+    await page.locator('form.method-response[data-status="404"]').waitFor({ state: 'detached' });
+    assert.equal((await api('GET', `${base0()}/responses/404`)).status, 404);
+  });
+
+  await t.test('Integration response: a header mapped for a status without a method response is refused with AWS\'s message; the 200 maps the header and a template', async () => {
+    await tab('Integration response');
+    const fresh = page.locator('form.integration-response[data-status="new"]');
+    await fresh.getByLabel('Method response status').fill('418');
+    await fresh.locator('[data-role="response-parameters-add"]').click();
+    await fresh.locator('[data-role="response-parameters-key"]').fill('method.response.header.x-echo');
+    await fresh.locator('[data-role="response-parameters-value"]').fill('integration.response.header.x-echo');
+    await fresh.getByRole('button', { name: 'Add integration response' }).click();
+    await fresh.locator('.error').waitFor();
+    assert.match(await fresh.locator('.error').textContent(), /Rejected: .*No method response exists for method\./);
+    assert.equal((await api('GET', `${base0()}/integration/responses/418`)).status, 404);
+    const ok = page.locator('form.integration-response[data-status="200"]');
+    await ok.locator('[data-role="response-parameters-add"]').click();
+    await ok.locator('[data-role="response-parameters-key"]').last().fill('method.response.header.x-echo');
+    await ok.locator('[data-role="response-parameters-value"]').last().fill('integration.response.header.x-echo');
+    await ok.locator('[data-role="response-templates-value"]').fill('{"backend": $input.json(\'$\')}');
+    await saved(ok.getByRole('button', { name: 'Save' }), /Integration response 200 saved/);
+    const got = await api('GET', `${base0()}/integration/responses/200`);
+    assert.deepEqual(got.json.responseParameters, { 'method.response.header.x-echo': 'integration.response.header.x-echo' });
+    await screenshot('integration-response');
+  });
+
+  await t.test('Test runs the undeployed method and shows status, headers, body and the execution log', async () => {
+    await tab('Test');
+    await page.getByLabel('Path and query string').fill('/items?q=hello');
+    await page.getByLabel('Headers').fill('Content-Type: application/json');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.test-status').waitFor();
+    assert.equal(await page.locator('.test-status').textContent(), '200');
+    const body = JSON.parse(await page.locator('pre.test-body').textContent());
+    assert.equal(body.backend.method, 'POST');
+    assert.deepEqual(JSON.parse(body.backend.body), { q: 'hello', stage: 'test-invoke-stage' });
+    assert.deepEqual(received.at(-1), { method: 'POST', url: '/echo', body: '{"q": "hello", "stage": "test-invoke-stage"}' });
+    assert.deepEqual(JSON.parse(await page.locator('pre.test-headers').textContent())['X-Echo'], ['from-backend']);
+    const log = await page.locator('pre.test-log').textContent();
+    assert.match(log, /^Execution log for request [0-9a-f-]{36}\n/);
+    for (const line of ['Starting execution for request', 'HTTP Method: GET, Resource Path: /items', 'Method request query string: {q=hello}',
+      `Endpoint request URI: ${backendUrl}`, 'Endpoint request body after transformations: {"q": "hello", "stage": "test-invoke-stage"}',
+      'Endpoint response body before transformations:', 'Method response body after transformations:', 'Successfully completed execution',
+      'Method completed with status: 200']) {
+      assert.ok(log.includes(line), `log has "${line}":\n${log}`);
+    }
+    await page.setViewportSize({ width: 800, height: 800 });
+    await screenshot('method-test-800px');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert.equal(overflow, false, 'no horizontal scrolling at 800 px');
+  });
+
+  await t.test('Method request: a required query parameter and a validator are saved as UpdateMethod operations', async () => {
+    await api('POST', `/restapis/${apiId}/requestvalidators`, { name: 'params-only', validateRequestParameters: true });
+    await page.reload();
+    await tab('Method request');
+    const form = page.locator('form.method-request');
+    await form.getByLabel('Request validator').selectOption({ label: 'params-only' });
+    await form.locator('[data-role="request-parameters-add"]').click();
+    await form.locator('[data-role="request-parameters-key"]').last().fill('method.request.querystring.q');
+    await form.locator('[data-role="request-parameters-value"]').last().check();
+    await saved(form.getByRole('button', { name: 'Save method request' }), /Method request saved/);
+    const m = (await api('GET', base0())).json;
+    assert.deepEqual(m.requestParameters, { 'method.request.querystring.q': true });
+    assert.ok(m.requestValidatorId);
+    // The validator now refuses a test without q.
+    await tab('Test');
+    await page.getByLabel('Path and query string').fill('/items');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.test-status', { hasText: '400' }).waitFor();
+    assert.match(await page.locator('pre.test-body').textContent(), /Missing required request parameters: \[q\]/);
+  });
+
+  await t.test('Activity: each change of this API with its caller, the refused one with AWS\'s error', async () => {
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { name: 'Activity', exact: true }).waitFor();
+    const form = page.locator('form.activity-filters');
+    await form.getByLabel('API').selectOption(apiId);
+    await page.evaluate(() => document.querySelector('.activity-list > *')?.setAttribute('data-stale', ''));
+    await form.getByRole('button', { name: 'Show' }).click();
+    await page.locator('.activity-list > .table-wrap:not([data-stale]) table.activity').waitFor();
+    const ops = await page.locator('table.activity tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.event));
+    // Newest first: the last change made in the view, down to the API's creation.
+    assert.equal(ops.at(-1), 'CreateRestApi');
+    assert.equal(ops[0], 'UpdateMethod');
+    for (const op of ['PutMethod', 'PutIntegration', 'PutMethodResponse', 'DeleteMethodResponse', 'PutIntegrationResponse', 'CreateRequestValidator']) {
+      assert.ok(ops.includes(op), `${op} in ${ops}`);
+    }
+    assert.ok(!ops.includes('TestInvokeMethod') && !ops.includes('GetMethod'), 'reads and tests are not changes');
+    const callers = await page.locator('table.activity td.caller').allTextContents();
+    assert.ok(callers.every((c) => c === CREDS.accessKeyId), callers.join());
+    const refused = page.locator('table.activity tr[data-event="PutIntegration"] td.result', { hasText: 'BadRequestException' });
+    assert.equal(await refused.textContent(), 'BadRequestException: Invalid HTTP endpoint specified for URI');
+    await form.getByLabel('Operation').fill('PutIntegration');
+    await page.evaluate(() => document.querySelector('.activity-list > *')?.setAttribute('data-stale', ''));
+    await form.getByRole('button', { name: 'Show' }).click();
+    await page.locator('.activity-list > .table-wrap:not([data-stale]) table.activity').waitFor();
+    assert.deepEqual(await page.locator('table.activity tbody tr').evaluateAll((rows) => [...new Set(rows.map((r) => r.dataset.event))]), ['PutIntegration']);
+    await page.locator('table.activity tbody tr').first().locator('summary').click();
+    assert.match(await page.locator('table.activity tbody tr').first().locator('pre').first().textContent(), /"putIntegrationInput"/);
+    await screenshot('activity');
+    await page.goto(`${base}/_proscenium/console#/apis/${apiId}/methods/${resourceId}/GET/request`);
+    await page.getByRole('tab', { name: 'Method request' }).waitFor();
+  });
+
+  await t.test('Integration response and integration are deleted', async () => {
+    await tab('Integration response');
+    await page.locator('form.integration-response[data-status="200"]').getByRole('button', { name: 'Delete' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete' }), /Integration response 200 deleted/);
+    assert.equal((await api('GET', `${base0()}/integration/responses/200`)).status, 404);
+    await tab('Integration request');
+    await page.getByRole('button', { name: 'Delete integration' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete integration' }), /Integration deleted/);
+    await page.getByText('This method has no integration yet').waitFor();
+    assert.equal((await api('GET', `${base0()}/integration`)).status, 404);
+  });
+
+  await t.test('Integration request: a pasted Lambda function ARN becomes the invocation URI; Test calls the function', async () => {
+    const fnArn = 'arn:aws:lambda:us-east-1:123456789012:function:proxy-fn';
+    const form = page.locator('form.integration-request');
+    await form.getByLabel('Integration type').selectOption('AWS_PROXY');
+    await form.getByLabel('HTTP method').selectOption('POST');
+    await form.getByLabel('Endpoint URL or ARN').fill(fnArn);
+    const uri = `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${fnArn}/invocations`;
+    assert.equal(await form.locator('.lambda-uri').textContent(), `Sent as ${uri}`);
+    await saved(form.getByRole('button', { name: 'Create integration' }), /Integration request saved/);
+    const got = (await api('GET', `${base0()}/integration`)).json;
+    assert.deepEqual([got.type, got.uri], ['AWS_PROXY', uri]);
+    await tab('Integration response');
+    await page.getByText('passes the backend\'s answer through').waitFor();
+    await tab('Test');
+    const before = lambdaEvents.length;
+    await page.getByLabel('Path and query string').fill('/items?q=1');
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.test-status').waitFor();
+    // The console test's function answers authorizer-shaped JSON: not a proxy response.
+    assert.equal(await page.locator('.test-status').textContent(), '502');
+    const event = lambdaEvents.slice(before).find((e) => e.url.includes('proxy-fn'));
+    assert.ok(event, 'the function was invoked');
+    assert.equal(event.event.requestContext.stage, 'test-invoke-stage');
+    assert.deepEqual(event.event.queryStringParameters, { q: '1' });
+    const log = await page.locator('pre.test-log').textContent();
+    assert.match(log, /Endpoint request URI: http:\/\/127\.0\.0\.1:\d+\/2015-03-31\/functions\/.*proxy-fn\/invocations/);
+    assert.match(log, /Method completed with status: 502\n$/);
+  });
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+test('models, request validators and gateway responses pages', async (t) => {
+  const created = await api('POST', '/restapis', { name: 'definitions-e2e' });
+  const apiId = created.json.id;
+  // Marks the current page, clicks, and waits for the notice and the re-rendered page.
+  const saved = async (button, re) => {
+    await page.evaluate(() => document.querySelector('main > *')?.setAttribute('data-stale', ''));
+    await button.click();
+    const text = await flashText(re);
+    await page.locator('main > :first-child:not([data-stale])').waitFor();
+    return text;
+  };
+
+  await t.test('Models: an empty schema is refused with AWS\'s message; create, edit, delete', async () => {
+    await openSignedIn(`#/apis/${apiId}`);
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'Create model' }).waitFor();
+    const form = page.locator('form.create-model');
+    await form.getByLabel('Model name').fill('Pet');
+    await form.getByLabel('Schema (JSON Schema draft 4)').fill('{}');
+    await form.getByRole('button', { name: 'Create model' }).click();
+    await form.locator('.error', { hasText: 'Model schema must have at least 1 property or array items defined' }).waitFor();
+    await form.getByLabel('Schema (JSON Schema draft 4)').fill('{"type": "object", "properties": {"name": {"type": "string"}}}');
+    await saved(form.getByRole('button', { name: 'Create model' }), /Model Pet created/);
+    const item = page.locator('ul.items li[data-name="Pet"]');
+    await item.locator('summary').click();
+    await item.getByLabel('Description').fill('a pet');
+    await saved(item.getByRole('button', { name: 'Save model' }), /Model Pet saved/);
+    assert.equal((await api('GET', `/restapis/${apiId}/models/Pet`)).json.description, 'a pet');
+    await screenshot('models');
+    await page.locator('ul.items li[data-name="Pet"] summary').click();
+    await page.locator('ul.items li[data-name="Pet"]').getByRole('button', { name: 'Delete model' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete model' }), /Model Pet deleted/);
+    assert.equal((await api('GET', `/restapis/${apiId}/models/Pet`)).status, 404);
+  });
+
+  await t.test('Request validators: create, rename and switch a check, delete', async () => {
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Request validators' }).click();
+    await page.getByRole('heading', { name: 'Create request validator' }).waitFor();
+    const fresh = page.locator('form.validator[data-id="new"]');
+    await fresh.getByLabel('Validator name').fill('body-only');
+    await fresh.getByLabel('Validate body').check();
+    await saved(fresh.getByRole('button', { name: 'Create validator' }), /Request validator body-only created/);
+    const list = (await api('GET', `/restapis/${apiId}/requestvalidators`)).json.item;
+    assert.equal(list.length, 1);
+    assert.deepEqual([list[0].name, list[0].validateRequestBody, list[0].validateRequestParameters], ['body-only', true, false]);
+    const form = page.locator(`form.validator[data-id="${list[0].id}"]`);
+    await form.getByLabel('Validator name').fill('everything');
+    await form.getByLabel('Validate query string parameters and headers').check();
+    await saved(form.getByRole('button', { name: 'Save validator' }), /Request validator everything saved/);
+    const v = (await api('GET', `/restapis/${apiId}/requestvalidators/${list[0].id}`)).json;
+    assert.deepEqual([v.name, v.validateRequestBody, v.validateRequestParameters], ['everything', true, true]);
+    await screenshot('validators');
+    await page.locator(`form.validator[data-id="${list[0].id}"]`).getByRole('button', { name: 'Delete validator' }).click();
+    await saved(dlg().getByRole('button', { name: 'Delete validator' }), /Request validator everything deleted/);
+    assert.equal((await api('GET', `/restapis/${apiId}/requestvalidators/${list[0].id}`)).status, 404);
+  });
+
+  await t.test('Gateway responses: the defaults, a customization, a reset', async () => {
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Gateway responses' }).click();
+    await page.getByRole('heading', { name: 'Gateway responses' }).waitFor();
+    assert.equal(await page.locator('ul.items li[data-default="true"]').count(), 21);
+    await page.getByText('0 of 21 customized').waitFor();
+    const item = page.locator('ul.items li[data-type="MISSING_AUTHENTICATION_TOKEN"]');
+    assert.match(await item.locator('summary').textContent(), /MISSING_AUTHENTICATION_TOKEN 403 default/);
+    await item.locator('summary').click();
+    await item.getByLabel('Status code').fill('404');
+    await item.locator('[data-role="gateway-headers-add"]').click();
+    await item.locator('[data-role="gateway-headers-key"]').fill('gatewayresponse.header.x-why');
+    await item.locator('[data-role="gateway-headers-value"]').fill("'no route'");
+    await saved(item.getByRole('button', { name: 'Save' }), /Gateway response MISSING_AUTHENTICATION_TOKEN saved/);
+    const got = (await api('GET', `/restapis/${apiId}/gatewayresponses/MISSING_AUTHENTICATION_TOKEN`)).json;
+    assert.equal(got.statusCode, '404');
+    assert.equal(got.defaultResponse, false);
+    assert.deepEqual(got.responseParameters, { 'gatewayresponse.header.x-why': "'no route'" });
+    await page.getByText('1 of 21 customized').waitFor();
+    await screenshot('gateway-responses');
+    const custom = page.locator('ul.items li[data-type="MISSING_AUTHENTICATION_TOKEN"][data-default="false"]');
+    await custom.locator('summary').click();
+    await custom.getByRole('button', { name: 'Reset to default' }).click();
+    await saved(dlg().getByRole('button', { name: 'Reset' }), /MISSING_AUTHENTICATION_TOKEN reset to the default/);
+    assert.equal((await api('GET', `/restapis/${apiId}/gatewayresponses/MISSING_AUTHENTICATION_TOKEN`)).json.defaultResponse, true);
+  });
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+test('every page is usable 800 px wide (no horizontal scrolling)', async () => {
+  const apis = (await api('GET', '/restapis')).json.item;
+  const withStage = apis.find((a) => a.name === 'console-e2e') || apis[0];
+  await page.setViewportSize({ width: 800, height: 900 });
+  try {
+    const pages = ['#/apis', `#/apis/${withStage.id}`, `#/apis/${withStage.id}/stages/prod`, `#/apis/${withStage.id}/stages/prod/history`,
+      `#/apis/${withStage.id}/authorizers`, `#/apis/${withStage.id}/policy`, `#/apis/${withStage.id}/models`,
+      `#/apis/${withStage.id}/validators`, `#/apis/${withStage.id}/gatewayresponses`, '#/apikeys', '#/usageplans', '#/activity'];
+    const wide = [];
+    for (const hash of pages) {
+      await openSignedIn(hash);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForTimeout(200);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) wide.push(`${hash} (+${overflow}px)`);
+      await screenshot(`800px-${hash.replace(withStage.id, 'api').replace(/[^a-z]+/gi, '-')}`);
+    }
+    assert.deepEqual(wide, [], 'pages wider than 800 px');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
+test('OpenAPI: import a document as a new API, export the deployed stage, download the SDK', async (t) => {
+  let apiId;
+  const doc = {
+    openapi: '3.0.1',
+    info: { title: 'imported-in-console', version: '1.0' },
+    paths: {
+      '/hello': { get: {
+        responses: { 200: { description: 'ok' } },
+        'x-amazon-apigateway-integration': { type: 'mock', requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          responses: { default: { statusCode: '200', responseTemplates: { 'application/json': '{"hello": "console"}' } } } },
+      } },
+      '/warned': { get: {
+        responses: { 200: { description: 'ok' } },
+        'x-amazon-apigateway-integration': { type: 'mock', requestParameters: { 'integration.request.header.x': true } },
+      } },
+    },
+  };
+
+  await t.test('a warning under "Fail on warnings" imports nothing; without it the API opens', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis`);
+    if (await page.getByRole('heading', { name: 'Sign in to this gateway' }).isVisible().catch(() => false)) {
+      await page.getByLabel('Access key ID').fill(CREDS.accessKeyId);
+      await page.getByLabel('Secret access key').fill(CREDS.secretAccessKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+    const before = (await api('GET', '/restapis')).json.item.length;
+    await page.getByRole('button', { name: 'Import OpenAPI' }).click();
+    await dlg().getByLabel('Document', { exact: true }).fill(JSON.stringify(doc));
+    await dlg().getByLabel('Fail on warnings').check();
+    await dlg().getByRole('button', { name: 'Import' }).click();
+    const err = dlg().locator('.error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /Warnings found during import/);
+    assert.equal((await api('GET', '/restapis')).json.item.length, before);
+    await dlg().getByLabel('Fail on warnings').uncheck();
+    await dlg().getByRole('button', { name: 'Import' }).click();
+    await dlg().getByText('Imported with warnings:').waitFor();
+    assert.match(await dlg().locator('.warnings li').first().textContent(), /Invalid format for 'requestParameters'/);
+    await screenshot('openapi-import-warnings');
+    await dlg().getByRole('button', { name: 'Open the API' }).click();
+    await page.waitForURL(/#\/apis\/[a-z0-9]+$/);
+    apiId = decodeURIComponent(page.url().split('#/apis/')[1]);
+    const resources = (await api('GET', `/restapis/${apiId}/resources`)).json.item;
+    assert.deepEqual(resources.map((r) => r.path).sort(), ['/', '/hello', '/warned']);
+  });
+
+  await t.test('merge a second document into it from the same dialog', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis`);
+    await page.getByRole('button', { name: 'Import OpenAPI' }).click();
+    const more = { openapi: '3.0.1', info: { title: 'imported-in-console', version: '2.0' }, paths: { '/more': { get: {
+      responses: { 200: { description: 'ok' } }, 'x-amazon-apigateway-integration': { type: 'mock' } } } } };
+    await dlg().getByLabel('Document', { exact: true }).fill(JSON.stringify(more));
+    await dlg().getByLabel('Import into').selectOption(apiId);
+    await dlg().getByLabel('Mode').selectOption('merge');
+    await dlg().getByRole('button', { name: 'Import' }).click();
+    await page.waitForURL(new RegExp(`#/apis/${apiId}$`));
+    const resources = (await api('GET', `/restapis/${apiId}/resources`)).json.item;
+    assert.deepEqual(resources.map((r) => r.path).sort(), ['/', '/hello', '/more', '/warned']);
+    const r = await api('POST', `/restapis/${apiId}/deployments`, { stageName: 'prod' });
+    assert.equal(r.status, 201);
+  });
+
+  await t.test('Export downloads the stage as OpenAPI (YAML, with extensions)', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis/${apiId}/stages/prod`);
+    await page.getByRole('button', { name: 'Export' }).click();
+    await dlg().getByLabel('Format').selectOption('application/yaml');
+    await dlg().getByLabel('With API Gateway extensions').check();
+    const [file] = await Promise.all([page.waitForEvent('download'), dlg().getByRole('button', { name: 'Download' }).click()]);
+    assert.equal(file.suggestedFilename(), 'oas30_2.0.yaml');
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(await file.path(), 'utf8');
+    assert.match(text, /^openapi: 3\.0\.1/m);
+    assert.match(text, /\/hello:/);
+    assert.match(text, /x-amazon-apigateway-integration:/);
+  });
+
+  await t.test('Generate SDK downloads the JavaScript client', async () => {
+    await page.getByRole('button', { name: 'Generate SDK' }).click();
+    const [file] = await Promise.all([page.waitForEvent('download'), dlg().getByRole('button', { name: 'Download' }).click()]);
+    assert.equal(file.suggestedFilename(), `${apiId}_prod_javascript.zip`);
+    const { readFileSync } = await import('node:fs');
+    const zip = readFileSync(await file.path());
+    assert.equal(zip.subarray(0, 4).toString('hex'), '504b0304');
+    assert.ok(zip.includes(Buffer.from('apigClient-js/apigClient.js')));
+    assert.ok(zip.includes(Buffer.from('apigClient.helloGet')));
+  });
+
+  await t.test('Documentation: a refused location is explained; add, edit and publish a version for the stage', async () => {
+    await page.goto(`${base}/_proscenium/console#/apis/${apiId}`);
+    await page.getByRole('navigation', { name: 'API sections' }).getByRole('link', { name: 'Documentation' }).click();
+    await page.getByText('No documentation parts yet.').waitFor();
+    await page.getByRole('button', { name: 'Add documentation part' }).click();
+    await dlg().getByLabel('Type').selectOption('QUERY_PARAMETER');
+    await dlg().getByLabel('Path').fill('/hello');
+    await dlg().getByRole('button', { name: 'Add part' }).click();
+    const err = dlg().locator('.error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /name/);
+    await dlg().getByLabel('Type').selectOption('METHOD');
+    await dlg().getByLabel('Method').fill('GET');
+    await dlg().getByLabel('Properties (JSON)').fill('{"summary": "Say hello"}');
+    await dlg().getByRole('button', { name: 'Add part' }).click();
+    await page.locator('table.doc-parts tbody tr').first().waitFor();
+    assert.match(await page.locator('table.doc-parts').textContent(), /METHOD.*Path: \/hello · Method: GET/);
+    await page.getByRole('button', { name: /^Edit METHOD/ }).click();
+    await dlg().getByLabel('Properties (JSON)').fill('{"summary": "Say hello, documented"}');
+    await dlg().getByRole('button', { name: 'Save' }).click();
+    await page.locator('code.props', { hasText: 'documented' }).waitFor();
+    await page.getByRole('button', { name: 'Publish version' }).click();
+    await dlg().getByLabel('Version').fill('v1');
+    await dlg().getByLabel('Use for stage').selectOption('prod');
+    await dlg().getByRole('button', { name: 'Publish' }).click();
+    await page.locator('table.doc-versions', { hasText: 'v1' }).waitFor();
+    await screenshot('documentation');
+    const stage = await api('GET', `/restapis/${apiId}/stages/prod`);
+    assert.equal(stage.json.documentationVersion, 'v1');
+    const exported = await api('GET', `/restapis/${apiId}/stages/prod/exports/oas30`);
+    assert.equal(exported.json.paths['/hello'].get.summary, 'Say hello, documented');
+    assert.deepEqual(pageErrors, []);
+  });
 });

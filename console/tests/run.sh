@@ -36,4 +36,4 @@ fi
 unset PROSCENIUM_CONSOLE_DIR
 
 echo "== node --test (unit, then end-to-end with $PROSCENIUM_BIN)"
-exec node --test --test-concurrency=1 --test-reporter=spec unit.test.mjs e2e.mjs
+exec node --test --test-concurrency=1 --test-reporter=spec unit.test.mjs e2e.mjs domains.e2e.mjs

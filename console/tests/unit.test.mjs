@@ -5,7 +5,7 @@ import { sign, canonicalUri, canonicalQuery } from '../sigv4.js';
 import { parsePrometheus, stageTotals, invokeTotals } from '../metrics.js';
 import { diffSummaries, diffDefinitions } from '../diff.js';
 import { diffOps, formValues } from '../settings.js';
-import { promotionChanges, PROMOTE_OPS } from '../canary.js';
+import { promotionChanges, PROMOTE_OPS, overrideOps } from '../canary.js';
 import { splitKey, settingPrefix } from '../overrides.js';
 import { lambdaAuthorizerUri, functionArnOf, formFromAuthorizer, createBody, authorizerOps, parseLines, identityHeader, prettyJsonText } from '../authorizers.js';
 import { checkJson, jsonError, prettyPolicy, policyOps, POLICY_TEMPLATES } from '../policy.js';
@@ -13,6 +13,7 @@ import { authSummary, authorizersFor, methodAuthOps } from '../methodauth.js';
 import { parseCsv, csvSummary, createKeyBody, enabledOps } from '../keys.js';
 import { formFromPlan, createPlanBody, planOps, addStageOps, removeStageOps, splitThrottleKey, methodThrottlePath, methodThrottleOps, removeMethodThrottleOps, throttleText, quotaText } from '../plans.js';
 import { lastDays, daysBetween, usageSeries, usageTotals, shortDay, remainingOps } from '../usage.js';
+import { mapOps, parseHeaderLines, parseVariableLines } from '../method.js';
 import { signHeaders } from './sigv4-node.mjs';
 
 const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-west-1' };
@@ -305,4 +306,26 @@ test('usage series: one entry per day from GetUsage values, gaps as 0 used and u
   assert.deepEqual(remainingOps('50'), [{ op: 'replace', path: '/remaining', value: '50' }]);
   assert.deepEqual(remainingOps(0), [{ op: 'replace', path: '/remaining', value: '0' }]);
   for (const bad of ['', '-1', '2.5', 'x']) assert.throws(() => remainingOps(bad), /whole number/);
+});
+
+test('method view: map edits as patch operations, header and variable lines', () => {
+  assert.deepEqual(mapOps('/requestModels', { 'application/json': 'A', 'text/plain': 'B' }, { 'application/json': 'C', 'application/xml': 'D' }), [
+    { op: 'replace', path: '/requestModels/application~1json', value: 'C' },
+    { op: 'add', path: '/requestModels/application~1xml', value: 'D' },
+    { op: 'remove', path: '/requestModels/text~1plain' },
+  ]);
+  assert.deepEqual(mapOps('/requestParameters', { 'method.request.querystring.q': false }, { 'method.request.querystring.q': true }),
+    [{ op: 'replace', path: '/requestParameters/method.request.querystring.q', value: 'true' }]);
+  assert.deepEqual(mapOps('/x', { a: '1' }, { a: '1' }), []);
+  assert.deepEqual(parseHeaderLines('Content-Type: application/json\nX-A: 1:2\nnot a header\n'), [['Content-Type', 'application/json'], ['X-A', '1:2']]);
+  assert.deepEqual(parseVariableLines('color=blue\nurl=http://x?a=b\n=skip'), { color: 'blue', url: 'http://x?a=b' });
+});
+
+test('canary overrides: one operation per changed, added or removed variable', () => {
+  assert.deepEqual(overrideOps({ color: 'green', size: 'm' }, { color: 'teal', mode: 'x' }), [
+    { op: 'replace', path: '/canarySettings/stageVariableOverrides/color', value: 'teal' },
+    { op: 'replace', path: '/canarySettings/stageVariableOverrides/mode', value: 'x' },
+    { op: 'remove', path: '/canarySettings/stageVariableOverrides/size' },
+  ]);
+  assert.deepEqual(overrideOps({ a: '1' }, { a: '1' }), []);
 });

@@ -20,6 +20,7 @@ from e2e_helpers import (
     status_of,
     strip_meta,
     unique_name,
+    wait_for,
 )
 
 ROLE = "arn:aws:iam::000000000000:role/apigw"
@@ -294,3 +295,54 @@ def test_connection_type_outside_the_enum_is_refused(loose_client, api_id, root_
                  "failed to satisfy constraint: Member must satisfy enum value set: [INTERNET, VPC_LINK]",
                  restApiId=api_id, resourceId=root_id, httpMethod="GET", type="HTTP",
                  integrationHttpMethod="GET", uri="http://example.com", connectionType="PRIVATE")
+
+
+# --------------------------------------------------------------------------------------
+# Item 10: authorization types outside AWS's four, negative throttles
+# --------------------------------------------------------------------------------------
+
+AUTH_TYPE_MESSAGE = ("Invalid authorization type specified: {}. "
+                     "Must be one of: [NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS]")
+
+
+def test_authorization_type_outside_the_four_is_refused(client, aws, api_id, root_id):
+    # A typo such as "IAM" used to be stored, making a method that refuses every request.
+    expect_error(client.put_method, 400, "BadRequestException", AUTH_TYPE_MESSAGE.format("IAM"),
+                 restApiId=api_id, resourceId=root_id, httpMethod="GET", authorizationType="IAM")
+    with pytest.raises(Exception):
+        client.get_method(restApiId=api_id, resourceId=root_id, httpMethod="GET")
+    client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="GET",
+                      authorizationType="NONE")
+    expect_error(client.update_method, 400, "BadRequestException",
+                 AUTH_TYPE_MESSAGE.format("none"), restApiId=api_id, resourceId=root_id,
+                 httpMethod="GET",
+                 patchOperations=[{"op": "replace", "path": "/authorizationType", "value": "none"}])
+    assert client.get_method(restApiId=api_id, resourceId=root_id,
+                             httpMethod="GET")["authorizationType"] == "NONE"
+    # The four AWS types stay accepted, through the CLI too.
+    out = aws("apigateway", "update-method", "--rest-api-id", api_id, "--resource-id", root_id,
+              "--http-method", "GET", "--patch-operations",
+              "op=replace,path=/authorizationType,value=AWS_IAM")
+    assert out["authorizationType"] == "AWS_IAM"
+
+
+def test_minus_one_throttle_means_no_limit_as_terraform_sends_it(client, deployable_api, endpoint):
+    # Terraform's aws_api_gateway_method_settings sends -1 for "throttling disabled"; AWS
+    # accepts it, so refusing negatives would break those plans. The stage then serves
+    # without a limit at that level, while a zero rate refuses everything.
+    api_id = deployable_api["id"]
+    client.create_deployment(restApiId=api_id, stageName="s1")
+    updated = client.update_stage(restApiId=api_id, stageName="s1", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "-1"},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "-1"},
+    ])
+    settings = updated["methodSettings"]["*/*"]
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (-1.0, -1)
+    path = f"/restapis/{api_id}/s1/_user_request_/"
+    statuses = [raw_request(endpoint, "GET", path, sign=False).status for _ in range(30)]
+    assert statuses == [200] * 30, statuses
+    client.update_stage(restApiId=api_id, stageName="s1", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0"},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "0"},
+    ])
+    assert wait_for(lambda: raw_request(endpoint, "GET", path, sign=False).status == 429)

@@ -12,6 +12,7 @@
 //! (`proscenium-model`) → store → wire shape.
 
 pub mod auth;
+pub mod certs;
 pub mod error;
 pub mod extract;
 pub mod handlers;

@@ -50,9 +50,13 @@ pub struct ControlState {
     pub credentials: Option<Arc<Credentials>>,
     /// Runs authorizers for TestInvokeAuthorizer (None: the operation answers 501).
     pub authorizer_tester: Option<Arc<dyn crate::tester::AuthorizerTester>>,
+    /// Runs methods for TestInvokeMethod (None: the operation answers 501).
+    pub method_tester: Option<Arc<dyn crate::tester::MethodTester>>,
     /// Serialises read-modify-write cycles so concurrent clients (Terraform runs ten at once)
     /// never see spurious conflicts; the store's revisions still guard against other processes.
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Where certificates named by ACM ARNs are read from (`{dir}/{id}.crt`, `{dir}/{id}.key`).
+    pub certificate_dir: Option<std::path::PathBuf>,
 }
 
 impl ControlState {
@@ -65,7 +69,9 @@ impl ControlState {
             ids: Arc::new(Mutex::new(StdRng::from_entropy())),
             credentials: None,
             authorizer_tester: None,
+            method_tester: None,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            certificate_dir: None,
         }
     }
 

@@ -67,6 +67,8 @@ pub struct RequestCtx {
     /// The usage plan's bucket the API key phase admitted the request by (for the
     /// cluster-wide check).
     pub plan_bucket: Option<Arc<crate::throttle::Bucket>>,
+    /// The certificate the client presented to a custom domain with mutual TLS.
+    pub client_cert: Option<Arc<crate::domains::ClientCert>>,
 }
 
 /// A request's trace id: the client's (or adopted from its `traceparent`), or a new one.
@@ -154,6 +156,12 @@ impl RequestCtx {
             "isCanaryRequest" => stage?.is_canary.to_string(),
             // The whole `$context.authorizer` group as JSON (templates read it as a map).
             "authorizer" => self.auth.as_ref()?.authorizer_json().to_string(),
+            other if other.starts_with("identity.clientCert.") => {
+                return self
+                    .client_cert
+                    .as_ref()?
+                    .var(&other["identity.clientCert.".len()..]);
+            }
             other if other.starts_with("authorizer.") || other.starts_with("identity.") => {
                 return self.auth.as_ref()?.var(other);
             }

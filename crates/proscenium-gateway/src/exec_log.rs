@@ -22,6 +22,9 @@ const MAX_LOGGED: usize = 1024;
 pub struct ExecTrace {
     pub level: LogLevel,
     pub data: bool,
+    /// A TestInvokeMethod trace: no request-id prefix, no gateway-response lines (AWS's test
+    /// log leaves them out).
+    pub test: bool,
     prefix: String,
     lines: Vec<String>,
 }
@@ -32,9 +35,26 @@ impl ExecTrace {
         ExecTrace {
             level,
             data,
+            test: false,
             prefix: format!("({request_id}){marker} "),
             lines: Vec::new(),
         }
+    }
+
+    /// A TestInvokeMethod trace: every line, headers and bodies included, unprefixed.
+    pub fn for_test() -> ExecTrace {
+        ExecTrace {
+            level: LogLevel::Info,
+            data: true,
+            test: true,
+            prefix: String::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    /// The lines so far, unstamped.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
     }
 
     /// Adds a line at INFO level.
@@ -105,10 +125,15 @@ const SECRET_HEADERS: &[&str] = &["authorization", "x-api-key", "x-amz-security-
 
 /// `{a=1, b=2}` as AWS prints maps; credentials masked.
 pub fn headers_map(h: &HeaderMap) -> String {
+    map_named(h, str::to_string)
+}
+
+fn map_named(h: &HeaderMap, name_of: impl Fn(&str) -> String) -> String {
     let parts: Vec<String> = h
         .iter()
         .map(|(k, v)| {
             let value = String::from_utf8_lossy(v.as_bytes());
+            let name = name_of(k.as_str());
             if SECRET_HEADERS.contains(&k.as_str()) {
                 let tail: String = value
                     .chars()
@@ -118,13 +143,18 @@ pub fn headers_map(h: &HeaderMap) -> String {
                     .into_iter()
                     .rev()
                     .collect();
-                format!("{}=****{tail}", k.as_str())
+                format!("{name}=****{tail}")
             } else {
-                format!("{}={value}", k.as_str())
+                format!("{name}={value}")
             }
         })
         .collect();
     format!("{{{}}}", parts.join(", "))
+}
+
+/// [`headers_map`] with the names as AWS prints them (`Content-Type`, `x-amzn-ErrorType`).
+pub fn headers_map_cased(h: &HeaderMap) -> String {
+    map_named(h, crate::method_test::aws_case)
 }
 
 /// `{a=1, b=2}` from pairs.
@@ -188,6 +218,10 @@ mod tests {
         h.insert("authorization", "Bearer secret-token-1234".parse().unwrap());
         h.insert("accept", "*/*".parse().unwrap());
         assert_eq!(headers_map(&h), "{authorization=****1234, accept=*/*}");
+        assert_eq!(
+            headers_map_cased(&h),
+            "{Authorization=****1234, Accept=*/*}"
+        );
     }
 
     #[test]

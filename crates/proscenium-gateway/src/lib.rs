@@ -21,6 +21,7 @@ pub mod cluster_limits;
 pub mod compile;
 pub mod config;
 pub mod context;
+pub mod domains;
 pub mod error;
 pub mod exec_log;
 pub mod gateway_response;
@@ -29,6 +30,7 @@ pub mod ids;
 pub mod integration;
 pub mod logsink;
 pub mod mapping;
+pub mod method_test;
 pub mod metrics;
 pub mod observe;
 pub mod params;
@@ -231,6 +233,15 @@ impl Gateway {
         auth::test_invoke::run(&self.shared, authorizer, req).await
     }
 
+    /// TestInvokeMethod: runs a method of the current definition (compiled in memory, never
+    /// served) for the given request.
+    pub async fn test_method(
+        &self,
+        req: method_test::MethodTestRequest<'_>,
+    ) -> Result<method_test::MethodTest, method_test::TestError> {
+        method_test::run(&self.shared, req).await
+    }
+
     /// Re-reads the store now (the watcher does this on every change; tests use it to avoid
     /// waiting for the feed).
     pub async fn reload(&self) {
@@ -240,6 +251,30 @@ impl Gateway {
         if let Err(e) = self.shared.usage.rebuild(self.store.as_ref()).await {
             tracing::warn!("could not reload API keys and usage plans: {e}");
         }
+    }
+
+    /// What a request is for: a custom domain's mapping when its `Host` is a custom domain
+    /// name, else one of the invoke URL forms ([`invoke_target`]); `None`: not an invocation.
+    pub fn target(&self, parts: &http::request::Parts) -> Option<InvokeTarget> {
+        let domains = self.shared.registry.domains.load();
+        if !domains.is_empty()
+            && let Some(t) = domains.target(parts)
+        {
+            return Some(t);
+        }
+        invoke_target(parts)
+    }
+
+    /// The TLS settings of the custom domain serving `server_name` (SNI): the exact name, else
+    /// the wildcard covering it.
+    pub fn domain_tls(&self, server_name: &str) -> Option<domains::DomainTls> {
+        let domains = self.shared.registry.domains.load();
+        domains.find(server_name).map(|d| d.tls.clone())
+    }
+
+    /// Number of custom domain names served.
+    pub fn domain_count(&self) -> usize {
+        self.shared.registry.domains.load().len()
     }
 
     /// The store the gateway reads.

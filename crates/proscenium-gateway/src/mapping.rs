@@ -114,6 +114,12 @@ const CONTEXT_NAMES: &[&str] = &[
     "identity.apiKey",
     "identity.apiKeyId",
     "identity.caller",
+    "identity.clientCert.clientCertPem",
+    "identity.clientCert.issuerDN",
+    "identity.clientCert.serialNumber",
+    "identity.clientCert.subjectDN",
+    "identity.clientCert.validity.notAfter",
+    "identity.clientCert.validity.notBefore",
     "identity.sourceIp",
     "identity.user",
     "identity.userAgent",
@@ -154,18 +160,29 @@ fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextP
             "isCanaryRequest" => Value::Bool(v == "true"),
             _ => Value::String(v),
         };
-        match name.split_once('.') {
-            Some((group, leaf)) => {
-                if let Some(Value::Object(m)) = root.get_mut(group) {
-                    m.insert(leaf.to_string(), value);
-                }
-            }
-            None => {
-                root.insert((*name).to_string(), value);
+        let segs: Vec<&str> = name.split('.').collect();
+        insert_at(&mut root, &segs, value);
+    }
+    Value::Object(root)
+}
+
+/// Puts `value` at a dotted path (`identity.clientCert.validity.notAfter`), making the
+/// objects on the way as needed.
+fn insert_at(map: &mut Map<String, Value>, path: &[&str], value: Value) {
+    match path {
+        [] => {}
+        [leaf] => {
+            map.insert((*leaf).to_string(), value);
+        }
+        [head, rest @ ..] => {
+            let slot = map
+                .entry((*head).to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = slot {
+                insert_at(m, rest, value);
             }
         }
     }
-    Value::Object(root)
 }
 
 fn render_input(
@@ -332,8 +349,11 @@ mod tests {
         assert_eq!(out, "<stage>|<identity.sourceIp>|7");
         assert_eq!(asked_for, ["identity.sourceIp", "stage"]);
         let (out, asked_for) = run("$context.identity.keySet().size()");
-        assert_eq!(out, "9", "the whole identity group");
-        assert_eq!(asked_for.len(), 9);
+        // Nine members and the `clientCert` object (its six values nested in it).
+        assert_eq!(out, "10", "the whole identity group");
+        assert_eq!(asked_for.len(), 15);
+        let (out, _) = run("$context.identity.clientCert.validity.notAfter");
+        assert_eq!(out, "<identity.clientCert.validity.notAfter>");
         let (out, asked_for) = run("#set($c = $context)$c.requestId");
         assert_eq!(out, "<requestId>");
         // Every name, and the authorizer's group.

@@ -66,33 +66,39 @@ pub fn start_exec_log(ctx: &mut RequestCtx) {
         t.info(format!(
             "Usage Plan check succeeded for API Key  and API Stage {api}/{st}"
         ));
-        t.info(format!("Starting execution for request: {rid}"));
-        t.info(format!(
-            "HTTP Method: {}, Resource Path: {}",
-            ctx.method,
-            ctx.target.path()
-        ));
-        let params = &found.params;
-        t.data(|| {
-            let p = exec_log::pairs_map(params.iter().map(|p| (p.name.as_str(), p.value.as_str())));
-            format!("Method request path: {p}")
-        });
-        let query = &ctx.query;
-        t.data(|| {
-            let q = exec_log::pairs_map(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            format!("Method request query string: {q}")
-        });
-        let headers = &ctx.headers;
-        t.data(|| format!("Method request headers: {}", exec_log::headers_map(headers)));
-        let body = &ctx.body;
-        t.data(|| {
-            format!(
-                "Method request body before transformations: {}",
-                exec_log::body(body)
-            )
-        });
+        log_method_request(&mut t, ctx, found);
     }
     ctx.exec = Some(Box::new(t));
+}
+
+/// The lines that open every execution log of a routed request (and AWS's test log).
+pub fn log_method_request(t: &mut ExecTrace, ctx: &RequestCtx, found: &crate::context::Matched) {
+    let rid = &ctx.request_id;
+    t.info(format!("Starting execution for request: {rid}"));
+    t.info(format!(
+        "HTTP Method: {}, Resource Path: {}",
+        ctx.method,
+        ctx.target.path()
+    ));
+    let params = &found.params;
+    t.data(|| {
+        let p = exec_log::pairs_map(params.iter().map(|p| (p.name.as_str(), p.value.as_str())));
+        format!("Method request path: {p}")
+    });
+    let query = &ctx.query;
+    t.data(|| {
+        let q = exec_log::pairs_map(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        format!("Method request query string: {q}")
+    });
+    let headers = &ctx.headers;
+    t.data(|| format!("Method request headers: {}", exec_log::headers_map(headers)));
+    let body = &ctx.body;
+    t.data(|| {
+        format!(
+            "Method request body before transformations: {}",
+            exec_log::body(body)
+        )
+    });
 }
 
 /// The method's bucket (or the stage default's), then the account's.

@@ -1,7 +1,8 @@
 //! The registry of served stages: `api_id → stage name → Arc<CompiledStage>`, swapped
 //! atomically (ArcSwap) so the request path never takes a lock.
 //!
-//! Rebuilt from `Store::all_stages()` on every `Store::watch()` tick. Compiled deployments
+//! Rebuilt from `Store::all_stages()` (and the custom domains, `domains.rs`, from
+//! `Store::all_domain_names()`) on every `Store::watch()` tick. Compiled deployments
 //! are cached per (scope, api, deployment id) because snapshots never change, so a stage
 //! update or rollback only re-assembles cheap stage wrappers. A request in flight keeps the
 //! `Arc` it resolved and finishes on the version it started with.
@@ -45,6 +46,8 @@ pub struct Registry {
     /// scrape once more so that their last counts are not lost.
     retired: std::sync::Mutex<Vec<Arc<Series>>>,
     options: Options,
+    /// Custom domain names and their mappings, rebuilt with the stages.
+    pub domains: crate::domains::Domains,
 }
 
 /// What the registry needs from the gateway's configuration.
@@ -119,6 +122,9 @@ impl Registry {
     pub async fn rebuild(&self, store: &dyn Store) -> Result<(), StoreError> {
         let mut cache = self.cache.lock().await;
         let mut pools = self.pools.lock().await;
+        let domains = store.all_domain_names().await?;
+        self.domains
+            .store(crate::domains::DomainTable::compile(&domains));
         let records = store.all_stages().await?;
         let mut fresh: HashMap<CacheKey, Arc<CompiledDeployment>> = HashMap::new();
         let mut map = StageMap::default();

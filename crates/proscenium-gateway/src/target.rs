@@ -5,7 +5,9 @@
 //! - `/_aws/execute-api/{apiId}/{stage}/{path}`;
 //! - `/restapis/{apiId}/{stage}/_user_request_/{path}`.
 //!
-//! Anything else is not an invocation (the management API answers it).
+//! Anything else is not an invocation (the management API answers it). A fourth form, a custom
+//! domain name's `Host` with `/{basePath}/{path}`, is recognised by `domains.rs` (it needs the
+//! table of domains) and built here with [`InvokeTarget::custom_domain`].
 
 /// Which URL form carried the invocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +15,8 @@ pub enum UrlStyle {
     Host,
     AwsPath,
     UserRequest,
+    /// A custom domain name's base path mapping.
+    CustomDomain,
 }
 
 /// A recognised invocation. Its texts share one allocation.
@@ -89,6 +93,39 @@ impl InvokeTarget {
     pub fn domain_name(&self) -> &str {
         self.part(4)
     }
+
+    /// The Lambda proxy event's `path`: the resource path, except through a custom domain,
+    /// where AWS gives the path as sent, base path included.
+    pub fn event_path(&self) -> &str {
+        if self.style == UrlStyle::CustomDomain {
+            self.context_path()
+        } else {
+            self.path()
+        }
+    }
+
+    /// A request through a custom domain: `path` is what follows the base path, `full_path`
+    /// the path as sent; a mapping without a stage takes it from the first segment of `path`.
+    pub fn custom_domain(
+        api_id: &str,
+        stage: Option<&str>,
+        path: &str,
+        full_path: &str,
+        host: &str,
+    ) -> InvokeTarget {
+        let (stage, rest) = match stage {
+            Some(s) => (s, path),
+            None => split_stage(path),
+        };
+        InvokeTarget::new(
+            api_id,
+            stage,
+            &normalise(rest),
+            &normalise(full_path),
+            host_without_port(host),
+            UrlStyle::CustomDomain,
+        )
+    }
 }
 
 /// Recognises an invocation, or `None` when the request is for someone else.
@@ -163,7 +200,7 @@ fn target_from_path(
     )
 }
 
-fn host_of(parts: &http::request::Parts) -> Option<&str> {
+pub(crate) fn host_of(parts: &http::request::Parts) -> Option<&str> {
     // Host is usually first: a scan beats hashing the name for the few headers of most
     // requests.
     let host = if parts.headers.len() <= 8 {
@@ -181,7 +218,7 @@ fn host_of(parts: &http::request::Parts) -> Option<&str> {
     parts.uri.authority().map(|a| a.as_str())
 }
 
-fn host_without_port(host: &str) -> &str {
+pub(crate) fn host_without_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.find(']').map_or(host, |i| &host[..=i]);
     }

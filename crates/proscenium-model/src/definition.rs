@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::documentation::{DocumentationPart, DocumentationVersion};
 use crate::resource::{PartKind, child_path, classify_path_part};
 use crate::{
     Authorizer, GatewayResponse, Model, RequestValidator, Resource, RestApi, ValidationError,
@@ -28,6 +29,12 @@ pub struct ApiDefinition {
     /// Customised gateway responses by type.
     #[serde(default)]
     pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    /// Documentation parts by id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub documentation_parts: BTreeMap<String, DocumentationPart>,
+    /// Documentation versions by version name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub documentation_versions: BTreeMap<String, DocumentationVersion>,
 }
 
 impl ApiDefinition {
@@ -49,6 +56,8 @@ impl ApiDefinition {
             authorizers: BTreeMap::new(),
             request_validators: BTreeMap::new(),
             gateway_responses: BTreeMap::new(),
+            documentation_parts: BTreeMap::new(),
+            documentation_versions: BTreeMap::new(),
         }
     }
 

@@ -41,6 +41,9 @@ pub struct Config {
     pub backend_ca: Option<PathBuf>,
     /// Caps every stage cache at this many bytes (below its `cacheClusterSize`).
     pub cache_max_bytes: Option<u64>,
+    /// Where the certificates of custom domain names given by ACM ARN are read from
+    /// (`{dir}/{last ARN segment}.crt` and `.key`); default `{data_dir}/certificates`.
+    pub certificate_dir: Option<PathBuf>,
     /// Access key id that management requests must be signed with (with `secret_access_key`).
     pub access_key_id: Option<String>,
     /// Secret of `access_key_id`. Never printed.
@@ -120,6 +123,7 @@ impl Default for Config {
             aws_session_token: None,
             backend_ca: None,
             cache_max_bytes: None,
+            certificate_dir: None,
             access_key_id: None,
             secret_access_key: None,
             allow_unauthenticated: false,
@@ -165,6 +169,7 @@ impl std::fmt::Debug for Config {
                 &self.aws_session_token.as_ref().map(|_| "<redacted>"),
             )
             .field("backend_ca", &self.backend_ca)
+            .field("certificate_dir", &self.certificate_dir)
             .field("cache_max_bytes", &self.cache_max_bytes)
             .field("access_key_id", &self.access_key_id)
             .field(
@@ -212,6 +217,7 @@ pub struct Overrides {
     pub aws_secret_access_key: Option<String>,
     pub aws_session_token: Option<String>,
     pub backend_ca: Option<PathBuf>,
+    pub certificate_dir: Option<PathBuf>,
     pub allow_unauthenticated: bool,
     pub log_format: Option<String>,
     pub workers: Option<usize>,
@@ -303,6 +309,13 @@ fn parse_env<T: std::str::FromStr>(
 }
 
 impl Config {
+    /// Where certificates named by ACM ARNs are read from.
+    pub fn certificate_dir(&self) -> PathBuf {
+        self.certificate_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("certificates"))
+    }
+
     /// Builds the configuration from a file (if any), `env` (name → value), and the flags.
     pub fn load(
         file: Option<&Path>,
@@ -346,6 +359,9 @@ impl Config {
         }
         if let Some(v) = env("PROSCENIUM_BACKEND_CA").filter(|v| !v.is_empty()) {
             c.backend_ca = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("PROSCENIUM_CERTIFICATE_DIR").filter(|v| !v.is_empty()) {
+            c.certificate_dir = Some(PathBuf::from(v));
         }
         if let Some(v) = env("PROSCENIUM_CACHE_MAX_BYTES") {
             match v.parse() {
@@ -496,6 +512,9 @@ impl Config {
         }
         if let Some(v) = &flags.backend_ca {
             c.backend_ca = Some(v.clone());
+        }
+        if let Some(v) = &flags.certificate_dir {
+            c.certificate_dir = Some(v.clone());
         }
         if let Some(v) = &flags.log_format {
             c.log_format = v.clone();

@@ -30,6 +30,8 @@ assets! {
     "ui.js" => "text/javascript; charset=utf-8",
     "auth.js" => "text/javascript; charset=utf-8",
     "apis.js" => "text/javascript; charset=utf-8",
+    "openapi.js" => "text/javascript; charset=utf-8",
+    "documentation.js" => "text/javascript; charset=utf-8",
     "resources.js" => "text/javascript; charset=utf-8",
     "deploy.js" => "text/javascript; charset=utf-8",
     "stages.js" => "text/javascript; charset=utf-8",
@@ -48,6 +50,12 @@ assets! {
     "keys.js" => "text/javascript; charset=utf-8",
     "plans.js" => "text/javascript; charset=utf-8",
     "usage.js" => "text/javascript; charset=utf-8",
+    "method.js" => "text/javascript; charset=utf-8",
+    "activity.js" => "text/javascript; charset=utf-8",
+    "models.js" => "text/javascript; charset=utf-8",
+    "validators.js" => "text/javascript; charset=utf-8",
+    "gwresponses.js" => "text/javascript; charset=utf-8",
+    "domains.js" => "text/javascript; charset=utf-8",
 }
 
 /// The page may load only its own files and talk only to its own origin.

@@ -1,6 +1,8 @@
 //! `proscenium`: a self-hosted AWS API Gateway (REST APIs). This file is the command line:
 //! it parses flags, sets up logging and hands a validated [`config::Config`] to [`run::serve`].
 
+mod activity;
+mod activity_log;
 mod config;
 mod console;
 mod host;
@@ -85,6 +87,10 @@ struct ServeArgs {
     /// PEM bundle of extra CA certificates trusted for HTTPS backends (env PROSCENIUM_BACKEND_CA).
     #[arg(long)]
     backend_ca: Option<PathBuf>,
+    /// Directory of the certificates custom domain names name by ACM ARN: `{id}.crt` and
+    /// `{id}.key` [default: {data-dir}/certificates] (env PROSCENIUM_CERTIFICATE_DIR).
+    #[arg(long)]
+    certificate_dir: Option<PathBuf>,
     /// TOML configuration file (env PROSCENIUM_CONFIG).
     #[arg(long, env = "PROSCENIUM_CONFIG")]
     config: Option<PathBuf>,
@@ -189,6 +195,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         aws_secret_access_key: args.aws_secret_access_key,
         aws_session_token: args.aws_session_token,
         backend_ca: args.backend_ca,
+        certificate_dir: args.certificate_dir,
         allow_unauthenticated: args.allow_unauthenticated,
         log_format: args.log_format,
         workers: args.workers,

@@ -8,6 +8,8 @@ use proscenium_control::routes::OPERATIONS;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Call {
     pub operation: &'static str,
+    /// The operation's route (`/restapis/{restapi_id}/stages/{stage_name}`).
+    pub template: &'static str,
     pub api_id: Option<String>,
     pub stage: Option<String>,
     pub access_key_id: Option<String>,
@@ -57,6 +59,7 @@ pub fn describe(method: &str, path: &str, authorization: Option<&str>) -> Call {
     };
     Call {
         operation: best.map_or("Unknown", |(_, _, op)| op),
+        template: best.map_or("", |(_, t, _)| t),
         api_id: after("restapis"),
         stage: after("stages"),
         access_key_id: authorization.and_then(access_key_of),
@@ -83,6 +86,7 @@ mod tests {
             c,
             Call {
                 operation: "UpdateStage",
+                template: "/restapis/{restapi_id}/stages/{stage_name}",
                 api_id: Some("a1b2c3".into()),
                 stage: Some("dev".into()),
                 access_key_id: Some("AKIDEXAMPLE".into()),

@@ -59,6 +59,8 @@ struct App {
     authenticated: bool,
     hosts: HostPolicy,
     limits: http1::Limits,
+    /// Every state-changing management call as a CloudTrail event (`{data-dir}/logs/`).
+    activity: Arc<crate::activity_log::ActivityLog>,
 }
 
 /// Backend requests of one turn written together (`proscenium_uring`), when the runtime has
@@ -101,10 +103,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     // Held until the process exits: one process per data directory.
     let _lock = lock_data_dir(&config.data_dir)?;
+    let activity = Arc::new(
+        crate::activity_log::ActivityLog::open(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the activity log directory {}/logs",
+                config.data_dir.display()
+            )
+        })?,
+    );
     let store = open_store(&config).await?;
     apply_account_limits(store.as_ref(), &config).await?;
 
     let mut control = ControlState::new(store.clone(), config.account_id.clone());
+    control.certificate_dir = Some(config.certificate_dir());
     control.default_region = config.default_region.clone();
     if let (Some(k), Some(s)) = (&config.access_key_id, &config.secret_access_key) {
         control.credentials = Some(Arc::new(Credentials::new().with(k.clone(), s.clone())));
@@ -127,6 +138,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await;
     control.authorizer_tester = Some(Arc::new(crate::tester::GatewayTester(gateway.clone())));
+    control.method_tester = Some(Arc::new(crate::tester::GatewayTester(gateway.clone())));
     let mut limits = http1::Limits::new(proscenium_gateway::MAX_PAYLOAD_BYTES);
     limits.idle = Duration::from_secs(config.idle_timeout);
     limits.body = Duration::from_secs(config.body_timeout);
@@ -139,6 +151,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         authenticated: config.has_credentials(),
         hosts: HostPolicy::new(&config.allowed_hosts),
         limits,
+        activity,
     });
 
     for (l, role) in &listeners {
@@ -153,7 +166,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(data_dir = %config.data_dir.display(), authenticated = config.has_credentials(), elapsed_ms = started.elapsed().as_millis() as u64, "ready");
 
     let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
+        (Some(cert), Some(key)) => {
+            Some(Arc::new(crate::tls::load(cert, key, app.gateway.clone())?))
+        }
         _ => None,
     };
     let shutdown = tokio_util_shutdown();
@@ -200,7 +215,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                         } else {
                             own
                         };
-                        let conn = Conn { app: app.clone(), role, remote, local };
+                        let conn = Conn { app: app.clone(), role, remote, local, client_cert: None };
                         let stop = stop.clone();
                         let live = live.clone();
                         let tls = tls.clone();
@@ -208,9 +223,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                             let _live = live;
                             match tls {
                                 None => serve_connection(stream, conn, stop).await,
-                                Some(acceptor) => {
-                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
-                                    let Ok(Ok(stream)) = handshake else { return };
+                                Some(tls) => {
+                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await;
+                                    let Ok(Ok((stream, client_cert))) = handshake else { return };
+                                    let conn = Conn { client_cert, ..conn };
                                     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
                                         serve_http2(conn, stream, stop).await;
                                     } else {
@@ -421,6 +437,8 @@ struct Conn {
     remote: SocketAddr,
     /// The address the connection arrived on (a `Host` naming it is the gateway's own).
     local: SocketAddr,
+    /// The certificate the client presented (mutual TLS on a custom domain).
+    client_cert: Option<Arc<proscenium_gateway::domains::ClientCert>>,
 }
 
 impl http1::Handler for Conn {
@@ -432,6 +450,10 @@ impl http1::Handler for Conn {
         req: Request<Full<Bytes>>,
         head: Bytes,
     ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
+        let mut req = req;
+        if let Some(c) = &self.client_cert {
+            req.extensions_mut().insert(c.clone());
+        }
         // `dispatch` owns what it needs: no future wrapped around it.
         dispatch(
             self.app.clone(),
@@ -538,7 +560,10 @@ async fn serve_http2<I: http1::Stream>(
                     sleep: None,
                     late: late.clone(),
                 };
-                let req = Request::from_parts(parts, body);
+                let mut req = Request::from_parts(parts, body);
+                if let Some(c) = &conn.client_cert {
+                    req.extensions_mut().insert(c.clone());
+                }
                 let (mut resp, stamp) =
                     dispatch(conn.app, conn.role, req, conn.remote, conn.local, None).await;
                 if late.is_some_and(|l| l.load(Ordering::Relaxed)) {
@@ -760,6 +785,10 @@ where
         "/_proscenium/metrics" if role != Role::Invoke => {
             return (right(metrics(&app, role, req, local)), None);
         }
+        // The activity log: like the management API (its callers, its changes).
+        "/_proscenium/activity" if matches!(role, Role::All | Role::Management) => {
+            return (right(Box::pin(activity(&app, req, local)).await), None);
+        }
         _ if role == Role::Metrics => {
             return (
                 right(aws_error(
@@ -780,7 +809,7 @@ where
     }
     if role != Role::Management {
         let (parts, body) = req.into_parts();
-        if let Some(target) = proscenium_gateway::invoke_target(&parts) {
+        if let Some(target) = app.gateway.target(&parts) {
             let (resp, stamp) = app
                 .gateway
                 .handle_stamped_with_head(Request::from_parts(parts, body), target, remote, head)
@@ -798,12 +827,23 @@ where
             return (right(resp), None);
         }
         return (
-            right(Box::pin(management(&app, Request::from_parts(parts, body), local)).await),
+            right(
+                Box::pin(management(
+                    &app,
+                    Request::from_parts(parts, body),
+                    local,
+                    remote,
+                ))
+                .await,
+            ),
             None,
         );
     }
     // Boxed: the management API's future stays out of every invocation's state.
-    (right(Box::pin(management(&app, req, local)).await), None)
+    (
+        right(Box::pin(management(&app, req, local, remote)).await),
+        None,
+    )
 }
 
 /// `/_proscenium/metrics`: open on `--metrics-listen`; elsewhere, when credentials are
@@ -831,7 +871,12 @@ fn right(r: Response<Body>) -> Reply {
     r.map(Either::Right)
 }
 
-async fn management<B>(app: &App, req: Request<B>, local: SocketAddr) -> Response<Body>
+async fn management<B>(
+    app: &App,
+    req: Request<B>,
+    local: SocketAddr,
+    remote: SocketAddr,
+) -> Response<Body>
 where
     B: hyper::body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -863,6 +908,11 @@ where
                 proscenium_control::auth::MAX_BODY
             ),
         )
+    } else if let Some(call) = logged
+        .as_ref()
+        .filter(|c| crate::activity::records(c.operation))
+    {
+        recorded(app, call, req.map(Body::new), remote).await
     } else {
         match app.control.clone().oneshot(req.map(Body::new)).await {
             Ok(r) => aws_shaped(r).await,
@@ -871,15 +921,8 @@ where
     };
     let status = resp.status().as_u16();
     app.metrics.record(Plane::Management, status);
-    if let Some(call) = logged {
-        tracing::info!(
-            operation = call.operation,
-            api_id = call.api_id.as_deref().unwrap_or("-"),
-            stage = call.stage.as_deref().unwrap_or("-"),
-            access_key = call.access_key_id.as_deref().unwrap_or("-"),
-            status,
-            "management call"
-        );
+    if let Some(call) = &logged {
+        log_call(call, status);
     }
     if changes_serving && resp.status().is_success() {
         // "Takes effect for the next request": the data plane follows the store's change feed
@@ -887,6 +930,163 @@ where
         app.gateway.reload().await;
     }
     resp
+}
+
+fn log_call(call: &oplog::Call, status: u16) {
+    tracing::info!(
+        operation = call.operation,
+        api_id = call.api_id.as_deref().unwrap_or("-"),
+        stage = call.stage.as_deref().unwrap_or("-"),
+        access_key = call.access_key_id.as_deref().unwrap_or("-"),
+        status,
+        "management call"
+    );
+}
+
+/// A state-changing call answered with its CloudTrail event written first: the request and
+/// answer bodies are kept for the event, which is appended (and synced) before the answer
+/// goes out. An event that cannot be written turns the answer into a 500: no change is
+/// acknowledged without its event.
+async fn recorded(
+    app: &App,
+    call: &oplog::Call,
+    req: Request<Body>,
+    remote: SocketAddr,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let request_body = match axum::body::to_bytes(body, proscenium_control::auth::MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            return aws_error(
+                400,
+                "BadRequestException",
+                format!("The request body could not be read: {e}"),
+            );
+        }
+    };
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (user_agent, content_type) = (header("user-agent"), header("content-type"));
+    let region = header("authorization")
+        .and_then(|a| {
+            a.split("Credential=")
+                .nth(1)
+                .and_then(|c| c.split('/').nth(2).map(str::to_string))
+        })
+        .filter(|r| !r.is_empty() && r.len() < 32)
+        .unwrap_or_else(|| app.control_state.default_region.clone());
+    let (path, query) = (
+        parts.uri.path().to_string(),
+        parts.uri.query().map(str::to_string),
+    );
+    let req = Request::from_parts(parts, Body::from(request_body.clone()));
+    let resp = match app.control.clone().oneshot(req).await {
+        Ok(r) => aws_shaped(r).await,
+        Err(never) => match never {},
+    };
+    let (parts, body) = resp.into_parts();
+    let response_body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let error_code = parts
+        .headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok());
+    let event = crate::activity::event(&crate::activity::Seen {
+        call,
+        path: &path,
+        query: query.as_deref(),
+        account_id: &app.control_state.account_id,
+        region: &region,
+        source_ip: remote.ip().to_string(),
+        user_agent: user_agent.as_deref(),
+        request_body: &request_body,
+        request_content_type: content_type.as_deref(),
+        status: parts.status.as_u16(),
+        response_body: &response_body,
+        error_code,
+        request_id: parts
+            .headers
+            .get("x-amzn-requestid")
+            .and_then(|v| v.to_str().ok()),
+        event_id: app.control_state.new_request_id(),
+        now: app.control_state.now(),
+    });
+    let log = app.activity.clone();
+    let written = tokio::task::spawn_blocking(move || log.append(&event))
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r);
+    if let Err(e) = written {
+        tracing::error!(
+            operation = call.operation,
+            "the activity log could not be written: {e}"
+        );
+        return aws_error(
+            500,
+            "InternalFailure",
+            format!(
+                "{} was applied but its activity event could not be written: {e}",
+                call.operation
+            ),
+        );
+    }
+    Response::from_parts(parts, Body::from(response_body))
+}
+
+/// `GET /_proscenium/activity?apiId=&stage=&operation=&limit=`: the activity log's events,
+/// newest first, for callers of the management API (signed when credentials are set).
+async fn activity<B>(app: &App, req: Request<B>, local: SocketAddr) -> Response<Body> {
+    if let Some(refused) = foreign_host(app, &req, local) {
+        return refused;
+    }
+    if req.method() != http::Method::GET {
+        return aws_error(
+            405,
+            "MethodNotAllowedException",
+            "The activity log is read with GET".into(),
+        );
+    }
+    let (parts, _) = req.into_parts();
+    if app.authenticated
+        && let Err(e) = proscenium_control::auth::verify(&app.control_state, &parts, b"")
+    {
+        use axum::response::IntoResponse;
+        return e.into_response();
+    }
+    let query = parts.uri.query().map(str::to_string);
+    let filter = crate::activity::Filter::from_query(query.as_deref());
+    let limit = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("limit="))
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(200)
+        .clamp(1, 1000);
+    let log = app.activity.clone();
+    match tokio::task::spawn_blocking(move || log.read(&filter, limit)).await {
+        Ok(Ok(events)) => text(
+            StatusCode::OK,
+            "application/json",
+            serde_json::json!({ "events": events }).to_string(),
+        ),
+        Ok(Err(e)) => aws_error(
+            500,
+            "InternalFailure",
+            format!("cannot read the activity log: {e}"),
+        ),
+        Err(e) => aws_error(
+            500,
+            "InternalFailure",
+            format!("cannot read the activity log: {e}"),
+        ),
+    }
 }
 
 /// Every management error in AWS's shape: an error answered by the routing layer itself
@@ -930,7 +1130,7 @@ async fn aws_shaped(resp: Response<Body>) -> Response<Body> {
 }
 
 /// Whether a management call can change what a stage serves (stages, deployments, account
-/// throttling, client certificates, deleting an API). Edits of the API itself cannot: they
+/// throttling, client certificates, custom domains and their mappings, deleting an API). Edits of the API itself cannot: they
 /// reach a stage only through a new deployment.
 fn changes_what_is_served(method: &http::Method, path: &str) -> bool {
     if *method == http::Method::GET {
@@ -941,6 +1141,7 @@ fn changes_what_is_served(method: &http::Method, path: &str) -> bool {
         || path.contains("/deployments")
         || path.starts_with("/account")
         || path.starts_with("/clientcertificates")
+        || path.starts_with("/domainnames")
         || (path.starts_with("/restapis/") && segments == 2 && *method == http::Method::DELETE)
 }
 

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use proscenium_model::{
-    Account, ApiDefinition, ApiKey, ClientCertificate, Deployment, DeploymentSnapshot, RestApi,
-    Scope, Stage, UsagePlan, VpcLink,
+    Account, ApiDefinition, ApiKey, BasePathMapping, ClientCertificate, Deployment,
+    DeploymentSnapshot, DomainName, RestApi, Scope, Stage, UsagePlan, VpcLink,
 };
 
 pub mod embedded;
@@ -78,6 +78,14 @@ pub struct UsageCount {
     pub key_id: String,
     pub day: i64,
     pub used: i64,
+}
+
+/// A custom domain name with its base path mappings (the data plane's view).
+#[derive(Debug, Clone)]
+pub struct DomainRecord {
+    pub scope: Scope,
+    pub domain: DomainName,
+    pub mappings: Vec<BasePathMapping>,
 }
 
 /// A stage as the data plane sees it: where it lives and what it serves.
@@ -217,6 +225,38 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<UsageCount>>;
     /// Every scope's counts for days `from..=to` (the data plane reloads its quotas from it).
     async fn all_usage(&self, from: i64, to: i64) -> StoreResult<Vec<(Scope, UsageCount)>>;
+
+    // --- Custom domain names and base path mappings (account-level) ---
+    /// The scope's domain names, by name.
+    async fn list_domain_names(&self, scope: &Scope) -> StoreResult<Vec<DomainName>>;
+    async fn get_domain_name(&self, scope: &Scope, name: &str) -> StoreResult<DomainName>;
+    /// Creates or replaces the domain name (its mappings stay).
+    async fn put_domain_name(&self, scope: &Scope, domain: &DomainName) -> StoreResult<()>;
+    /// Deletes the domain name with its mappings.
+    async fn delete_domain_name(&self, scope: &Scope, name: &str) -> StoreResult<()>;
+    /// A domain's mappings, by base path (`NotFound`: no such domain).
+    async fn list_base_path_mappings(
+        &self,
+        scope: &Scope,
+        domain: &str,
+    ) -> StoreResult<Vec<BasePathMapping>>;
+    /// Writes a mapping of an existing domain (`NotFound` otherwise), in the same transaction
+    /// removing the one at `replacing` (an update that moves the base path).
+    async fn put_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        mapping: &BasePathMapping,
+        replacing: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn delete_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        base_path: &str,
+    ) -> StoreResult<()>;
+    /// Every scope's domain names with their mappings (the data plane's view).
+    async fn all_domain_names(&self) -> StoreResult<Vec<DomainRecord>>;
 
     // --- Change feed ---
     /// A counter bumped after every committed change; the data plane re-reads what it serves.

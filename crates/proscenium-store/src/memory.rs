@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use proscenium_model::{
-    Account, ApiDefinition, ClientCertificate, Deployment, DeploymentSnapshot, RestApi, Scope,
-    Stage, UsagePlan, VpcLink,
+    Account, ApiDefinition, BasePathMapping, ClientCertificate, Deployment, DeploymentSnapshot,
+    DomainName, RestApi, Scope, Stage, UsagePlan, VpcLink,
 };
 use tokio::sync::watch;
 
@@ -32,6 +32,9 @@ struct Inner {
     vpc_links: BTreeMap<(Scope, String), VpcLink>,
     keys: BTreeMap<(Scope, String), proscenium_model::ApiKey>,
     plans: BTreeMap<(Scope, String), UsagePlan>,
+    domains: BTreeMap<(Scope, String), DomainName>,
+    /// (scope, domain, base path) → mapping.
+    mappings: BTreeMap<(Scope, String, String), BasePathMapping>,
     /// (scope, plan, key, day) → used.
     usage: BTreeMap<(Scope, String, String, i64), i64>,
     next_revision: Revision,
@@ -610,6 +613,114 @@ impl Store for MemoryStore {
                         used: *used,
                     },
                 )
+            })
+            .collect())
+    }
+
+    async fn list_domain_names(&self, scope: &Scope) -> StoreResult<Vec<DomainName>> {
+        let g = self.lock();
+        Ok(g.domains
+            .iter()
+            .filter(|((s, _), _)| s == scope)
+            .map(|(_, d)| d.clone())
+            .collect())
+    }
+
+    async fn get_domain_name(&self, scope: &Scope, name: &str) -> StoreResult<DomainName> {
+        self.lock()
+            .domains
+            .get(&(scope.clone(), name.to_string()))
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn put_domain_name(&self, scope: &Scope, domain: &DomainName) -> StoreResult<()> {
+        self.lock()
+            .domains
+            .insert((scope.clone(), domain.domain_name.clone()), domain.clone());
+        self.changed();
+        Ok(())
+    }
+
+    async fn delete_domain_name(&self, scope: &Scope, name: &str) -> StoreResult<()> {
+        let mut g = self.lock();
+        g.domains
+            .remove(&(scope.clone(), name.to_string()))
+            .ok_or(StoreError::NotFound)?;
+        g.mappings.retain(|(s, d, _), _| !(s == scope && d == name));
+        drop(g);
+        self.changed();
+        Ok(())
+    }
+
+    async fn list_base_path_mappings(
+        &self,
+        scope: &Scope,
+        domain: &str,
+    ) -> StoreResult<Vec<BasePathMapping>> {
+        let g = self.lock();
+        if !g.domains.contains_key(&(scope.clone(), domain.to_string())) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(g.mappings
+            .iter()
+            .filter(|((s, d, _), _)| s == scope && d == domain)
+            .map(|(_, m)| m.clone())
+            .collect())
+    }
+
+    async fn put_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        mapping: &BasePathMapping,
+        replacing: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut g = self.lock();
+        if !g.domains.contains_key(&(scope.clone(), domain.to_string())) {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(old) = replacing.filter(|old| *old != mapping.base_path) {
+            g.mappings
+                .remove(&(scope.clone(), domain.to_string(), old.to_string()))
+                .ok_or(StoreError::NotFound)?;
+        }
+        g.mappings.insert(
+            (scope.clone(), domain.to_string(), mapping.base_path.clone()),
+            mapping.clone(),
+        );
+        drop(g);
+        self.changed();
+        Ok(())
+    }
+
+    async fn delete_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        base_path: &str,
+    ) -> StoreResult<()> {
+        self.lock()
+            .mappings
+            .remove(&(scope.clone(), domain.to_string(), base_path.to_string()))
+            .ok_or(StoreError::NotFound)?;
+        self.changed();
+        Ok(())
+    }
+
+    async fn all_domain_names(&self) -> StoreResult<Vec<crate::DomainRecord>> {
+        let g = self.lock();
+        Ok(g.domains
+            .iter()
+            .map(|((scope, name), domain)| crate::DomainRecord {
+                scope: scope.clone(),
+                domain: domain.clone(),
+                mappings: g
+                    .mappings
+                    .iter()
+                    .filter(|((s, d, _), _)| s == scope && d == name)
+                    .map(|(_, m)| m.clone())
+                    .collect(),
             })
             .collect())
     }

@@ -99,6 +99,172 @@ pub async fn run(store: &dyn Store) {
     account_and_certificates(store).await;
     keys_plans_and_usage(store).await;
     vpc_links(store).await;
+    domain_names_and_mappings(store).await;
+}
+
+pub fn domain(name: &str) -> proscenium_model::DomainName {
+    proscenium_model::DomainName {
+        domain_name: name.into(),
+        certificate_name: None,
+        certificate_arn: None,
+        certificate_upload_date: Some(1.0),
+        regional_domain_name: Some("d-abcdefghij.execute-api.us-east-1.amazonaws.com".into()),
+        regional_hosted_zone_id: Some("Z1UJRXOUMOOFQ8".into()),
+        regional_certificate_name: None,
+        regional_certificate_arn: None,
+        distribution_domain_name: None,
+        distribution_hosted_zone_id: None,
+        endpoint_configuration: EndpointConfiguration {
+            types: vec!["REGIONAL".into()],
+            ..Default::default()
+        },
+        domain_name_status: "AVAILABLE".into(),
+        domain_name_status_message: None,
+        security_policy: "TLS_1_2".into(),
+        mutual_tls_authentication: None,
+        ownership_verification_certificate_arn: None,
+        routing_mode: None,
+        tags: BTreeMap::new(),
+        created_date: 1.0,
+        serving: Some(proscenium_model::domain_name::ServingCertificate {
+            chain_pem: "chain".into(),
+            private_key_pem: "key".into(),
+            not_after: 2.0,
+        }),
+        truststore_pem: None,
+    }
+}
+
+async fn domain_names_and_mappings(store: &dyn Store) {
+    use proscenium_model::BasePathMapping;
+    let s = Scope::new("000000000000", "sa-east-1");
+    let other = Scope::new("000000000000", "me-south-1");
+    let mapping = |base: &str, api: &str, stage: Option<&str>| BasePathMapping {
+        base_path: base.into(),
+        rest_api_id: api.into(),
+        stage: stage.map(str::to_string),
+    };
+    assert!(matches!(
+        store
+            .put_base_path_mapping(&s, "api.example.com", &mapping("v1", "a", None), None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let mut rx = store.watch();
+    let before = *rx.borrow_and_update();
+    let mut d = domain("api.example.com");
+    store.put_domain_name(&s, &d).await.unwrap();
+    assert!(*rx.borrow_and_update() > before, "a domain moves the feed");
+    store
+        .put_domain_name(&s, &domain("*.example.com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_domain_name(&s, "api.example.com").await.unwrap(),
+        d
+    );
+    assert!(matches!(
+        store.get_domain_name(&other, "api.example.com").await,
+        Err(StoreError::NotFound)
+    ));
+    let names: Vec<String> = store
+        .list_domain_names(&s)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.domain_name)
+        .collect();
+    assert_eq!(names, ["*.example.com", "api.example.com"]);
+
+    let before = *rx.borrow_and_update();
+    store
+        .put_base_path_mapping(
+            &s,
+            "api.example.com",
+            &mapping("v1", "a", Some("dev")),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(*rx.borrow_and_update() > before, "a mapping moves the feed");
+    store
+        .put_base_path_mapping(&s, "api.example.com", &mapping("(none)", "b", None), None)
+        .await
+        .unwrap();
+    // Moving a base path is one write.
+    store
+        .put_base_path_mapping(
+            &s,
+            "api.example.com",
+            &mapping("v2", "a", Some("prod")),
+            Some("v1"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_base_path_mappings(&s, "api.example.com")
+            .await
+            .unwrap(),
+        vec![
+            mapping("(none)", "b", None),
+            mapping("v2", "a", Some("prod"))
+        ]
+    );
+    assert!(matches!(
+        store
+            .list_base_path_mappings(&other, "api.example.com")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // Replacing the domain keeps its mappings.
+    d.security_policy = "TLS_1_0".into();
+    store.put_domain_name(&s, &d).await.unwrap();
+    let all = store.all_domain_names().await.unwrap();
+    let rec = all
+        .iter()
+        .find(|r| r.scope == s && r.domain.domain_name == "api.example.com")
+        .unwrap();
+    assert_eq!(rec.domain.security_policy, "TLS_1_0");
+    assert_eq!(rec.mappings.len(), 2);
+    assert!(
+        all.iter()
+            .any(|r| r.domain.domain_name == "*.example.com" && r.mappings.is_empty())
+    );
+
+    store
+        .delete_base_path_mapping(&s, "api.example.com", "(none)")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .delete_base_path_mapping(&s, "api.example.com", "(none)")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // Deleting the domain takes its mappings; a new domain of that name starts bare.
+    store
+        .delete_domain_name(&s, "api.example.com")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.delete_domain_name(&s, "api.example.com").await,
+        Err(StoreError::NotFound)
+    ));
+    store.put_domain_name(&s, &d).await.unwrap();
+    assert!(
+        store
+            .list_base_path_mappings(&s, "api.example.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .delete_domain_name(&s, "api.example.com")
+        .await
+        .unwrap();
+    store.delete_domain_name(&s, "*.example.com").await.unwrap();
+    assert!(store.list_domain_names(&s).await.unwrap().is_empty());
 }
 
 async fn vpc_links(store: &dyn Store) {

@@ -91,7 +91,11 @@ pub async fn generate_client_certificate(
     created(&certificate_shape(&cert))
 }
 
-async fn load(st: &ControlState, caller: &Caller, id: &str) -> ApiResult<ClientCertificate> {
+pub(crate) async fn load(
+    st: &ControlState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<ClientCertificate> {
     match st.store.get_client_certificate(&caller.scope, id).await {
         Err(StoreError::NotFound) => Err(not_found()),
         other => Ok(other?),

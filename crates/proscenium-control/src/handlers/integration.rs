@@ -5,8 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use proscenium_model::integration::{
-    CONNECTION_TYPES, CONTENT_HANDLINGS, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS,
-    PASSTHROUGH_BEHAVIORS, TlsConfig,
+    CONNECTION_TYPES, CONTENT_HANDLINGS, DEFAULT_TIMEOUT_MS, PASSTHROUGH_BEHAVIORS, TlsConfig,
 };
 use proscenium_model::mapping;
 use proscenium_model::method::is_valid_status_code;
@@ -142,67 +141,7 @@ struct PutIntegrationRequest {
 
 /// AWS's checks on an integration's type, method, URI and bounds.
 fn validate(i: &Integration) -> ApiResult<()> {
-    let needs_backend = i.kind != IntegrationType::Mock;
-    if needs_backend && i.http_method.as_deref().unwrap_or("").is_empty() {
-        return Err(ApiError::bad_request(
-            "Enumeration value for HttpMethod must be non-empty",
-        ));
-    }
-    match i.kind {
-        IntegrationType::Http | IntegrationType::HttpProxy => {
-            let uri = i.uri.as_deref().unwrap_or("");
-            let ok = (uri.starts_with("http://") || uri.starts_with("https://"))
-                && uri.len() > "https://".len() - 1;
-            if !ok && i.connection_type.as_deref() != Some("VPC_LINK") {
-                return Err(ApiError::bad_request(
-                    "Invalid HTTP endpoint specified for URI",
-                ));
-            }
-        }
-        IntegrationType::Aws | IntegrationType::AwsProxy => {
-            let uri = i.uri.as_deref().unwrap_or("");
-            let parts: Vec<&str> = uri.splitn(6, ':').collect();
-            if parts.len() < 6 || parts[0] != "arn" {
-                return Err(ApiError::bad_request(
-                    "Invalid ARN specified in the request",
-                ));
-            }
-            let tail = parts[5];
-            if !(tail.starts_with("path/") || tail.starts_with("action/")) {
-                return Err(ApiError::bad_request(
-                    "AWS ARN for integration must contain path or action",
-                ));
-            }
-            if parts[2] != "apigateway" {
-                return Err(ApiError::bad_request(
-                    "Invalid ARN specified in the request",
-                ));
-            }
-            if i.kind == IntegrationType::AwsProxy
-                && !(parts[4] == "lambda" || parts[4] == "firehose")
-            {
-                return Err(ApiError::bad_request(
-                    "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.",
-                ));
-            }
-            // Lambda is invoked under the function's resource policy; every other AWS
-            // service needs a role for API Gateway to assume.
-            if i.kind == IntegrationType::Aws
-                && parts[4] != "lambda"
-                && i.credentials.as_deref().unwrap_or("").is_empty()
-            {
-                return Err(ApiError::bad_request(
-                    "Role ARN must be specified for AWS integrations",
-                ));
-            }
-        }
-        IntegrationType::Mock => {}
-    }
-    if !(MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&i.timeout_in_millis) {
-        return Err(ApiError::bad_request(format!(
-            "Timeout should be between {MIN_TIMEOUT_MS} ms and {MAX_TIMEOUT_MS} ms"
-        )));
-    }
+    proscenium_model::integration::check_backend(i)?;
     check_content_types(&i.request_templates)
 }
 

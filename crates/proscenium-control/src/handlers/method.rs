@@ -154,6 +154,18 @@ fn is_request_parameter(k: &str) -> bool {
     ) && !name.is_empty()
 }
 
+/// The four authorization types AWS knows. Another value would make a method that refuses
+/// every request (the gateway fails closed on a type it cannot evaluate), so it is refused here.
+/// AWS's exact words for this refusal are not recorded; the text is ours.
+fn check_authorization_type(kind: &str) -> ApiResult<()> {
+    if matches!(kind, "NONE" | "AWS_IAM" | "CUSTOM" | "COGNITO_USER_POOLS") {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "Invalid authorization type specified: {kind}. Must be one of: [NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS]"
+    )))
+}
+
 /// The cross-references AWS checks on a method: authorizer, validator, models.
 fn check_references(def: &ApiDefinition, m: &Method) -> ApiResult<()> {
     if matches!(
@@ -197,6 +209,7 @@ pub async fn put_method(
     let authorization_type = req.authorization_type.ok_or_else(|| {
         patch::validation_errors(&["Value null at 'putMethodInput.authorizationType' failed to satisfy constraint: Member must not be null".into()])
     })?;
+    check_authorization_type(&authorization_type)?;
     let method = Method {
         http_method: http_method.clone(),
         authorization_type: authorization_type.clone(),
@@ -291,6 +304,7 @@ fn apply(m: &mut Method, op: &PatchOp) -> ApiResult<()> {
     match (raw.as_slice(), key) {
         (["authorizationType"], _) => {
             replace_only(op)?;
+            check_authorization_type(op.value()?)?;
             m.authorization_type = op.value()?.to_string();
             if !matches!(
                 m.authorization_type.as_str(),

@@ -1,4 +1,4 @@
-//! CreateModel, GetModel, GetModels, UpdateModel, DeleteModel.
+//! CreateModel, GetModel, GetModels, UpdateModel, DeleteModel, GetModelTemplate.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -192,4 +192,25 @@ pub async fn delete_model(
     .await
     .map_err(|e| unknown_api_is_unknown_model(e, &name))?;
     accepted()
+}
+
+/// GetModelTemplate: `{"value": template}` generated from the model's schema.
+pub async fn get_model_template(
+    State(st): State<ControlState>,
+    caller: Caller,
+    Path((api_id, name)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let def = load_api(&st, &caller.scope, &api_id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => not_found(&name),
+            e => e,
+        })?;
+    let model = def
+        .value
+        .models
+        .get(&name)
+        .ok_or_else(|| not_found(&name))?;
+    let value = proscenium_model::model_template::generate(model, &def.value.models);
+    ok(&serde_json::json!({ "value": value }))
 }

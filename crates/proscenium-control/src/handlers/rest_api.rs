@@ -122,9 +122,7 @@ pub async fn create_rest_api(
     body: Bytes,
 ) -> ApiResult<Response> {
     if q.get("mode") == Some("import") {
-        return Err(ApiError::NotImplemented(
-            "ImportRestApi is not supported yet".into(),
-        ));
+        return super::import::import_rest_api(&st, &caller, &q, &body).await;
     }
     let req: CreateRestApiRequest = json_body(&body)?;
     let name = req.name.filter(|n| !n.is_empty()).ok_or_else(|| {
@@ -269,7 +267,11 @@ pub async fn update_rest_api(
 
 /// A resource policy as AWS stores it: checked, with `execute-api:/…` resources written as
 /// full ARNs of this API. An empty policy is none.
-fn stored_policy(text: &str, scope: &proscenium_model::Scope, api_id: &str) -> ApiResult<String> {
+pub(crate) fn stored_policy(
+    text: &str,
+    scope: &proscenium_model::Scope,
+    api_id: &str,
+) -> ApiResult<String> {
     if text.trim().is_empty() {
         return Ok(String::new());
     }
@@ -410,6 +412,7 @@ pub async fn delete_rest_api(
     Path(api_id): Path<String>,
 ) -> ApiResult<Response> {
     let _guard = st.write_lock.lock().await;
+    super::base_path_mapping::refuse_mapped_api(&st, &caller.scope, &api_id).await?;
     match st.store.delete_api(&caller.scope, &api_id).await {
         Err(StoreError::NotFound) => Err(api_not_found(&caller.scope, &api_id)),
         other => {

@@ -231,6 +231,7 @@ pub async fn delete_stage(
 ) -> ApiResult<Response> {
     let _guard = st.write_lock.lock().await;
     load_stage(&st, &caller.scope, &api_id, &name).await?;
+    super::base_path_mapping::refuse_mapped_stage(&st, &caller.scope, &api_id, &name).await?;
     st.store.delete_stage(&caller.scope, &api_id, &name).await?;
     super::usage_plan::forget_stages(&st, &caller.scope, &api_id, Some(&name)).await?;
     accepted()

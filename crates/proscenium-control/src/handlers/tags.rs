@@ -1,6 +1,6 @@
 //! TagResource, UntagResource, GetTags on REST API, stage, API key and usage plan ARNs
 //! (`arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`, `::/apikeys/{id}`,
-//! `::/usageplans/{id}`).
+//! `::/usageplans/{id}`, `::/domainnames/{name}`).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -21,6 +21,7 @@ enum Target {
     Stage(String, String),
     ApiKey(String),
     UsagePlan(String),
+    DomainName(String),
 }
 
 fn parse_arn(arn: &str, caller: &Caller) -> ApiResult<Target> {
@@ -40,6 +41,7 @@ fn parse_arn(arn: &str, caller: &Caller) -> ApiResult<Target> {
         ["restapis", api, "stages", stage] => Ok(Target::Stage(api.to_string(), stage.to_string())),
         ["apikeys", id] => Ok(Target::ApiKey(id.to_string())),
         ["usageplans", id] => Ok(Target::UsagePlan(id.to_string())),
+        ["domainnames", name] => Ok(Target::DomainName(name.to_string())),
         _ => Err(invalid()),
     }
 }
@@ -89,6 +91,9 @@ async fn edit_tags(
             f(&mut p.tags);
             st.store.put_usage_plan(&caller.scope, &p).await?;
             Ok(p.tags)
+        }
+        Target::DomainName(name) => {
+            super::domain_name::edit_tags(st, &caller.scope, &name, f).await
         }
     }
 }
@@ -146,6 +151,11 @@ pub async fn get_tags(
         }
         Target::UsagePlan(id) => {
             super::usage_plan::load_plan(&st, &caller.scope, &id)
+                .await?
+                .tags
+        }
+        Target::DomainName(name) => {
+            super::domain_name::load_domain(&st, &caller.scope, &name)
                 .await?
                 .tags
         }

@@ -99,11 +99,31 @@ impl Claims {
     }
 }
 
-/// One RSA key of a JWKS.
+/// One RSA key of a JWKS, parsed once when the JWKS is read (a verification then costs the
+/// modular exponentiation alone, not the key's set-up).
 #[derive(Debug, Clone)]
 pub struct RsaKey {
-    pub n: Vec<u8>,
-    pub e: Vec<u8>,
+    parsed: Arc<aws_lc_rs::signature::ParsedPublicKey>,
+}
+
+impl RsaKey {
+    /// The key with modulus `n` and exponent `e` (big-endian bytes, as a JWK gives them), for
+    /// RS256 with a modulus of 2048 to 8192 bits; `None` when it is not a usable key.
+    pub fn from_components(n: &[u8], e: &[u8]) -> Option<Self> {
+        let bits = n
+            .iter()
+            .position(|&b| b != 0)
+            .map_or(0, |i| (n.len() - i) * 8 - n[i].leading_zeros() as usize);
+        if !(2048..=8192).contains(&bits) {
+            return None;
+        }
+        let parsed = aws_lc_rs::signature::RsaPublicKeyComponents { n, e }
+            .to_parsed_public_key(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256)
+            .ok()?;
+        Some(RsaKey {
+            parsed: Arc::new(parsed),
+        })
+    }
 }
 
 /// The keys of one pool, and when they were fetched.
@@ -155,7 +175,9 @@ pub fn parse_jwks(body: &[u8], fetched_at: u64) -> Result<Jwks, String> {
         let (Ok(n), Ok(e)) = (b64(n), b64(e)) else {
             continue;
         };
-        out.insert(kid.to_string(), RsaKey { n, e });
+        if let Some(key) = RsaKey::from_components(&n, &e) {
+            out.insert(kid.to_string(), key);
+        }
     }
     Ok(Jwks {
         keys: out,
@@ -209,16 +231,8 @@ pub fn decode(token: &str) -> Result<Token, String> {
 
 /// Checks an RS256 signature.
 pub fn verify_signature(t: &Token, key: &RsaKey) -> bool {
-    let public = ring::signature::RsaPublicKeyComponents {
-        n: &key.n,
-        e: &key.e,
-    };
-    public
-        .verify(
-            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            &t.signing_input,
-            &t.signature,
-        )
+    key.parsed
+        .verify_sig(&t.signing_input, &t.signature)
         .is_ok()
 }
 
@@ -557,12 +571,22 @@ mod tests {
             issuer(Some("http://127.0.0.1:9/"), "r", "p"),
             "http://127.0.0.1:9/p"
         );
-        let j = parse_jwks(
-            br#"{"keys":[{"kty":"RSA","kid":"k1","n":"AQAB","e":"AQAB"},{"kty":"EC","kid":"k2"}]}"#,
-            7,
-        )
+        // A 2048-bit key is kept; a modulus too small to be RS256's, and non-RSA keys, are not.
+        let pair = aws_lc_rs::signature::RsaKeyPair::from_der(include_bytes!(
+            "../../benches/data/jwt-rsa2048.der"
+        ))
         .unwrap();
-        assert_eq!(j.keys.len(), 1);
+        let public = aws_lc_rs::rsa::PublicKeyComponents::<Vec<u8>>::from(
+            aws_lc_rs::signature::KeyPair::public_key(&pair),
+        );
+        let enc = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let doc = serde_json::json!({"keys": [
+            {"kty": "RSA", "kid": "good", "n": enc(&public.n), "e": enc(&public.e)},
+            {"kty": "RSA", "kid": "small", "n": "AQAB", "e": "AQAB"},
+            {"kty": "EC", "kid": "k2"},
+        ]});
+        let j = parse_jwks(doc.to_string().as_bytes(), 7).unwrap();
+        assert_eq!(j.keys.keys().collect::<Vec<_>>(), ["good"]);
         assert!(parse_jwks(b"{}", 0).is_err());
         assert!(decode("a.b").is_err());
     }

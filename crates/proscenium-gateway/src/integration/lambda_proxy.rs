@@ -37,7 +37,7 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         .map(crate::auth::AuthContext::authorizer_json);
     let event = Event {
         resource: resource_path,
-        path: ctx.target.path(),
+        path: ctx.target.event_path(),
         http_method: ctx.method.as_str(),
         headers: (!ctx.headers.is_empty()).then_some(LastValues(&headers)),
         multi_value_headers: (!ctx.headers.is_empty()).then_some(AllValues(&headers)),
@@ -77,6 +77,7 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
                 user: iam.map(|c| c.user_id.as_str()),
                 api_key: api_key.map(|k| &*k.value),
                 api_key_id: api_key.map(|k| k.id.as_str()),
+                client_cert: ctx.client_cert.as_deref(),
             },
             domain_name: ctx.target.domain_name(),
             deployment_id: stage.map(|s| s.deployment.deployment_id.as_str()),
@@ -152,6 +153,9 @@ struct Identity<'a> {
     api_key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     api_key_id: Option<&'a str>,
+    /// The client's certificate through a custom domain with mutual TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_cert: Option<&'a crate::domains::ClientCert>,
 }
 
 fn text(v: &HeaderValue) -> Cow<'_, str> {

@@ -49,6 +49,16 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE vpc_links (
         account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (account, region, id));",
+    // 4: custom domain names and their base path mappings (one document each).
+    "CREATE TABLE domain_names (
+        account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (account, region, id));
+     CREATE TABLE base_path_mappings (
+        account TEXT NOT NULL, region TEXT NOT NULL, domain_name TEXT NOT NULL,
+        base_path TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (account, region, domain_name, base_path),
+        FOREIGN KEY (account, region, domain_name)
+          REFERENCES domain_names (account, region, id) ON DELETE CASCADE);",
 ];
 
 /// The schema version this binary writes.

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use proscenium_model::{
-    Account, ApiDefinition, ApiKey, ClientCertificate, Deployment, DeploymentSnapshot, RestApi,
-    Scope, Stage, UsagePlan, VpcLink,
+    Account, ApiDefinition, ApiKey, BasePathMapping, ClientCertificate, Deployment,
+    DeploymentSnapshot, DomainName, RestApi, Scope, Stage, UsagePlan, VpcLink,
 };
 use rusqlite::Connection;
 use tokio::sync::watch;
@@ -455,6 +455,81 @@ impl Store for SqliteStore {
 
     async fn all_usage(&self, from: i64, to: i64) -> StoreResult<Vec<(Scope, UsageCount)>> {
         self.run(move |_, c| sql::all_usage(c, from, to)).await
+    }
+
+    async fn list_domain_names(&self, scope: &Scope) -> StoreResult<Vec<DomainName>> {
+        let s = scope.clone();
+        self.run(move |_, c| sql::list_docs(c, "domain_names", &s))
+            .await
+    }
+
+    async fn get_domain_name(&self, scope: &Scope, name: &str) -> StoreResult<DomainName> {
+        let (s, id) = (scope.clone(), name.to_string());
+        self.run(move |_, c| sql::get_doc(c, "domain_names", &s, &id)?.ok_or(StoreError::NotFound))
+            .await
+    }
+
+    async fn put_domain_name(&self, scope: &Scope, domain: &DomainName) -> StoreResult<()> {
+        let (s, id, doc) = (
+            scope.clone(),
+            domain.domain_name.clone(),
+            sql::to_json(domain),
+        );
+        self.run_write(move |_, c| sql::put_doc(c, "domain_names", &s, &id, &doc))
+            .await
+    }
+
+    async fn delete_domain_name(&self, scope: &Scope, name: &str) -> StoreResult<()> {
+        let (s, id) = (scope.clone(), name.to_string());
+        // The mappings go with it (ON DELETE CASCADE).
+        self.run_write(move |_, c| sql::delete_doc(c, "domain_names", &s, &id))
+            .await
+    }
+
+    async fn list_base_path_mappings(
+        &self,
+        scope: &Scope,
+        domain: &str,
+    ) -> StoreResult<Vec<BasePathMapping>> {
+        let (s, d) = (scope.clone(), domain.to_string());
+        self.run(move |_, c| sql::list_base_path_mappings(c, &s, &d))
+            .await
+    }
+
+    async fn put_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        mapping: &BasePathMapping,
+        replacing: Option<&str>,
+    ) -> StoreResult<()> {
+        let (s, d, m, r) = (
+            scope.clone(),
+            domain.to_string(),
+            mapping.clone(),
+            replacing.map(str::to_string),
+        );
+        self.run_write(move |_, c| {
+            let tx = c.transaction().map_err(backend)?;
+            sql::put_base_path_mapping(&tx, &s, &d, &m, r.as_deref())?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn delete_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        base_path: &str,
+    ) -> StoreResult<()> {
+        let (s, d, b) = (scope.clone(), domain.to_string(), base_path.to_string());
+        self.run_write(move |_, c| sql::delete_base_path_mapping(c, &s, &d, &b))
+            .await
+    }
+
+    async fn all_domain_names(&self) -> StoreResult<Vec<crate::DomainRecord>> {
+        self.run(|_, c| sql::all_domain_names(c)).await
     }
 
     fn watch(&self) -> watch::Receiver<u64> {

@@ -1,7 +1,8 @@
 //! The SQL of the embedded store: one small function per statement family.
 
 use proscenium_model::{
-    ApiDefinition, ApiKey, Deployment, DeploymentSnapshot, RestApi, Scope, Stage, UsagePlan,
+    ApiDefinition, ApiKey, BasePathMapping, Deployment, DeploymentSnapshot, RestApi, Scope, Stage,
+    UsagePlan,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -363,7 +364,7 @@ pub fn all_stages(c: &Connection) -> StoreResult<Vec<StageRecord>> {
     .collect()
 }
 
-/// Generic per-scope documents (`accounts`, `client_certificates`).
+/// Generic per-scope documents (`accounts`, `client_certificates`, `domain_names`, …).
 pub fn get_doc<T: DeserializeOwned>(
     c: &Connection,
     table: &str,
@@ -527,4 +528,142 @@ pub fn all_usage(c: &Connection, from: i64, to: i64) -> StoreResult<Vec<(Scope, 
         })
         .map_err(backend)?;
     rows.map(|r| r.map_err(backend)).collect()
+}
+
+fn domain_exists(c: &Connection, s: &Scope, domain: &str) -> StoreResult<bool> {
+    c.query_row(
+        "SELECT 1 FROM domain_names WHERE account = ?1 AND region = ?2 AND id = ?3",
+        params![s.account, s.region, domain],
+        |_| Ok(()),
+    )
+    .optional()
+    .map_err(backend)
+    .map(|r| r.is_some())
+}
+
+pub fn list_base_path_mappings(
+    c: &Connection,
+    s: &Scope,
+    domain: &str,
+) -> StoreResult<Vec<BasePathMapping>> {
+    if !domain_exists(c, s, domain)? {
+        return Err(StoreError::NotFound);
+    }
+    let mut st = c
+        .prepare_cached(
+            "SELECT doc FROM base_path_mappings
+             WHERE account = ?1 AND region = ?2 AND domain_name = ?3 ORDER BY base_path",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map(params![s.account, s.region, domain], |r| {
+            r.get::<_, String>(0)
+        })
+        .map_err(backend)?;
+    rows.map(|r| from_json(&r.map_err(backend)?)).collect()
+}
+
+/// Writes a mapping (and removes the one it replaces), in the caller's transaction.
+pub fn put_base_path_mapping(
+    c: &Connection,
+    s: &Scope,
+    domain: &str,
+    mapping: &BasePathMapping,
+    replacing: Option<&str>,
+) -> StoreResult<()> {
+    if !domain_exists(c, s, domain)? {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(old) = replacing.filter(|old| *old != mapping.base_path) {
+        delete_base_path_mapping(c, s, domain, old)?;
+    }
+    c.execute(
+        "INSERT INTO base_path_mappings (account, region, domain_name, base_path, doc)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (account, region, domain_name, base_path) DO UPDATE SET doc = excluded.doc",
+        params![
+            s.account,
+            s.region,
+            domain,
+            mapping.base_path,
+            to_json(mapping)
+        ],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub fn delete_base_path_mapping(
+    c: &Connection,
+    s: &Scope,
+    domain: &str,
+    base_path: &str,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "DELETE FROM base_path_mappings
+             WHERE account = ?1 AND region = ?2 AND domain_name = ?3 AND base_path = ?4",
+            params![s.account, s.region, domain, base_path],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Every domain name of every scope, with its mappings.
+pub fn all_domain_names(c: &Connection) -> StoreResult<Vec<crate::DomainRecord>> {
+    let mut out: Vec<crate::DomainRecord> = Vec::new();
+    let mut index: std::collections::HashMap<(String, String, String), usize> = Default::default();
+    {
+        let mut st = c
+            .prepare_cached(
+                "SELECT account, region, id, doc FROM domain_names ORDER BY account, region, id",
+            )
+            .map_err(backend)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(backend)?;
+        for row in rows {
+            let (account, region, id, doc) = row.map_err(backend)?;
+            index.insert((account.clone(), region.clone(), id), out.len());
+            out.push(crate::DomainRecord {
+                scope: Scope::new(account, region),
+                domain: from_json(&doc)?,
+                mappings: Vec::new(),
+            });
+        }
+    }
+    let mut st = c
+        .prepare_cached(
+            "SELECT account, region, domain_name, doc FROM base_path_mappings
+             ORDER BY account, region, domain_name, base_path",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .map_err(backend)?;
+    for row in rows {
+        let (account, region, domain, doc) = row.map_err(backend)?;
+        if let Some(&i) = index.get(&(account, region, domain)) {
+            out[i].mappings.push(from_json(&doc)?);
+        }
+    }
+    Ok(out)
 }

@@ -424,6 +424,87 @@ impl Store for PostgresStore {
         self.delete(Kind::UsagePlan, scope, id).await
     }
 
+    async fn list_domain_names(&self, scope: &Scope) -> StoreResult<Vec<proscenium_model::DomainName>> {
+        sql::list_docs(&*self.client().await?, Kind::DomainName, scope).await
+    }
+
+    async fn get_domain_name(
+        &self,
+        scope: &Scope,
+        name: &str,
+    ) -> StoreResult<proscenium_model::DomainName> {
+        self.get(Kind::DomainName, scope, name).await
+    }
+
+    async fn put_domain_name(
+        &self,
+        scope: &Scope,
+        domain: &proscenium_model::DomainName,
+    ) -> StoreResult<()> {
+        self.put(Kind::DomainName, scope, &domain.domain_name, domain)
+            .await
+    }
+
+    async fn delete_domain_name(&self, scope: &Scope, name: &str) -> StoreResult<()> {
+        write_tx!(self, |tx, _rev| {
+            sql::delete_doc(&tx, Kind::DomainName, scope, name).await?;
+            sql::delete_mappings(&tx, scope, name).await?
+        });
+        Ok(())
+    }
+
+    async fn list_base_path_mappings(
+        &self,
+        scope: &Scope,
+        domain: &str,
+    ) -> StoreResult<Vec<proscenium_model::BasePathMapping>> {
+        let c = self.client().await?;
+        sql::get_doc::<_, proscenium_model::DomainName>(&*c, Kind::DomainName, scope, domain)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        sql::list_mappings(&*c, scope, domain).await
+    }
+
+    async fn put_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        mapping: &proscenium_model::BasePathMapping,
+        replacing: Option<&str>,
+    ) -> StoreResult<()> {
+        let doc = sql::to_json(mapping);
+        let id = sql::mapping_id(domain, &mapping.base_path);
+        write_tx!(self, |tx, _rev| {
+            sql::get_doc::<_, proscenium_model::DomainName>(&tx, Kind::DomainName, scope, domain)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if let Some(old) = replacing.filter(|old| *old != mapping.base_path) {
+                let old = sql::mapping_id(domain, old);
+                sql::delete_doc(&tx, Kind::BasePathMapping, scope, &old).await?;
+            }
+            sql::put_doc(&tx, Kind::BasePathMapping, scope, &id, &doc).await?
+        });
+        Ok(())
+    }
+
+    async fn delete_base_path_mapping(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        base_path: &str,
+    ) -> StoreResult<()> {
+        self.delete(
+            Kind::BasePathMapping,
+            scope,
+            &sql::mapping_id(domain, base_path),
+        )
+        .await
+    }
+
+    async fn all_domain_names(&self) -> StoreResult<Vec<crate::DomainRecord>> {
+        sql::all_domain_names(&*self.client().await?).await
+    }
+
     async fn all_keys_and_plans(&self) -> StoreResult<Vec<crate::KeysAndPlans>> {
         sql::all_keys_and_plans(&*self.client().await?).await
     }

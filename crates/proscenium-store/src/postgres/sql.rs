@@ -29,6 +29,9 @@ pub enum Kind {
     VpcLink,
     ApiKey,
     UsagePlan,
+    DomainName,
+    /// Keyed `{domain name}\n{base path}` (a domain name holds no newline).
+    BasePathMapping,
 }
 
 impl Kind {
@@ -39,6 +42,8 @@ impl Kind {
             Kind::VpcLink => "vpc_link",
             Kind::ApiKey => "api_key",
             Kind::UsagePlan => "usage_plan",
+            Kind::DomainName => "domain_name",
+            Kind::BasePathMapping => "base_path_mapping",
         }
     }
 }
@@ -593,4 +598,78 @@ pub async fn all_usage<C: GenericClient>(
             )
         })
         .collect())
+}
+
+/// The key of a base path mapping in the `docs` table.
+pub fn mapping_id(domain: &str, base_path: &str) -> String {
+    format!("{domain}\n{base_path}")
+}
+
+/// A domain's base path mappings, by base path.
+pub async fn list_mappings<C: GenericClient>(
+    c: &C,
+    s: &Scope,
+    domain: &str,
+) -> StoreResult<Vec<proscenium_model::BasePathMapping>> {
+    let prefix = mapping_id(domain, "");
+    let rows = c
+        .query(
+            "SELECT doc FROM docs WHERE kind = $1 AND account = $2 AND region = $3
+             AND left(id, length($4)) = $4 ORDER BY id",
+            &[&Kind::BasePathMapping.name(), &s.account, &s.region, &prefix],
+        )
+        .await
+        .map_err(pg)?;
+    rows.iter().map(|r| from_json(r.get(0))).collect()
+}
+
+/// Deletes every mapping of a domain.
+pub async fn delete_mappings<C: GenericClient>(c: &C, s: &Scope, domain: &str) -> StoreResult<()> {
+    let prefix = mapping_id(domain, "");
+    c.execute(
+        "DELETE FROM docs WHERE kind = $1 AND account = $2 AND region = $3
+         AND left(id, length($4)) = $4",
+        &[&Kind::BasePathMapping.name(), &s.account, &s.region, &prefix],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
+/// Every scope's domain names with their mappings.
+pub async fn all_domain_names<C: GenericClient>(c: &C) -> StoreResult<Vec<crate::DomainRecord>> {
+    let mut out: Vec<crate::DomainRecord> = Vec::new();
+    let rows = c
+        .query(
+            "SELECT account, region, doc FROM docs WHERE kind = $1 ORDER BY account, region, id",
+            &[&Kind::DomainName.name()],
+        )
+        .await
+        .map_err(pg)?;
+    for r in rows {
+        out.push(crate::DomainRecord {
+            scope: Scope::new(r.get::<_, String>(0), r.get::<_, String>(1)),
+            domain: from_json(r.get(2))?,
+            mappings: Vec::new(),
+        });
+    }
+    let rows = c
+        .query(
+            "SELECT account, region, id, doc FROM docs WHERE kind = $1 ORDER BY account, region, id",
+            &[&Kind::BasePathMapping.name()],
+        )
+        .await
+        .map_err(pg)?;
+    for r in rows {
+        let scope = Scope::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let id: String = r.get(2);
+        let domain = id.split('\n').next().unwrap_or_default();
+        if let Some(rec) = out
+            .iter_mut()
+            .find(|d| d.scope == scope && d.domain.domain_name == domain)
+        {
+            rec.mappings.push(from_json(r.get(3))?);
+        }
+    }
+    Ok(out)
 }
