@@ -271,6 +271,10 @@ pub(crate) fn begin(
     } else {
         None
     };
+    let tls = parts
+        .extensions
+        .remove::<crate::context::ArrivedOverTls>()
+        .is_some();
     let rng = shared.config.random.as_ref();
     let (now, start_nanos) = shared.config.clock.wall_and_monotonic();
     let secs = now
@@ -304,6 +308,7 @@ pub(crate) fn begin(
         trace_parent: None,
         auth: None,
         client_cert,
+        tls,
     }
 }
 
