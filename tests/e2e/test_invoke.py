@@ -459,3 +459,44 @@ def test_http_proxy_backends_get_header_names_as_the_client_wrote_them(gw, c, ba
     assert status == 200
     names = json.loads(body)["names"]
     assert "tEsT-HEADeR" in names and "X-Custom-Thing" in names and "lower-only" in names, names
+
+
+def test_mapped_headers_reach_http_backends_named_as_the_mapping_writes_them(gw, c, backend):
+    """A non-proxy HTTP integration sends `integration.request.header.X-Who` as `X-Who`
+    (HTTP/1.1 keeps the case), and so does `$context.requestOverride.header`."""
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE",
+                 requestParameters={"method.request.querystring.who": False})
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP",
+                      integrationHttpMethod="GET", uri=f"http://{backend}/echo",
+                      requestParameters={"integration.request.header.X-Who": "method.request.querystring.who",
+                                         "integration.request.header.X-Fixed-Value": "'lit'",
+                                         "integration.request.header.lower-case": "'low'"},
+                      requestTemplates={"application/json":
+                                        "#set($context.requestOverride.header.X-Over-Ride = 'o')"})
+    c.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    c.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                               responseTemplates={"application/json": "$input.json('$')"})
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/?who=me")
+    assert status == 200, body
+    echo = json.loads(body)
+    assert {"X-Who", "X-Fixed-Value", "lower-case", "X-Over-Ride"} <= set(echo["names"]), echo["names"]
+    assert (echo["headers"]["x-who"], echo["headers"]["x-fixed-value"]) == ("me", "lit")
+
+
+def test_http_proxy_with_execution_logging_keeps_the_clients_header_names(gw, c, backend):
+    """Execution logging sends HTTP_PROXY requests through the general client: the names stay
+    as the client wrote them there too."""
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",
+                      integrationHttpMethod="GET", uri=f"http://{backend}/echo")
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    c.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"}])
+    status, _, body = call(gw, "GET", f"/restapis/{api_id}/dev/_user_request_/",
+                           headers={"tEsT-HEADeR": "aValUE", "X-Custom-Thing": "1"})
+    assert status == 200
+    names = json.loads(body)["names"]
+    assert "tEsT-HEADeR" in names and "X-Custom-Thing" in names, names

@@ -129,3 +129,56 @@ def test_an_idle_tls_h2_connection_is_closed_with_goaway(server_factory, cert):
         kinds.append(got[3])
         got = got[9 + int.from_bytes(got[:3], "big"):]
     assert 0x7 in kinds, f"GOAWAY before closing: {kinds}"
+
+
+def test_lambda_proxy_events_say_https_over_tls(server_factory, cert):
+    """Issue 20: a request that arrived over TLS reaches a Lambda proxy function with
+    `X-Forwarded-Proto: https` (and port 443 when the Host names none), as on AWS."""
+    from http.server import BaseHTTPRequestHandler
+
+    from e2e_helpers import serve_http
+
+    events = []
+
+    class Function(BaseHTTPRequestHandler):
+        def do_POST(self):
+            events.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
+            data = json.dumps({"statusCode": 200, "body": "ok"}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    fn = serve_http(Function)
+    try:
+        crt, key = cert
+        srv = server_factory(extra_args=["--tls-cert", crt, "--tls-key", key, "--lambda-endpoint",
+                                         f"http://127.0.0.1:{fn.server_address[1]}"], tls_ca=crt)
+        client = make_client(srv.endpoint, verify=crt)
+        api = client.create_rest_api(name=unique_name("tls-lambda"))
+        root = api["rootResourceId"]
+        client.put_method(restApiId=api["id"], resourceId=root, httpMethod="GET", authorizationType="NONE")
+        client.put_integration(
+            restApiId=api["id"], resourceId=root, httpMethod="GET", type="AWS_PROXY",
+            integrationHttpMethod="POST",
+            uri="arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                "arn:aws:lambda:us-east-1:000000000000:function:fn/invocations")
+        client.create_deployment(restApiId=api["id"], stageName="secure")
+        ctx = ssl.create_default_context(cafile=crt)
+        for http_version in ("--http1.1", "--http2"):
+            events.clear()
+            url = f"{srv.endpoint}/restapis/{api['id']}/secure/_user_request_/"
+            out = subprocess.run(["curl", "-sS", "--cacert", crt, http_version, url],
+                                 capture_output=True, text=True, timeout=20, check=True).stdout
+            assert out == "ok"
+            headers = {k.lower(): v for k, v in events[-1]["headers"].items()}
+            assert headers["x-forwarded-proto"] == "https", http_version
+            assert headers["x-forwarded-port"] == str(srv.port), http_version
+        with urllib.request.urlopen(url, context=ctx, timeout=10) as r:
+            assert r.read() == b"ok"
+    finally:
+        fn.shutdown()

@@ -245,6 +245,15 @@ pub fn send_plain<'a>(
     client.plain.send_at(req, limit, deadline, now)
 }
 
+/// How a request's header names are written to a plain-HTTP/1.1 backend (a request
+/// extension; without it, in lowercase): values that are slices of the client's `raw_head`
+/// under the name the client wrote, names in `shown` as written there.
+#[derive(Clone, Debug, Default)]
+pub struct HeaderNames {
+    pub raw_head: Option<Bytes>,
+    pub shown: Vec<(http::HeaderName, Arc<str>)>,
+}
+
 /// Sends `req` and reads the whole answer (at most `limit` bytes) within `timeout`.
 pub async fn send(
     client: &Backend,
@@ -259,7 +268,12 @@ pub async fn send(
             .await
             .map(|c| c.to_bytes())
             .unwrap_or_default();
-        let out = h1::Outgoing::plain(&parts.method, &parts.uri, &parts.headers, &body);
+        let names = parts.extensions.get::<HeaderNames>();
+        let out = h1::Outgoing {
+            raw_head: names.and_then(|n| n.raw_head.as_deref()),
+            shown: names.map_or(&[], |n| &n.shown[..]),
+            ..h1::Outgoing::plain(&parts.method, &parts.uri, &parts.headers, &body)
+        };
         let deadline = tokio::time::Instant::now() + timeout;
         return client
             .plain

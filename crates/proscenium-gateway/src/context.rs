@@ -69,7 +69,13 @@ pub struct RequestCtx {
     pub plan_bucket: Option<Arc<crate::throttle::Bucket>>,
     /// The certificate the client presented to a custom domain with mutual TLS.
     pub client_cert: Option<Arc<crate::domains::ClientCert>>,
+    /// The request arrived over TLS (the server marks it with [`ArrivedOverTls`]).
+    pub tls: bool,
 }
+
+/// A request extension the server sets on requests that arrived over TLS.
+#[derive(Clone, Copy, Debug)]
+pub struct ArrivedOverTls;
 
 /// A request's trace id: the client's (or adopted from its `traceparent`), or a new one.
 #[derive(Debug)]

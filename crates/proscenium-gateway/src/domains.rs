@@ -141,7 +141,8 @@ impl DomainTable {
         }
         let host = host_of(parts)?;
         let domain = self.find(host_without_port(host))?;
-        let path = parts.uri.path();
+        // Dot segments go before the base path is matched, as AWS's front end removes them.
+        let path = &*crate::target::resolve_dots(parts.uri.path());
         Some(match domain.mappings.route(path) {
             Some((route, rest)) => {
                 InvokeTarget::custom_domain(&route.api_id, route.stage.as_deref(), rest, path, host)

@@ -55,6 +55,9 @@ pub struct Mapped {
     pub path: HashMap<String, (String, bool)>,
     pub query: Vec<(String, String)>,
     pub headers: Vec<(::http::HeaderName, String)>,
+    /// The names of mapped headers as the mapping (or `$context.requestOverride`) wrote
+    /// them, where that is not all lowercase: what an HTTP/1.1 backend receives.
+    pub shown: Vec<(::http::HeaderName, std::sync::Arc<str>)>,
 }
 
 pub fn map_request(side: &RequestSide, inputs: &Inputs<'_>) -> Mapped {
@@ -69,9 +72,12 @@ pub fn map_request(side: &RequestSide, inputs: &Inputs<'_>) -> Mapped {
                 }
             }
             Target::Query(n) => out.query.extend(values.into_iter().map(|v| (n.clone(), v))),
-            Target::Header(n) => {
+            Target::Header(n, shown) => {
                 if !values.is_empty() {
                     out.headers.push((n.clone(), values.join(",")));
+                    if shown.as_bytes() != n.as_str().as_bytes() {
+                        out.shown.push((n.clone(), shown.clone()));
+                    }
                 }
             }
         }
@@ -220,6 +226,10 @@ pub fn apply_request_override(mapped: &mut Mapped, o: proscenium_vtl::RequestOve
             continue; // not a header name: nothing can be sent under it
         };
         mapped.headers.retain(|(n, _)| *n != name);
+        mapped.shown.retain(|(n, _)| *n != name);
+        if k.as_bytes() != name.as_str().as_bytes() {
+            mapped.shown.push((name.clone(), k.as_str().into()));
+        }
         mapped.headers.push((name, v));
     }
     for (k, v) in o.querystring {

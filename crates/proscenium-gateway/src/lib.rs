@@ -22,6 +22,7 @@ pub mod compile;
 pub mod config;
 pub mod context;
 pub mod domains;
+pub mod dot_segments;
 pub mod error;
 pub mod exec_log;
 pub mod gateway_response;

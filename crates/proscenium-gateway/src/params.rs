@@ -17,7 +17,8 @@ pub use proscenium_model::mapping::{ParamError, RequestTarget, Source, parse_sou
 pub enum Target {
     Path(String),
     Query(String),
-    Header(http::HeaderName),
+    /// The header, and its name as the mapping wrote it (sent so on HTTP/1.1, as AWS does).
+    Header(http::HeaderName, std::sync::Arc<str>),
 }
 
 /// Parses the left-hand side of a request mapping. `Ok(None)`: a header target whose name is
@@ -29,7 +30,7 @@ pub fn compile_request_target(key: &str) -> Result<Option<Target>, ParamError> {
             RequestTarget::Query(n) => Some(Target::Query(n)),
             RequestTarget::Header(n) => http::HeaderName::from_bytes(n.as_bytes())
                 .ok()
-                .map(Target::Header),
+                .map(|h| Target::Header(h, n.as_str().into())),
         },
     )
 }
@@ -151,7 +152,10 @@ mod tests {
     fn request_header_targets_carry_their_header_name() {
         assert_eq!(
             compile_request_target("integration.request.header.X-Y").unwrap(),
-            Some(Target::Header(http::HeaderName::from_static("x-y")))
+            Some(Target::Header(
+                http::HeaderName::from_static("x-y"),
+                "X-Y".into()
+            ))
         );
         assert_eq!(
             compile_request_target("integration.request.header.a b").unwrap(),

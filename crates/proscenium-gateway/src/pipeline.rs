@@ -277,6 +277,10 @@ pub(crate) fn begin(
     } else {
         None
     };
+    let tls = parts
+        .extensions
+        .remove::<crate::context::ArrivedOverTls>()
+        .is_some();
     let rng = shared.config.random.as_ref();
     let (now, start_nanos) = shared.config.clock.wall_and_monotonic();
     let secs = now
@@ -311,6 +315,7 @@ pub(crate) fn begin(
         auth: None,
         plan_bucket: None,
         client_cert,
+        tls,
     }
 }
 

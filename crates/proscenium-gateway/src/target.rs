@@ -133,6 +133,9 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
     let host = host_of(parts).unwrap_or_default();
     let path = parts.uri.path();
     if let Some(api_id) = api_id_from_host(host) {
+        // Dot segments go before routing, as AWS's front end removes them: the stage too
+        // can be stepped out of (`/prod/../dev/x` is `/dev/x`).
+        let path = &*resolve_dots(path);
         let (stage, rest) = split_stage(path);
         return Some(InvokeTarget::new(
             api_id,
@@ -148,7 +151,10 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
         if api_id.is_empty() {
             return None;
         }
-        let (stage, rest) = split_stage(after);
+        // What follows the API id is what the host style's path is, dot segments included;
+        // they never lead out of this API (nor to the management API).
+        let after = resolve_dots_after_slash(after);
+        let (stage, rest) = split_stage(&after);
         return Some(target_from_path(
             api_id,
             stage,
@@ -168,8 +174,14 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
         if api_id.is_empty() || !(after.is_empty() || after.starts_with('/')) {
             return None;
         }
-        // `after` keeps the slash that ended `_user_request_` (or is empty).
-        let rest = if after.is_empty() { "/" } else { after };
+        // `after` keeps the slash that ended `_user_request_` (or is empty); its dot
+        // segments never lead out of the stage.
+        let rest = if after.is_empty() {
+            "/".into()
+        } else {
+            resolve_dots(after)
+        };
+        let rest = &*rest;
         return Some(target_from_path(
             api_id,
             stage,
@@ -198,6 +210,24 @@ fn target_from_path(
         ],
         style,
     )
+}
+
+/// `path` without its dot segments (`dot_segments`).
+pub(crate) fn resolve_dots(path: &str) -> std::borrow::Cow<'_, str> {
+    crate::dot_segments::resolve(path)
+}
+
+/// The same for a path given without its leading slash (`{stage}/{path}`).
+fn resolve_dots_after_slash(rest: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if !rest.bytes().any(|b| b == b'.' || b == b'%') {
+        return Cow::Borrowed(rest);
+    }
+    let with_slash = format!("/{rest}");
+    match crate::dot_segments::resolve(&with_slash) {
+        Cow::Borrowed(_) => Cow::Borrowed(rest),
+        Cow::Owned(resolved) => Cow::Owned(resolved[1..].to_owned()),
+    }
 }
 
 pub(crate) fn host_of(parts: &http::request::Parts) -> Option<&str> {
@@ -353,5 +383,31 @@ mod tests {
         );
         let t = invoke_target(&parts("localhost", "/restapis/a/s/_user_request_")).unwrap();
         assert_eq!((t.api_id(), t.stage(), t.path()), ("a", "s", "/"));
+    }
+
+    #[test]
+    fn dot_segments_are_resolved_before_routing() {
+        let t = invoke_target(&parts("a.execute-api.x", "/prod/items/../../dev/%2e%2e/x")).unwrap();
+        assert_eq!((t.stage(), t.path()), ("x", "/"));
+        let t = invoke_target(&parts("a.execute-api.x", "/prod/items/%2E%2e/etc/passwd")).unwrap();
+        assert_eq!((t.stage(), t.path()), ("prod", "/etc/passwd"));
+        let t = invoke_target(&parts("localhost", "/_aws/execute-api/a/prod/../dev/x")).unwrap();
+        assert_eq!((t.api_id(), t.stage(), t.path()), ("a", "dev", "/x"));
+        // Never out of the API: `..` stops at what the host style's root would be.
+        let t = invoke_target(&parts(
+            "localhost",
+            "/_aws/execute-api/a/prod/../../../restapis",
+        ))
+        .unwrap();
+        assert_eq!((t.api_id(), t.stage(), t.path()), ("a", "restapis", "/"));
+        let t = invoke_target(&parts(
+            "localhost",
+            "/restapis/a/prod/_user_request_/x/../../../y",
+        ))
+        .unwrap();
+        assert_eq!((t.api_id(), t.stage(), t.path()), ("a", "prod", "/y"));
+        // No dot segment: the path as sent.
+        let t = invoke_target(&parts("a.execute-api.x", "/prod/a.b/..c/%2e%2e%2e")).unwrap();
+        assert_eq!(t.path(), "/a.b/..c/%2e%2e%2e");
     }
 }

@@ -215,7 +215,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                         } else {
                             own
                         };
-                        let conn = Conn { app: app.clone(), role, remote, local, client_cert: None };
+                        let conn = Conn { app: app.clone(), role, remote, local, client_cert: None, tls: false };
                         let stop = stop.clone();
                         let live = live.clone();
                         let tls = tls.clone();
@@ -226,7 +226,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                                 Some(tls) => {
                                     let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await;
                                     let Ok(Ok((stream, client_cert))) = handshake else { return };
-                                    let conn = Conn { client_cert, ..conn };
+                                    let conn = Conn { client_cert, tls: true, ..conn };
                                     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
                                         serve_http2(conn, stream, stop).await;
                                     } else {
@@ -439,6 +439,8 @@ struct Conn {
     local: SocketAddr,
     /// The certificate the client presented (mutual TLS on a custom domain).
     client_cert: Option<Arc<proscenium_gateway::domains::ClientCert>>,
+    /// The connection is TLS (`X-Forwarded-Proto: https` in Lambda proxy events).
+    tls: bool,
 }
 
 impl http1::Handler for Conn {
@@ -453,6 +455,10 @@ impl http1::Handler for Conn {
         let mut req = req;
         if let Some(c) = &self.client_cert {
             req.extensions_mut().insert(c.clone());
+        }
+        if self.tls {
+            req.extensions_mut()
+                .insert(proscenium_gateway::context::ArrivedOverTls);
         }
         // `dispatch` owns what it needs: no future wrapped around it.
         dispatch(
@@ -563,6 +569,10 @@ async fn serve_http2<I: http1::Stream>(
                 let mut req = Request::from_parts(parts, body);
                 if let Some(c) = &conn.client_cert {
                     req.extensions_mut().insert(c.clone());
+                }
+                if conn.tls {
+                    req.extensions_mut()
+                        .insert(proscenium_gateway::context::ArrivedOverTls);
                 }
                 let (mut resp, stamp) =
                     dispatch(conn.app, conn.role, req, conn.remote, conn.local, None).await;

@@ -99,6 +99,9 @@ pub struct Outgoing<'a> {
     /// The client's request head (HTTP/1.1): header values that are slices of it are sent
     /// under the name as the client wrote it.
     pub raw_head: Option<&'a [u8]>,
+    /// Names to send as written here rather than in lowercase (mapped headers, as the
+    /// mapping wrote them), where `raw_head` does not name the value.
+    pub shown: &'a [(HeaderName, std::sync::Arc<str>)],
 }
 
 impl<'a> Outgoing<'a> {
@@ -125,6 +128,7 @@ impl<'a> Outgoing<'a> {
             body,
             keep_raw: false,
             raw_head: None,
+            shown: &[],
         }
     }
 
@@ -474,6 +478,12 @@ fn encode_head(out: &mut Vec<u8>, req: &Outgoing<'_>, authority: &http::uri::Aut
             .raw_head
             .and_then(|head| crate::header_case::name_before(head, value))
             .filter(|n| n.eq_ignore_ascii_case(lower))
+            .or_else(|| {
+                req.shown
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, s)| s.as_bytes())
+            })
             .unwrap_or(lower);
         out.extend_from_slice(shown);
         out.extend_from_slice(b": ");

@@ -76,7 +76,16 @@ pub async fn invoke(
     }
     sign(shared, &mut headers, &method, &uri, &body, i, &region)?;
 
-    let (parts, backend_body) = call(shared, ctx, method, uri, headers, body, &i.http).await?;
+    let (parts, backend_body) = call(
+        shared,
+        ctx,
+        method,
+        uri,
+        (headers, Vec::new()),
+        body,
+        &i.http,
+    )
+    .await?;
     let selected = i
         .http
         .responses

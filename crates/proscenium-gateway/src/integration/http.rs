@@ -164,6 +164,7 @@ pub async fn invoke_proxy(
     }
     let req = client::h1::Outgoing {
         raw_head: ctx.raw_head.as_deref(),
+        shown: &mapped.shown,
         method: &method,
         uri,
         headers: &ctx.headers,
@@ -212,7 +213,7 @@ async fn proxy_general(
     apply_mapped_headers(&mut headers, &mapped);
     let method = backend_method(&i.method, &ctx.method)?;
     let body = ctx.body.clone();
-    let (parts, body) = call(shared, ctx, method, uri, headers, body, i).await?;
+    let (parts, body) = call(shared, ctx, method, uri, (headers, mapped.shown), body, i).await?;
     let mut out = HeaderMap::with_capacity(parts.headers.len() + 4);
     for (name, value) in parts.headers {
         let Some(name) = name else { continue };
@@ -263,7 +264,8 @@ pub async fn invoke_http(
     add_gateway_headers(ctx, &mut headers);
     apply_mapped_headers(&mut headers, &mapped);
     let method = backend_method(&i.method, &ctx.method)?;
-    let (parts, backend_body) = call(shared, ctx, method, uri, headers, body, i).await?;
+    let (parts, backend_body) =
+        call(shared, ctx, method, uri, (headers, mapped.shown), body, i).await?;
     let selected = i.responses.select(parts.status.as_str()).ok_or_else(|| {
         GatewayError::internal(
             "No match for output mapping and no default output mapping configured",
@@ -273,12 +275,16 @@ pub async fn invoke_http(
     super::respond(ctx, selected, &parts.headers, &backend_body, binary)
 }
 
+/// Mapped header names to send as the mapping wrote them (`Mapped::shown`).
+pub(super) type Shown = Vec<(http::HeaderName, std::sync::Arc<str>)>;
+
+/// Sends a backend request through the general client; `headers` with the names to show.
 pub(super) async fn call(
     shared: &Shared,
     ctx: &mut RequestCtx,
     method: Method,
     uri: http::Uri,
-    headers: HeaderMap,
+    (headers, shown): (HeaderMap, Shown),
     body: Bytes,
     i: &HttpIntegration,
 ) -> Result<(http::response::Parts, Bytes), GatewayError> {
@@ -289,6 +295,12 @@ pub(super) async fn call(
     *req.headers_mut() = headers;
     if i.skip_tls_verification {
         req.extensions_mut().insert(client::SkipTlsVerification);
+    }
+    if ctx.raw_head.is_some() || !shown.is_empty() {
+        req.extensions_mut().insert(client::HeaderNames {
+            raw_head: ctx.raw_head.clone(),
+            shown,
+        });
     }
     if let Some(identity) = ctx.stage.as_ref().and_then(|s| s.client_identity.clone()) {
         req.extensions_mut().insert(identity);

@@ -257,20 +257,27 @@ fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, String)> {
         out.push(("X-Forwarded-For", ctx.remote.ip().to_string()));
     }
     if !sent(&X_FORWARDED_PORT) {
-        let host = ctx
-            .header_value(&http::header::HOST)
-            .map_or(&b""[..], |v| v.as_bytes());
+        // The port the client addressed: `Host` (HTTP/1.1) or `:authority` (HTTP/2).
+        let host = ctx.header_value(&http::header::HOST).map_or_else(
+            || {
+                ctx.uri
+                    .authority()
+                    .map_or(&b""[..], |a| a.as_str().as_bytes())
+            },
+            |v| v.as_bytes(),
+        );
         let port = host
             .iter()
             .rposition(|b| *b == b':')
             .map(|i| &host[i + 1..])
             .filter(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
             .and_then(|p| std::str::from_utf8(p).ok())
-            .unwrap_or("80");
+            .unwrap_or(if ctx.tls { "443" } else { "80" });
         out.push(("X-Forwarded-Port", port.to_string()));
     }
     if !sent(&X_FORWARDED_PROTO) {
-        out.push(("X-Forwarded-Proto", "http".to_string()));
+        let proto = if ctx.tls { "https" } else { "http" };
+        out.push(("X-Forwarded-Proto", proto.to_string()));
     }
     if !sent(&X_AMZN_TRACE_ID) {
         out.push(("X-Amzn-Trace-Id", ctx.trace_id().to_string()));
