@@ -455,3 +455,40 @@ def test_usage_counted_on_one_node_is_reported_by_another(cluster):
     assert wait_for(lambda: c2.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
                     .get("items", {}).get(key["id"]) == [[3, 97]], timeout=FOLLOW), \
         c2.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+
+
+def test_a_custom_domain_made_through_one_node_is_served_by_every_node(cluster):
+    """Custom domain names and base path mappings live in the shared store: a mapping made
+    through node 1 routes `Host: {domain}` on nodes 2 and 3, and its removal stops them."""
+    import http.client
+
+    from test_custom_domains import inline, make_ca
+
+    one, two = cluster(2)
+    (three,) = cluster(1, "--no-management")
+    c1, c2 = one.client(), two.client()
+    api_id, _ = color_api(c1)
+    c1.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "green"})
+    name = f"{unique_name('shared')}.example.com".lower()
+    c1.create_domain_name(domainName=name, endpointConfiguration={"types": ["REGIONAL"]},
+                          **inline(make_ca(), name))
+    c2.create_base_path_mapping(domainName=name, basePath="shop", restApiId=api_id, stage="dev")
+    assert c1.get_base_path_mapping(domainName=name, basePath="shop")["restApiId"] == api_id
+
+    def through_domain(node) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=5)
+        try:
+            conn.request("GET", "/shop", headers={"Host": name})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+    for node in (one, two, three):
+        assert wait_for(lambda n=node: through_domain(n) == (200, b'{"color": "green"}'),
+                        timeout=FOLLOW), (node.log_tail(), through_domain(node))
+    c1.delete_base_path_mapping(domainName=name, basePath="shop")
+    for node in (one, two, three):
+        assert wait_for(lambda n=node: through_domain(n)[0] == 403, timeout=FOLLOW), through_domain(node)
+    c2.delete_domain_name(domainName=name)
+    assert client_error(c1.get_domain_name, domainName=name)["Error"]["Code"] == "NotFoundException"

@@ -424,7 +424,10 @@ impl Store for PostgresStore {
         self.delete(Kind::UsagePlan, scope, id).await
     }
 
-    async fn list_domain_names(&self, scope: &Scope) -> StoreResult<Vec<proscenium_model::DomainName>> {
+    async fn list_domain_names(
+        &self,
+        scope: &Scope,
+    ) -> StoreResult<Vec<proscenium_model::DomainName>> {
         sql::list_docs(&*self.client().await?, Kind::DomainName, scope).await
     }
 

@@ -616,7 +616,12 @@ pub async fn list_mappings<C: GenericClient>(
         .query(
             "SELECT doc FROM docs WHERE kind = $1 AND account = $2 AND region = $3
              AND left(id, length($4)) = $4 ORDER BY id",
-            &[&Kind::BasePathMapping.name(), &s.account, &s.region, &prefix],
+            &[
+                &Kind::BasePathMapping.name(),
+                &s.account,
+                &s.region,
+                &prefix,
+            ],
         )
         .await
         .map_err(pg)?;
@@ -629,7 +634,12 @@ pub async fn delete_mappings<C: GenericClient>(c: &C, s: &Scope, domain: &str) -
     c.execute(
         "DELETE FROM docs WHERE kind = $1 AND account = $2 AND region = $3
          AND left(id, length($4)) = $4",
-        &[&Kind::BasePathMapping.name(), &s.account, &s.region, &prefix],
+        &[
+            &Kind::BasePathMapping.name(),
+            &s.account,
+            &s.region,
+            &prefix,
+        ],
     )
     .await
     .map_err(pg)?;
