@@ -88,21 +88,13 @@ pub async fn import_rest_api(
         }
         endpoint.types = vec![t];
     }
+    // The id, the date and the root's id are drawn in this order.
+    let id = st.new_id(API_ID_LEN);
+    let created_date = st.now().floor();
     let api = RestApi {
-        id: st.new_id(API_ID_LEN),
-        name: String::new(),
-        description: None,
-        created_date: st.now().floor(),
-        version: None,
-        warnings: vec![],
-        binary_media_types: vec![],
-        minimum_compression_size: None,
-        api_key_source: "HEADER".into(),
+        created_date,
         endpoint_configuration: endpoint,
-        policy: None,
-        tags: Default::default(),
-        disable_execute_api_endpoint: false,
-        root_resource_id: st.new_id(API_ID_LEN),
+        ..RestApi::new(id, "", st.new_id(API_ID_LEN))
     };
     let mut def = ApiDefinition::new(api);
     let warnings = run_import(st, caller, body, &mut def, &opts)?;
