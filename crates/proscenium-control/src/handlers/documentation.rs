@@ -12,6 +12,7 @@ use proscenium_model::documentation::{
 };
 use proscenium_model::id::CHILD_ID_LEN;
 use proscenium_model::{ApiDefinition, Scope};
+use proscenium_openapi::ImportMode;
 use proscenium_store::StageWrite;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -285,15 +286,7 @@ pub async fn import_documentation_parts(
     q: Query,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let overwrite = match q.get("mode") {
-        None | Some("merge") => false,
-        Some("overwrite") => true,
-        Some(m) => {
-            return Err(patch::validation_errors(&[format!(
-                "Value '{m}' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [overwrite, merge]"
-            )]));
-        }
-    };
+    let overwrite = super::import::import_mode(&q)? == ImportMode::Overwrite;
     let unreadable = || ApiError::bad_request("Unable to build importer with provided input.");
     let doc = proscenium_openapi::document::parse(&body).map_err(|_| unreadable())?;
     let parts = proscenium_openapi::documentation::read(&doc).map_err(ApiError::bad_request)?;

@@ -16,6 +16,17 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, Query, created, ok};
 
 /// The `parameters` map AWS reads (flattened into the query string by the SDKs).
+/// `mode=overwrite|merge` (default merge) of PutRestApi and ImportDocumentationParts.
+pub fn import_mode(q: &Query) -> ApiResult<ImportMode> {
+    match q.get("mode") {
+        None | Some("merge") => Ok(ImportMode::Merge),
+        Some("overwrite") => Ok(ImportMode::Overwrite),
+        Some(m) => Err(crate::patch::validation_errors(&[format!(
+            "Value '{m}' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [overwrite, merge]"
+        )])),
+    }
+}
+
 fn options(q: &Query, mode: ImportMode) -> ApiResult<ImportOptions> {
     let base_path = match q.get("basepath") {
         None => BasePathMode::Ignore,
@@ -109,16 +120,7 @@ pub async fn put_rest_api(
     q: Query,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mode = match q.get("mode") {
-        None | Some("merge") => ImportMode::Merge,
-        Some("overwrite") => ImportMode::Overwrite,
-        Some(m) => {
-            return Err(crate::patch::validation_errors(&[format!(
-                "Value '{m}' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [overwrite, merge]"
-            )]));
-        }
-    };
-    let opts = options(&q, mode)?;
+    let opts = options(&q, import_mode(&q)?)?;
     let (api, warnings) = edit_api(&st, &caller.scope, &api_id, |def| {
         let warnings = run_import(&st, &caller, &body, def, &opts)?;
         Ok((def.api.clone(), warnings))
