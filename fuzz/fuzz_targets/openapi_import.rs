@@ -3,26 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use proscenium_model::{ApiDefinition, EndpointConfiguration, RestApi};
+use proscenium_model::{ApiDefinition, RestApi};
 use proscenium_openapi::{ExportOptions, ExportType, ImportOptions};
 
 fuzz_target!(|data: &[u8]| {
-    let mut def = ApiDefinition::new(RestApi {
-        id: "fuzzapi000".into(),
-        name: String::new(),
-        description: None,
-        created_date: 0.0,
-        version: None,
-        warnings: vec![],
-        binary_media_types: vec![],
-        minimum_compression_size: None,
-        api_key_source: "HEADER".into(),
-        endpoint_configuration: EndpointConfiguration::default(),
-        policy: None,
-        tags: Default::default(),
-        disable_execute_api_endpoint: false,
-        root_resource_id: "fuzzroot00".into(),
-    });
+    let mut def = ApiDefinition::new(RestApi::new("fuzzapi000", "", "fuzzroot00"));
     let mut n = 0u32;
     let mut next = || {
         n = n.wrapping_add(0x9E37_79B9);

@@ -22,9 +22,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
@@ -441,3 +441,131 @@ def serve_http(handler, tls: ssl.SSLContext | None = None) -> ThreadingHTTPServe
         srv.socket = tls.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test backend's request handler: reads bodies, answers with a body, logs nothing."""
+
+    def read_body(self) -> bytes:
+        """The request's body (empty without a Content-Length)."""
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def read_json(self) -> Any:
+        """The request's body as JSON (`{}` when empty)."""
+        return json.loads(self.read_body() or b"{}")
+
+    def send_body(self, data: bytes, content_type: str, status: int = 200,
+                  headers: dict[str, str] | None = None) -> None:
+        """Answers `status` with `data`: Content-Type, then `headers`, then Content-Length."""
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_json(self, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        """Answers `status` with `value` as application/json."""
+        self.send_body(json.dumps(value).encode(), "application/json", status, headers)
+
+    def log_message(self, *args):
+        pass
+
+
+class EchoBackend(QuietHandler):
+    """Echoes the request as JSON (method, path, body, lower-cased headers and the header
+    names as sent) with `x-backend: yes`; `/status/NNN` answers NNN, `/slow` sleeps 2 s.
+    Each request is kept in `received` as (method, path, body, lower-cased headers)."""
+
+    received: list = []
+
+    def _answer(self):
+        body = self.read_body().decode()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        EchoBackend.received.append((self.command, self.path, body, headers))
+        if "/slow" in self.path:
+            time.sleep(2)
+        status = 200
+        if "/status/" in self.path:
+            status = int(self.path.split("/status/")[1][:3])
+        self.send_json({"method": self.command, "path": self.path, "body": body,
+                        "headers": headers, "names": list(self.headers.keys())},
+                       status, {"x-backend": "yes"})
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
+
+
+def function_name(invoke_path: str) -> str:
+    """The function name in a Lambda Invoke path (`.../functions/<arn or name>/invocations`)."""
+    return invoke_path.split("/functions/")[1].split("/")[0].split(":")[-1]
+
+
+def lambda_handler(answer: Callable[[str, dict], Any], events: list | None = None) -> type:
+    """A Lambda Invoke endpoint's handler class: each event is appended to the class's
+    `events` (`events`, or a new list) and answered with `answer(function name, event)`
+    as JSON with status 200."""
+
+    class Function(QuietHandler):
+        def do_POST(self):
+            event = self.read_json()
+            Function.events.append(event)
+            self.send_json(answer(function_name(self.path), event))
+
+    Function.events = [] if events is None else events
+    return Function
+
+
+def served_address(handler, prefix: str = "") -> Iterator[str]:
+    """For a module fixture (`yield from`): serves `handler` over HTTP on 127.0.0.1 and
+    yields its address, `prefix` + "127.0.0.1:port", shutting it down afterwards."""
+    srv = serve_http(handler)
+    try:
+        yield f"{prefix}127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+
+
+def running_server(*extra_args: str) -> Iterator[ProsceniumServer]:
+    """For a module fixture (`yield from`): a started private server with `extra_args`,
+    cleaned up afterwards."""
+    srv = ProsceniumServer(extra_args=list(extra_args))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.cleanup()
+
+
+def server_with_lambda(handler) -> Iterator[ProsceniumServer]:
+    """For a module fixture (`yield from`): a started private server whose Lambda Invoke
+    endpoint is `handler` served on 127.0.0.1; both are stopped afterwards."""
+    lam = serve_http(handler)
+    try:
+        yield from running_server("--lambda-endpoint", f"http://127.0.0.1:{lam.server_address[1]}")
+    finally:
+        lam.shutdown()
+
+
+def backend_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed server certificate for 127.0.0.1 and its key (cert.pem, key.pem in
+    `directory`), made with openssl; the gateway trusts it through --backend-ca."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-addext", "basicConstraints=critical,CA:FALSE",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def serve_mutual_tls(handler, directory: Path, client_ca_pem: str) -> ThreadingHTTPServer:
+    """An HTTPS backend with the certificate of `backend_certificate(directory)` that only
+    accepts callers presenting a certificate `client_ca_pem` signed (mutual TLS)."""
+    (directory / "client-ca.pem").write_text(client_ca_pem)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(str(directory / "cert.pem"), str(directory / "key.pem"))
+    tls.verify_mode = ssl.CERT_REQUIRED
+    tls.load_verify_locations(cafile=str(directory / "client-ca.pem"))
+    return serve_http(handler, tls)

@@ -7,48 +7,31 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import ProsceniumServer, make_client, serve_http, unique_name
+from e2e_helpers import (ProsceniumServer, lambda_handler, make_client, running_server,
+                         served_address, unique_name)
 
 LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
               "arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
 
 
-class KeyAuthorizer(BaseHTTPRequestHandler):
-    """A TOKEN authorizer that allows everyone and names the API key to use: the token."""
-
-    def do_POST(self):
-        event = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-        out = {"principalId": "p", "usageIdentifierKey": event["authorizationToken"],
-               "policyDocument": {"Version": "2012-10-17", "Statement": [
-                   {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}}
-        data = json.dumps(out).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+# A TOKEN authorizer that allows everyone and names the API key to use: the token.
+KeyAuthorizer = lambda_handler(lambda _name, event: {
+    "principalId": "p", "usageIdentifierKey": event["authorizationToken"],
+    "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}})
 
 
 @pytest.fixture(scope="module")
 def lambda_endpoint():
-    srv = serve_http(KeyAuthorizer)
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    yield from served_address(KeyAuthorizer, "http://")
 
 
 @pytest.fixture(scope="module")
 def gw(lambda_endpoint):
-    srv = ProsceniumServer(extra_args=["--lambda-endpoint", lambda_endpoint])
-    srv.start()
-    yield srv
-    srv.cleanup()
+    yield from running_server("--lambda-endpoint", lambda_endpoint)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import ProsceniumServer, make_client, serve_http, unique_name
+from e2e_helpers import (QuietHandler, lambda_handler, make_client, served_address,
+                         server_with_lambda, unique_name)
 
 # A PNG header plus bytes that are not UTF-8.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\xff\xfe\x80\x00"
@@ -19,13 +19,12 @@ LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
               "arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
 
 
-class Backend(BaseHTTPRequestHandler):
+class Backend(QuietHandler):
     """`/echo` answers the request's body and Content-Type; `/inspect` describes the request as
     JSON; `/b64` answers the PNG base64-encoded as text/plain."""
 
     def _answer(self):
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.read_body()
         if self.path.startswith("/echo"):
             out, ctype = body, self.headers.get("content-type", "application/octet-stream")
         elif self.path.startswith("/b64"):
@@ -34,54 +33,26 @@ class Backend(BaseHTTPRequestHandler):
             out = json.dumps({"body_b64": base64.b64encode(body).decode(),
                               "content_type": self.headers.get("content-type")}).encode()
             ctype = "application/json"
-        self.send_response(200)
-        self.send_header("content-type", ctype)
-        self.send_header("content-length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        self.send_body(out, ctype)
 
     do_GET = do_POST = do_PUT = _answer
 
-    def log_message(self, *args):
-        pass
 
-
-class EchoLambda(BaseHTTPRequestHandler):
-    """A Lambda Invoke endpoint whose function answers the event's body as it came
-    (isBase64Encoded included) as image/png."""
-
-    events: list = []
-
-    def do_POST(self):
-        event = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-        EchoLambda.events.append(event)
-        out = json.dumps({"statusCode": 200, "headers": {"content-type": "image/png"},
-                          "body": event["body"], "isBase64Encoded": event["isBase64Encoded"]}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args):
-        pass
+# A Lambda Invoke endpoint whose function answers the event's body as it came
+# (isBase64Encoded included) as image/png.
+EchoLambda = lambda_handler(lambda _name, event: {
+    "statusCode": 200, "headers": {"content-type": "image/png"},
+    "body": event["body"], "isBase64Encoded": event["isBase64Encoded"]})
 
 
 @pytest.fixture(scope="module")
 def backend():
-    srv = serve_http(Backend)
-    yield f"127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    yield from served_address(Backend)
 
 
 @pytest.fixture(scope="module")
 def gw():
-    lam = serve_http(EchoLambda)
-    srv = ProsceniumServer(extra_args=["--lambda-endpoint", f"http://127.0.0.1:{lam.server_address[1]}"])
-    srv.start()
-    yield srv
-    srv.cleanup()
-    lam.shutdown()
+    yield from server_with_lambda(EchoLambda)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from e2e_helpers import (
     add_mock_method,
     expect_error,
     make_client,
+    running_server,
     status_of,
     strip_meta,
     unique_name,
@@ -107,10 +108,7 @@ def cert_dir(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def gw(cert_dir):
-    srv = ProsceniumServer(extra_args=["--certificate-dir", cert_dir])
-    srv.start()
-    yield srv
-    srv.cleanup()
+    yield from running_server("--certificate-dir", cert_dir)
 
 
 @pytest.fixture(scope="module")
@@ -503,27 +501,10 @@ def test_disable_execute_api_endpoint_keeps_the_custom_domain(gw, c, ca):
 
 
 def test_the_lambda_proxy_event_through_a_custom_domain(ca, tmp_path):
-    from http.server import BaseHTTPRequestHandler
-
-    from e2e_helpers import serve_http
+    from e2e_helpers import lambda_handler, serve_http
 
     events = []
-
-    class Fn(BaseHTTPRequestHandler):
-        def do_POST(self):
-            length = int(self.headers.get("content-length") or 0)
-            events.append(json.loads(self.rfile.read(length)))
-            data = json.dumps({"statusCode": 200, "body": "ok"}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    fn = serve_http(Fn)
+    fn = serve_http(lambda_handler(lambda _name, _event: {"statusCode": 200, "body": "ok"}, events))
     srv = ProsceniumServer(extra_args=["--lambda-endpoint", f"http://127.0.0.1:{fn.server_address[1]}"])
     srv.start()
     try:

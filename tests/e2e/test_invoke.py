@@ -6,54 +6,27 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import make_client, serve_http, unique_name
+from e2e_helpers import EchoBackend as Backend  # also imported from here by other tests
+from e2e_helpers import (QuietHandler, function_name, make_client, running_server, serve_http,
+                         served_address, unique_name)
 
 LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
               "arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
 
 
-class Backend(BaseHTTPRequestHandler):
-    """Echoes what it received as JSON; `/status/NNN` answers NNN, `/slow` sleeps 2 s."""
-
-    def _answer(self):
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        if "/slow" in self.path:
-            time.sleep(2)
-        status = 200
-        if "/status/" in self.path:
-            status = int(self.path.split("/status/")[1][:3])
-        payload = json.dumps({"method": self.command, "path": self.path, "body": body,
-                              "headers": {k.lower(): v for k, v in self.headers.items()},
-                              "names": list(self.headers.keys())}).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("x-backend", "yes")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
-
-    def log_message(self, *args):
-        pass
-
-
-class FakeLambda(BaseHTTPRequestHandler):
+class FakeLambda(QuietHandler):
     """A Lambda Invoke endpoint: the function name decides the answer."""
 
     events: list = []
 
     def do_POST(self):
-        length = int(self.headers.get("content-length") or 0)
-        event = json.loads(self.rfile.read(length) or b"{}")
+        event = self.read_json()
         FakeLambda.events.append((self.path, event))
-        name = self.path.split("/functions/")[1].split("/")[0].split(":")[-1]
-        headers = {"content-type": "application/json"}
+        name = function_name(self.path)
+        headers = {}
         if name == "good":
             out = {"statusCode": 201, "headers": {"x-fn": "good"}, "body": json.dumps({"echo": event["path"]})}
         elif name == "malformed":
@@ -61,40 +34,23 @@ class FakeLambda(BaseHTTPRequestHandler):
         else:
             headers["X-Amz-Function-Error"] = "Unhandled"
             out = {"errorMessage": "boom", "errorType": "Error"}
-        data = json.dumps(out).encode()
-        self.send_response(200)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_json(out, headers=headers)
 
 
 @pytest.fixture(scope="module")
 def backend():
-    srv = serve_http(Backend)
-    yield f"127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    yield from served_address(Backend)
 
 
 @pytest.fixture(scope="module")
 def lambda_endpoint():
-    srv = serve_http(FakeLambda)
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    yield from served_address(FakeLambda, "http://")
 
 
 @pytest.fixture(scope="module")
 def gw(lambda_endpoint):
     """A private server that knows the Lambda endpoint."""
-    from e2e_helpers import ProsceniumServer
-    srv = ProsceniumServer(extra_args=["--lambda-endpoint", lambda_endpoint])
-    srv.start()
-    yield srv
-    srv.cleanup()
+    yield from running_server("--lambda-endpoint", lambda_endpoint)
 
 
 @pytest.fixture(scope="module")

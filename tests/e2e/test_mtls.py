@@ -3,35 +3,23 @@ backend that requires one (mutual TLS); the backend's own certificate is trusted
 --backend-ca."""
 
 import json
-import ssl
-import subprocess
 
-import pytest
-
-from e2e_helpers import ProsceniumServer, make_client, serve_http
-from test_invoke import Backend, call, new_api
+from e2e_helpers import (EchoBackend, ProsceniumServer, backend_certificate, make_client,
+                         serve_mutual_tls)
+from test_invoke import call, new_api
 
 
 def test_stage_client_certificate_is_presented_to_the_backend(tmp_path):
     # The backend's own certificate (trusted by the gateway through --backend-ca).
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-addext", "basicConstraints=critical,CA:FALSE",
-                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
-                   check=True, capture_output=True)
-    srv = ProsceniumServer(extra_args=["--backend-ca", str(tmp_path / "cert.pem")])
+    cert_pem, _ = backend_certificate(tmp_path)
+    srv = ProsceniumServer(extra_args=["--backend-ca", str(cert_pem)])
     srv.start()
     backend = None
     try:
         c = make_client(srv.endpoint)
         client_cert = c.generate_client_certificate(description="mtls")
-        (tmp_path / "client-ca.pem").write_text(client_cert["pemEncodedCertificate"])
         # An HTTPS backend that only accepts callers presenting that certificate.
-        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        tls.load_cert_chain(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
-        tls.verify_mode = ssl.CERT_REQUIRED
-        tls.load_verify_locations(cafile=str(tmp_path / "client-ca.pem"))
-        backend = serve_http(Backend, tls)
+        backend = serve_mutual_tls(EchoBackend, tmp_path, client_cert["pemEncodedCertificate"])
         url = f"https://127.0.0.1:{backend.server_address[1]}/mtls"
 
         api_id, root = new_api(c)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import serve_http
+from e2e_helpers import QuietHandler, served_address
 from test_invoke import c, call, gw, lambda_endpoint, mock_method, new_api  # noqa: F401 (fixtures)
 
 
@@ -19,27 +18,19 @@ def patch(c, api_id, stage, *ops):
         {"op": o[0], "path": o[1], **({"value": o[2]} if len(o) > 2 else {})} for o in ops])
 
 
-class Counting(BaseHTTPRequestHandler):
+class Counting(QuietHandler):
+    """Answers each GET with its running count of GETs, `{"hit": n}`."""
+
     hits = 0
 
     def do_GET(self):
         Counting.hits += 1
-        data = json.dumps({"hit": Counting.hits}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"hit": Counting.hits})
 
 
 @pytest.fixture(scope="module")
 def counting_backend():
-    srv = serve_http(Counting)
-    yield f"127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    yield from served_address(Counting)
 
 
 def test_stage_throttling_answers_429(gw, c):

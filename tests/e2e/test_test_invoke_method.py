@@ -7,84 +7,38 @@ from __future__ import annotations
 
 import json
 import re
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import (ProsceniumServer, expect_error, make_client, serve_http,
-                         unique_name)
+from e2e_helpers import EchoBackend as Backend
+from e2e_helpers import (ProsceniumServer, backend_certificate, expect_error, lambda_handler,
+                         make_client, serve_http, serve_mutual_tls, served_address,
+                         server_with_lambda, unique_name)
 
 LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
               "arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
 STAMP = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d UTC \d{4} : ")
 
 
-class Backend(BaseHTTPRequestHandler):
-    """Echoes the request as JSON with a header of its own."""
-
-    received: list = []
-
-    def _answer(self):
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        Backend.received.append((self.command, self.path, body,
-                                 {k.lower(): v for k, v in self.headers.items()}))
-        status = 200
-        if "/status/" in self.path:
-            status = int(self.path.split("/status/")[1][:3])
-        payload = json.dumps({"method": self.command, "path": self.path, "body": body}).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("x-backend", "yes")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = _answer
-
-    def log_message(self, *args):
-        pass
+def _answer(name: str, event: dict) -> dict:
+    """The function `proxy` answers as a Lambda proxy function; any other echoes the event."""
+    if name == "proxy":
+        return {"statusCode": 201, "headers": {"x-fn": "proxy"},
+                "body": json.dumps({"path": event.get("path")})}
+    return {"got": event}
 
 
-class FakeLambda(BaseHTTPRequestHandler):
-    events: list = []
-
-    def do_POST(self):
-        length = int(self.headers.get("content-length") or 0)
-        event = json.loads(self.rfile.read(length) or b"{}")
-        FakeLambda.events.append(event)
-        name = self.path.split("/functions/")[1].split("/")[0].split(":")[-1]
-        if name == "proxy":
-            out = {"statusCode": 201, "headers": {"x-fn": "proxy"},
-                   "body": json.dumps({"path": event.get("path")})}
-        else:
-            out = {"got": event}
-        data = json.dumps(out).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+FakeLambda = lambda_handler(_answer)
 
 
 @pytest.fixture(scope="module")
 def backend():
-    srv = serve_http(Backend)
-    yield f"127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    yield from served_address(Backend)
 
 
 @pytest.fixture(scope="module")
 def gw():
-    lam = serve_http(FakeLambda)
-    srv = ProsceniumServer(extra_args=["--lambda-endpoint", f"http://127.0.0.1:{lam.server_address[1]}"])
-    srv.start()
-    yield srv
-    srv.cleanup()
-    lam.shutdown()
+    yield from server_with_lambda(FakeLambda)
 
 
 @pytest.fixture(scope="module")
@@ -344,25 +298,14 @@ def test_cli_test_invoke_method(aws, client):
 def test_client_certificate_is_presented_to_an_https_backend(tmp_path):
     """`clientCertificateId` of a test: the generated certificate is presented to a backend
     that requires one; without it the handshake fails (500)."""
-    import ssl
-    import subprocess
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-addext", "basicConstraints=critical,CA:FALSE",
-                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
-                   check=True, capture_output=True)
-    srv = ProsceniumServer(extra_args=["--backend-ca", str(tmp_path / "cert.pem")])
+    cert_pem, _ = backend_certificate(tmp_path)
+    srv = ProsceniumServer(extra_args=["--backend-ca", str(cert_pem)])
     srv.start()
     backend = None
     try:
         c = make_client(srv.endpoint)
         cert = c.generate_client_certificate(description="tim")
-        (tmp_path / "client-ca.pem").write_text(cert["pemEncodedCertificate"])
-        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        tls.load_cert_chain(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
-        tls.verify_mode = ssl.CERT_REQUIRED
-        tls.load_verify_locations(cafile=str(tmp_path / "client-ca.pem"))
-        backend = serve_http(Backend, tls)
+        backend = serve_mutual_tls(Backend, tmp_path, cert["pemEncodedCertificate"])
         api_id, root = new_api(c)
         c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
         c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="HTTP_PROXY",

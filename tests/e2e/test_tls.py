@@ -134,26 +134,10 @@ def test_an_idle_tls_h2_connection_is_closed_with_goaway(server_factory, cert):
 def test_lambda_proxy_events_say_https_over_tls(server_factory, cert):
     """Issue 20: a request that arrived over TLS reaches a Lambda proxy function with
     `X-Forwarded-Proto: https` (and port 443 when the Host names none), as on AWS."""
-    from http.server import BaseHTTPRequestHandler
-
-    from e2e_helpers import serve_http
+    from e2e_helpers import lambda_handler, serve_http
 
     events = []
-
-    class Function(BaseHTTPRequestHandler):
-        def do_POST(self):
-            events.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
-            data = json.dumps({"statusCode": 200, "body": "ok"}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    fn = serve_http(Function)
+    fn = serve_http(lambda_handler(lambda _name, _event: {"statusCode": 200, "body": "ok"}, events))
     try:
         crt, key = cert
         srv = server_factory(extra_args=["--tls-cert", crt, "--tls-key", key, "--lambda-endpoint",

@@ -14,22 +14,7 @@ use proscenium_store::{SqliteStore, Store};
 use tower::ServiceExt;
 
 fn big_api(resources: usize) -> ApiDefinition {
-    let mut def = ApiDefinition::new(RestApi {
-        id: "benchapi01".into(),
-        name: "bench".into(),
-        description: None,
-        created_date: 0.0,
-        version: None,
-        warnings: vec![],
-        binary_media_types: vec![],
-        minimum_compression_size: None,
-        api_key_source: "HEADER".into(),
-        endpoint_configuration: Default::default(),
-        policy: None,
-        tags: Default::default(),
-        disable_execute_api_endpoint: false,
-        root_resource_id: "rootrootro".into(),
-    });
+    let mut def = ApiDefinition::new(RestApi::new("benchapi01", "bench", "rootrootro"));
     let integration: proscenium_model::Integration = serde_json::from_value(serde_json::json!({
         "type": "MOCK", "timeoutInMillis": 29000,
         "requestTemplates": {"application/json": "{\"statusCode\": 200}"},

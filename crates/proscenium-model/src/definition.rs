@@ -247,25 +247,9 @@ fn invalid_resource() -> ValidationError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rest_api::EndpointConfiguration;
 
     fn def() -> ApiDefinition {
-        ApiDefinition::new(RestApi {
-            id: "api".into(),
-            name: "n".into(),
-            description: None,
-            created_date: 0.0,
-            version: None,
-            warnings: vec![],
-            binary_media_types: vec![],
-            minimum_compression_size: None,
-            api_key_source: "HEADER".into(),
-            endpoint_configuration: EndpointConfiguration::default(),
-            policy: None,
-            tags: Default::default(),
-            disable_execute_api_endpoint: false,
-            root_resource_id: "root".into(),
-        })
+        ApiDefinition::new(RestApi::new("api", "n", "root"))
     }
 
     #[test]

@@ -30,6 +30,34 @@ pub struct RestApi {
     pub root_resource_id: String,
 }
 
+impl RestApi {
+    /// An API with AWS's defaults for what a caller did not choose: created at time 0, no
+    /// description, version, policy, tags or binary media types, the `HEADER` API key source
+    /// and the default endpoint configuration.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        root_resource_id: impl Into<String>,
+    ) -> RestApi {
+        RestApi {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            created_date: 0.0,
+            version: None,
+            warnings: vec![],
+            binary_media_types: vec![],
+            minimum_compression_size: None,
+            api_key_source: "HEADER".into(),
+            endpoint_configuration: EndpointConfiguration::default(),
+            policy: None,
+            tags: StringMap::default(),
+            disable_execute_api_endpoint: false,
+            root_resource_id: root_resource_id.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointConfiguration {

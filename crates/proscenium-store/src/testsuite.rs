@@ -14,20 +14,8 @@ use crate::{DEPLOYMENT_IN_USE, StageWrite, Store, StoreError};
 
 pub fn api(id: &str, created: f64) -> ApiDefinition {
     let mut def = ApiDefinition::new(RestApi {
-        id: id.into(),
-        name: format!("api {id}"),
-        description: None,
         created_date: created,
-        version: None,
-        warnings: vec![],
-        binary_media_types: vec![],
-        minimum_compression_size: None,
-        api_key_source: "HEADER".into(),
-        endpoint_configuration: EndpointConfiguration::default(),
-        policy: None,
-        tags: Default::default(),
-        disable_execute_api_endpoint: false,
-        root_resource_id: format!("{id}root"),
+        ..RestApi::new(id, format!("api {id}"), format!("{id}root"))
     });
     let root = def.api.root_resource_id.clone();
     def.resources

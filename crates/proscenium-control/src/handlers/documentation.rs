@@ -2,6 +2,8 @@
 //! documentation versions (Create, Get, Gets, Update, Delete). Both live in the API's
 //! definition (one store write each); a version keeps a copy of the parts it names.
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -9,6 +11,8 @@ use proscenium_model::documentation::{
     DocumentationPart, DocumentationVersion, LOCATION_TYPES, Location, already_exists,
 };
 use proscenium_model::id::CHILD_ID_LEN;
+use proscenium_model::{ApiDefinition, Scope};
+use proscenium_openapi::ImportMode;
 use proscenium_store::StageWrite;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -33,6 +37,78 @@ fn unknown_api_is_unknown_part(e: ApiError) -> ApiError {
 
 fn version_not_found() -> ApiError {
     ApiError::not_found("Invalid Documentation version specified")
+}
+
+/// One of an API's two documentation maps (parts by id, versions by name), with AWS's
+/// 404 for an entry it lacks and what a failed API load answers when one is read.
+struct Entries<V> {
+    map: fn(&ApiDefinition) -> &BTreeMap<String, V>,
+    map_mut: fn(&mut ApiDefinition) -> &mut BTreeMap<String, V>,
+    missing: fn() -> ApiError,
+    on_load_error: fn(ApiError) -> ApiError,
+}
+
+const PARTS: Entries<DocumentationPart> = Entries {
+    map: |d| &d.documentation_parts,
+    map_mut: |d| &mut d.documentation_parts,
+    missing: part_not_found,
+    on_load_error: unknown_api_is_unknown_part,
+};
+
+const VERSIONS: Entries<DocumentationVersion> = Entries {
+    map: |d| &d.documentation_versions,
+    map_mut: |d| &mut d.documentation_versions,
+    missing: version_not_found,
+    on_load_error: |e| e,
+};
+
+impl<V: Clone> Entries<V> {
+    /// Loads the API and returns a copy of entry `key`, or the 404 for a missing one.
+    async fn get(&self, st: &ControlState, scope: &Scope, api_id: &str, key: &str) -> ApiResult<V> {
+        let def = load_api(st, scope, api_id)
+            .await
+            .map_err(self.on_load_error)?;
+        (self.map)(&def.value)
+            .get(key)
+            .cloned()
+            .ok_or_else(self.missing)
+    }
+
+    /// Applies `f` to entry `key` (or fails with the 404 for a missing one), stores the
+    /// API and returns a copy of the changed entry: all or nothing.
+    async fn update(
+        &self,
+        st: &ControlState,
+        scope: &Scope,
+        api_id: &str,
+        key: &str,
+        f: impl FnOnce(&mut V) -> ApiResult<()>,
+    ) -> ApiResult<V> {
+        edit_api(st, scope, api_id, |def| {
+            let entry = (self.map_mut)(def).get_mut(key).ok_or_else(self.missing)?;
+            f(entry)?;
+            Ok(entry.clone())
+        })
+        .await
+    }
+
+    /// Removes entry `key` and answers 202, or fails with the 404 for a missing one.
+    async fn delete(
+        &self,
+        st: &ControlState,
+        scope: &Scope,
+        api_id: &str,
+        key: &str,
+    ) -> ApiResult<Response> {
+        edit_api(st, scope, api_id, |def| {
+            (self.map_mut)(def)
+                .remove(key)
+                .map(|_| ())
+                .ok_or_else(self.missing)
+        })
+        .await?;
+        accepted()
+    }
 }
 
 /// Properties must be a JSON object, as AWS checks them.
@@ -121,14 +197,7 @@ pub async fn get_documentation_part(
     caller: Caller,
     Path((api_id, part_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let def = load_api(&st, &caller.scope, &api_id)
-        .await
-        .map_err(unknown_api_is_unknown_part)?;
-    ok(def
-        .value
-        .documentation_parts
-        .get(&part_id)
-        .ok_or_else(part_not_found)?)
+    ok(&PARTS.get(&st, &caller.scope, &api_id, &part_id).await?)
 }
 
 pub async fn get_documentation_parts(
@@ -179,31 +248,24 @@ pub async fn update_documentation_part(
     body: Bytes,
 ) -> ApiResult<Response> {
     let ops = patch::parse(&body, "updateDocumentationPartInput")?;
-    let current = load_api(&st, &caller.scope, &api_id)
-        .await
-        .map_err(unknown_api_is_unknown_part)?;
-    if !current.value.documentation_parts.contains_key(&part_id) {
-        return Err(part_not_found());
-    }
-    let part = edit_api(&st, &caller.scope, &api_id, |def| {
-        let p = def
-            .documentation_parts
-            .get_mut(&part_id)
-            .ok_or_else(part_not_found)?;
-        for op in &ops {
-            if op.path != "/properties" {
-                return Err(op.invalid_path(&["/properties"]));
+    // An unknown API or part is refused before the edit, with the unknown part's 404.
+    PARTS.get(&st, &caller.scope, &api_id, &part_id).await?;
+    let part = PARTS
+        .update(&st, &caller.scope, &api_id, &part_id, |p| {
+            for op in &ops {
+                if op.path != "/properties" {
+                    return Err(op.invalid_path(&["/properties"]));
+                }
+                if op.op != Op::Replace {
+                    return Err(op.invalid_path(&[]));
+                }
+                let v = op.value()?;
+                check_properties(v)?;
+                p.properties = v.to_string();
             }
-            if op.op != Op::Replace {
-                return Err(op.invalid_path(&[]));
-            }
-            let v = op.value()?;
-            check_properties(v)?;
-            p.properties = v.to_string();
-        }
-        Ok(p.clone())
-    })
-    .await?;
+            Ok(())
+        })
+        .await?;
     ok(&part)
 }
 
@@ -212,14 +274,7 @@ pub async fn delete_documentation_part(
     caller: Caller,
     Path((api_id, part_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    edit_api(&st, &caller.scope, &api_id, |def| {
-        def.documentation_parts
-            .remove(&part_id)
-            .map(|_| ())
-            .ok_or_else(part_not_found)
-    })
-    .await?;
-    accepted()
+    PARTS.delete(&st, &caller.scope, &api_id, &part_id).await
 }
 
 /// ImportDocumentationParts (`PUT /restapis/{id}/documentation/parts?mode=overwrite|merge`):
@@ -231,15 +286,7 @@ pub async fn import_documentation_parts(
     q: Query,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let overwrite = match q.get("mode") {
-        None | Some("merge") => false,
-        Some("overwrite") => true,
-        Some(m) => {
-            return Err(patch::validation_errors(&[format!(
-                "Value '{m}' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [overwrite, merge]"
-            )]));
-        }
-    };
+    let overwrite = super::import::import_mode(&q)? == ImportMode::Overwrite;
     let unreadable = || ApiError::bad_request("Unable to build importer with provided input.");
     let doc = proscenium_openapi::document::parse(&body).map_err(|_| unreadable())?;
     let parts = proscenium_openapi::documentation::read(&doc).map_err(ApiError::bad_request)?;
@@ -335,13 +382,8 @@ pub async fn get_documentation_version(
     caller: Caller,
     Path((api_id, version)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let def = load_api(&st, &caller.scope, &api_id).await?;
-    let v = def
-        .value
-        .documentation_versions
-        .get(&version)
-        .ok_or_else(version_not_found)?;
-    ok(&version_shape(v))
+    let v = VERSIONS.get(&st, &caller.scope, &api_id, &version).await?;
+    ok(&version_shape(&v))
 }
 
 pub async fn get_documentation_versions(
@@ -367,20 +409,17 @@ pub async fn update_documentation_version(
     body: Bytes,
 ) -> ApiResult<Response> {
     let ops = patch::parse(&body, "updateDocumentationVersionInput")?;
-    let v = edit_api(&st, &caller.scope, &api_id, |def| {
-        let v = def
-            .documentation_versions
-            .get_mut(&version)
-            .ok_or_else(version_not_found)?;
-        for op in &ops {
-            if op.path != "/description" {
-                return Err(op.invalid_path(&["/description"]));
+    let v = VERSIONS
+        .update(&st, &caller.scope, &api_id, &version, |v| {
+            for op in &ops {
+                if op.path != "/description" {
+                    return Err(op.invalid_path(&["/description"]));
+                }
+                patch::set_opt_string(&mut v.description, op)?;
             }
-            patch::set_opt_string(&mut v.description, op)?;
-        }
-        Ok(v.clone())
-    })
-    .await?;
+            Ok(())
+        })
+        .await?;
     ok(&version_shape(&v))
 }
 
@@ -389,12 +428,5 @@ pub async fn delete_documentation_version(
     caller: Caller,
     Path((api_id, version)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    edit_api(&st, &caller.scope, &api_id, |def| {
-        def.documentation_versions
-            .remove(&version)
-            .map(|_| ())
-            .ok_or_else(version_not_found)
-    })
-    .await?;
-    accepted()
+    VERSIONS.delete(&st, &caller.scope, &api_id, &version).await
 }

@@ -16,6 +16,17 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, Query, created, ok};
 
 /// The `parameters` map AWS reads (flattened into the query string by the SDKs).
+/// `mode=overwrite|merge` (default merge) of PutRestApi and ImportDocumentationParts.
+pub fn import_mode(q: &Query) -> ApiResult<ImportMode> {
+    match q.get("mode") {
+        None | Some("merge") => Ok(ImportMode::Merge),
+        Some("overwrite") => Ok(ImportMode::Overwrite),
+        Some(m) => Err(crate::patch::validation_errors(&[format!(
+            "Value '{m}' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [overwrite, merge]"
+        )])),
+    }
+}
+
 fn options(q: &Query, mode: ImportMode) -> ApiResult<ImportOptions> {
     let base_path = match q.get("basepath") {
         None => BasePathMode::Ignore,
@@ -88,21 +99,13 @@ pub async fn import_rest_api(
         }
         endpoint.types = vec![t];
     }
+    // The id, the date and the root's id are drawn in this order.
+    let id = st.new_id(API_ID_LEN);
+    let created_date = st.now().floor();
     let api = RestApi {
-        id: st.new_id(API_ID_LEN),
-        name: String::new(),
-        description: None,
-        created_date: st.now().floor(),
-        version: None,
-        warnings: vec![],
-        binary_media_types: vec![],
-        minimum_compression_size: None,
-        api_key_source: "HEADER".into(),
+        created_date,
         endpoint_configuration: endpoint,
-        policy: None,
-        tags: Default::default(),
-        disable_execute_api_endpoint: false,
-        root_resource_id: st.new_id(API_ID_LEN),
+        ..RestApi::new(id, "", st.new_id(API_ID_LEN))
     };
     let mut def = ApiDefinition::new(api);
     let warnings = run_import(st, caller, body, &mut def, &opts)?;
@@ -117,16 +120,7 @@ pub async fn put_rest_api(
     q: Query,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let mode = match q.get("mode") {
-        None | Some("merge") => ImportMode::Merge,
-        Some("overwrite") => ImportMode::Overwrite,
-        Some(m) => {
-            return Err(crate::patch::validation_errors(&[format!(
-                "Value '{m}' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: [overwrite, merge]"
-            )]));
-        }
-    };
-    let opts = options(&q, mode)?;
+    let opts = options(&q, import_mode(&q)?)?;
     let (api, warnings) = edit_api(&st, &caller.scope, &api_id, |def| {
         let warnings = run_import(&st, &caller, &body, def, &opts)?;
         Ok((def.api.clone(), warnings))

@@ -1,10 +1,12 @@
 //! CreateModel, GetModel, GetModels, UpdateModel, DeleteModel, GetModelTemplate.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use proscenium_model::Model;
 use proscenium_model::id::CHILD_ID_LEN;
+use proscenium_model::{ApiDefinition, Model, Scope};
 use serde::Deserialize;
 
 use super::common::{edit_api, load_api, page_map};
@@ -22,6 +24,26 @@ fn unknown_api_is_unknown_model(e: ApiError, name: &str) -> ApiError {
         ApiError::NotFound(m) if m.starts_with("Invalid API identifier") => not_found(name),
         e => e,
     }
+}
+
+/// Loads the API and a copy of its model `name`; an unknown API answers as an unknown model.
+async fn load_model(
+    st: &ControlState,
+    scope: &Scope,
+    api_id: &str,
+    name: &str,
+) -> ApiResult<(Arc<ApiDefinition>, Model)> {
+    let def = load_api(st, scope, api_id).await.map_err(|e| match e {
+        ApiError::NotFound(_) => not_found(name),
+        e => e,
+    })?;
+    let model = def
+        .value
+        .models
+        .get(name)
+        .cloned()
+        .ok_or_else(|| not_found(name))?;
+    Ok((def.value, model))
 }
 
 /// The models every new REST API has (AWS creates them with the API).
@@ -120,17 +142,8 @@ pub async fn get_model(
     caller: Caller,
     Path((api_id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let def = load_api(&st, &caller.scope, &api_id)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => not_found(&name),
-            e => e,
-        })?;
-    ok(def
-        .value
-        .models
-        .get(&name)
-        .ok_or_else(|| not_found(&name))?)
+    let (_, model) = load_model(&st, &caller.scope, &api_id, &name).await?;
+    ok(&model)
 }
 
 pub async fn get_models(
@@ -200,17 +213,7 @@ pub async fn get_model_template(
     caller: Caller,
     Path((api_id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let def = load_api(&st, &caller.scope, &api_id)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => not_found(&name),
-            e => e,
-        })?;
-    let model = def
-        .value
-        .models
-        .get(&name)
-        .ok_or_else(|| not_found(&name))?;
-    let value = proscenium_model::model_template::generate(model, &def.value.models);
+    let (def, model) = load_model(&st, &caller.scope, &api_id, &name).await?;
+    let value = proscenium_model::model_template::generate(&model, &def.models);
     ok(&serde_json::json!({ "value": value }))
 }

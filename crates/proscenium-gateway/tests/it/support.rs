@@ -29,22 +29,7 @@ pub fn scope() -> Scope {
 }
 
 pub fn api(id: &str) -> ApiDefinition {
-    ApiDefinition::new(RestApi {
-        id: id.into(),
-        name: id.into(),
-        description: None,
-        created_date: 0.0,
-        version: None,
-        warnings: vec![],
-        binary_media_types: vec![],
-        minimum_compression_size: None,
-        api_key_source: "HEADER".into(),
-        endpoint_configuration: Default::default(),
-        policy: None,
-        tags: Default::default(),
-        disable_execute_api_endpoint: false,
-        root_resource_id: "root".into(),
-    })
+    ApiDefinition::new(RestApi::new(id, id, "root"))
 }
 
 pub fn integration(kind: IntegrationType, method: Option<&str>, uri: Option<&str>) -> Integration {

@@ -216,20 +216,23 @@ fn request_body(ctx: &mut Ctx, m: &mut Method, op: &Value) {
     let Some(body) = op.get("requestBody").and_then(|b| ctx.resolve(b)) else {
         return;
     };
-    for (ct, media) in body
-        .get("content")
+    m.request_models.extend(content_models(body));
+}
+
+/// OpenAPI 3's `content` of a request body or response: (media type, model) for each media
+/// type whose schema names a model.
+fn content_models(v: &Value) -> impl Iterator<Item = (String, String)> + '_ {
+    v.get("content")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-    {
-        if let Some(model) = media
-            .pointer("/schema/$ref")
-            .and_then(Value::as_str)
-            .and_then(doc_ref_name)
-        {
-            m.request_models.insert(ct.clone(), model.to_string());
-        }
-    }
+        .filter_map(|(ct, media)| {
+            media
+                .pointer("/schema/$ref")
+                .and_then(Value::as_str)
+                .and_then(doc_ref_name)
+                .map(|model| (ct.clone(), model.to_string()))
+        })
 }
 
 fn responses(ctx: &mut Ctx, m: &mut Method, op: &Value) {
@@ -266,22 +269,7 @@ fn responses(ctx: &mut Ctx, m: &mut Method, op: &Value) {
                     }
                 }
             }
-            Spec::OpenApi3 => {
-                for (ct, media) in r
-                    .get("content")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(model) = media
-                        .pointer("/schema/$ref")
-                        .and_then(Value::as_str)
-                        .and_then(doc_ref_name)
-                    {
-                        models.insert(ct.clone(), model.to_string());
-                    }
-                }
-            }
+            Spec::OpenApi3 => models.extend(content_models(r)),
         }
         m.method_responses.insert(
             status.clone(),

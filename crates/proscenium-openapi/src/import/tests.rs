@@ -1,25 +1,10 @@
 //! The importer against small documents in both specifications.
 
 use super::*;
-use proscenium_model::{EndpointConfiguration, RestApi};
+use proscenium_model::RestApi;
 
 fn empty() -> ApiDefinition {
-    ApiDefinition::new(RestApi {
-        id: "api1234567".into(),
-        name: String::new(),
-        description: None,
-        created_date: 0.0,
-        version: None,
-        warnings: vec![],
-        binary_media_types: vec![],
-        minimum_compression_size: None,
-        api_key_source: "HEADER".into(),
-        endpoint_configuration: EndpointConfiguration::default(),
-        policy: None,
-        tags: Default::default(),
-        disable_execute_api_endpoint: false,
-        root_resource_id: "root000000".into(),
-    })
+    ApiDefinition::new(RestApi::new("api1234567", "", "root000000"))
 }
 
 fn run(doc: &str, opts: &ImportOptions) -> Result<(ApiDefinition, Vec<String>), ValidationError> {

@@ -287,22 +287,7 @@ mod tests {
 
     #[test]
     fn colliding_names_get_a_suffix() {
-        let mut def = ApiDefinition::new(proscenium_model::RestApi {
-            id: "a".into(),
-            name: "n".into(),
-            description: None,
-            created_date: 0.0,
-            version: None,
-            warnings: vec![],
-            binary_media_types: vec![],
-            minimum_compression_size: None,
-            api_key_source: "HEADER".into(),
-            endpoint_configuration: Default::default(),
-            policy: None,
-            tags: Default::default(),
-            disable_execute_api_endpoint: false,
-            root_resource_id: "root".into(),
-        });
+        let mut def = ApiDefinition::new(proscenium_model::RestApi::new("a", "n", "root"));
         let method = proscenium_model::Method {
             http_method: "GET".into(),
             authorization_type: "NONE".into(),

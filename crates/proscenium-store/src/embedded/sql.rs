@@ -23,6 +23,21 @@ fn from_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("corrupt record: {e}")))
 }
 
+/// Runs a query without parameters and reads the first `N` columns of every row as text.
+fn text_rows<const N: usize>(c: &Connection, sql: &str) -> StoreResult<Vec<[String; N]>> {
+    let mut st = c.prepare_cached(sql).map_err(backend)?;
+    let rows = st
+        .query_map([], |r| {
+            let mut row: [String; N] = std::array::from_fn(|_| String::new());
+            for (i, cell) in row.iter_mut().enumerate() {
+                *cell = r.get(i)?;
+            }
+            Ok(row)
+        })
+        .map_err(backend)?;
+    rows.map(|r| r.map_err(backend)).collect()
+}
+
 fn next_revision(c: &Connection) -> StoreResult<Revision> {
     c.query_row(
         "UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
@@ -429,22 +444,11 @@ pub fn all_keys_and_plans(c: &Connection) -> StoreResult<Vec<crate::KeysAndPlans
     let mut out: std::collections::BTreeMap<Scope, (Vec<ApiKey>, Vec<UsagePlan>)> =
         Default::default();
     for table in ["api_keys", "usage_plans"] {
-        let mut st = c
-            .prepare(&format!(
-                "SELECT account, region, doc FROM {table} ORDER BY account, region, id"
-            ))
-            .map_err(backend)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(backend)?;
-        for row in rows {
-            let (account, region, doc) = row.map_err(backend)?;
+        let rows = text_rows(
+            c,
+            &format!("SELECT account, region, doc FROM {table} ORDER BY account, region, id"),
+        )?;
+        for [account, region, doc] in rows {
             let entry = out.entry(Scope::new(account, region)).or_default();
             if table == "api_keys" {
                 entry.0.push(from_json(&doc)?);
@@ -617,50 +621,24 @@ pub fn delete_base_path_mapping(
 pub fn all_domain_names(c: &Connection) -> StoreResult<Vec<crate::DomainRecord>> {
     let mut out: Vec<crate::DomainRecord> = Vec::new();
     let mut index: std::collections::HashMap<(String, String, String), usize> = Default::default();
-    {
-        let mut st = c
-            .prepare_cached(
-                "SELECT account, region, id, doc FROM domain_names ORDER BY account, region, id",
-            )
-            .map_err(backend)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .map_err(backend)?;
-        for row in rows {
-            let (account, region, id, doc) = row.map_err(backend)?;
-            index.insert((account.clone(), region.clone(), id), out.len());
-            out.push(crate::DomainRecord {
-                scope: Scope::new(account, region),
-                domain: from_json(&doc)?,
-                mappings: Vec::new(),
-            });
-        }
+    let domains = text_rows(
+        c,
+        "SELECT account, region, id, doc FROM domain_names ORDER BY account, region, id",
+    )?;
+    for [account, region, id, doc] in domains {
+        index.insert((account.clone(), region.clone(), id), out.len());
+        out.push(crate::DomainRecord {
+            scope: Scope::new(account, region),
+            domain: from_json(&doc)?,
+            mappings: Vec::new(),
+        });
     }
-    let mut st = c
-        .prepare_cached(
-            "SELECT account, region, domain_name, doc FROM base_path_mappings
-             ORDER BY account, region, domain_name, base_path",
-        )
-        .map_err(backend)?;
-    let rows = st
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .map_err(backend)?;
-    for row in rows {
-        let (account, region, domain, doc) = row.map_err(backend)?;
+    let mappings = text_rows(
+        c,
+        "SELECT account, region, domain_name, doc FROM base_path_mappings
+         ORDER BY account, region, domain_name, base_path",
+    )?;
+    for [account, region, domain, doc] in mappings {
         if let Some(&i) = index.get(&(account, region, domain)) {
             out[i].mappings.push(from_json(&doc)?);
         }
