@@ -1,7 +1,14 @@
 //! Throttling shared by every node of a cluster (`--redis redis://…`): a request this node's
-//! buckets admitted is also taken, in one round trip, from the same-named buckets in Redis
-//! (one atomic script over every bucket the request draws on, on Redis's clock). A request
-//! the local buckets refuse costs no round trip.
+//! buckets admitted is also taken from the same-named buckets in Redis (one atomic script over
+//! every bucket the request draws on, on Redis's clock). A request the local buckets refuse
+//! costs no round trip.
+//!
+//! Leases: each call takes up to [`lease_size`] tokens of a bucket at once (a fiftieth of a
+//! second's rate, at most a tenth of the burst; one token for slow buckets), and this node
+//! spends the rest locally before it asks again. So at high rates a round trip serves
+//! thousands of requests, while the cluster never admits more than Redis's bucket allows: a
+//! token is taken in Redis before any node spends it (tokens a node leased and did not spend
+//! are lost, at most one lease per node and bucket).
 //!
 //! Redis unreachable or slow (over [`DEADLINE`]): the local result stands (each node then
 //! allows up to the limit, as without `--redis`) and the node says so once in its log;
@@ -20,24 +27,39 @@ use crate::throttle::Bucket;
 /// The longest a request waits for Redis before the local result stands.
 pub const DEADLINE: Duration = Duration::from_millis(150);
 
-/// GCRA over every key at once: all admit (and move) or none moves. Times in microseconds.
+/// GCRA over every key at once, `want` tokens of each at most: all grant at least one (and
+/// move by what they grant) or none moves. Answers the grant of each key, or `{}` when one has
+/// no token. Times in microseconds.
 const SCRIPT: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nexts = {}
+local granted = {}
 for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local tolerance = tonumber(ARGV[2 * i])
-  local tat = tonumber(redis.call('GET', key) or '0')
-  local n = math.max(tat, now) + interval
-  if n - now > tolerance then return 0 end
-  nexts[i] = n
+  local interval = tonumber(ARGV[3 * i - 2])
+  local tolerance = tonumber(ARGV[3 * i - 1])
+  local want = tonumber(ARGV[3 * i])
+  local base = math.max(tonumber(redis.call('GET', key) or '0'), now)
+  local room = math.floor((tolerance - (base - now)) / interval)
+  if room < 1 then return {} end
+  local n = math.min(want, room)
+  granted[i] = n
+  nexts[i] = base + n * interval
 end
 for i, key in ipairs(KEYS) do
   redis.call('SET', key, string.format('%.0f', nexts[i]), 'PX', math.ceil((nexts[i] - now) / 1000) + 1000)
 end
-return 1
+return granted
 ";
+
+/// How many tokens of a bucket (emission `interval` and `tolerance` in nanoseconds) one call
+/// takes at most: a fiftieth of a second's rate, at most a tenth of the burst, at least one.
+pub fn lease_size(interval: u64, tolerance: u64) -> u64 {
+    let interval = interval.max(1);
+    let per_20ms = 20_000_000 / interval;
+    let tenth_of_burst = tolerance / interval / 10;
+    per_20ms.min(tenth_of_burst).max(1)
+}
 
 pub struct ClusterLimits {
     conn: Mutex<Option<ConnectionManager>>,
@@ -86,7 +108,9 @@ impl ClusterLimits {
         }
     }
 
-    /// Takes one token from each bucket cluster-wide: `None` when Redis could not answer.
+    /// Takes tokens of each bucket cluster-wide: one for this request and up to a lease more
+    /// (added to the bucket's lease). `Some(false)`: a bucket has none; `None`: Redis could
+    /// not answer.
     pub async fn acquire(&self, buckets: &[&Bucket]) -> Option<bool> {
         let mut conn = self
             .conn
@@ -98,14 +122,21 @@ impl ClusterLimits {
             let (interval, tolerance) = b.gcra()?;
             call.key(format!("proscenium:{}", b.name()))
                 .arg((interval / 1000).max(1))
-                .arg(tolerance / 1000);
+                .arg(tolerance / 1000)
+                .arg(lease_size(interval, tolerance));
         }
-        match tokio::time::timeout(DEADLINE, call.invoke_async::<i64>(&mut conn)).await {
-            Ok(Ok(v)) => {
+        match tokio::time::timeout(DEADLINE, call.invoke_async::<Vec<u64>>(&mut conn)).await {
+            Ok(Ok(granted)) => {
                 if self.down.swap(false, Ordering::Relaxed) {
                     tracing::info!("Redis is reachable again: throttling is shared");
                 }
-                Some(v == 1)
+                if granted.len() != buckets.len() {
+                    return Some(false);
+                }
+                for (b, n) in buckets.iter().zip(granted) {
+                    b.add_lease(n.saturating_sub(1));
+                }
+                Some(true)
             }
             Ok(Err(e)) => {
                 self.went_down(&e.to_string());
@@ -121,36 +152,105 @@ impl ClusterLimits {
 
 /// The buckets this request was admitted by locally (method or stage default, account,
 /// usage plan) that the cluster shares.
-pub fn buckets(ctx: &RequestCtx) -> Vec<Arc<Bucket>> {
-    let Some(stage) = ctx.stage.as_deref() else {
-        return Vec::new();
-    };
-    let s = &stage.settings;
-    let m = s.method(ctx.matched.as_ref().map(|m| &*m.method));
+fn shared_buckets(ctx: &RequestCtx) -> impl Iterator<Item = &Arc<Bucket>> {
+    let stage = ctx.stage.as_deref();
+    let method = stage.map(|s| s.settings.method(ctx.matched.as_ref().map(|m| &*m.method)));
     [
-        m.throttle.as_ref(),
-        Some(&s.account),
+        method.and_then(|m| m.throttle.as_ref()),
+        stage.map(|s| &s.settings.account),
         ctx.plan_bucket.as_ref(),
     ]
     .into_iter()
     .flatten()
     .filter(|b| !b.name().is_empty() && b.gcra().is_some())
-    .cloned()
-    .collect()
 }
 
-/// The throttle phase's cluster half: `buckets` taken from the cluster's.
-pub async fn check(limits: &ClusterLimits, buckets: Vec<Arc<Bucket>>) -> Result<(), GatewayError> {
-    if buckets.is_empty() {
-        return Ok(());
+/// What the node's leases could not cover: the buckets to ask Redis for, and those a token
+/// was already spent from (given back if Redis refuses).
+pub struct Pending {
+    ask: Vec<Arc<Bucket>>,
+    spent: Vec<Arc<Bucket>>,
+}
+
+/// Spends a leased token of every shared bucket the request draws on; `None` when the leases
+/// covered them all (no round trip), else what remains to ask the cluster.
+pub fn take_leased(ctx: &RequestCtx) -> Option<Pending> {
+    let mut pending: Option<Pending> = None;
+    let mut spent_before: Vec<&Arc<Bucket>> = Vec::new();
+    for b in shared_buckets(ctx) {
+        if b.take_leased() {
+            match &mut pending {
+                Some(p) => p.spent.push(b.clone()),
+                None => spent_before.push(b),
+            }
+        } else {
+            pending
+                .get_or_insert_with(|| Pending {
+                    ask: Vec::new(),
+                    spent: spent_before.drain(..).cloned().collect(),
+                })
+                .ask
+                .push(b.clone());
+        }
     }
-    let refs: Vec<&Bucket> = buckets.iter().map(|b| &**b).collect();
+    pending
+}
+
+/// The throttle phase's cluster half: the buckets the leases did not cover taken from the
+/// cluster's (a refusal gives the leased tokens spent for this request back).
+pub async fn check(limits: &ClusterLimits, pending: Pending) -> Result<(), GatewayError> {
+    let refs: Vec<&Bucket> = pending.ask.iter().map(|b| &**b).collect();
     match limits.acquire(&refs).await {
-        Some(false) => Err(GatewayError::new(
-            Kind::Throttled,
-            Origin::Client,
-            "Too Many Requests",
-        )),
+        Some(false) => {
+            for b in &pending.spent {
+                b.add_lease(1);
+            }
+            Err(GatewayError::new(
+                Kind::Throttled,
+                Origin::Client,
+                "Too Many Requests",
+            ))
+        }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: u64 = 1_000_000_000;
+
+    #[test]
+    fn a_lease_is_a_fiftieth_of_a_second_at_most_a_tenth_of_the_burst() {
+        // 1 000 000 rps, burst 500 000: 20 000 tokens (20 ms).
+        assert_eq!(
+            lease_size(SEC / 1_000_000, 500_000 * (SEC / 1_000_000)),
+            20_000
+        );
+        // 10 000 rps, burst 5 000 (AWS's account default): 200.
+        assert_eq!(lease_size(SEC / 10_000, 5_000 * (SEC / 10_000)), 200);
+        // 10 000 rps, burst 100: a tenth of the burst.
+        assert_eq!(lease_size(SEC / 10_000, 100 * (SEC / 10_000)), 10);
+        // Slow buckets take one token per request, as without leases.
+        assert_eq!(lease_size(10 * SEC, 40 * 10 * SEC), 1);
+        assert_eq!(lease_size(SEC / 100, 5 * (SEC / 100)), 1);
+        assert_eq!(lease_size(0, 0), 1);
+    }
+
+    #[test]
+    fn leased_tokens_are_spent_one_by_one() {
+        let b = Bucket::named(
+            crate::throttle::Limits {
+                rate: 10.0,
+                burst: 5,
+            },
+            "x".into(),
+        );
+        assert!(!b.take_leased());
+        b.add_lease(2);
+        assert!(b.take_leased());
+        assert!(b.take_leased());
+        assert!(!b.take_leased());
     }
 }

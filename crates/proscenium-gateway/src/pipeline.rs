@@ -87,8 +87,10 @@ where
     if admitted.is_ok()
         && let Some(limits) = &shared.cluster_limits
     {
-        let buckets = crate::cluster_limits::buckets(&ctx);
-        admitted = Box::pin(crate::cluster_limits::check(limits, buckets)).await;
+        // Leased tokens cover most requests without a round trip.
+        if let Some(pending) = crate::cluster_limits::take_leased(&ctx) {
+            admitted = Box::pin(crate::cluster_limits::check(limits, pending)).await;
+        }
     }
     let result = match admitted.and_then(|()| prepare(&mut ctx)) {
         Err(e) => Err(e),

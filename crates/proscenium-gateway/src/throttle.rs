@@ -54,6 +54,8 @@ pub struct Bucket {
     tat: AtomicU64,
     /// The bucket's cluster-wide identity (empty: this node's only).
     name: Box<str>,
+    /// Tokens this node took from the cluster's bucket ahead of use (`cluster_limits`).
+    lease: AtomicU64,
 }
 
 impl Bucket {
@@ -99,6 +101,21 @@ impl Bucket {
             mode,
             tat: AtomicU64::new(0),
             name: Box::from(""),
+            lease: AtomicU64::new(0),
+        }
+    }
+
+    /// Spends one token of the cluster lease; false when the lease is used up.
+    pub fn take_leased(&self) -> bool {
+        self.lease
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Adds tokens taken from the cluster's bucket to the lease.
+    pub fn add_lease(&self, tokens: u64) {
+        if tokens > 0 {
+            self.lease.fetch_add(tokens, Ordering::AcqRel);
         }
     }
 
