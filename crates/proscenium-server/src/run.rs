@@ -447,18 +447,17 @@ impl http1::Handler for Conn {
     type Body = Either<Full<Bytes>, Body>;
     type Extra = Option<Stamp>;
 
+    // Inlined: the returned future is then built where the connection awaits it, instead of
+    // being built here and copied there (a memcpy of the whole pipeline's state per request).
+    #[inline(always)]
     fn call(
         &self,
         req: Request<Full<Bytes>>,
         head: Bytes,
     ) -> impl std::future::Future<Output = (Response<Self::Body>, Option<Stamp>)> + Send {
         let mut req = req;
-        if let Some(c) = &self.client_cert {
-            req.extensions_mut().insert(c.clone());
-        }
         if self.tls {
-            req.extensions_mut()
-                .insert(proscenium_gateway::context::ArrivedOverTls);
+            self.mark_tls(&mut req);
         }
         // `dispatch` owns what it needs: no future wrapped around it.
         dispatch(
@@ -469,6 +468,19 @@ impl http1::Handler for Conn {
             self.local,
             Some(head),
         )
+    }
+}
+
+impl Conn {
+    /// Marks a request of a TLS connection (and its client certificate) for the gateway.
+    #[cold]
+    #[inline(never)]
+    fn mark_tls<B>(&self, req: &mut Request<B>) {
+        if let Some(c) = &self.client_cert {
+            req.extensions_mut().insert(c.clone());
+        }
+        req.extensions_mut()
+            .insert(proscenium_gateway::context::ArrivedOverTls);
     }
 }
 
@@ -567,12 +579,8 @@ async fn serve_http2<I: http1::Stream>(
                     late: late.clone(),
                 };
                 let mut req = Request::from_parts(parts, body);
-                if let Some(c) = &conn.client_cert {
-                    req.extensions_mut().insert(c.clone());
-                }
                 if conn.tls {
-                    req.extensions_mut()
-                        .insert(proscenium_gateway::context::ArrivedOverTls);
+                    conn.mark_tls(&mut req);
                 }
                 let (mut resp, stamp) =
                     dispatch(conn.app, conn.role, req, conn.remote, conn.local, None).await;
