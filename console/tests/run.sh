@@ -22,7 +22,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 cd "$here"
-if [ ! -d node_modules ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/tsc ]; then
   echo "== npm ci"
   npm ci --no-audit --no-fund
 fi

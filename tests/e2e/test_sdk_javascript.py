@@ -234,7 +234,12 @@ def test_generated_javascript_client_runs_in_headless_chromium(c, gw, tmp_path):
         srv.shutdown()
 
 
-TSC = os.environ.get("TSC") or shutil.which("tsc")
+# tsc: $TSC, on PATH, or the console tests' own (console/tests/run.sh installs it with npm ci).
+_CONSOLE_TSC = os.path.join(os.path.dirname(__file__), "..", "..", "console", "tests", "node_modules", ".bin", "tsc")
+TSC = (os.environ.get("TSC") or shutil.which("tsc")
+       or (os.path.abspath(_CONSOLE_TSC) if os.access(_CONSOLE_TSC, os.X_OK) else None))
+if os.environ.get("CI") and (TSC is None or NODE is None):
+    raise RuntimeError("CI must type-check the TypeScript SDK: run console/tests/run.sh first (npm ci installs tsc)")
 
 TS_RUN = """
 import { newClient } from './dist/apigClient.js';
