@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod http;
 pub mod lambda;
+pub mod lambda_answer;
 pub mod lambda_proxy;
 pub mod mock;
 

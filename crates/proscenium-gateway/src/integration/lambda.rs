@@ -8,7 +8,8 @@ use http::HeaderValue;
 use http_body_util::Full;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::lambda_proxy::{event_json, parse_response};
+use super::lambda_answer::parse_response;
+use super::lambda_proxy::event_json;
 use super::{request_body, substitute_stage_variables};
 use crate::Shared;
 use crate::client;
