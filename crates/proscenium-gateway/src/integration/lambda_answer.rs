@@ -60,20 +60,53 @@ fn within(payload: &Bytes, text: &str) -> Bytes {
     }
 }
 
-/// The answer's members; `None` for an absent or `null` one.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The answer's members; `None` for an absent or `null` one. A member named twice takes its
+/// last value (as reading the object into a map does); any other member is refused.
+#[derive(Default)]
 struct Answer<'a> {
-    #[serde(default)]
     status_code: Option<Status>,
-    #[serde(default, borrow)]
     headers: Option<Pairs<'a, Option<Scalar<'a>>>>,
-    #[serde(default, borrow)]
     multi_value_headers: Option<Pairs<'a, Vec<Scalar<'a>>>>,
-    #[serde(default, borrow, deserialize_with = "body")]
     body: Option<Cow<'a, str>>,
-    #[serde(default)]
     is_base64_encoded: Option<bool>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Answer<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Answer<'a>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Answer<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Answer<'de>, A::Error> {
+                let mut a = Answer::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match &*key {
+                        "statusCode" => a.status_code = map.next_value()?,
+                        "headers" => a.headers = map.next_value()?,
+                        "multiValueHeaders" => a.multi_value_headers = map.next_value()?,
+                        "body" => a.body = map.next_value::<Body<'de>>()?.0,
+                        "isBase64Encoded" => a.is_base64_encoded = map.next_value()?,
+                        other => {
+                            return Err(de::Error::custom(format!("unexpected key {other}")));
+                        }
+                    }
+                }
+                Ok(a)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `body` read by [`body`].
+struct Body<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Body<'a>, D::Error> {
+        body(d).map(Body)
+    }
 }
 
 /// The response's headers: the multi-valued ones first, then the single ones, each name's
@@ -332,6 +365,12 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+        // A member named twice: its last value.
+        assert_eq!(ok(r#"{"statusCode": 500, "statusCode": 201}"#).status, 201);
+        assert_eq!(
+            parse(r#"{"wrongValue": 1}"#).err().unwrap(),
+            "unexpected key wrongValue at line 1 column 13"
+        );
     }
 
     #[test]
