@@ -149,6 +149,8 @@ def test_http_integration_with_template_path_query_headers_and_stage_variables(c
     assert lines[2] == "Method request path: {id=42}"
     assert lines[3] == "Method request query string: {q=search}"
     assert "x-in=hello" in lines[4] and lines[4].startswith("Method request headers: {")
+    # Names as the caller wrote them, as AWS's log prints them.
+    assert "Content-Type=application/json" in lines[4], lines[4]
     assert lines[5] == 'Method request body before transformations: {"name": "rex"}'
     assert lines[6] == f"Endpoint request URI: {uri}"
     assert lines[7].startswith("Endpoint request headers: {") and "x-fwd=hello" in lines[7]

@@ -125,15 +125,31 @@ const SECRET_HEADERS: &[&str] = &["authorization", "x-api-key", "x-amz-security-
 
 /// `{a=1, b=2}` as AWS prints maps; credentials masked.
 pub fn headers_map(h: &HeaderMap) -> String {
-    map_named(h, str::to_string)
+    map_named(h, |k, _| k.as_str().to_string())
 }
 
-fn map_named(h: &HeaderMap, name_of: impl Fn(&str) -> String) -> String {
+/// [`headers_map`] of a request's headers, each named as the client wrote it when `head` (the
+/// request head as received) names it.
+pub fn request_headers_map(h: &HeaderMap, head: Option<&[u8]>) -> String {
+    map_named(h, |k, v| {
+        head.and_then(|head| crate::header_case::name_before(head, v.as_bytes()))
+            .filter(|n| n.eq_ignore_ascii_case(k.as_str().as_bytes()))
+            .map_or_else(
+                || k.as_str().to_string(),
+                |n| String::from_utf8_lossy(n).into_owned(),
+            )
+    })
+}
+
+fn map_named(
+    h: &HeaderMap,
+    name_of: impl Fn(&http::HeaderName, &http::HeaderValue) -> String,
+) -> String {
     let parts: Vec<String> = h
         .iter()
         .map(|(k, v)| {
             let value = String::from_utf8_lossy(v.as_bytes());
-            let name = name_of(k.as_str());
+            let name = name_of(k, v);
             if SECRET_HEADERS.contains(&k.as_str()) {
                 let tail: String = value
                     .chars()
@@ -154,7 +170,7 @@ fn map_named(h: &HeaderMap, name_of: impl Fn(&str) -> String) -> String {
 
 /// [`headers_map`] with the names as AWS prints them (`Content-Type`, `x-amzn-ErrorType`).
 pub fn headers_map_cased(h: &HeaderMap) -> String {
-    map_named(h, crate::method_test::aws_case)
+    map_named(h, |k, _| crate::method_test::aws_case(k.as_str()))
 }
 
 /// `{a=1, b=2}` from pairs.

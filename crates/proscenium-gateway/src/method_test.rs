@@ -105,11 +105,25 @@ pub async fn run(shared: &Shared, req: MethodTestRequest<'_>) -> Result<MethodTe
     let mut builder = http::Request::builder()
         .method(request_method)
         .uri(&path_with_query);
+    // The headers as a request head (`Name: value` lines) whose slices are the values: the
+    // pipeline then sees the names as the caller wrote them, as for a real HTTP/1.1 request.
+    let mut head = Vec::new();
+    let mut spans = Vec::with_capacity(req.headers.len());
     for (name, value) in req.headers {
         let n = http::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| TestError::BadRequest(format!("Invalid header name: {name}")))?;
-        let v = http::HeaderValue::from_str(value)
+        http::HeaderValue::from_str(value)
             .map_err(|_| TestError::BadRequest(format!("Invalid value for header {name}")))?;
+        head.extend_from_slice(name.as_bytes());
+        head.extend_from_slice(b": ");
+        spans.push((n, head.len(), head.len() + value.len()));
+        head.extend_from_slice(value.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    let head = Bytes::from(head);
+    for (n, start, end) in spans {
+        let v = http::HeaderValue::from_maybe_shared(head.slice(start..end))
+            .map_err(|_| TestError::BadRequest(format!("Invalid value for header {n}")))?;
         builder = builder.header(n, v);
     }
     let request = builder.body(()).map_err(|_| {
@@ -134,6 +148,7 @@ pub async fn run(shared: &Shared, req: MethodTestRequest<'_>) -> Result<MethodTe
     ));
     let remote = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let mut ctx = pipeline::begin(shared, parts, target, remote);
+    ctx.raw_head = Some(head);
     ctx.body = Bytes::copy_from_slice(req.body.as_bytes());
     ctx.stage = Some(stage);
     let params = path_params(&method, &path);

@@ -90,8 +90,13 @@ pub fn log_method_request(t: &mut ExecTrace, ctx: &RequestCtx, found: &crate::co
         let q = exec_log::pairs_map(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         format!("Method request query string: {q}")
     });
-    let headers = &ctx.headers;
-    t.data(|| format!("Method request headers: {}", exec_log::headers_map(headers)));
+    let (headers, head) = (&ctx.headers, ctx.raw_head.as_deref());
+    t.data(|| {
+        format!(
+            "Method request headers: {}",
+            exec_log::request_headers_map(headers, head)
+        )
+    });
     let body = &ctx.body;
     t.data(|| {
         format!(
