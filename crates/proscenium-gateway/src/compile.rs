@@ -195,6 +195,8 @@ pub struct LambdaAwsIntegration {
     pub request: RequestSide,
     pub responses: Responses,
     pub timeout: Duration,
+    /// The Invoke URL, built on first use when `function` names no stage variable.
+    pub invoke_uri: std::sync::OnceLock<http::Uri>,
 }
 
 /// An AWS (non-proxy) integration with any other AWS service, signed with SigV4.
@@ -216,6 +218,8 @@ pub struct LambdaIntegration {
     /// The integration's HTTP method (Lambda is only invoked with POST).
     pub method: String,
     pub timeout: Duration,
+    /// The Invoke URL, built on first use when `function` names no stage variable.
+    pub invoke_uri: std::sync::OnceLock<http::Uri>,
 }
 
 /// [`compile_deployment_in`] for an API of the default account in us-east-1.
@@ -454,6 +458,7 @@ fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
                     .unwrap_or_default()
                     .to_ascii_uppercase(),
                 timeout,
+                invoke_uri: std::sync::OnceLock::new(),
             })
         }
         IntegrationType::Aws => {
@@ -467,6 +472,7 @@ fn compile_method(method: &Method) -> Result<CompiledIntegration, String> {
                     request: request_side(integration)?,
                     responses: responses::compile(&integration.integration_responses)?,
                     timeout,
+                    invoke_uri: std::sync::OnceLock::new(),
                 }),
                 None => {
                     let target = aws_service::parse(uri)?;

@@ -40,7 +40,7 @@ pub async fn invoke_proxy(
     let event = Bytes::from(
         event_json(ctx).map_err(|e| GatewayError::internal(format!("the Lambda event: {e}")))?,
     );
-    let answer = call_function(shared, ctx, &i.function, event, i.timeout).await?;
+    let answer = call_function(shared, ctx, (&i.function, &i.invoke_uri), event, i.timeout).await?;
     if answer.function_error {
         return Err(GatewayError::bad_gateway(format!(
             "Lambda function error: {}",
@@ -72,7 +72,14 @@ pub async fn invoke_aws(
     i: &LambdaAwsIntegration,
 ) -> Result<MethodResponse, GatewayError> {
     let (payload, _) = request_body(&i.request, ctx)?;
-    let answer = call_function(shared, ctx, &i.function, payload, i.timeout).await?;
+    let answer = call_function(
+        shared,
+        ctx,
+        (&i.function, &i.invoke_uri),
+        payload,
+        i.timeout,
+    )
+    .await?;
     let subject = if answer.function_error {
         serde_json::from_slice::<serde_json::Value>(&answer.payload)
             .ok()
@@ -114,18 +121,30 @@ struct Answer {
 async fn call_function(
     shared: &Shared,
     ctx: &mut RequestCtx,
-    function: &str,
+    (function, cached): (&str, &std::sync::OnceLock<http::Uri>),
     payload: Bytes,
     timeout: std::time::Duration,
 ) -> Result<Answer, GatewayError> {
     let endpoint = shared.config.lambda_endpoint.as_deref().ok_or_else(|| {
         GatewayError::internal("no Lambda endpoint configured (--lambda-endpoint)")
     })?;
-    let function = match ctx.stage.as_deref() {
-        Some(s) => substitute_stage_variables(function, &s.variables),
-        None => function.to_string(),
+    // A function named without stage variables has one URL (the endpoint is the process's):
+    // built once, then shared.
+    let uri = if !function.contains("${") {
+        match cached.get() {
+            Some(uri) => uri.clone(),
+            None => {
+                let uri = invoke_uri(endpoint, function)?;
+                cached.get_or_init(|| uri).clone()
+            }
+        }
+    } else {
+        let function = match ctx.stage.as_deref() {
+            Some(s) => substitute_stage_variables(function, &s.variables),
+            None => function.to_string(),
+        };
+        invoke_uri(endpoint, &function)?
     };
-    let uri = invoke_uri(endpoint, &function)?;
     let mut h = http::HeaderMap::with_capacity(3);
     h.insert(
         http::header::CONTENT_TYPE,
