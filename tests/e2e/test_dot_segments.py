@@ -3,34 +3,25 @@ AWS's front end removes them (RFC 3986 §5.2.4): a `{proxy+}` backend never rece
 no spelling of `..` leaves the API or reaches the management API."""
 import http.client
 import json
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from e2e_helpers import serve_http, unique_name
+from e2e_helpers import QuietHandler, served_address, unique_name
 
 
-class Recorder(BaseHTTPRequestHandler):
+class Recorder(QuietHandler):
+    """Answers `{"path": …}` with the path it received, kept in `paths`."""
+
     paths: list[str] = []
 
     def do_GET(self):
         Recorder.paths.append(self.path)
-        body = json.dumps({"path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"path": self.path})
 
 
 @pytest.fixture(scope="module")
 def backend():
-    srv = serve_http(Recorder)
-    yield f"127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
+    yield from served_address(Recorder)
 
 
 @pytest.fixture(scope="module")
