@@ -173,27 +173,32 @@ pub struct Pending {
 }
 
 /// Spends a leased token of every shared bucket the request draws on; `None` when the leases
-/// covered them all (no round trip), else what remains to ask the cluster.
+/// covered them all (no round trip, nothing allocated), else what remains to ask the cluster.
 pub fn take_leased(ctx: &RequestCtx) -> Option<Pending> {
-    let mut pending: Option<Pending> = None;
-    let mut spent_before: Vec<&Arc<Bucket>> = Vec::new();
-    for b in shared_buckets(ctx) {
-        if b.take_leased() {
-            match &mut pending {
-                Some(p) => p.spent.push(b.clone()),
-                None => spent_before.push(b),
-            }
+    take_leased_from(|| shared_buckets(ctx))
+}
+
+/// [`take_leased`] over the buckets `buckets()` lists (the same each call).
+fn take_leased_from<'a, I: Iterator<Item = &'a Arc<Bucket>>>(
+    buckets: impl Fn() -> I,
+) -> Option<Pending> {
+    let covered = buckets().take_while(|b| b.take_leased()).count();
+    if covered == buckets().count() {
+        return None;
+    }
+    // The first `covered` buckets spent a leased token; the next had none; the rest try theirs.
+    let mut pending = Pending {
+        ask: Vec::new(),
+        spent: Vec::new(),
+    };
+    for (i, b) in buckets().enumerate() {
+        if i < covered || (i > covered && b.take_leased()) {
+            pending.spent.push(b.clone());
         } else {
-            pending
-                .get_or_insert_with(|| Pending {
-                    ask: Vec::new(),
-                    spent: spent_before.drain(..).cloned().collect(),
-                })
-                .ask
-                .push(b.clone());
+            pending.ask.push(b.clone());
         }
     }
-    pending
+    Some(pending)
 }
 
 /// The throttle phase's cluster half: the buckets the leases did not cover taken from the
@@ -236,6 +241,29 @@ mod tests {
         assert_eq!(lease_size(10 * SEC, 40 * 10 * SEC), 1);
         assert_eq!(lease_size(SEC / 100, 5 * (SEC / 100)), 1);
         assert_eq!(lease_size(0, 0), 1);
+    }
+
+    #[test]
+    fn what_the_leases_do_not_cover_is_asked_for_and_the_rest_is_spent() {
+        let bucket = |lease| {
+            let b = Arc::new(Bucket::named(
+                crate::throttle::Limits {
+                    rate: 10.0,
+                    burst: 5,
+                },
+                "x".into(),
+            ));
+            b.add_lease(lease);
+            b
+        };
+        let all = [bucket(1), bucket(1)];
+        assert!(take_leased_from(|| all.iter()).is_none());
+        // Leases of 1, 0, 1: the middle bucket is asked for, the other two spent a token.
+        let some = [bucket(1), bucket(0), bucket(1)];
+        let p = take_leased_from(|| some.iter()).unwrap();
+        assert!(Arc::ptr_eq(&p.ask[0], &some[1]) && p.ask.len() == 1);
+        assert!(Arc::ptr_eq(&p.spent[0], &some[0]) && Arc::ptr_eq(&p.spent[1], &some[2]));
+        assert!(!some[0].take_leased() && !some[2].take_leased());
     }
 
     #[test]
