@@ -81,7 +81,7 @@ pub async fn invoke(
         ctx,
         method,
         uri,
-        (headers, Vec::new()),
+        (headers, crate::client::HeaderNames::default()),
         body,
         &i.http,
     )

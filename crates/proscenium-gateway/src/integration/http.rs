@@ -213,7 +213,12 @@ async fn proxy_general(
     apply_mapped_headers(&mut headers, &mapped);
     let method = backend_method(&i.method, &ctx.method)?;
     let body = ctx.body.clone();
-    let (parts, body) = call(shared, ctx, method, uri, (headers, mapped.shown), body, i).await?;
+    // The client's headers go on under the names it wrote (their values are slices of its head).
+    let names = client::HeaderNames {
+        raw_head: ctx.raw_head.clone(),
+        shown: mapped.shown,
+    };
+    let (parts, body) = call(shared, ctx, method, uri, (headers, names), body, i).await?;
     let mut out = HeaderMap::with_capacity(parts.headers.len() + 4);
     for (name, value) in parts.headers {
         let Some(name) = name else { continue };
@@ -264,8 +269,22 @@ pub async fn invoke_http(
     add_gateway_headers(ctx, &mut headers);
     apply_mapped_headers(&mut headers, &mapped);
     let method = backend_method(&i.method, &ctx.method)?;
-    let (parts, backend_body) =
-        call(shared, ctx, method, uri, (headers, mapped.shown), body, i).await?;
+    let (parts, backend_body) = call(
+        shared,
+        ctx,
+        method,
+        uri,
+        (
+            headers,
+            client::HeaderNames {
+                raw_head: None,
+                shown: mapped.shown,
+            },
+        ),
+        body,
+        i,
+    )
+    .await?;
     let selected = i.responses.select(parts.status.as_str()).ok_or_else(|| {
         GatewayError::internal(
             "No match for output mapping and no default output mapping configured",
@@ -275,16 +294,14 @@ pub async fn invoke_http(
     super::respond(ctx, selected, &parts.headers, &backend_body, binary)
 }
 
-/// Mapped header names to send as the mapping wrote them (`Mapped::shown`).
-pub(super) type Shown = Vec<(http::HeaderName, std::sync::Arc<str>)>;
-
-/// Sends a backend request through the general client; `headers` with the names to show.
+/// Sends a backend request through the general client; `names` says how its header names
+/// are written (left out when it says nothing: lowercase).
 pub(super) async fn call(
     shared: &Shared,
     ctx: &mut RequestCtx,
     method: Method,
     uri: http::Uri,
-    (headers, shown): (HeaderMap, Shown),
+    (headers, names): (HeaderMap, client::HeaderNames),
     body: Bytes,
     i: &HttpIntegration,
 ) -> Result<(http::response::Parts, Bytes), GatewayError> {
@@ -296,11 +313,8 @@ pub(super) async fn call(
     if i.skip_tls_verification {
         req.extensions_mut().insert(client::SkipTlsVerification);
     }
-    if ctx.raw_head.is_some() || !shown.is_empty() {
-        req.extensions_mut().insert(client::HeaderNames {
-            raw_head: ctx.raw_head.clone(),
-            shown,
-        });
+    if names.raw_head.is_some() || !names.shown.is_empty() {
+        req.extensions_mut().insert(names);
     }
     if let Some(identity) = ctx.stage.as_ref().and_then(|s| s.client_identity.clone()) {
         req.extensions_mut().insert(identity);
