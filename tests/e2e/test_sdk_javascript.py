@@ -181,7 +181,7 @@ PAGE = """<!doctype html><html><body>
 <script src="lib/apiGatewayCore/apiGatewayClient.js"></script>
 <script src="apigClient.js"></script>
 <script>
-var base = { invokeUrl: INVOKE, region: 'us-east-1' };
+var base = { invokeUrl: @@INVOKE@@, region: 'us-east-1' };
 var settle = function (p) {
   return p.then(function (r) { return { status: r.status, data: r.data }; },
                 function (e) { return { status: e.response ? e.response.status : -1,
@@ -190,10 +190,10 @@ var settle = function (p) {
 var out = {};
 settle(apigClientFactory.newClient(base).rootGet({}, null, {})).then(function (r) {
   out.root = r;
-  return settle(apigClientFactory.newClient(Object.assign({ apiKey: APIKEY }, base)).keyedGet({}, null, {}));
+  return settle(apigClientFactory.newClient(Object.assign({ apiKey: @@APIKEY@@ }, base)).keyedGet({}, null, {}));
 }).then(function (r) {
   out.keyed = r;
-  return settle(apigClientFactory.newClient(Object.assign({ accessKey: AK, secretKey: SK }, base))
+  return settle(apigClientFactory.newClient(Object.assign({ accessKey: @@AK@@, secretKey: @@SK@@ }, base))
     .signedPost({}, { a: 1 }, {}));
 }).then(function (r) {
   out.signed = r;
@@ -214,8 +214,10 @@ def test_generated_javascript_client_runs_in_headless_chromium(c, gw, tmp_path):
         zipfile.ZipFile(io.BytesIO(body)).extractall(tmp_path)
         root = tmp_path / "apigClient-js"
         invoke = f"http://127.0.0.1:{gw.port}/restapis/{api_id}/dev/_user_request_"
-        page = (PAGE.replace("INVOKE", json.dumps(invoke)).replace("APIKEY", json.dumps(api_key))
-                .replace("AK", json.dumps(KEY)).replace("SK", json.dumps(SECRET)))
+        # One pass over @@NAME@@ placeholders: a value (a random API key may contain "SK")
+        # is never rescanned for another placeholder.
+        values = {"INVOKE": invoke, "APIKEY": api_key, "AK": KEY, "SK": SECRET}
+        page = re.sub(r"@@(\w+)@@", lambda m: json.dumps(values[m.group(1)]), PAGE)
         (root / "index.html").write_text(page)
         # The page is a file:// document calling the gateway on another origin: web security
         # (CORS) is off so that the client itself is what is tested.
