@@ -29,6 +29,7 @@ pub mod gateway_response;
 pub mod header_case;
 pub mod ids;
 pub mod integration;
+pub mod json_out;
 pub mod logsink;
 pub mod mapping;
 pub mod method_test;

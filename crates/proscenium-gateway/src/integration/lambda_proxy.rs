@@ -3,11 +3,10 @@
 
 use base64::Engine;
 use http::{HeaderMap, HeaderName, HeaderValue};
-use serde::{Serialize, Serializer};
-use serde_json::Value;
 use std::borrow::Cow;
 
 use crate::context::{RequestCtx, epoch_millis, request_time};
+use crate::json_out::{self, Obj};
 
 /// The payload format 1.0 event as JSON, keys in AWS's order, written straight from the
 /// request: no JSON tree is built (each header, parameter and context field is serialized
@@ -20,140 +19,138 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         ctx,
         stage.map_or(&[][..], |s| &s.deployment.binary_media_types),
     );
-    let query = (!ctx.query.is_empty()).then(|| group(&ctx.query));
     let forwarded = forwarded_headers(ctx);
     let headers = Headers {
         map: &ctx.headers,
         head: ctx.raw_head.as_deref(),
         added: &forwarded,
     };
-    let auth = ctx.auth.as_deref();
-    let iam = auth.and_then(|a| a.iam.as_deref());
-    let api_key = auth.and_then(|a| a.api_key.as_ref());
-    let authorizer = auth
-        .filter(|a| a.lambda.is_some() || a.claims.is_some())
-        .map(crate::auth::AuthContext::authorizer_json);
-    let event = Event {
-        resource: resource_path,
-        path: ctx.target.event_path(),
-        http_method: ctx.method.as_str(),
-        headers: (!ctx.headers.is_empty()).then_some(LastValues(&headers)),
-        multi_value_headers: (!ctx.headers.is_empty()).then_some(AllValues(&headers)),
-        query_string_parameters: query.as_deref().map(Last),
-        multi_value_query_string_parameters: query.as_deref().map(All),
-        path_parameters: matched
-            .map(|m| &m.params[..])
-            .filter(|p| !p.is_empty())
-            .map(PathParams),
-        stage_variables: stage.map(|s| &*s.variables).filter(|v| !v.is_empty()),
-        request_context: RequestContext {
-            resource_id: matched.map(|m| m.method.resource_id.as_str()),
-            resource_path,
-            authorizer,
-            http_method: ctx.method.as_str(),
-            extended_request_id: ctx.apigw_id.as_str(),
-            request_time: request_time(ctx.now),
-            path: ctx.target.context_path(),
-            account_id: ctx.account_id(),
-            protocol: ctx.protocol,
-            stage: ctx.target.stage(),
-            domain_prefix: ctx.context_var("domainPrefix"),
-            request_time_epoch: epoch_millis(ctx.now) as u64,
-            request_id: ctx.request_id.as_str(),
-            identity: Identity {
-                cognito_identity_pool_id: (),
-                account_id: iam.map(|c| c.account_id.as_str()),
-                cognito_identity_id: (),
-                caller: iam.map(|c| c.user_id.as_str()),
-                source_ip: ctx.remote.ip().to_string(),
-                principal_org_id: (),
-                access_key: iam.map(|c| c.access_key_id.as_str()),
-                cognito_authentication_type: (),
-                cognito_authentication_provider: (),
-                user_arn: iam.map(|c| c.arn.as_str()),
-                user_agent: ctx.header_ref(http::header::USER_AGENT),
-                user: iam.map(|c| c.user_id.as_str()),
-                api_key: api_key.map(|k| &*k.value),
-                api_key_id: api_key.map(|k| k.id.as_str()),
-                client_cert: ctx.client_cert.as_deref(),
-            },
-            domain_name: ctx.target.domain_name(),
-            deployment_id: stage.map(|s| s.deployment.deployment_id.as_str()),
-            api_id: ctx.target.api_id(),
-        },
-        body,
-        is_base64_encoded,
-    };
-    let mut out = Vec::with_capacity(1024 + ctx.body.len() * 4 / 3);
-    serde_json::to_writer(&mut out, &event)?;
+    let mut out = Vec::with_capacity(1536 + ctx.body.len() * 4 / 3);
+    let mut e = Obj::new(&mut out);
+    e.str("resource", resource_path);
+    e.str("path", ctx.target.event_path());
+    e.str("httpMethod", ctx.method.as_str());
+    if ctx.headers.is_empty() {
+        e.null("headers");
+        e.null("multiValueHeaders");
+    } else {
+        headers.write_last_values(e.key("headers"));
+        headers.write_all_values(e.key("multiValueHeaders"));
+    }
+    if ctx.query.is_empty() {
+        e.null("queryStringParameters");
+        e.null("multiValueQueryStringParameters");
+    } else {
+        let query = group(&ctx.query);
+        e.obj("queryStringParameters", |o| {
+            for (k, v) in &query {
+                json_out::string(o.key_text(k), v.last().copied().unwrap_or_default());
+            }
+        });
+        e.obj("multiValueQueryStringParameters", |o| {
+            for (k, v) in &query {
+                json_out::strings(o.key_text(k), v.iter().copied());
+            }
+        });
+    }
+    match matched.map(|m| &m.params[..]).filter(|p| !p.is_empty()) {
+        Some(params) => e.obj("pathParameters", |o| {
+            for (name, value) in path_parameters(params) {
+                json_out::string(o.key_text(name), value);
+            }
+        }),
+        None => e.null("pathParameters"),
+    }
+    match stage.map(|s| &*s.variables).filter(|v| !v.is_empty()) {
+        Some(vars) => e.obj("stageVariables", |o| {
+            for (k, v) in vars {
+                json_out::string(o.key_text(k), v);
+            }
+        }),
+        None => e.null("stageVariables"),
+    }
+    request_context(e.key("requestContext"), ctx, resource_path)?;
+    e.opt("body", body.as_deref());
+    e.bool("isBase64Encoded", is_base64_encoded);
+    e.end();
     Ok(out)
 }
 
-// The event's shape; `None` and `()` are JSON `null`, as AWS sends absent members.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Event<'a> {
-    resource: &'a str,
-    path: &'a str,
-    http_method: &'a str,
-    headers: Option<LastValues<'a>>,
-    multi_value_headers: Option<AllValues<'a>>,
-    query_string_parameters: Option<Last<'a>>,
-    multi_value_query_string_parameters: Option<All<'a>>,
-    path_parameters: Option<PathParams<'a>>,
-    stage_variables: Option<&'a crate::compile::Variables>,
-    request_context: RequestContext<'a>,
-    body: Option<Cow<'a, str>>,
-    is_base64_encoded: bool,
+/// `requestContext`, members in AWS's order; `null` for what API Gateway sends as null.
+fn request_context(
+    out: &mut Vec<u8>,
+    ctx: &RequestCtx,
+    resource_path: &str,
+) -> Result<(), serde_json::Error> {
+    let matched = ctx.matched.as_ref();
+    let stage = ctx.stage.as_deref();
+    let auth = ctx.auth.as_deref();
+    let mut c = Obj::new(out);
+    c.opt("resourceId", matched.map(|m| m.method.resource_id.as_str()));
+    c.str("resourcePath", resource_path);
+    // The authorizer's principal, latency and context, or a Cognito token's claims.
+    if let Some(a) = auth.filter(|a| a.lambda.is_some() || a.claims.is_some()) {
+        serde_json::to_writer(c.key("authorizer"), &a.authorizer_json())?;
+    }
+    c.str("httpMethod", ctx.method.as_str());
+    c.str("extendedRequestId", ctx.apigw_id.as_str());
+    c.str("requestTime", &request_time(ctx.now));
+    c.str("path", ctx.target.context_path());
+    c.str("accountId", ctx.account_id());
+    c.str("protocol", ctx.protocol);
+    c.str("stage", ctx.target.stage());
+    c.opt("domainPrefix", ctx.context_var("domainPrefix").as_deref());
+    c.u64("requestTimeEpoch", epoch_millis(ctx.now) as u64);
+    c.str("requestId", ctx.request_id.as_str());
+    identity(c.key("identity"), ctx)?;
+    c.str("domainName", ctx.target.domain_name());
+    c.opt(
+        "deploymentId",
+        stage.map(|s| s.deployment.deployment_id.as_str()),
+    );
+    c.str("apiId", ctx.target.api_id());
+    c.end();
+    Ok(())
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestContext<'a> {
-    resource_id: Option<&'a str>,
-    resource_path: &'a str,
-    /// The authorizer's principal, latency and context, or a Cognito token's claims.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    authorizer: Option<Value>,
-    http_method: &'a str,
-    extended_request_id: &'a str,
-    request_time: String,
-    path: &'a str,
-    account_id: &'a str,
-    protocol: &'a str,
-    stage: &'a str,
-    domain_prefix: Option<String>,
-    request_time_epoch: u64,
-    request_id: &'a str,
-    identity: Identity<'a>,
-    domain_name: &'a str,
-    deployment_id: Option<&'a str>,
-    api_id: &'a str,
+/// `requestContext.identity`: the IAM caller's, API key's and client certificate's members.
+fn identity(out: &mut Vec<u8>, ctx: &RequestCtx) -> Result<(), serde_json::Error> {
+    let auth = ctx.auth.as_deref();
+    let iam = auth.and_then(|a| a.iam.as_deref());
+    let api_key = auth.and_then(|a| a.api_key.as_ref());
+    let mut i = Obj::new(out);
+    i.null("cognitoIdentityPoolId");
+    i.opt("accountId", iam.map(|c| c.account_id.as_str()));
+    i.null("cognitoIdentityId");
+    i.opt("caller", iam.map(|c| c.user_id.as_str()));
+    ip(i.key("sourceIp"), ctx.remote.ip());
+    i.null("principalOrgId");
+    i.opt("accessKey", iam.map(|c| c.access_key_id.as_str()));
+    i.null("cognitoAuthenticationType");
+    i.null("cognitoAuthenticationProvider");
+    i.opt("userArn", iam.map(|c| c.arn.as_str()));
+    i.opt(
+        "userAgent",
+        ctx.header_ref(http::header::USER_AGENT).as_deref(),
+    );
+    i.opt("user", iam.map(|c| c.user_id.as_str()));
+    // The API key of a method that requires one (absent otherwise).
+    i.some("apiKey", api_key.map(|k| &*k.value));
+    i.some("apiKeyId", api_key.map(|k| k.id.as_str()));
+    // The client's certificate through a custom domain with mutual TLS.
+    if let Some(cert) = ctx.client_cert.as_deref() {
+        serde_json::to_writer(i.key("clientCert"), cert)?;
+    }
+    i.end();
+    Ok(())
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Identity<'a> {
-    cognito_identity_pool_id: (),
-    account_id: Option<&'a str>,
-    cognito_identity_id: (),
-    caller: Option<&'a str>,
-    source_ip: String,
-    principal_org_id: (),
-    access_key: Option<&'a str>,
-    cognito_authentication_type: (),
-    cognito_authentication_provider: (),
-    user_arn: Option<&'a str>,
-    user_agent: Option<Cow<'a, str>>,
-    user: Option<&'a str>,
-    /// The API key of a method that requires one (absent otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_key: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_key_id: Option<&'a str>,
-    /// The client's certificate through a custom domain with mutual TLS.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_cert: Option<&'a crate::domains::ClientCert>,
+/// An address as a JSON string, written without a `String` in between.
+fn ip(out: &mut Vec<u8>, addr: std::net::IpAddr) {
+    use std::io::Write as _;
+    out.push(b'"');
+    let _ = write!(out, "{addr}");
+    out.push(b'"');
 }
 
 fn text(v: &HeaderValue) -> Cow<'_, str> {
@@ -168,7 +165,7 @@ struct Headers<'a> {
     /// The head as received (HTTP/1.1): names in the client's case.
     head: Option<&'a [u8]>,
     /// What API Gateway adds, those the client sent already left out.
-    added: &'a [(&'static str, String)],
+    added: &'a [(&'static str, Cow<'a, str>)],
 }
 
 impl<'a> Headers<'a> {
@@ -183,68 +180,50 @@ impl<'a> Headers<'a> {
     }
 }
 
-/// `headers`: each name once (where it first appears), with its last value.
-struct LastValues<'a>(&'a Headers<'a>);
-
-impl Serialize for LastValues<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let h = self.0;
-        s.collect_map(
-            h.map
-                .keys()
-                .map(|name| {
-                    let mut all = h.map.get_all(name).iter();
-                    let first = all.next();
-                    let last = all.next_back().or(first);
-                    (h.name(name, first), last.map(text))
-                })
-                .chain(
-                    h.added
-                        .iter()
-                        .map(|(n, v)| (*n, Some(Cow::Borrowed(v.as_str())))),
-                ),
-        )
-    }
-}
-
-/// `multiValueHeaders`: each name once, with all its values in order.
-struct AllValues<'a>(&'a Headers<'a>);
-
-impl Serialize for AllValues<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let h = self.0;
-        s.collect_map(
-            h.map
-                .keys()
-                .map(|name| {
-                    (
-                        h.name(name, h.map.get(name)),
-                        Either::Map(Values(h.map, name)),
-                    )
-                })
-                .chain(h.added.iter().map(|(n, v)| (*n, Either::One(v.as_str())))),
-        )
-    }
-}
-
-/// A header's values from the map, or one added value.
-enum Either<'a> {
-    Map(Values<'a>),
-    One(&'a str),
-}
-
-impl Serialize for Either<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Either::Map(v) => v.serialize(s),
-            Either::One(v) => s.collect_seq(std::iter::once(v)),
+impl Headers<'_> {
+    /// `headers`: each name once (where it first appears), with its last value.
+    fn write_last_values(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        for name in self.map.keys() {
+            let mut all = self.map.get_all(name).iter();
+            let first = all.next();
+            let last = all.next_back().or(first).map(text);
+            json_out::string(
+                o.key_text(self.name(name, first)),
+                last.as_deref().unwrap_or_default(),
+            );
         }
+        for (n, v) in self.added {
+            json_out::string(o.key_text(n), v);
+        }
+        o.end();
+    }
+
+    /// `multiValueHeaders`: each name once, with all its values in order.
+    fn write_all_values(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::new(out);
+        for name in self.map.keys() {
+            let values = self.map.get_all(name);
+            let out = o.key_text(self.name(name, values.iter().next()));
+            out.push(b'[');
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_out::string(out, &text(v));
+            }
+            out.push(b']');
+        }
+        for (n, v) in self.added {
+            json_out::strings(o.key_text(n), [&**v]);
+        }
+        o.end();
     }
 }
 
 /// What API Gateway adds to a proxied request's headers: the client's address, the port
 /// and protocol it came in on, and the trace id.
-fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, String)> {
+fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, Cow<'_, str>)> {
     const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
     const X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
     const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -252,7 +231,7 @@ fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, String)> {
     let mut out = Vec::with_capacity(4);
     let sent = |n: &HeaderName| ctx.header_value(n).is_some();
     if !sent(&X_FORWARDED_FOR) {
-        out.push(("X-Forwarded-For", ctx.remote.ip().to_string()));
+        out.push(("X-Forwarded-For", Cow::Owned(ctx.remote.ip().to_string())));
     }
     if !sent(&X_FORWARDED_PORT) {
         // The port the client addressed: `Host` (HTTP/1.1) or `:authority` (HTTP/2).
@@ -271,25 +250,16 @@ fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, String)> {
             .filter(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
             .and_then(|p| std::str::from_utf8(p).ok())
             .unwrap_or(if ctx.tls { "443" } else { "80" });
-        out.push(("X-Forwarded-Port", port.to_string()));
+        out.push(("X-Forwarded-Port", Cow::Borrowed(port)));
     }
     if !sent(&X_FORWARDED_PROTO) {
         let proto = if ctx.tls { "https" } else { "http" };
-        out.push(("X-Forwarded-Proto", proto.to_string()));
+        out.push(("X-Forwarded-Proto", Cow::Borrowed(proto)));
     }
     if !sent(&X_AMZN_TRACE_ID) {
-        out.push(("X-Amzn-Trace-Id", ctx.trace_id().to_string()));
+        out.push(("X-Amzn-Trace-Id", Cow::Borrowed(ctx.trace_id())));
     }
     out
-}
-
-/// The values of one header, as a JSON array.
-struct Values<'a>(&'a HeaderMap, &'a HeaderName);
-
-impl Serialize for Values<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.get_all(self.1).iter().map(text))
-    }
 }
 
 /// Query parameters grouped by name: names in order of first appearance, values in order.
@@ -318,37 +288,14 @@ fn group(pairs: &[(String, String)]) -> Vec<(&str, Vec<&str>)> {
     out
 }
 
-/// `queryStringParameters`: each name with its last value.
-struct Last<'a>(&'a [(&'a str, Vec<&'a str>)]);
-
-impl Serialize for Last<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v.last())))
-    }
-}
-
-/// `multiValueQueryStringParameters`: each name with all its values.
-struct All<'a>(&'a [(&'a str, Vec<&'a str>)]);
-
-impl Serialize for All<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
-    }
-}
-
-struct PathParams<'a>(&'a [crate::router::PathParam]);
-
-impl Serialize for PathParams<'_> {
-    /// Each name once, where it first appears, with its last value (a path such as
-    /// `/{id}/x/{id}` names one parameter twice).
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let params = self.0;
-        s.collect_map(params.iter().enumerate().filter_map(|(i, p)| {
-            let first = !params[..i].iter().any(|q| q.name == p.name);
-            let last = params.iter().rev().find(|q| q.name == p.name)?;
-            first.then_some((&p.name, &last.value))
-        }))
-    }
+/// `pathParameters`: each name once, where it first appears, with its last value (a path
+/// such as `/{id}/x/{id}` names one parameter twice).
+fn path_parameters(params: &[crate::router::PathParam]) -> impl Iterator<Item = (&str, &str)> {
+    params.iter().enumerate().filter_map(|(i, p)| {
+        let first = !params[..i].iter().any(|q| q.name == p.name);
+        let last = params.iter().rev().find(|q| q.name == p.name)?;
+        first.then_some((p.name.as_str(), last.value.as_str()))
+    })
 }
 
 /// The body as text, or base64 when its content type is one of the API's binary media types.
@@ -402,8 +349,8 @@ mod tests {
         };
         let params = [p("id", "a"), p("x", "m"), p("id", "b")];
         assert_eq!(
-            serde_json::to_string(&PathParams(&params)).unwrap(),
-            r#"{"id":"b","x":"m"}"#
+            path_parameters(&params).collect::<Vec<_>>(),
+            [("id", "b"), ("x", "m")]
         );
     }
 }
