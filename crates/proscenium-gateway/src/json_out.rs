@@ -37,43 +37,64 @@ fn escape_of(b: u8) -> u8 {
     }
 }
 
+/// Whether any byte of `b` must be escaped, read a word at a time (the last, short word
+/// padded with a byte that needs none).
+#[inline]
+fn needs_escape(b: &[u8]) -> bool {
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        if word_needs_escape(u64::from_le_bytes(w.try_into().unwrap_or_default())) {
+            return true;
+        }
+    }
+    let rest = words.remainder();
+    if rest.is_empty() {
+        return false;
+    }
+    let mut last = [b'a'; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    word_needs_escape(u64::from_le_bytes(last))
+}
+
 /// Appends `s` as a JSON string, quotes included.
 pub fn string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
-    let (mut i, mut start) = (0, 0);
-    while i < b.len() {
-        if let Some(chunk) = b.get(i..i + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            if !word_needs_escape(w) {
-                i += 8;
-                continue;
-            }
+    if needs_escape(b) {
+        escaped(out, b);
+    } else {
+        out.extend_from_slice(b);
+    }
+    out.push(b'"');
+}
+
+/// `b` with its escapes, byte by byte.
+#[cold]
+fn escaped(out: &mut Vec<u8>, b: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let e = escape_of(c);
+        if e == 0 {
+            continue;
         }
-        let e = escape_of(b[i]);
-        if e != 0 {
-            out.extend_from_slice(&b[start..i]);
-            if e == b'u' {
-                let c = b[i];
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[usize::from(c >> 4)],
-                    HEX[usize::from(c & 0xf)],
-                ]);
-            } else {
-                out.extend_from_slice(&[b'\\', e]);
-            }
-            start = i + 1;
+        out.extend_from_slice(&b[start..i]);
+        if e == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xf)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', e]);
         }
-        i += 1;
+        start = i + 1;
     }
     out.extend_from_slice(&b[start..]);
-    out.push(b'"');
 }
 
 /// Appends `n` in decimal.

@@ -63,28 +63,6 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
-/// Appends an address as `X-Forwarded-For` writes it, without the formatting machinery for
-/// the usual IPv4 case.
-fn push_ip(out: &mut Vec<u8>, ip: std::net::IpAddr) {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b'.');
-                }
-                if octet >= 100 {
-                    out.push(b'0' + octet / 100);
-                }
-                if octet >= 10 {
-                    out.push(b'0' + octet / 10 % 10);
-                }
-                out.push(b'0' + octet % 10);
-            }
-        }
-        std::net::IpAddr::V6(v6) => out.extend_from_slice(v6.to_string().as_bytes()),
-    }
-}
-
 /// HTTP_PROXY. To a plain-HTTP backend without execution logging, the backend request is
 /// written straight from the client's headers plus what API Gateway adds (no second header
 /// map), and the answer's headers are renamed while they are parsed and kept raw.
@@ -108,7 +86,7 @@ pub async fn invoke_proxy(
         text.extend_from_slice(prev.as_bytes());
         text.extend_from_slice(b", ");
     }
-    push_ip(&mut text, ctx.remote.ip());
+    super::push_ip(&mut text, ctx.remote.ip());
     ends[0] = text.len();
     text.extend_from_slice(ctx.target.api_id().as_bytes());
     ends[1] = text.len();
@@ -242,7 +220,7 @@ fn forwarded_for(ctx: &RequestCtx) -> Option<HeaderValue> {
         forwarded.extend_from_slice(prev.as_bytes());
         forwarded.extend_from_slice(b", ");
     }
-    push_ip(&mut forwarded, ctx.remote.ip());
+    super::push_ip(&mut forwarded, ctx.remote.ip());
     HeaderValue::from_maybe_shared(Bytes::from(forwarded)).ok()
 }
 
@@ -255,17 +233,24 @@ pub async fn invoke_http(
     let (body, content_type, overrides) = request_body_with_overrides(&i.request, ctx)?;
     apply_request_override(&mut mapped, overrides);
     let uri = http_backend_uri(ctx, i, &mapped, None)?;
-    let mut headers = HeaderMap::new();
+    // Room for what is added here and a few mapped headers: no growth on the way.
+    let mut headers = HeaderMap::with_capacity(8 + mapped.headers.len());
     // AWS sends its own Accept (not the client's) and a Content-Type only with a body.
-    set(&mut headers, "accept", "application/json");
-    if !body.is_empty() {
-        set(&mut headers, "content-type", &content_type);
-    }
-    set(
-        &mut headers,
-        "user-agent",
-        &format!("AmazonAPIGateway_{}", ctx.target.api_id()),
+    headers.insert(
+        http::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
     );
+    if !body.is_empty()
+        && let Ok(v) = HeaderValue::from_maybe_shared(Bytes::from(content_type))
+    {
+        headers.insert(http::header::CONTENT_TYPE, v);
+    }
+    let mut agent = Vec::with_capacity(32);
+    agent.extend_from_slice(b"AmazonAPIGateway_");
+    agent.extend_from_slice(ctx.target.api_id().as_bytes());
+    if let Ok(v) = HeaderValue::from_maybe_shared(Bytes::from(agent)) {
+        headers.insert(http::header::USER_AGENT, v);
+    }
     add_gateway_headers(ctx, &mut headers);
     apply_mapped_headers(&mut headers, &mapped);
     let method = backend_method(&i.method, &ctx.method)?;

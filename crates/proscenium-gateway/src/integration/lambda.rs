@@ -150,10 +150,9 @@ async fn call_function(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    h.insert(
-        "x-amz-invocation-type",
-        HeaderValue::from_static("RequestResponse"),
-    );
+    const INVOCATION_TYPE: http::HeaderName =
+        http::HeaderName::from_static("x-amz-invocation-type");
+    h.insert(INVOCATION_TYPE, HeaderValue::from_static("RequestResponse"));
     if let Some(parent) = &ctx.trace_parent {
         let (amzn, _) = crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id);
         if let Ok(v) = HeaderValue::from_str(&amzn) {

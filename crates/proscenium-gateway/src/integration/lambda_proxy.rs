@@ -24,6 +24,7 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
         map: &ctx.headers,
         head: ctx.raw_head.as_deref(),
         added: &forwarded,
+        remote: ctx.remote.ip(),
     };
     let mut out = Vec::with_capacity(1536 + ctx.body.len() * 4 / 3);
     let mut e = Obj::new(&mut out);
@@ -145,11 +146,10 @@ fn identity(out: &mut Vec<u8>, ctx: &RequestCtx) -> Result<(), serde_json::Error
     Ok(())
 }
 
-/// An address as a JSON string, written without a `String` in between.
+/// An address as a JSON string (its text needs no escape), written where it goes.
 fn ip(out: &mut Vec<u8>, addr: std::net::IpAddr) {
-    use std::io::Write as _;
     out.push(b'"');
-    let _ = write!(out, "{addr}");
+    super::push_ip(out, addr);
     out.push(b'"');
 }
 
@@ -165,7 +165,8 @@ struct Headers<'a> {
     /// The head as received (HTTP/1.1): names in the client's case.
     head: Option<&'a [u8]>,
     /// What API Gateway adds, those the client sent already left out.
-    added: &'a [(&'static str, Cow<'a, str>)],
+    added: &'a [(&'static str, Added<'a>)],
+    remote: std::net::IpAddr,
 }
 
 impl<'a> Headers<'a> {
@@ -194,7 +195,7 @@ impl Headers<'_> {
             );
         }
         for (n, v) in self.added {
-            json_out::string(o.key_text(n), v);
+            v.write(o.key_text(n), self.remote);
         }
         o.end();
     }
@@ -215,15 +216,34 @@ impl Headers<'_> {
             out.push(b']');
         }
         for (n, v) in self.added {
-            json_out::strings(o.key_text(n), [&**v]);
+            let out = o.key_text(n);
+            out.push(b'[');
+            v.write(out, self.remote);
+            out.push(b']');
         }
         o.end();
     }
 }
 
+/// The value of a header API Gateway adds.
+enum Added<'a> {
+    Text(&'a str),
+    /// The client's address (written without a `String` in between).
+    RemoteIp,
+}
+
+impl Added<'_> {
+    fn write(&self, out: &mut Vec<u8>, remote: std::net::IpAddr) {
+        match self {
+            Added::Text(v) => json_out::string(out, v),
+            Added::RemoteIp => ip(out, remote),
+        }
+    }
+}
+
 /// What API Gateway adds to a proxied request's headers: the client's address, the port
 /// and protocol it came in on, and the trace id.
-fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, Cow<'_, str>)> {
+fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, Added<'_>)> {
     const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
     const X_FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
     const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -231,7 +251,7 @@ fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, Cow<'_, str>)> {
     let mut out = Vec::with_capacity(4);
     let sent = |n: &HeaderName| ctx.header_value(n).is_some();
     if !sent(&X_FORWARDED_FOR) {
-        out.push(("X-Forwarded-For", Cow::Owned(ctx.remote.ip().to_string())));
+        out.push(("X-Forwarded-For", Added::RemoteIp));
     }
     if !sent(&X_FORWARDED_PORT) {
         // The port the client addressed: `Host` (HTTP/1.1) or `:authority` (HTTP/2).
@@ -250,14 +270,14 @@ fn forwarded_headers(ctx: &RequestCtx) -> Vec<(&'static str, Cow<'_, str>)> {
             .filter(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
             .and_then(|p| std::str::from_utf8(p).ok())
             .unwrap_or(if ctx.tls { "443" } else { "80" });
-        out.push(("X-Forwarded-Port", Cow::Borrowed(port)));
+        out.push(("X-Forwarded-Port", Added::Text(port)));
     }
     if !sent(&X_FORWARDED_PROTO) {
         let proto = if ctx.tls { "https" } else { "http" };
-        out.push(("X-Forwarded-Proto", Cow::Borrowed(proto)));
+        out.push(("X-Forwarded-Proto", Added::Text(proto)));
     }
     if !sent(&X_AMZN_TRACE_ID) {
-        out.push(("X-Amzn-Trace-Id", Cow::Borrowed(ctx.trace_id())));
+        out.push(("X-Amzn-Trace-Id", Added::Text(ctx.trace_id())));
     }
     out
 }
