@@ -3,6 +3,7 @@
 #
 #   bench/run.sh [--smoke] [--duration S] [--rounds N] [--conns C] [--fixed-rate RPS]
 #                [--phases LIST] [--groups mock,proxy,tls] [--resources 10000] [--retries 2] [--out DIR] [--keep] [--no-build]
+#                [--layout pinned|multi]
 #
 # Installs what is missing (wrk, nginx, valgrind from Debian via apt-get; oha from crates.io for
 # the fixed-rate phase), builds `proscenium` (release), starts on 127.0.0.1 only:
@@ -11,6 +12,9 @@
 #     endpoint (POST /2015-03-31/functions/bench/invocations -> {"statusCode":200,"body":"ok"});
 #   - proscenium serve with a temporary data dir and the benchmark APIs (bench/lib/setup_apis.py),
 # every server pinned to core $SERVER_CPU (default 0), the load generator to $LOAD_CPU (default 1).
+# --layout multi (issue 22's multi-worker goal): nothing pinned, every CPU shared by all; nginx
+#   with `worker_processes` = the CPUs, proscenium with its default `--workers` (the CPUs), wrk
+#   with as many threads.
 #
 # Phases (--phases, comma-separated; default all):
 #   saturation  wrk, interleaved rounds, rotated order: median RPS, p50/p99, errors, CPU µs per
@@ -28,7 +32,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIB=$ROOT/bench/lib
 
-GROUPS_=mock,proxy,tls RESOURCES=10000 RESOURCES_GIVEN=0 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 PHASES="" OUT="" KEEP=0
+LAYOUT=pinned GROUPS_=mock,proxy,tls RESOURCES=10000 RESOURCES_GIVEN=0 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 PHASES="" OUT="" KEEP=0
 SERVER_CPU=${SERVER_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
     --resources) RESOURCES=$2; RESOURCES_GIVEN=1; shift ;;
     --retries) RETRIES=$2; shift ;;
     --keep) KEEP=1 ;;
+    --layout) LAYOUT=$2; shift ;;
     --no-build) BUILD=0 ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument: $1" >&2; usage 2 ;;
@@ -57,6 +62,14 @@ if [ "$SMOKE" = 1 ]; then
   PHASES=${PHASES:-saturation,fixed}
 fi
 PHASES=${PHASES:-saturation,fixed,memory,startup,callgrind}
+NGINX_WORKERS=1 WRK_THREADS=1
+case $LAYOUT in
+  pinned) ;;
+  multi)
+    CPUS=$(nproc)
+    SERVER_CPU="0-$((CPUS - 1))" LOAD_CPU="0-$((CPUS - 1))" NGINX_WORKERS=$CPUS WRK_THREADS=$CPUS ;;
+  *) echo "--layout: pinned or multi, not $LAYOUT" >&2; exit 2 ;;
+esac
 has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 say() { echo "== $*" >&2; }
 
@@ -117,13 +130,13 @@ mkdir -p "$TLS_DIR"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" -days 2 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
 
-# nginx_conf DIR SERVER-BLOCKS...: one worker, no access log, keep-alive without a request cap
+# nginx_conf DIR SERVER-BLOCKS...: $NGINX_WORKERS worker(s), no access log, keep-alive without a request cap
 # (wrk keeps its connections for the whole run; hyper caps nothing either).
 nginx_conf() {
   local dir=$1; shift
   mkdir -p "$dir"
   cat > "$dir/nginx.conf" <<EOF
-worker_processes 1;
+worker_processes $NGINX_WORKERS;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 4096; }
@@ -201,7 +214,7 @@ say "nginx peer :$FIXED_PORT (fixed) :$PROXY_PORT (proxy_pass); backend :$BACKEN
     echo "proscenium: prebuilt $BIN ($(date -u -r "$BIN" +%Y-%m-%dT%H:%MZ)); repository at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)"
   fi
   echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')$(command -v oha >/dev/null && echo "; oha: $(oha --version | awk '{print $2}')")"
-  echo "layout: servers on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU; $CONNS connections; ${DURATION} s per measurement"
+  echo "layout ($LAYOUT): servers on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU; nginx $NGINX_WORKERS worker(s), wrk $WRK_THREADS thread(s); $CONNS connections; ${DURATION} s per measurement"
 } | tee "$OUT/machine.txt" >&2
 
 # ---- load phases -------------------------------------------------------------------------------
@@ -221,7 +234,7 @@ if has_phase saturation || has_phase fixed; then
     --nginx-fixed "http://127.0.0.1:$FIXED_PORT/" --nginx-proxy "http://127.0.0.1:$PROXY_PORT/" \
     --nginx-tls "https://127.0.0.1:$TLS_PORT/" \
     --backend-status "http://127.0.0.1:$STATUS_PORT/" --pids "proscenium=$GW_PID,proscenium-tls=$GWTLS_PID,nginx=$PEER_PID,backend=$BACKEND_PID" \
-    --duration "$DURATION" --rounds "$ROUNDS" --retries "$RETRIES" --conns "$CONNS" --load-cpu "$LOAD_CPU" \
+    --duration "$DURATION" --rounds "$ROUNDS" --retries "$RETRIES" --conns "$CONNS" --load-cpu "$LOAD_CPU" --threads "$WRK_THREADS" \
     --groups "$GROUPS_" --only "$(IFS=,; echo "${only[*]}")" --out "$OUT" "${fixed_args[@]}" "${smoke_args[@]}" || status=$?
 fi
 kill "$GW_PID" "$GWTLS_PID" 2>/dev/null || true

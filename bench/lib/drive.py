@@ -37,8 +37,11 @@ def us(v: str) -> float:
     return num
 
 
+WRK_THREADS = 1  # --threads
+
+
 def run_wrk(url: str, secs: float, conns: int, cpu: str) -> dict:
-    cmd = ["taskset", "-c", cpu, "wrk", "-t1", f"-c{conns}", f"-d{secs:g}s", "--latency", url]
+    cmd = ["taskset", "-c", cpu, "wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{secs:g}s", "--latency", url]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 20).stdout
     r = {"requests": 0, "rps": 0.0, "p50": None, "p99": None, "non2xx": 0, "sockerr": 0, "raw": out}
     for line in out.splitlines():
@@ -278,6 +281,7 @@ def main():
     ap.add_argument("--retries", type=int, default=2)
     ap.add_argument("--conns", type=int, default=64)
     ap.add_argument("--load-cpu", default="1")
+    ap.add_argument("--threads", type=int, default=1, help="wrk threads")
     ap.add_argument("--fixed-rate", type=int, default=0, help="also measure p99 at this rate with oha")
     ap.add_argument("--fixed-rounds", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated groups: saturation,fixed")
@@ -285,6 +289,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--smoke", action="store_true")
     a = ap.parse_args()
+    global WRK_THREADS
+    WRK_THREADS = a.threads
 
     apis = json.load(open(a.apis))
     feats = apis.get("_features", {})

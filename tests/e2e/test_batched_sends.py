@@ -1,5 +1,5 @@
-"""Backend requests written in batches through io_uring, as `proscenium serve` does with one
-worker: a stage proxies exactly as before, concurrent requests each get their own answer on
+"""Backend requests written in batches through io_uring, as `proscenium serve` does on each
+worker thread: a stage proxies exactly as before, concurrent requests each get their own answer on
 kept-alive backend connections, and /_proscenium/metrics counts the batched writes.
 `--no-io-uring` writes each request at once."""
 from __future__ import annotations
@@ -102,6 +102,20 @@ def test_one_worker_queues_every_backend_request_and_each_answer_finds_its_reque
     assert sent == 96, "each backend request went through the batch"
     assert submits >= 1, "the queue was submitted"
 
+
+def test_several_workers_each_batch_their_backend_requests(server_factory, echo_backend):
+    """Thread per core: every worker has its own runtime, so every one batches its sends."""
+    srv = server_factory(extra_args=["--workers", "3"])
+    if "io_uring unavailable" in srv.log_tail():
+        pytest.skip(f"the kernel refuses io_uring here:\n{srv.log_tail()}")
+    c = make_client(srv.endpoint)
+    api_id = proxy_api(c, echo_backend)
+    sent_before = metric(srv, BATCHED)
+    results = call_many(srv, api_id, 120, 24)
+    for i, (status, echo) in enumerate(results):
+        assert status == 200, echo
+        assert echo == {"method": "POST", "path": f"/item/{i}", "body": f"payload {i}"}
+    assert metric(srv, BATCHED) - sent_before == 120, "each worker's backend requests went through its batch"
 
 
 def test_no_io_uring_writes_each_backend_request_at_once(server_factory, echo_backend):

@@ -49,6 +49,7 @@ pub mod trace;
 pub mod usage;
 pub mod validate;
 pub mod wire;
+pub mod worker;
 
 use std::error::Error as StdError;
 use std::future::Future;

@@ -154,22 +154,13 @@ struct ServeArgs {
     redis: Option<String>,
 }
 
-/// The async runtime: single-threaded with one worker (no hand-offs between threads, nothing
-/// to steal), else a work-stealing pool of `workers` threads.
-fn runtime(workers: Option<usize>) -> std::io::Result<tokio::runtime::Runtime> {
-    let n = workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    if n <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
-            .enable_all()
-            .build()
-    }
+/// The main thread's runtime: single-threaded. It runs the control plane's tasks and is the
+/// first of the `--workers` (thread per core): `run::serve` starts the others, each with a
+/// runtime of its own.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }
 
 fn main() -> ExitCode {
@@ -225,7 +216,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     init_logging(&cfg.log_format);
-    let runtime = match runtime(cfg.workers) {
+    let runtime = match runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("proscenium: cannot start the runtime: {e}");

@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -177,68 +178,42 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (live_tx, mut live_rx) = tokio::sync::mpsc::channel::<()>(1);
     let mut accept_tasks = Vec::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Thread per core: the main listener is also served by `workers - 1` more threads, each
+    // with its own single-threaded runtime accepting from the same socket. Each runtime keeps
+    // its own connections, backend pool and batched sends: nothing moves between threads.
+    let workers = config.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let (exit_tx, exit_rx) = tokio::sync::watch::channel(false);
+    let mut threads = Vec::new();
+    if let Some((main, role)) = listeners.first() {
+        for index in 1..workers {
+            let socket = std::net::TcpListener::from(main.as_fd().try_clone_to_owned()?);
+            let acceptor = Acceptor {
+                app: app.clone(),
+                role: *role,
+                stop: stop_rx.clone(),
+                live: live_tx.clone(),
+                tls: tls.clone(),
+            };
+            let exit = exit_rx.clone();
+            let io_uring = config.io_uring;
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("proscenium-worker-{index}"))
+                    .spawn(move || worker(index, socket, acceptor, exit, io_uring))?,
+            );
+        }
+    }
     for (listener, role) in listeners {
-        let app = app.clone();
-        let mut stop = stop_rx.clone();
-        let live = live_tx.clone();
-        let tls = tls.clone();
-        let own = listener.local_addr()?;
-        accept_tasks.push(tokio::spawn(async move {
-            let mut warned: Option<Instant> = None;
-            loop {
-                tokio::select! {
-                    _ = stop.changed() => break,
-                    accepted = listener.accept() => {
-                        let (stream, remote) = match accepted {
-                            Ok(a) => a,
-                            Err(e) => {
-                                if is_out_of_resources(&e) {
-                                    // The connection stays in the backlog and the listener
-                                    // stays readable: without a pause this loop would spin.
-                                    if warned.is_none_or(|t| t.elapsed() >= ACCEPT_WARN_EVERY) {
-                                        tracing::warn!(address = %own, error = %e, "cannot accept connections: out of file descriptors or memory; pausing accepts (raise `ulimit -n`)");
-                                        warned = Some(Instant::now());
-                                    }
-                                    tokio::select! {
-                                        _ = stop.changed() => break,
-                                        _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
-                                    }
-                                }
-                                continue;
-                            }
-                        };
-                        let _ = stream.set_nodelay(true);
-                        // The address the client reached: only a wildcard listener needs
-                        // the socket asked (one system call per connection).
-                        let local = if own.ip().is_unspecified() {
-                            stream.local_addr().unwrap_or(own)
-                        } else {
-                            own
-                        };
-                        let conn = Conn { app: app.clone(), role, remote, local, client_cert: None, tls: false };
-                        let stop = stop.clone();
-                        let live = live.clone();
-                        let tls = tls.clone();
-                        tokio::spawn(async move {
-                            let _live = live;
-                            match tls {
-                                None => serve_connection(stream, conn, stop).await,
-                                Some(tls) => {
-                                    let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await;
-                                    let Ok(Ok((stream, client_cert))) = handshake else { return };
-                                    let conn = Conn { client_cert, tls: true, ..conn };
-                                    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                                        serve_http2(conn, stream, stop).await;
-                                    } else {
-                                        serve_connection(stream, conn, stop).await;
-                                    }
-                                }
-                            }
-                        });
-                    }
-                }
-            }
-        }));
+        let acceptor = Acceptor {
+            app: app.clone(),
+            role,
+            stop: stop_rx.clone(),
+            live: live_tx.clone(),
+            tls: tls.clone(),
+        };
+        accept_tasks.push(tokio::spawn(acceptor.run(listener)));
     }
     drop(live_tx);
     shutdown.await;
@@ -256,8 +231,127 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     // Every access and execution log line of the requests served is written before exit.
     app.gateway.shutdown().await;
+    // The workers' runtimes ran their connections to the end; now they may stop.
+    let _ = exit_tx.send(true);
+    let _ = tokio::task::spawn_blocking(move || {
+        for t in threads {
+            let _ = t.join();
+        }
+    })
+    .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What an accept loop hands each connection it accepts.
+struct Acceptor {
+    app: Arc<App>,
+    role: Role,
+    stop: tokio::sync::watch::Receiver<bool>,
+    /// Held by every connection task: the process waits until all are dropped.
+    live: tokio::sync::mpsc::Sender<()>,
+    tls: Option<Arc<crate::tls::Tls>>,
+}
+
+impl Acceptor {
+    /// Accepts connections until `stop`, each served by a task of this thread's runtime.
+    #[allow(clippy::disallowed_methods)] // the binary's I/O shell times its own warnings
+    async fn run(mut self, listener: TcpListener) {
+        let Ok(own) = listener.local_addr() else {
+            return;
+        };
+        let mut warned: Option<Instant> = None;
+        loop {
+            tokio::select! {
+                _ = self.stop.changed() => break,
+                accepted = listener.accept() => {
+                    let (stream, remote) = match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            if is_out_of_resources(&e) {
+                                // The connection stays in the backlog and the listener
+                                // stays readable: without a pause this loop would spin.
+                                if warned.is_none_or(|t| t.elapsed() >= ACCEPT_WARN_EVERY) {
+                                    tracing::warn!(address = %own, error = %e, "cannot accept connections: out of file descriptors or memory; pausing accepts (raise `ulimit -n`)");
+                                    warned = Some(Instant::now());
+                                }
+                                tokio::select! {
+                                    _ = self.stop.changed() => break,
+                                    _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                                }
+                            }
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    // The address the client reached: only a wildcard listener needs
+                    // the socket asked (one system call per connection).
+                    let local = if own.ip().is_unspecified() {
+                        stream.local_addr().unwrap_or(own)
+                    } else {
+                        own
+                    };
+                    let conn = Conn { app: self.app.clone(), role: self.role, remote, local, client_cert: None, tls: false };
+                    let stop = self.stop.clone();
+                    let live = self.live.clone();
+                    let tls = self.tls.clone();
+                    tokio::spawn(async move {
+                        let _live = live;
+                        match tls {
+                            None => serve_connection(stream, conn, stop).await,
+                            Some(tls) => {
+                                let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await;
+                                let Ok(Ok((stream, client_cert))) = handshake else { return };
+                                let conn = Conn { client_cert, tls: true, ..conn };
+                                if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                                    serve_http2(conn, stream, stop).await;
+                                } else {
+                                    serve_connection(stream, conn, stop).await;
+                                }
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A worker thread: its own single-threaded runtime serving connections accepted from
+/// `socket` (the main listener's socket, shared) until `stop`, then running on until `exit`
+/// so that what it serves finishes and the gateway's logs are flushed.
+fn worker(
+    index: usize,
+    socket: std::net::TcpListener,
+    acceptor: Acceptor,
+    mut exit: tokio::sync::watch::Receiver<bool>,
+    io_uring: bool,
+) {
+    proscenium_gateway::worker::set_index(index);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(worker = index, error = %e, "cannot start a worker's runtime");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        if io_uring {
+            let _ = proscenium_uring::install();
+        }
+        match TcpListener::from_std(socket) {
+            Ok(listener) => acceptor.run(listener).await,
+            Err(e) => tracing::error!(worker = index, error = %e, "cannot serve on a worker"),
+        }
+        while !*exit.borrow_and_update() {
+            if exit.changed().await.is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// How long the accept loop pauses when the process is out of descriptors (or memory).

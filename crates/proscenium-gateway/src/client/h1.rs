@@ -49,11 +49,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bodies up to this size are copied after the head and written with it in one `write`.
 const COALESCE: usize = 16 * 1024;
 
-/// Keep-alive connections to plain-HTTP backends, by `host:port`.
+/// Keep-alive connections to plain-HTTP backends, by `host:port`, one set per worker thread
+/// (`crate::worker`): a connection is registered with the runtime of the thread that opened
+/// it, and so is its timer; no other thread takes it, and its lock is never contended.
 pub struct Pool {
-    idle: Mutex<crate::router::Map<String, Vec<Idle>>>,
+    idle: Box<[Mutex<IdleSet>]>,
     clock: Arc<dyn Clock>,
 }
+
+type IdleSet = crate::router::Map<String, Vec<Idle>>;
 
 struct Idle {
     conn: Conn,
@@ -261,7 +265,9 @@ enum Failure {
 impl Pool {
     pub fn new(clock: Arc<dyn Clock>) -> Pool {
         Pool {
-            idle: Mutex::new(crate::router::Map::default()),
+            idle: (0..crate::worker::SLOTS)
+                .map(|_| Mutex::new(IdleSet::default()))
+                .collect(),
             clock,
         }
     }
@@ -330,7 +336,7 @@ impl Pool {
 
     /// The most recently used idle connection to `key` that is still open.
     fn checkout(&self, key: &str, now: u64) -> Option<Conn> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = self.mine();
         let list = idle.get_mut(key)?;
         while let Some(entry) = list.pop() {
             let fresh = now.saturating_sub(entry.since_nanos) < IDLE_TIMEOUT.as_nanos() as u64;
@@ -341,8 +347,15 @@ impl Pool {
         None
     }
 
+    /// This worker's idle connections.
+    fn mine(&self) -> std::sync::MutexGuard<'_, IdleSet> {
+        self.idle[crate::worker::slot()]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
     fn checkin(&self, key: Cow<'_, str>, conn: Conn, since_nanos: u64) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = self.mine();
         let entry = Idle { conn, since_nanos };
         match idle.get_mut(key.as_ref()) {
             Some(list) if list.len() < MAX_IDLE_PER_HOST => list.push(entry),
@@ -355,8 +368,13 @@ impl Pool {
 
     /// Idle connections held (for tests).
     pub fn idle_count(&self) -> usize {
-        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        idle.values().map(Vec::len).sum()
+        self.idle
+            .iter()
+            .map(|set| {
+                let set = set.lock().unwrap_or_else(|p| p.into_inner());
+                set.values().map(Vec::len).sum::<usize>()
+            })
+            .sum()
     }
 }
 
