@@ -3,6 +3,7 @@
 
 mod activity;
 mod activity_log;
+mod balance;
 mod config;
 mod console;
 mod host;

@@ -186,6 +186,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     });
     let (exit_tx, exit_rx) = tokio::sync::watch::channel(false);
     let mut threads = Vec::new();
+    let balance = (workers > 1).then(|| crate::balance::Balance::new(workers));
     if let Some((main, role)) = listeners.first() {
         for index in 1..workers {
             let socket = std::net::TcpListener::from(main.as_fd().try_clone_to_owned()?);
@@ -195,6 +196,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 stop: stop_rx.clone(),
                 live: live_tx.clone(),
                 tls: tls.clone(),
+                balance: balance.clone().map(|b| (b, index)),
             };
             let exit = exit_rx.clone();
             let io_uring = config.io_uring;
@@ -205,13 +207,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             );
         }
     }
-    for (listener, role) in listeners {
+    for (i, (listener, role)) in listeners.into_iter().enumerate() {
         let acceptor = Acceptor {
             app: app.clone(),
             role,
             stop: stop_rx.clone(),
             live: live_tx.clone(),
             tls: tls.clone(),
+            // The main listener is shared with the workers; the others are the main thread's.
+            balance: balance.clone().filter(|_| i == 0).map(|b| (b, 0)),
         };
         accept_tasks.push(tokio::spawn(acceptor.run(listener)));
     }
@@ -251,6 +255,8 @@ struct Acceptor {
     /// Held by every connection task: the process waits until all are dropped.
     live: tokio::sync::mpsc::Sender<()>,
     tls: Option<Arc<crate::tls::Tls>>,
+    /// With several workers on this listener: the shared counts, and this worker's index.
+    balance: Option<(Arc<crate::balance::Balance>, usize)>,
 }
 
 impl Acceptor {
@@ -262,6 +268,12 @@ impl Acceptor {
         };
         let mut warned: Option<Instant> = None;
         loop {
+            if let Some((balance, me)) = &self.balance {
+                tokio::select! {
+                    _ = self.stop.changed() => break,
+                    _ = balance.turn(*me) => {}
+                }
+            }
             tokio::select! {
                 _ = self.stop.changed() => break,
                 accepted = listener.accept() => {
@@ -295,8 +307,9 @@ impl Acceptor {
                     let stop = self.stop.clone();
                     let live = self.live.clone();
                     let tls = self.tls.clone();
+                    let open = self.balance.as_ref().map(|(b, me)| b.opened(*me));
                     tokio::spawn(async move {
-                        let _live = live;
+                        let _live = (live, open);
                         match tls {
                             None => serve_connection(stream, conn, stop).await,
                             Some(tls) => {
