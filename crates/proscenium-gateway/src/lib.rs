@@ -316,16 +316,18 @@ impl Gateway {
         let registry::Lookup::Found(s) = self.shared.registry.lookup(api_id, stage) else {
             return None;
         };
-        let mut current = vec![s.deployment.deployment_id.as_str()];
-        if let Some(c) = &s.canary {
-            current.push(c.stage.deployment.deployment_id.as_str());
-        }
+        let current = (
+            s.deployment.deployment_id.as_str(),
+            s.canary
+                .as_ref()
+                .map(|c| c.stage.deployment.deployment_id.as_str()),
+        );
         let last = history::end_minute(self.shared.config.clock.now(), 0);
         Some(traffic::report(
             &self.shared.registry.series(),
             api_id,
             stage,
-            &current,
+            current,
             last,
             minutes,
         ))

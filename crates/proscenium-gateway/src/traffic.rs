@@ -42,6 +42,8 @@ pub struct DeploymentPart {
     pub deployment_id: String,
     /// Served as the stage's canary (a deployment served on both sides has two entries).
     pub canary: bool,
+    /// Whether the stage serves it on this side now.
+    pub serving: bool,
     #[serde(flatten)]
     pub part: Part,
 }
@@ -74,12 +76,12 @@ pub struct Report {
 }
 
 /// The `minutes` minutes ending with `last` (epoch minutes) of `api_id`'s stage `stage`.
-/// `current` names the deployments the stage serves now (base, then canary).
+/// `current` names the deployments the stage serves now: the base's, and the canary's.
 pub fn report(
     series: &[Arc<Series>],
     api_id: &str,
     stage: &str,
-    current: &[&str],
+    current: (&str, Option<&str>),
     last: u64,
     minutes: usize,
 ) -> Report {
@@ -98,7 +100,7 @@ pub fn report(
         let window = s.history().map(|r| r.window(last, n));
         let window = window.as_deref().unwrap_or(&zeros);
         let active = window.iter().any(|c| c.requests > 0);
-        let served_now = current.contains(&l.deployment_id.as_str());
+        let served_now = serving(current, l.canary, &l.deployment_id);
         if !active && !served_now {
             continue;
         }
@@ -127,6 +129,7 @@ pub fn report(
             .map(|((canary, id), part)| DeploymentPart {
                 deployment_id: id.to_string(),
                 canary,
+                serving: serving(current, canary, id),
                 part,
             })
             .collect(),
@@ -138,6 +141,14 @@ pub fn report(
                 part,
             })
             .collect(),
+    }
+}
+
+fn serving(current: (&str, Option<&str>), canary: bool, id: &str) -> bool {
+    if canary {
+        current.1 == Some(id)
+    } else {
+        current.0 == id
     }
 }
 
@@ -174,7 +185,7 @@ mod tests {
         can.record(200, 1_000_000, T0 - 1);
         other.record(200, 1_000_000, T0);
         let all = [old, new, get, can, idle_old, other];
-        let r = report(&all, "a1", "prod", &["d2", "d3"], T0, 5);
+        let r = report(&all, "a1", "prod", ("d2", Some("d3")), T0, 5);
         assert_eq!(r.minutes, 5);
         assert_eq!(
             r.minute_starts,
@@ -186,12 +197,22 @@ mod tests {
         assert_eq!(r.base.total.errors4xx, 1);
         assert_eq!(r.base.total.errors5xx, 1);
         assert_eq!(r.base.total.latency_micros, 7_000);
-        let deps: Vec<(&str, bool, u64)> = r
+        let deps: Vec<(&str, bool, bool, u64)> = r
             .deployments
             .iter()
-            .map(|d| (d.deployment_id.as_str(), d.canary, d.part.total.requests))
+            .map(|d| {
+                let id = d.deployment_id.as_str();
+                (id, d.canary, d.serving, d.part.total.requests)
+            })
             .collect();
-        assert_eq!(deps, [("d1", false, 2), ("d2", false, 2), ("d3", true, 1)]);
+        assert_eq!(
+            deps,
+            [
+                ("d1", false, false, 2),
+                ("d2", false, true, 2),
+                ("d3", true, true, 1)
+            ]
+        );
         assert_eq!(r.methods.len(), 1);
         assert_eq!(
             (r.methods[0].resource.as_str(), r.methods[0].method.as_str()),
@@ -203,12 +224,13 @@ mod tests {
     #[test]
     fn a_served_method_without_requests_is_listed_and_the_json_is_camel_case() {
         let get = series("prod", false, "d2", Some("GET"));
-        let r = report(&[get], "a1", "prod", &["d2"], T0, 60);
+        let r = report(&[get], "a1", "prod", ("d2", None), T0, 60);
         assert_eq!(r.methods.len(), 1);
         assert_eq!(r.methods[0].part.total, Counts::default());
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["minuteStarts"].as_array().unwrap().len(), 60);
         assert_eq!(v["deployments"][0]["deploymentId"], "d2");
+        assert_eq!(v["deployments"][0]["serving"], true);
         assert_eq!(v["methods"][0]["total"]["errors4xx"], 0);
         assert_eq!(v["base"]["perMinute"][59]["latencyMicros"], 0);
     }
