@@ -15,7 +15,8 @@ import { signedFetch, signHeaders } from './sigv4-node.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 // Default: the workspace's debug build (/work/main/target/debug/proscenium in this checkout).
 const BIN = process.env.PROSCENIUM_BIN || join(here, '..', '..', 'target', 'debug', 'proscenium');
-const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, 'artifacts');
+// Screenshots and server logs (run.sh sets ARTIFACTS_DIR; see console/README.md).
+const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, '..', '..', 'target', 'ci-artifacts', 'console');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CREDS = { accessKeyId: 'AKIDCONSOLETEST', secretAccessKey: 'console-e2e-secret', region: 'us-east-1' };
 
