@@ -128,13 +128,13 @@ function deploymentsCard(report, minutes) {
   return h('section.card.per-deployment', { 'aria-label': 'Requests per deployment' },
     h('h3', `Per deployment, last ${minutes} minutes`),
     h('p.hint', 'Requests are counted for the deployment that served them, so a redeploy or a canary shows here as its own row.'),
-    rows.length ? h('table.list.deployments',
+    rows.length ? h('div.table-wrap', h('table.list.deployments',
       h('thead', h('tr', ['Deployment', 'Side', 'Share', 'Requests', '4XX', '5XX', 'Avg ms'].map((c, i) => h(i > 1 ? 'th.num' : 'th', { scope: 'col' }, c)))),
       h('tbody', rows.map((r) => h('tr', { dataset: { deploymentId: r.deploymentId } },
         h('th', { scope: 'row' }, h('code', r.deploymentId), r.current ? h('span.badge.active', 'serving') : null),
         h('td', r.side),
         h('td.num', h('meter', { min: 0, max: 100, value: Math.round(r.share * 100), 'aria-hidden': 'true' }), ` ${Math.round(r.share * 100)}%`),
-        totalsCells(r)))))
+        totalsCells(r))))))
       : h('p.empty', 'No deployment served requests in this window.'));
 }
 
@@ -150,9 +150,9 @@ function methodsCard(report, stage, minutes, api) {
   }
   return h('section.card.per-method', { 'aria-label': 'Requests per method' },
     h('h3', `Per method, last ${minutes} minutes`),
-    h('table.list.methods',
+    h('div.table-wrap', h('table.list.methods',
       h('thead', h('tr', ['Method', 'Requests', '4XX', '5XX', 'Avg ms'].map((c, i) => h(i ? 'th.num' : 'th', { scope: 'col' }, c)))),
-      h('tbody', rows.map((r) => h('tr', h('th', { scope: 'row' }, h('code', r.name)), totalsCells(r))))),
+      h('tbody', rows.map((r) => h('tr', h('th', { scope: 'row' }, h('code', r.name)), totalsCells(r)))))),
     h('figure.chart', barChart(rows.map((r) => ({ label: r.name, value: r.requests })), { label: `Requests per method, last ${minutes} minutes`, width: 480, height: 170 }),
       h('figcaption', 'Requests per method')),
     detailedMetricsOn(stage) ? null : how);
@@ -193,6 +193,9 @@ export function trafficTab(panel, { api, stage }) {
     try {
       const [parsed, report] = await Promise.all([fetchMetrics(), fetchTraffic(api.id, stage.stageName, minutes)]);
       const t = stageTotals(parsed, api.id, stage.stageName);
+      // The report knows what the stage serves now, even after a redeploy made elsewhere.
+      const baseDep = servingDeployment(report, false) ?? stage.deploymentId;
+      const canDep = servingDeployment(report, true);
       showError(slot, null);
       let live;
       if (!t.found) {
@@ -206,20 +209,19 @@ export function trafficTab(panel, { api, stage }) {
         samples.push({ t: Date.now(), base: t.base, canary: t.canary });
         if (samples.length > KEEP) samples.shift();
         live = h('div.sides',
-          side('Base', `deployment ${stage.deploymentId}`, samples, 'base'),
-          c ? side('Canary', `deployment ${c.deploymentId}, ${c.percentTraffic ?? 0}%`, samples, 'canary')
+          side('Base', `deployment ${baseDep}`, samples, 'base'),
+          canDep ? side('Canary', `deployment ${canDep}${c ? `, ${c.percentTraffic ?? 0}%` : ''}`, samples, 'canary')
             : h('section.card.side.none', h('h3', 'Canary'), h('p.muted', 'No canary on this stage.')));
       }
       const labels = report.minuteStarts.map(hhmm);
-      // The report knows what the stage serves now, even after a redeploy made elsewhere.
       const n = report.minutes;
       clear(body,
         h('h3.section-title', 'Live counters (since the gateway started)'), live,
         h('h3.section-title', `Last ${n} minutes, per minute`),
         h('div.sides.window',
-          windowSide('Base', `deployment ${servingDeployment(report, false) ?? stage.deploymentId}`, report.base, labels, 'base', n),
-          servingDeployment(report, true) || report.canary.total.requests
-            ? windowSide('Canary', servingDeployment(report, true) ? `deployment ${servingDeployment(report, true)}` : 'no canary now', report.canary, labels, 'canary', n)
+          windowSide('Base', `deployment ${baseDep}`, report.base, labels, 'base', n),
+          canDep || report.canary.total.requests
+            ? windowSide('Canary', canDep ? `deployment ${canDep}` : 'no canary now', report.canary, labels, 'canary', n)
             : h('section.card.win.win-none', h('h3', 'Canary'), h('p.muted', 'No canary on this stage.'))),
         h('div.sides.breakdown', deploymentsCard(report, n), methodsCard(report, stage, n, api)));
       status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
