@@ -14,7 +14,8 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.PROSCENIUM_BIN || join(here, '..', '..', 'target', 'debug', 'proscenium');
-const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, 'artifacts');
+// Screenshots and server logs (run.sh sets ARTIFACTS_DIR; see console/README.md).
+const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, '..', '..', 'target', 'ci-artifacts', 'console');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 
 let server, dataDir, port, base, browser, page;

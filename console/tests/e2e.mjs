@@ -15,7 +15,8 @@ import { signedFetch, signHeaders } from './sigv4-node.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 // Default: the workspace's debug build (/work/main/target/debug/proscenium in this checkout).
 const BIN = process.env.PROSCENIUM_BIN || join(here, '..', '..', 'target', 'debug', 'proscenium');
-const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, 'artifacts');
+// Screenshots and server logs (run.sh sets ARTIFACTS_DIR; see console/README.md).
+const ARTIFACTS = process.env.ARTIFACTS_DIR || join(here, '..', '..', 'target', 'ci-artifacts', 'console');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CREDS = { accessKeyId: 'AKIDCONSOLETEST', secretAccessKey: 'console-e2e-secret', region: 'us-east-1' };
 
@@ -1697,5 +1698,119 @@ test('OpenAPI: import a document as a new API, export the deployed stage, downlo
     const exported = await api('GET', `/restapis/${apiId}/stages/prod/exports/oas30`);
     assert.equal(exported.json.paths['/hello'].get.summary, 'Say hello, documented');
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+test('Traffic tab: per-minute charts with axes, the time window, per deployment and per method', async (t) => {
+  let apiId, first, second;
+  const hitStage = async (resource, n, want) => {
+    for (let i = 0; i < n; i++) assert.equal((await call(apiId, 'prod', resource)).status, want, resource);
+  };
+  // Waits until `selector`'s text (trimmed) is `want`; returns it.
+  const textIs = async (selector, want) => {
+    await page.waitForFunction(([s, w]) => document.querySelector(s)?.textContent.trim() === w, [selector, want]);
+    return want;
+  };
+  const mockMethod = async (rootId, part, status) => {
+    const res = (await api('POST', `/restapis/${apiId}/resources/${rootId}`, { pathPart: part })).json.id;
+    const m = `/restapis/${apiId}/resources/${res}/methods/GET`;
+    assert.equal((await api('PUT', m, { authorizationType: 'NONE' })).status, 201);
+    assert.equal((await api('PUT', `${m}/integration`, { type: 'MOCK', requestTemplates: { 'application/json': `{"statusCode": ${status}}` } })).status, 201);
+    await api('PUT', `${m}/responses/${status}`, {});
+    await api('PUT', `${m}/integration/responses/${status}`, { selectionPattern: '', responseTemplates: { 'application/json': `{"part": "${part}"}` } });
+  };
+
+  await t.test('requests to a MOCK stage show in the charts, with axes, ticks and the same count', async () => {
+    apiId = (await api('POST', '/restapis', { name: 'traffic-e2e' })).json.id;
+    const rootId = (await api('GET', `/restapis/${apiId}/resources`)).json.item.find((r) => r.path === '/').id;
+    await mockMethod(rootId, 'pets', 200);
+    await mockMethod(rootId, 'fail', 500);
+    first = (await api('POST', `/restapis/${apiId}/deployments`, { stageName: 'prod' })).json.id;
+    await hitStage('/pets', 6, 200);
+    await hitStage('/fail', 2, 500);
+    await openSignedIn(`#/apis/${apiId}/stages/prod/traffic`);
+    await page.locator('.win-base svg.timechart').first().waitFor();
+    assert.equal(await page.getByRole('radio', { name: '15 minutes', exact: true }).isChecked(), true, 'the default window');
+    assert.equal(await textIs('.win-base .wstats .stat .v', '8'), '8', 'the requests made');
+    const chart = page.locator('.win-base svg.timechart').first();
+    assert.match(await chart.getAttribute('aria-label'), /Base, last 15 minutes: requests per minute/);
+    const yTicks = await chart.locator('.y-tick').allTextContents();
+    assert.ok(yTicks.length >= 2 && yTicks[0] === '0', `y ticks ${yTicks}`);
+    assert.ok(Number(yTicks.at(-1)) >= 8, `the y axis reaches the busiest minute: ${yTicks}`);
+    const xTicks = await chart.locator('.x-tick').allTextContents();
+    assert.ok(xTicks.length >= 2 && xTicks.every((x) => /^\d\d:\d\d$/.test(x)), `x ticks ${xTicks}`);
+    assert.ok((await chart.locator('.value').count()) >= 1, 'values are written on the chart');
+    // The numbers in text: one row per minute, summing to what was sent.
+    await page.locator('.win-base details.numbers summary').click();
+    const rows = page.locator('.win-base table.numbers tbody tr');
+    assert.equal(await rows.count(), 15);
+    const perMinute = await page.locator('.win-base table.numbers tbody tr td:nth-of-type(1)').allTextContents();
+    assert.equal(perMinute.map(Number).reduce((a, b) => a + b, 0), 8);
+    const errors5xx = await page.locator('.win-base table.numbers tbody tr td:nth-of-type(3)').allTextContents();
+    assert.equal(errors5xx.map(Number).reduce((a, b) => a + b, 0), 2);
+    assert.equal(await textIs('.win-base .wstats .stat:nth-child(3) .v', '2'), '2', '5XX');
+    // The live counters are still there.
+    await textIs('.side.base .stat .v', '8');
+    await screenshot('traffic-window-15');
+  });
+
+  await t.test('the window switches between 5, 15 and 60 minutes', async () => {
+    await page.getByRole('radio', { name: '60 minutes', exact: true }).check();
+    await page.getByRole('heading', { name: 'Last 60 minutes, per minute' }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.win-base table.numbers tbody tr').length === 60);
+    assert.equal(await textIs('.win-base .wstats .stat .v', '8'), '8');
+    await page.getByRole('radio', { name: '5 minutes', exact: true }).check();
+    await page.getByRole('heading', { name: 'Last 5 minutes, per minute' }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.win-base table.numbers tbody tr').length === 5);
+    await page.getByRole('radio', { name: '15 minutes', exact: true }).check();
+    await page.getByRole('heading', { name: 'Last 15 minutes, per minute' }).waitFor();
+  });
+
+  await t.test('per deployment: a redeploy gets its own row, the first keeps its requests', async () => {
+    const row = (id) => `.per-deployment tr[data-deployment-id="${id}"]`;
+    await textIs(`${row(first)} td:nth-of-type(3)`, '8');
+    assert.match(await page.locator(row(first)).textContent(), /serving/);
+    second = (await api('POST', `/restapis/${apiId}/deployments`, { stageName: 'prod' })).json.id;
+    await hitStage('/pets', 3, 200);
+    // The open tab follows on its next refresh: the new deployment is the one serving.
+    await textIs(`${row(second)} td:nth-of-type(3)`, '3');
+    await textIs(`${row(first)} td:nth-of-type(3)`, '8');
+    assert.match(await page.locator(row(second)).textContent(), /serving/);
+    assert.doesNotMatch(await page.locator(row(first)).textContent(), /serving/);
+    assert.equal(await textIs('.win-base .wstats .stat .v', '11'), '11');
+  });
+
+  await t.test('per method: a hint until detailed metrics are on, then a table and a chart', async () => {
+    const hint = page.locator('.per-method .metrics-hint');
+    await hint.waitFor();
+    assert.match(await hint.textContent(), /Detailed metrics.*Stage settings.*Method overrides/);
+    await page.getByRole('tab', { name: 'Method overrides' }).click();
+    await page.getByLabel('Method', { exact: true }).selectOption('/pets GET');
+    await page.getByLabel('Detailed metrics').selectOption('true');
+    await page.getByRole('button', { name: 'Save override' }).click();
+    await flashText(/Override for GET \/pets saved/);
+    const stage = (await api('GET', `/restapis/${apiId}/stages/prod`)).json;
+    assert.equal(stage.methodSettings['pets/GET'].metricsEnabled, true);
+    await hitStage('/pets', 4, 200);
+    await page.getByRole('tab', { name: 'Live traffic' }).click();
+    await textIs('.per-method table.methods tbody tr th', 'GET /pets');
+    await textIs('.per-method table.methods tbody tr td:nth-of-type(1)', '4');
+    const bars = page.locator('.per-method svg.bars');
+    assert.equal(await bars.locator('.x-tick').first().textContent(), 'GET /pets');
+    assert.equal(await hint.count(), 0, 'no hint once detailed metrics are on');
+    await textIs('.win-base .wstats .stat .v', '15');
+  });
+
+  await t.test('usable at 800 px: no horizontal scroll', async () => {
+    await page.setViewportSize({ width: 800, height: 900 });
+    try {
+      await page.locator('.per-method table.methods').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px`);
+      await screenshot('traffic-800px');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
 });

@@ -5,10 +5,15 @@
 #   console/tests/run.sh                      # builds the server, then runs every test
 #   PROSCENIUM_BIN=/path/to/proscenium console/tests/run.sh   # test that binary instead
 #
-# Screenshots of each page and the server log go to console/tests/artifacts/ (ARTIFACTS_DIR).
+# Screenshots of each page and the server logs go to target/ci-artifacts/console/ at the root
+# of the checkout (ARTIFACTS_DIR moves them); the screenshots of an earlier run are removed
+# first, so the directory holds this run's only. CI keeps that directory as its artifacts.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+export ARTIFACTS_DIR="${ARTIFACTS_DIR:-$root/target/ci-artifacts/console}"
+mkdir -p "$ARTIFACTS_DIR"
+rm -f "$ARTIFACTS_DIR"/*.png "$ARTIFACTS_DIR"/*.log
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium chromium-driver)
@@ -36,4 +41,8 @@ fi
 unset PROSCENIUM_CONSOLE_DIR
 
 echo "== node --test (unit, then end-to-end with $PROSCENIUM_BIN)"
-exec node --test --test-concurrency=1 --test-reporter=spec unit.test.mjs e2e.mjs domains.e2e.mjs
+rc=0
+node --test --test-concurrency=1 --test-reporter=spec unit.test.mjs e2e.mjs domains.e2e.mjs || rc=$?
+shots=$(find "$ARTIFACTS_DIR" -maxdepth 1 -name '*.png' | wc -l)
+echo "== console artifacts: $shots screenshots and the server logs in $ARTIFACTS_DIR"
+exit "$rc"

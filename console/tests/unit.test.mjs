@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sign, canonicalUri, canonicalQuery } from '../sigv4.js';
-import { parsePrometheus, stageTotals, invokeTotals } from '../metrics.js';
+import {
+  parsePrometheus, stageTotals, invokeTotals, hhmm, avgLatencyMs, partSeries, deploymentRows, methodRows, detailedMetricsOn, servingDeployment,
+} from '../metrics.js';
+import { niceTicks, fmtNum } from '../chart.js';
 import { diffSummaries, diffDefinitions } from '../diff.js';
 import { diffOps, formValues } from '../settings.js';
 import { promotionChanges, PROMOTE_OPS, overrideOps } from '../canary.js';
@@ -328,4 +331,72 @@ test('canary overrides: one operation per changed, added or removed variable', (
     { op: 'remove', path: '/canarySettings/stageVariableOverrides/size' },
   ]);
   assert.deepEqual(overrideOps({ a: '1' }, { a: '1' }), []);
+});
+
+test('stage totals sum the series of every deployment (deployment_id label)', () => {
+  const samples = parsePrometheus([
+    'proscenium_requests_total{api_id="a1",api_name="x",stage="prod",canary="false",deployment_id="d1"} 7',
+    'proscenium_requests_total{api_id="a1",api_name="x",stage="prod",canary="false",deployment_id="d2"} 3',
+    'proscenium_requests_total{api_id="a1",api_name="x",stage="prod",canary="false",deployment_id="d2",resource="/p",method="GET"} 2',
+    'proscenium_requests_total{api_id="a1",api_name="x",stage="prod",canary="true",deployment_id="d3"} 4',
+    'proscenium_5xx_errors_total{api_id="a1",api_name="x",stage="prod",canary="false",deployment_id="d1"} 1',
+    'proscenium_5xx_errors_total{api_id="a1",api_name="x",stage="prod",canary="false",deployment_id="d2"} 1',
+  ].join('\n'));
+  assert.equal(samples[0].labels.deployment_id, 'd1');
+  const t = stageTotals(samples, 'a1', 'prod');
+  assert.deepEqual(t.base, { requests: 12, errors5xx: 2 });
+  assert.deepEqual(t.canary, { requests: 4 });
+});
+
+test('chart ticks are nice, reach the maximum, and are whole numbers for counts', () => {
+  assert.deepEqual(niceTicks(8), [0, 2, 4, 6, 8]);
+  assert.deepEqual(niceTicks(15), [0, 5, 10, 15]);
+  assert.deepEqual(niceTicks(0), [0, 0.5, 1]);
+  assert.deepEqual(niceTicks(0, { integer: true }), [0, 1]);
+  assert.deepEqual(niceTicks(2, { integer: true }), [0, 1, 2]);
+  assert.deepEqual(niceTicks(0.08), [0, 0.02, 0.04, 0.06, 0.08]);
+  for (const max of [1, 3, 7, 11, 99, 101, 1234, 0.3]) {
+    const t = niceTicks(max);
+    assert.ok(t[0] === 0 && t.at(-1) >= max && t.length <= 7, `${max}: ${t}`);
+  }
+  assert.equal(fmtNum(3), '3');
+  assert.equal(fmtNum(0.0712), '0.07');
+  assert.equal(fmtNum(12.345), '12.3');
+  assert.equal(fmtNum(null), '—');
+});
+
+test('a traffic report becomes per-minute series, deployment and method rows', () => {
+  const c = (requests, errors4xx = 0, errors5xx = 0, latencyMicros = 0) => ({ requests, errors4xx, errors5xx, latencyMicros });
+  const report = {
+    minutes: 3,
+    minuteStarts: [Date.UTC(2026, 0, 1, 10, 58), Date.UTC(2026, 0, 1, 10, 59), Date.UTC(2026, 0, 1, 11, 0)],
+    base: { total: c(6, 1, 1, 12000), perMinute: [c(0), c(2, 1, 0, 2000), c(4, 0, 1, 10000)] },
+    canary: { total: c(2, 0, 0, 1000), perMinute: [c(0), c(0), c(2, 0, 0, 1000)] },
+    deployments: [
+      { deploymentId: 'old', canary: false, serving: false, total: c(2, 1, 0, 2000) },
+      { deploymentId: 'new', canary: false, serving: true, total: c(4, 0, 1, 10000) },
+      { deploymentId: 'can', canary: true, serving: true, total: c(2, 0, 0, 1000) },
+    ],
+    methods: [{ resource: '/pets', method: 'GET', total: c(3, 0, 0, 3000) }],
+  };
+  const s = partSeries(report.base);
+  assert.deepEqual(s.requests, [0, 2, 4]);
+  assert.deepEqual(s.errors4xx, [0, 1, 0]);
+  assert.deepEqual(s.latencyMs, [null, 1, 2.5]);
+  assert.equal(s.total.latencyMs, 2);
+  assert.equal(avgLatencyMs(c(0)), null);
+  const rows = deploymentRows(report);
+  assert.deepEqual(rows.map((r) => [r.deploymentId, r.side, r.current, r.share, r.requests]),
+    [['new', 'base', true, 0.5, 4], ['can', 'canary', true, 0.25, 2], ['old', 'base', false, 0.25, 2]]);
+  assert.equal(servingDeployment(report, false), 'new');
+  assert.equal(servingDeployment(report, true), 'can');
+  assert.equal(servingDeployment({ deployments: [] }, true), null);
+  assert.deepEqual(methodRows(report).map((m) => [m.name, m.requests, m.latencyMs]), [['GET /pets', 3, 1]]);
+  const labels = report.minuteStarts.map(hhmm);
+  assert.ok(labels.every((l) => /^\d\d:\d\d$/.test(l)), labels.join());
+  const minutes = labels.map((l) => Number(l.slice(0, 2)) * 60 + Number(l.slice(3)));
+  assert.deepEqual([(minutes[1] - minutes[0] + 1440) % 1440, (minutes[2] - minutes[1] + 1440) % 1440], [1, 1]);
+  assert.equal(detailedMetricsOn({ methodSettings: { '*/*': { metricsEnabled: false } } }), false);
+  assert.equal(detailedMetricsOn({ methodSettings: { 'pets/GET': { metricsEnabled: true } } }), true);
+  assert.equal(detailedMetricsOn({}), false);
 });

@@ -27,6 +27,7 @@ pub mod error;
 pub mod exec_log;
 pub mod gateway_response;
 pub mod header_case;
+pub mod history;
 pub mod ids;
 pub mod integration;
 pub mod json_out;
@@ -46,6 +47,7 @@ pub mod settings;
 pub mod target;
 pub mod throttle;
 pub mod trace;
+pub mod traffic;
 pub mod usage;
 pub mod validate;
 pub mod wire;
@@ -308,6 +310,29 @@ impl Gateway {
             ));
         }
         out
+    }
+
+    /// The last `minutes` minutes (up to 60) of a stage's traffic, ending with the current
+    /// minute on the gateway's clock; None for an API or stage not served.
+    pub fn traffic(&self, api_id: &str, stage: &str, minutes: usize) -> Option<traffic::Report> {
+        let registry::Lookup::Found(s) = self.shared.registry.lookup(api_id, stage) else {
+            return None;
+        };
+        let current = (
+            s.deployment.deployment_id.as_str(),
+            s.canary
+                .as_ref()
+                .map(|c| c.stage.deployment.deployment_id.as_str()),
+        );
+        let last = history::end_minute(self.shared.config.clock.now(), 0);
+        Some(traffic::report(
+            &self.shared.registry.series(),
+            api_id,
+            stage,
+            current,
+            last,
+            minutes,
+        ))
     }
 
     /// Writes every access and execution log line queued so far. Call it after in-flight

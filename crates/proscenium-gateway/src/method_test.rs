@@ -228,6 +228,7 @@ fn test_stage(
         api_name: dep.api_name.clone(),
         stage: TEST_STAGE.into(),
         canary: false,
+        deployment_id: dep.deployment_id.clone(),
         method: None,
     }));
     let logged = || MethodSettings {

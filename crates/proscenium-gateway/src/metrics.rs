@@ -3,13 +3,21 @@
 //!
 //! Series are registered when a stage is compiled (one per stage side, plus one per method
 //! whose setting has `metricsEnabled`, CloudWatch's detailed metrics) and kept across
-//! recompiles by their labels, so the request path only does atomic adds.
+//! recompiles by their labels, so the request path only does atomic adds. The deployment that
+//! serves a side is part of the labels (`deployment_id`): a redeploy starts new series and the
+//! counts stay with the deployment that served them (the registry keeps the series of a
+//! stage's previous deployments, see `registry.rs`).
 //!
-//! Must not: allocate or lock per request.
+//! Each series also keeps its last hour minute by minute (`history.rs`), in a ring allocated
+//! on the series' first request, so an idle series costs one pointer.
+//!
+//! Must not: allocate or lock per request (the ring's one allocation aside).
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use crate::history::Ring;
 
 /// Histogram bucket bounds, in seconds.
 const BOUNDS: [f64; 12] = [
@@ -38,6 +46,8 @@ pub struct Labels {
     pub api_name: String,
     pub stage: String,
     pub canary: bool,
+    /// The deployment serving this side of the stage.
+    pub deployment_id: String,
     /// `(resource path, method)` for detailed metrics.
     pub method: Option<(String, String)>,
 }
@@ -87,6 +97,8 @@ pub struct Series {
     pub cache_misses: AtomicU64,
     pub latency: Histogram,
     pub integration_latency: Histogram,
+    /// The last hour, per minute; allocated by the first request.
+    history: OnceLock<Box<Ring>>,
 }
 
 impl Series {
@@ -101,28 +113,38 @@ impl Series {
             cache_misses: AtomicU64::new(0),
             latency: Histogram::default(),
             integration_latency: Histogram::default(),
+            history: OnceLock::new(),
         }
     }
 
-    /// Counts one finished request.
-    /// The request count is the latency histogram's count.
-    pub fn record(&self, status: u16, latency_nanos: u64) {
+    /// Counts one finished request that ended in `minute` (epoch minutes,
+    /// [`crate::history::end_minute`]). The request count is the latency histogram's count.
+    pub fn record(&self, status: u16, latency_nanos: u64, minute: u64) {
         match status {
             400..=499 => self.errors_4xx.fetch_add(1, Ordering::Relaxed),
             500..=599 => self.errors_5xx.fetch_add(1, Ordering::Relaxed),
             _ => 0,
         };
         self.latency.observe(latency_nanos);
+        self.history
+            .get_or_init(Box::default)
+            .record(minute, status, latency_nanos);
+    }
+
+    /// The last hour per minute; None before the first request.
+    pub fn history(&self) -> Option<&Ring> {
+        self.history.get().map(|b| &**b)
     }
 }
 
 fn render_labels(l: &Labels) -> String {
     let mut s = format!(
-        "api_id=\"{}\",api_name=\"{}\",stage=\"{}\",canary=\"{}\"",
+        "api_id=\"{}\",api_name=\"{}\",stage=\"{}\",canary=\"{}\",deployment_id=\"{}\"",
         escape(&l.api_id),
         escape(&l.api_name),
         escape(&l.stage),
-        l.canary
+        l.canary,
+        escape(&l.deployment_id)
     );
     if let Some((resource, method)) = &l.method {
         let _ = write!(
@@ -214,14 +236,15 @@ mod tests {
             api_name: "my \"api\"".into(),
             stage: "dev".into(),
             canary: false,
+            deployment_id: "d1".into(),
             method: Some(("/pets".into(), "GET".into())),
         }));
-        s.record(200, 3_000_000);
-        s.record(404, 20_000_000);
-        s.record(502, 2_000_000_000);
+        s.record(200, 3_000_000, 1);
+        s.record(404, 20_000_000, 1);
+        s.record(502, 2_000_000_000, 2);
         s.integration_latency.observe(1_000_000);
         let text = render(&[s]);
-        let labels = "api_id=\"a1\",api_name=\"my \\\"api\\\"\",stage=\"dev\",canary=\"false\",resource=\"/pets\",method=\"GET\"";
+        let labels = "api_id=\"a1\",api_name=\"my \\\"api\\\"\",stage=\"dev\",canary=\"false\",deployment_id=\"d1\",resource=\"/pets\",method=\"GET\"";
         assert!(
             text.contains(&format!("proscenium_requests_total{{{labels}}} 3")),
             "{text}"

@@ -24,7 +24,8 @@ pub fn record(shared: &Shared, ctx: &mut RequestCtx, resp: &Response<Full<Bytes>
     };
     let settings = &stage.settings;
     let m = settings.method(ctx.matched.as_ref().map(|m| &*m.method));
-    m.series.record(ctx.outcome.status, latency);
+    let minute = crate::history::end_minute(ctx.now, latency);
+    m.series.record(ctx.outcome.status, latency, minute);
     if let Some(n) = ctx.outcome.integration_nanos {
         m.series.integration_latency.observe(n);
     }

@@ -7,7 +7,7 @@
 //! update or rollback only re-assembles cheap stage wrappers. A request in flight keeps the
 //! `Arc` it resolved and finishes on the version it started with.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Weak};
 
 use arc_swap::ArcSwap;
@@ -40,10 +40,11 @@ pub struct Registry {
     cache: tokio::sync::Mutex<HashMap<CacheKey, Arc<CompiledDeployment>>>,
     /// Buckets, caches and series kept across rebuilds (locked after `cache`).
     pools: tokio::sync::Mutex<Pools>,
-    /// Every metrics series, for rendering.
+    /// Every metrics series, for rendering: the served stage sides' and the kept series of
+    /// their previous deployments ([`keep_previous`]).
     series: ArcSwap<Vec<Arc<Series>>>,
-    /// Series no longer registered (a removed canary, a deleted stage), shown by the next
-    /// scrape once more so that their last counts are not lost.
+    /// Series no longer registered (a deleted stage, a deployment beyond the kept ones), shown
+    /// by the next scrape once more so that their last counts are not lost.
     retired: std::sync::Mutex<Vec<Arc<Series>>>,
     options: Options,
     /// Custom domain names and their mappings, rebuilt with the stages.
@@ -211,13 +212,17 @@ impl Registry {
                 .or_default()
                 .insert(rec.stage.stage_name.clone(), Arc::new(compiled));
         }
-        let fresh_pools = builder.fresh;
-        // Stages kept from the previous map (read errors) keep their series registered.
-        let fresh_series = fresh_pools.all_series();
+        let mut fresh_pools = builder.fresh;
+        let live = fresh_pools.all_series();
+        fresh_pools.kept = keep_previous(&pools, &live, &map);
+        let mut fresh_series = live;
+        fresh_series.extend(fresh_pools.kept.iter().cloned());
+        fresh_series.sort_by(|a, b| a.labels.cmp(&b.labels));
+        let now: HashSet<*const Series> = fresh_series.iter().map(Arc::as_ptr).collect();
         let old = self.series.load_full();
         let gone: Vec<Arc<Series>> = old
             .iter()
-            .filter(|o| !fresh_series.iter().any(|n| Arc::ptr_eq(n, o)))
+            .filter(|o| !now.contains(&Arc::as_ptr(o)))
             .cloned()
             .collect();
         if !gone.is_empty() {
@@ -246,6 +251,52 @@ impl Registry {
             }
         });
     }
+}
+
+/// How many previous deployments of a stage (base and canary sides together) keep their series.
+pub const KEPT_DEPLOYMENTS: usize = 8;
+
+/// The series to keep although no stage side serves their deployment any more: those of a
+/// stage that still exists (a redeploy, a removed or promoted canary, a stage kept after a
+/// read error), for the `KEPT_DEPLOYMENTS` deployments of each stage superseded last, so that
+/// a stage's totals and its last hour stay whole across redeploys while the registry stays
+/// bounded. A deleted stage's series are not kept (the next scrape shows them once more).
+/// Oldest first.
+fn keep_previous(old: &Pools, live: &[Arc<Series>], map: &StageMap) -> Vec<Arc<Series>> {
+    let live: HashSet<*const Series> = live.iter().map(Arc::as_ptr).collect();
+    let mut seen = HashSet::new();
+    let candidates: Vec<Arc<Series>> = old
+        .kept
+        .iter()
+        .chain(old.registered())
+        .filter(|s| !live.contains(&Arc::as_ptr(s)) && seen.insert(Arc::as_ptr(s)))
+        .filter(|s| {
+            map.get(&s.labels.api_id)
+                .is_some_and(|st| st.contains_key(&s.labels.stage))
+        })
+        .cloned()
+        .collect();
+    // Newest first: the first KEPT_DEPLOYMENTS deployment ids met per stage stay.
+    let mut per_stage: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    let mut keep = vec![false; candidates.len()];
+    for (i, s) in candidates.iter().enumerate().rev() {
+        let l = &s.labels;
+        let deps = per_stage
+            .entry((l.api_id.as_str(), l.stage.as_str()))
+            .or_default();
+        if deps.contains(&l.deployment_id.as_str()) {
+            keep[i] = true;
+        } else if deps.len() < KEPT_DEPLOYMENTS {
+            deps.push(l.deployment_id.as_str());
+            keep[i] = true;
+        }
+    }
+    candidates
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(s, _)| s.clone())
+        .collect()
 }
 
 /// A compiled deployment from the cache, or fetched and compiled now.

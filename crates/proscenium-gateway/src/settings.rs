@@ -92,14 +92,23 @@ pub struct Pools {
     /// Each cache with the stage's `cache_flush_generation` it last saw.
     caches: HashMap<CacheKey, (Arc<StageCache>, u64)>,
     series: HashMap<Labels, Arc<Series>>,
+    /// Series of deployments a stage or its canary no longer serves, oldest first (the
+    /// registry decides which to keep, `registry.rs`). Serving a deployment again takes its
+    /// series back.
+    pub kept: Vec<Arc<Series>>,
 }
 
 impl Pools {
-    /// Every registered series, in label order (for rendering).
+    /// Every series of the served stage sides, in label order.
     pub fn all_series(&self) -> Vec<Arc<Series>> {
         let mut v: Vec<_> = self.series.values().cloned().collect();
         v.sort_by(|a, b| a.labels.cmp(&b.labels));
         v
+    }
+
+    /// The series of the served stage sides, in no order.
+    pub fn registered(&self) -> impl Iterator<Item = &Arc<Series>> {
+        self.series.values()
     }
 }
 
@@ -138,11 +147,17 @@ impl Builder<'_> {
     }
 
     fn series(&mut self, labels: Labels) -> Arc<Series> {
+        let kept = &self.old.kept;
         reuse(
             &mut self.fresh.series,
             &self.old.series,
             labels.clone(),
-            || Arc::new(Series::new(labels)),
+            || {
+                kept.iter()
+                    .find(|s| s.labels == labels)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::new(Series::new(labels)))
+            },
         )
     }
 
@@ -161,6 +176,7 @@ impl Builder<'_> {
             api_name: dep.api_name.clone(),
             stage: stage.stage_name.clone(),
             canary: is_canary,
+            deployment_id: dep.deployment_id.clone(),
             method: None,
         };
         let stage_series = self.series(labels.clone());

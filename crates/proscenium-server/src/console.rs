@@ -1,7 +1,7 @@
 //! The web console: static files under `console/` at the repository root, embedded in the
 //! binary with `include_str!` and served at `/_proscenium/console`. The console talks only to
-//! the public management API and `/_proscenium/metrics` from the browser, so this module is
-//! nothing but a read-only file server over a fixed table.
+//! the public management API, `/_proscenium/metrics` and `/_proscenium/traffic` from the
+//! browser, so this module is nothing but a read-only file server over a fixed table.
 
 use axum::body::Body;
 use http::{HeaderValue, Method, Response, StatusCode, header};

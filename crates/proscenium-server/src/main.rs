@@ -13,6 +13,7 @@ mod oplog;
 mod run;
 mod tester;
 mod tls;
+mod traffic;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

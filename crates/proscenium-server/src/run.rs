@@ -910,6 +910,9 @@ where
         "/_proscenium/metrics" if role != Role::Invoke => {
             return (right(metrics(&app, role, req, local)), None);
         }
+        "/_proscenium/traffic" if role != Role::Invoke => {
+            return (right(traffic(&app, role, req, local)), None);
+        }
         // The activity log: like the management API (its callers, its changes).
         "/_proscenium/activity" if matches!(role, Role::All | Role::Management) => {
             return (right(Box::pin(activity(&app, req, local)).await), None);
@@ -919,7 +922,7 @@ where
                 right(aws_error(
                     404,
                     "NotFoundException",
-                    "This listener serves /_proscenium/metrics and /_proscenium/health only".into(),
+                    "This listener serves /_proscenium/metrics, /_proscenium/traffic and /_proscenium/health only".into(),
                 )),
                 None,
             );
@@ -987,6 +990,26 @@ fn metrics<B>(app: &App, role: Role, req: Request<B>, local: SocketAddr) -> Resp
     let mut body = app.metrics.render(app.started.elapsed().as_secs_f64());
     body.push_str(&app.gateway.render_metrics());
     text(StatusCode::OK, "text/plain; version=0.0.4", body)
+}
+
+/// `/_proscenium/traffic?apiId=&stage=&minutes=`: a stage's last minutes ([`crate::traffic`]),
+/// where and as the metrics are served.
+fn traffic<B>(app: &App, role: Role, req: Request<B>, local: SocketAddr) -> Response<Body> {
+    if let Some(refused) = foreign_host(app, &req, local) {
+        return refused;
+    }
+    let (parts, _) = req.into_parts();
+    if role != Role::Metrics
+        && app.authenticated
+        && let Err(e) = proscenium_control::auth::verify(&app.control_state, &parts, b"")
+    {
+        use axum::response::IntoResponse;
+        return e.into_response();
+    }
+    match crate::traffic::answer(&app.gateway, parts.uri.query()) {
+        Ok(json) => text(StatusCode::OK, "application/json", json),
+        Err((status, code, message)) => aws_error(status, code, message),
+    }
 }
 
 /// An answer: the data plane's own body type, or any other (boxed) body.

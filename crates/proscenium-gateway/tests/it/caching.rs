@@ -109,7 +109,8 @@ async fn a_cached_get_reaches_the_backend_once_per_key_and_ttl() {
     assert_eq!(calls(&seen), 8, "other stage changes keep the cache");
 
     let m = env.gateway.render_metrics();
-    let labels = "api_id=\"cached\",api_name=\"cached\",stage=\"dev\",canary=\"false\"";
+    let labels =
+        "api_id=\"cached\",api_name=\"cached\",stage=\"dev\",canary=\"false\",deployment_id=\"d1\"";
     assert!(
         m.contains(&format!("proscenium_cache_hits_total{{{labels}}} 5")),
         "{m}"

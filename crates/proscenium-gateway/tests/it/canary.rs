@@ -71,11 +71,11 @@ async fn thirty_percent_of_a_thousand_requests_go_to_the_canary() {
     assert!((260..=340).contains(&canary), "{canary}");
     let m = env.gateway.render_metrics();
     let base = format!(
-        "proscenium_requests_total{{api_id=\"can\",api_name=\"can\",stage=\"prod\",canary=\"false\"}} {}",
+        "proscenium_requests_total{{api_id=\"can\",api_name=\"can\",stage=\"prod\",canary=\"false\",deployment_id=\"base\"}} {}",
         1000 - canary
     );
     let can = format!(
-        "proscenium_requests_total{{api_id=\"can\",api_name=\"can\",stage=\"prod\",canary=\"true\"}} {canary}"
+        "proscenium_requests_total{{api_id=\"can\",api_name=\"can\",stage=\"prod\",canary=\"true\",deployment_id=\"canary\"}} {canary}"
     );
     assert!(m.contains(&base) && m.contains(&can), "{m}");
 }
@@ -143,20 +143,32 @@ async fn templates_see_whether_the_request_went_to_the_canary() {
     }
 }
 
-/// A removed canary's requests are still in the next scrape (they used to vanish with its
-/// series), and only in that one.
+/// A removed canary's requests stay in the scrapes (they used to vanish with its series): its
+/// deployment's series is kept while the stage exists.
 #[tokio::test]
-async fn a_removed_canarys_counts_reach_the_next_scrape() {
+async fn a_removed_canarys_counts_stay() {
     let env = canary_env(100.0, true).await;
     for _ in 0..3 {
         assert_eq!(env.call("GET", "can", "/prod/v", &[], "").await.status, 200);
     }
-    let canary_line = "proscenium_requests_total{api_id=\"can\",api_name=\"can\",stage=\"prod\",canary=\"true\"} 3";
+    let canary_line = "proscenium_requests_total{api_id=\"can\",api_name=\"can\",stage=\"prod\",canary=\"true\",deployment_id=\"canary\"} 3";
     let mut st = stage("prod", "base");
     st.variables.insert("side".into(), "base".into());
     env.put_stage("can", st).await;
     let first = env.gateway.render_metrics();
     assert!(first.contains(canary_line), "{first}");
     let second = env.gateway.render_metrics();
-    assert!(!second.contains("canary=\"true\""), "{second}");
+    assert!(second.contains(canary_line), "{second}");
+    let t = env.gateway.traffic("can", "prod", 15).unwrap();
+    assert_eq!(t.canary.total.requests, 3, "{t:?}");
+    // Deleting the stage drops them, after one more scrape.
+    env.store
+        .delete_stage(&scope(), "can", "prod")
+        .await
+        .unwrap();
+    env.gateway.reload().await;
+    let third = env.gateway.render_metrics();
+    assert!(third.contains(canary_line), "{third}");
+    let fourth = env.gateway.render_metrics();
+    assert!(!fourth.contains("stage=\"prod\""), "{fourth}");
 }

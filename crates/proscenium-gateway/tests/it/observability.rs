@@ -225,7 +225,8 @@ async fn metrics_count_what_was_sent() {
     }
     env.call("GET", "met", "/dev/boom", &[], "").await;
     let m = env.gateway.render_metrics();
-    let stage_labels = "api_id=\"met\",api_name=\"met\",stage=\"dev\",canary=\"false\"";
+    let stage_labels =
+        "api_id=\"met\",api_name=\"met\",stage=\"dev\",canary=\"false\",deployment_id=\"d1\"";
     let pets = format!("{stage_labels},resource=\"/pets\",method=\"GET\"");
     for want in [
         format!("proscenium_requests_total{{{pets}}} 5"),
@@ -239,6 +240,50 @@ async fn metrics_count_what_was_sent() {
     ] {
         assert!(m.contains(&want), "missing {want} in\n{m}");
     }
+    // The last minutes say the same, per minute, and name the method.
+    let t = env
+        .gateway
+        .traffic("met", "dev", 5)
+        .expect("a served stage");
+    assert_eq!(t.minute_starts.len(), 5);
+    assert_eq!(t.base.total.requests, 8);
+    assert_eq!(t.base.total.errors4xx, 2);
+    assert_eq!(t.base.total.errors5xx, 1);
+    assert_eq!(t.base.per_minute.iter().map(|c| c.requests).sum::<u64>(), 8);
+    assert_eq!(t.canary.total.requests, 0);
+    assert_eq!(t.methods.len(), 1);
+    assert_eq!(t.methods[0].resource, "/pets");
+    assert_eq!(t.methods[0].part.total.requests, 5);
+    assert_eq!(t.deployments.len(), 1);
+    assert_eq!(t.deployments[0].deployment_id, "d1");
+    assert!(env.gateway.traffic("met", "nope", 5).is_none());
+    assert!(env.gateway.traffic("nope", "dev", 5).is_none());
+
+    // A redeploy starts new series; the first deployment keeps its counts.
+    env.deploy(&def, "d2", stage("dev", "d2")).await;
+    env.call("GET", "met", "/dev/pets", &[], "").await;
+    let m = env.gateway.render_metrics();
+    let d2 = stage_labels.replace("\"d1\"", "\"d2\"");
+    for want in [
+        format!("proscenium_requests_total{{{pets}}} 5"),
+        format!("proscenium_requests_total{{{stage_labels}}} 3"),
+        format!("proscenium_requests_total{{{d2}}} 1"),
+    ] {
+        assert!(m.contains(&want), "missing {want} in\n{m}");
+    }
+    let t = env.gateway.traffic("met", "dev", 60).unwrap();
+    let deps: Vec<(&str, u64)> = t
+        .deployments
+        .iter()
+        .map(|d| (d.deployment_id.as_str(), d.part.total.requests))
+        .collect();
+    assert_eq!(deps, [("d1", 8), ("d2", 1)]);
+    assert_eq!(t.base.total.requests, 9);
+    assert_eq!(
+        t.methods.len(),
+        1,
+        "d1's detailed method served in the window"
+    );
 }
 
 #[tokio::test]
@@ -283,4 +328,37 @@ async fn tracing_propagates_x_amzn_trace_id_and_traceparent() {
         t.starts_with("Root=1-") && t.len() == "Root=1-".len() + 8 + 1 + 24,
         "{t}"
     );
+}
+
+/// The series of a stage's previous deployments are kept, up to KEPT_DEPLOYMENTS of them.
+#[tokio::test]
+async fn previous_deployments_keep_their_series_up_to_a_bound() {
+    use proscenium_gateway::registry::KEPT_DEPLOYMENTS;
+    let env = Env::start(GatewayConfig::default()).await;
+    let mut def = api("many");
+    add_method(&mut def, "/pets", "GET", mock(200, "{}"));
+    let n = KEPT_DEPLOYMENTS + 3;
+    for i in 0..n {
+        let id = format!("d{i}");
+        env.deploy(&def, &id, stage("dev", &id)).await;
+        assert_eq!(
+            env.call("GET", "many", "/dev/pets", &[], "").await.status,
+            200
+        );
+    }
+    // Drain the retired series (shown by one more scrape).
+    env.gateway.render_metrics();
+    let m = env.gateway.render_metrics();
+    let count = |i: usize| {
+        let line = format!("deployment_id=\"d{i}\"}} 1");
+        m.lines()
+            .filter(|l| l.starts_with("proscenium_requests_total") && l.ends_with(&line))
+            .count()
+    };
+    for i in 0..n {
+        let want = usize::from(i + KEPT_DEPLOYMENTS + 1 >= n);
+        assert_eq!(count(i), want, "d{i} in\n{m}");
+    }
+    let t = env.gateway.traffic("many", "dev", 60).unwrap();
+    assert_eq!(t.base.total.requests, KEPT_DEPLOYMENTS as u64 + 1);
 }
