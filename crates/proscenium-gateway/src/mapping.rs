@@ -22,6 +22,8 @@ pub struct Template {
     /// The `$context` members the template reads (`None`: it may read any), so each render
     /// builds only those.
     context_plan: Option<ContextPlan>,
+    /// The parts of `$input` the template reads: a render copies only those.
+    input_use: proscenium_vtl::InputUse,
 }
 
 impl Template {
@@ -50,11 +52,15 @@ pub fn compile(text: &str) -> Result<Template, MappingError> {
         None
     };
     let context_plan = vtl.as_ref().and_then(context_plan);
+    let input_use = vtl
+        .as_ref()
+        .map_or(proscenium_vtl::InputUse::ALL, |v| v.input_use());
     Ok(Template {
         text: text.to_string(),
         bytes: bytes::Bytes::copy_from_slice(text.as_bytes()),
         vtl,
         context_plan,
+        input_use,
     })
 }
 
@@ -185,13 +191,10 @@ fn insert_at(map: &mut Map<String, Value>, path: &[&str], value: Value) {
     }
 }
 
-fn render_input(
-    input: &TemplateInput<'_>,
-    context_plan: Option<&ContextPlan>,
-) -> proscenium_vtl::RenderInput {
-    let p = input.params;
-    // Names as the client wrote them (`$input.params().header.get('X-Test')`).
-    let mut header = Vec::new();
+/// The parameters as `$input.params()` shows them: header names as the client wrote them
+/// (`$input.params().header.get('X-Test')`).
+fn params(p: &Inputs<'_>) -> proscenium_vtl::Params {
+    let mut header = Vec::with_capacity(p.headers.len());
     for name in p.headers.keys() {
         let Some(value) = p.headers.get(name) else {
             continue;
@@ -206,18 +209,32 @@ fn render_input(
             header.push((shown.to_string(), v.to_string()));
         }
     }
+    proscenium_vtl::Params {
+        path: p
+            .path
+            .iter()
+            .map(|x| (x.name.clone(), x.value.clone()))
+            .collect(),
+        querystring: p.query.to_vec(),
+        header,
+    }
+}
+
+/// What the engine reads, with only the parts of `$input` and `$context` the template uses.
+fn render_input(t: &Template, input: &TemplateInput<'_>) -> proscenium_vtl::RenderInput {
+    let uses = t.input_use;
     proscenium_vtl::RenderInput {
-        body: String::from_utf8_lossy(input.body).into_owned(),
-        params: proscenium_vtl::Params {
-            path: p
-                .path
-                .iter()
-                .map(|x| (x.name.clone(), x.value.clone()))
-                .collect(),
-            querystring: p.query.to_vec(),
-            header,
+        body: if uses.body {
+            String::from_utf8_lossy(input.body).into_owned()
+        } else {
+            String::new()
         },
-        context: context_tree(input.context, context_plan),
+        params: if uses.params {
+            params(input.params)
+        } else {
+            proscenium_vtl::Params::default()
+        },
+        context: context_tree(input.context, t.context_plan.as_ref()),
         stage_variables: input
             .stage_variables
             .iter()
@@ -243,11 +260,8 @@ pub fn render_with_overrides(
             ..Default::default()
         });
     };
-    vtl.render(
-        &render_input(input, t.context_plan.as_ref()),
-        &proscenium_vtl::Limits::default(),
-    )
-    .map_err(|e| MappingError::Invalid(e.to_string()))
+    vtl.render(&render_input(t, input), &proscenium_vtl::Limits::default())
+        .map_err(|e| MappingError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]

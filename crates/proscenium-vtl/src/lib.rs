@@ -53,7 +53,7 @@ pub use error::{ParseError, RenderError, RenderErrorKind};
 pub use template::{
     Limits, Params, RenderInput, Rendered, RequestOverride, ResponseOverride, Template, parse,
 };
-pub use uses::ContextUse;
+pub use uses::{ContextUse, InputUse};
 
 /// Evaluates a JSONPath against a JSON document and returns the JSON text of
 /// the selection, as `$input.json(path)` does (`None` when nothing matches).

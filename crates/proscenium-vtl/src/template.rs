@@ -27,6 +27,8 @@ pub(crate) struct Compiled {
     pub(crate) names: Names,
     /// What the template reads of `$context`.
     pub(crate) context_use: crate::uses::ContextUse,
+    /// What the template reads of `$input`.
+    pub(crate) input_use: crate::uses::InputUse,
 }
 
 /// Compiles a template source.
@@ -50,13 +52,14 @@ pub(crate) fn compile(src: &str, depth: usize, names: &mut Names) -> Result<Comp
     let r = compile_with(src, depth, &mut shared);
     *names = std::mem::replace(&mut shared.names, Names::empty());
     let block = r?;
-    let context_use = crate::uses::context_use(&block, shared.macros.values().map(|m| &**m));
+    let (context_use, input_use) = crate::uses::uses(&block, shared.macros.values().map(|m| &**m));
     Ok(Compiled {
         src: src.to_string(),
         block,
         macros: shared.macros,
         names: Names::empty(),
         context_use,
+        input_use,
     })
 }
 
@@ -169,6 +172,12 @@ impl Template {
     /// [`RenderInput::context`]).
     pub fn context_use(&self) -> &crate::uses::ContextUse {
         &self.inner.context_use
+    }
+
+    /// What the template reads of `$input` (a caller may leave the rest out of
+    /// [`RenderInput::body`] and [`RenderInput::params`]).
+    pub fn input_use(&self) -> crate::uses::InputUse {
+        self.inner.input_use
     }
 
     /// Renders the template. Never panics, whatever the template or input.

@@ -1,10 +1,12 @@
-//! What a template reads of `$context`, found once when it is parsed, so a caller can
-//! build only those members for each render.
+//! What a template reads of `$context` and of `$input`, found once when it is parsed, so a
+//! caller can build only those parts of the input for each render.
 //!
 //! Pure. A template that only reads property chains (`$context.stage`,
 //! `$context.identity.sourceIp`, `$context.stage.length()`) reads the members those chains
 //! name; any other use of `$context` (the bare reference, an index, a method called on it,
-//! `#evaluate`, which can read anything) reads all of it.
+//! `#evaluate`, which can read anything) reads all of it. Of `$input`, `params(…)` reads the
+//! parameters and `body`, `getBody()`, `json(…)` and `path(…)` the body; any other use (the bare
+//! reference, which a `#set` or a macro argument can carry anywhere) reads both.
 
 use crate::ast::{Block, Expr, MacroDef, Node, RefNode, RefPart};
 
@@ -17,30 +19,52 @@ pub enum ContextUse {
     All,
 }
 
+/// The parts of `$input` a template reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputUse {
+    /// `$input.params()` or `$input.params(name)`: path, query string and header parameters.
+    pub params: bool,
+    /// `$input.body`, `$input.json(…)`, `$input.path(…)`, `$input.getBody()`.
+    pub body: bool,
+}
+
+impl InputUse {
+    /// Every part (a template that may read anything).
+    pub const ALL: InputUse = InputUse {
+        params: true,
+        body: true,
+    };
+}
+
 /// Walks the template's nodes and its macro bodies.
-pub(crate) fn context_use<'a>(
+pub(crate) fn uses<'a>(
     block: &Block,
     macros: impl Iterator<Item = &'a MacroDef>,
-) -> ContextUse {
+) -> (ContextUse, InputUse) {
     let mut w = Walk {
         paths: Vec::new(),
         all: false,
+        input: InputUse {
+            params: false,
+            body: false,
+        },
     };
     w.block(block);
     for m in macros {
         w.block(&m.body);
     }
     if w.all {
-        return ContextUse::All;
+        return (ContextUse::All, w.input);
     }
     w.paths.sort();
     w.paths.dedup();
-    ContextUse::Paths(w.paths)
+    (ContextUse::Paths(w.paths), w.input)
 }
 
 struct Walk {
     paths: Vec<String>,
     all: bool,
+    input: InputUse,
 }
 
 impl Walk {
@@ -82,7 +106,10 @@ impl Walk {
             Node::MacroCall { args, .. } => args.iter().for_each(|a| self.expr(a)),
             Node::Define { body, .. } => self.block(body),
             // The evaluated text is only known when rendering.
-            Node::Evaluate { .. } => self.all = true,
+            Node::Evaluate { .. } => {
+                self.all = true;
+                self.input = InputUse::ALL;
+            }
         }
     }
 
@@ -93,6 +120,19 @@ impl Walk {
                 RefPart::Method(_, args) => args.iter().for_each(|a| self.expr(a)),
                 RefPart::Index(e) => self.expr(e),
             }
+        }
+        if r.root.text == "input" {
+            match r.parts.first() {
+                Some(RefPart::Method(m, _)) if m == "params" => self.input.params = true,
+                Some(RefPart::Method(m, _))
+                    if matches!(m.as_str(), "json" | "path" | "getBody") =>
+                {
+                    self.input.body = true
+                }
+                Some(RefPart::Property(p)) if p == "body" => self.input.body = true,
+                _ => self.input = InputUse::ALL,
+            }
+            return;
         }
         if r.root.text != "context" {
             return;
@@ -125,10 +165,50 @@ impl Walk {
 
 #[cfg(test)]
 mod tests {
-    use super::ContextUse;
+    use super::{ContextUse, InputUse};
 
     fn uses(src: &str) -> ContextUse {
         crate::parse(src).unwrap().context_use().clone()
+    }
+
+    fn input(src: &str) -> (bool, bool) {
+        let u = crate::parse(src).unwrap().input_use();
+        (u.params, u.body)
+    }
+
+    #[test]
+    fn input_reads_what_its_methods_name() {
+        assert_eq!(input("{\"a\": $context.stage}"), (false, false));
+        assert_eq!(input("$input.params('q')"), (true, false));
+        assert_eq!(
+            input("#foreach($h in $input.params().header.keySet())$h#end"),
+            (true, false)
+        );
+        assert_eq!(input("$input.json('$')"), (false, true));
+        assert_eq!(
+            input("#set($b = $util.parseJson($input.body))$b.a"),
+            (false, true)
+        );
+        assert_eq!(input("$input.path('$.a').size()"), (false, true));
+        assert_eq!(
+            input("#macro(m $x)$input.getBody()#end#m(1)"),
+            (false, true)
+        );
+        assert_eq!(input("$input.params('q') $input.json('$.a')"), (true, true));
+        for src in [
+            "$input",
+            "#set($i = $input)$i.params('q')",
+            "#macro(m $i)$i.body#end#m($input)",
+            "#evaluate('$input.body')",
+            "$input.keySet()",
+            "$input['body']",
+        ] {
+            assert_eq!(
+                crate::parse(src).unwrap().input_use(),
+                InputUse::ALL,
+                "{src}"
+            );
+        }
     }
 
     fn paths(p: &[&str]) -> ContextUse {
