@@ -2,12 +2,14 @@
 //! atomically (ArcSwap) so the request path never takes a lock.
 //!
 //! Rebuilt from `Store::all_stages()` (and the custom domains, `domains.rs`, from
-//! `Store::all_domain_names()`) on every `Store::watch()` tick. Compiled deployments
-//! are cached per (scope, api, deployment id) because snapshots never change, so a stage
+//! `Store::all_domain_names()`) on every `Store::watch()` tick that no rebuild has served
+//! yet (a management call reloads at once; the feed's tick for its write is then skipped).
+//! Compiled deployments are cached per (scope, api, deployment id) because snapshots never change, so a stage
 //! update or rollback only re-assembles cheap stage wrappers. A request in flight keeps the
 //! `Arc` it resolved and finishes on the version it started with.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use arc_swap::ArcSwap;
@@ -47,6 +49,12 @@ pub struct Registry {
     /// by the next scrape once more so that their last counts are not lost.
     retired: std::sync::Mutex<Vec<Arc<Series>>>,
     options: Options,
+    /// The store's change feed as the last finished rebuild saw it before reading: the
+    /// changes up to it are served, so the watcher skips a tick a rebuild already covered
+    /// (a management call's own reload and the feed's tick for the same write).
+    built: AtomicU64,
+    /// Rebuilds finished, for tests and diagnostics.
+    rebuilds: AtomicU64,
     /// Custom domain names and their mappings, rebuilt with the stages.
     pub domains: crate::domains::Domains,
 }
@@ -121,8 +129,23 @@ impl Registry {
 
     /// Re-reads every stage and swaps the new map in. On a store error the old map stays.
     pub async fn rebuild(&self, store: &dyn Store) -> Result<(), StoreError> {
+        self.rebuild_unless_covered(store, None).await
+    }
+
+    /// [`Registry::rebuild`], unless a rebuild (finished while this one waited for the lock)
+    /// already covers the feed's value `version`.
+    async fn rebuild_unless_covered(
+        &self,
+        store: &dyn Store,
+        version: Option<u64>,
+    ) -> Result<(), StoreError> {
         let mut cache = self.cache.lock().await;
         let mut pools = self.pools.lock().await;
+        if version.is_some_and(|v| self.covers(v)) {
+            return Ok(());
+        }
+        // Read before the store: every change announced up to here is in what follows.
+        let seen = *store.watch().borrow();
         let domains = store.all_domain_names().await?;
         self.domains
             .store(crate::domains::DomainTable::compile(&domains));
@@ -235,7 +258,19 @@ impl Registry {
         *pools = fresh_pools;
         *cache = fresh;
         self.stages.store(Arc::new(map));
+        self.built.fetch_max(seen, Ordering::SeqCst);
+        self.rebuilds.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// How many rebuilds have finished.
+    pub fn rebuilds(&self) -> u64 {
+        self.rebuilds.load(Ordering::Relaxed)
+    }
+
+    /// Whether a rebuild already served the changes up to the feed's value `version`.
+    fn covers(&self, version: u64) -> bool {
+        self.built.load(Ordering::SeqCst) >= version
     }
 
     /// Follows the store's change feed until the store or the registry goes away.
@@ -243,9 +278,12 @@ impl Registry {
         let mut feed = store.watch();
         tokio::spawn(async move {
             while feed.changed().await.is_ok() {
-                feed.borrow_and_update();
+                let version = *feed.borrow_and_update();
                 let Some(reg) = registry.upgrade() else { break };
-                if let Err(e) = reg.rebuild(store.as_ref()).await {
+                if let Err(e) = reg
+                    .rebuild_unless_covered(store.as_ref(), Some(version))
+                    .await
+                {
                     tracing::warn!("could not reload stages: {e}");
                 }
             }
@@ -324,5 +362,52 @@ async fn deployment(
             tracing::warn!(api_id, deployment_id, "cannot serve deployment: {e}");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use proscenium_model::{Account, Scope};
+    use proscenium_store::{MemoryStore, Store};
+
+    use super::Registry;
+
+    async fn settle(reg: &Registry, want: u64) -> u64 {
+        for _ in 0..200 {
+            if reg.rebuilds() >= want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Long enough for a redundant rebuild to show.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        reg.rebuilds()
+    }
+
+    #[tokio::test]
+    async fn the_watcher_skips_a_change_a_reload_already_served() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let reg = Arc::new(Registry::default());
+        reg.rebuild(store.as_ref()).await.unwrap();
+        Registry::spawn_watcher(Arc::downgrade(&reg), store.clone());
+        let scope = Scope::new("111111111111", "us-east-1");
+
+        // A management call: the write, then its own reload. The feed's tick is covered.
+        store
+            .put_account(&scope, &Account::default())
+            .await
+            .unwrap();
+        reg.rebuild(store.as_ref()).await.unwrap();
+        assert_eq!(settle(&reg, 2).await, 2);
+
+        // A change nobody reloaded for (another node's write, say): the watcher serves it.
+        store
+            .put_account(&scope, &Account::default())
+            .await
+            .unwrap();
+        assert_eq!(settle(&reg, 3).await, 3);
     }
 }
