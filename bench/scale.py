@@ -4,6 +4,7 @@
 Builds the configuration through the management API (each API: /items with a GET MOCK
 method answering {"ok":true}, then --stages deployments, each to a stage of its own, so every
 stage serves a compiled deployment of its own), then reports:
+  - how long building it took, and what one more CreateDeployment costs with all of it there;
   - VmRSS of the process serving all of them (after every stage answered once);
   - start to healthy and start to the last stage's first 200 after a restart on that store
     (median of --restarts runs);
@@ -160,6 +161,16 @@ def main() -> None:
                 if status != 200 or body != BODY.encode():
                     raise SystemExit(f"{api}/s{s} answered {status} {body[:100]!r}")
         print(f"every stage answered 200 {BODY} (one GET each, {time.perf_counter() - t0:.1f} s)")
+        # What a change costs with all of them configured: a redeploy of one stage, acknowledged
+        # once the data plane serves it (the management call waits for that).
+        took = []
+        for _ in range(10):
+            t1 = time.perf_counter()
+            m.deploy(ids[0], "s0")
+            took.append(time.perf_counter() - t1)
+        print(f"CreateDeployment (a redeploy of one stage, served when acknowledged) with {total} stages: "
+              f"median {statistics.median(took) * 1000:.0f} ms (min {min(took) * 1000:.0f}, "
+              f"max {max(took) * 1000:.0f}, 10 calls)")
         time.sleep(1.5)
         rss = procstat.rss_kib(big.pid)
         print(f"VmRSS serving {total} stages: {rss / 1024:.1f} MiB")
