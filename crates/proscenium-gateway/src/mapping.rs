@@ -144,8 +144,9 @@ const CONTEXT_NAMES: &[&str] = &[
 
 /// Builds the `$context` tree from the request's context: what `plan` names, or all of it.
 fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextPlan>) -> Value {
-    let mut root = Map::new();
-    for group in plan.map_or(CONTEXT_GROUPS, |p| &p.groups) {
+    let (names, groups) = plan.map_or((CONTEXT_NAMES, CONTEXT_GROUPS), |p| (&*p.names, &*p.groups));
+    let mut root = Map::with_capacity(names.len() + groups.len());
+    for group in groups {
         // The authorizer's group has the keys the authorizer gave: it comes whole.
         let value = match *group {
             "authorizer" => context("authorizer")
@@ -156,7 +157,7 @@ fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextP
         };
         root.insert((*group).to_string(), value);
     }
-    for name in plan.map_or(CONTEXT_NAMES, |p| &p.names) {
+    for name in names {
         let Some(v) = context(name) else { continue };
         let value = match *name {
             "requestTimeEpoch" => v
@@ -166,8 +167,12 @@ fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextP
             "isCanaryRequest" => Value::Bool(v == "true"),
             _ => Value::String(v),
         };
-        let segs: Vec<&str> = name.split('.').collect();
-        insert_at(&mut root, &segs, value);
+        if name.contains('.') {
+            let segs: Vec<&str> = name.split('.').collect();
+            insert_at(&mut root, &segs, value);
+        } else {
+            root.insert((*name).to_string(), value);
+        }
     }
     Value::Object(root)
 }
