@@ -137,11 +137,11 @@ pub struct Builder<'a> {
 impl Builder<'_> {
     pub fn account_bucket(&mut self, scope: &Scope, limits: Limits) -> Arc<Bucket> {
         let key = (scope.clone(), limits.key());
-        let name = format!(
-            "a/{}/{}/{}/{}",
-            scope.account, scope.region, limits.rate, limits.burst
-        );
         reuse(&mut self.fresh.accounts, &self.old.accounts, key, || {
+            let name = format!(
+                "a/{}/{}/{}/{}",
+                scope.account, scope.region, limits.rate, limits.burst
+            );
             Arc::new(Bucket::named(limits, name))
         })
     }
@@ -230,11 +230,11 @@ impl Builder<'_> {
                     key.clone(),
                     l.key(),
                 );
-                let name = format!(
-                    "m/{api_id}/{}/{key}/{}/{}",
-                    stage.stage_name, l.rate, l.burst
-                );
                 reuse(&mut self.fresh.buckets, &self.old.buckets, k, || {
+                    let name = format!(
+                        "m/{api_id}/{}/{key}/{}/{}",
+                        stage.stage_name, l.rate, l.burst
+                    );
                     Arc::new(Bucket::named(l, name))
                 })
             });
