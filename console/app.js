@@ -30,7 +30,12 @@ function renderSession() {
   ] : []);
 }
 
+// Each navigation renders into a view of its own: a page still loading when the user (or a
+// test) navigates on renders into its detached view, never over the page that followed it.
+let navigation = 0;
+
 async function route() {
+  const mine = ++navigation;
   leave();
   // A link inside a dialog leads to another page: the dialog goes (as with Escape).
   for (const d of document.querySelectorAll('dialog.modal[open]')) d.dispatchEvent(new Event('cancel'));
@@ -39,33 +44,38 @@ async function route() {
     const here = a.getAttribute('href').slice(2) === (['apikeys', 'usageplans', 'activity', 'domains'].includes(parts[0]) ? parts[0] : 'apis');
     if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  clear(main, loading());
+  const view = h('div.view');
+  clear(main, view);
+  clear(view, loading());
+  const current = () => mine === navigation;
   try {
-    if (parts[0] === 'apikeys') await keysPage(main);
-    else if (parts[0] === 'activity') await activityPage(main);
-    else if (parts[0] === 'domains' && parts[1]) await domainPage(main, parts[1]);
-    else if (parts[0] === 'domains') await domainsPage(main);
-    else if (parts[0] === 'usageplans' && parts[1]) await planPage(main, parts[1]);
-    else if (parts[0] === 'usageplans') await plansPage(main);
-    else if (parts[0] !== 'apis' || !parts[1]) await apisPage(main);
-    else if (parts[2] === 'stages') await stagesPage(main, parts[1], parts[3], parts[4]);
-    else if (parts[2] === 'authorizers') await authorizersPage(main, parts[1]);
-    else if (parts[2] === 'policy') await policyPage(main, parts[1]);
-    else if (parts[2] === 'models') await modelsPage(main, parts[1]);
-    else if (parts[2] === 'validators') await validatorsPage(main, parts[1]);
-    else if (parts[2] === 'gatewayresponses') await gatewayResponsesPage(main, parts[1]);
-    else if (parts[2] === 'methods' && parts[4]) await methodPage(main, parts[1], parts[3], parts[4], parts[5]);
-    else if (parts[2] === 'documentation') await documentationPage(main, parts[1]);
-    else await apiPage(main, parts[1]);
+    if (parts[0] === 'apikeys') await keysPage(view);
+    else if (parts[0] === 'activity') await activityPage(view);
+    else if (parts[0] === 'domains' && parts[1]) await domainPage(view, parts[1]);
+    else if (parts[0] === 'domains') await domainsPage(view);
+    else if (parts[0] === 'usageplans' && parts[1]) await planPage(view, parts[1]);
+    else if (parts[0] === 'usageplans') await plansPage(view);
+    else if (parts[0] !== 'apis' || !parts[1]) await apisPage(view);
+    else if (parts[2] === 'stages') await stagesPage(view, parts[1], parts[3], parts[4]);
+    else if (parts[2] === 'authorizers') await authorizersPage(view, parts[1]);
+    else if (parts[2] === 'policy') await policyPage(view, parts[1]);
+    else if (parts[2] === 'models') await modelsPage(view, parts[1]);
+    else if (parts[2] === 'validators') await validatorsPage(view, parts[1]);
+    else if (parts[2] === 'gatewayresponses') await gatewayResponsesPage(view, parts[1]);
+    else if (parts[2] === 'methods' && parts[4]) await methodPage(view, parts[1], parts[3], parts[4], parts[5]);
+    else if (parts[2] === 'documentation') await documentationPage(view, parts[1]);
+    else await apiPage(view, parts[1]);
     // Focus goes to the new page's heading (screen readers announce it), unless the page
     // put it somewhere itself.
+    if (!current()) return;
     if (!document.activeElement || document.activeElement === document.body || document.activeElement === main) {
-      const heading = main.querySelector('h1');
+      const heading = view.querySelector('h1');
       if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
     }
   } catch (e) {
+    if (!current()) return;
     const slot = errorSlot();
-    clear(main, h('h1', 'Something went wrong'), slot,
+    clear(view, h('h1', 'Something went wrong'), slot,
       h('p', h('a', { href: '#/apis' }, 'Back to the APIs')));
     showError(slot, e);
   }

@@ -1578,6 +1578,23 @@ test('every page is usable 800 px wide (no horizontal scrolling)', async () => {
   }
 });
 
+test('a page still loading when the user navigates on never replaces the page that followed', async () => {
+  await page.goto(`${base}/_proscenium/console#/apis`);
+  await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+  const some = (await api('GET', '/restapis')).json.item[0].id;
+  // The API page's resources answer late: the user is on the APIs page by then.
+  const slow = new RegExp(`/restapis/${some}/resources`);
+  await page.route(slow, async (r) => { await new Promise((ok) => setTimeout(ok, 700)); await r.continue().catch(() => {}); });
+  await page.evaluate((id) => { location.hash = `#/apis/${id}`; }, some);
+  await page.evaluate(() => { location.hash = '#/apis'; });
+  await page.getByRole('heading', { name: 'APIs', exact: true }).waitFor();
+  await page.waitForTimeout(1200);
+  assert.ok(await page.getByRole('heading', { name: 'APIs', exact: true }).isVisible());
+  assert.ok(await page.getByRole('button', { name: 'Import OpenAPI' }).isVisible());
+  assert.equal(await page.locator('main .view').count(), 1);
+  await page.unroute(slow);
+});
+
 test('OpenAPI: import a document as a new API, export the deployed stage, download the SDK', async (t) => {
   let apiId;
   const doc = {
