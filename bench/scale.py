@@ -21,7 +21,6 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,13 +30,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import procstat  # noqa: E402
-from mgmt import BODY, MOCK, Mgmt  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from drive import run_wrk  # noqa: E402
+from mgmt import BODY, MOCK, Mgmt, free_port  # noqa: E402
 
 
 def start(binary: str, data: str, cpu: str) -> tuple[subprocess.Popen, int, float]:
@@ -107,15 +101,9 @@ def wait_200(m: Mgmt, url: str, secs: float = 60) -> float:
 
 
 def wrk(url: str, secs: float, conns: int, cpu: str) -> tuple[float, int]:
-    out = subprocess.run(["taskset", "-c", cpu, "wrk", "-t1", f"-c{conns}", f"-d{secs:g}s", url],
-                         capture_output=True, text=True, timeout=secs + 30).stdout
-    rps, bad = 0.0, 0
-    for line in out.splitlines():
-        if line.startswith("Requests/sec:"):
-            rps = float(line.split()[1])
-        elif "Non-2xx" in line or "Socket errors" in line:
-            bad += sum(int(x) for x in line.split(":")[1].replace(",", " ").split() if x.isdigit())
-    return rps, bad
+    """Requests per second and failed answers (non-2xx/3xx and socket errors) of one run."""
+    r = run_wrk(url, secs, conns, cpu)
+    return r["rps"], r["non2xx"] + r["sockerr"]
 
 
 def main() -> None:

@@ -17,21 +17,14 @@ import glob
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from mgmt import (BODY, HTTP_RESPONSE_TEMPLATE, MOCK, Mgmt, http_proxy,  # noqa: E402
+from mgmt import (BODY, free_port, HTTP_RESPONSE_TEMPLATE, MOCK, Mgmt, http_proxy,  # noqa: E402
                   http_with_templates, lambda_proxy, simple_api)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_loop(url: str, n: int) -> int:

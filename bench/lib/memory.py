@@ -8,7 +8,6 @@ Usage: memory.py --bin target/release/proscenium --cpu 0 --out DIR [--nginx-pids
 """
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,13 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import procstat  # noqa: E402
-from mgmt import BODY, MOCK, Mgmt, simple_api, tree_api  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from mgmt import BODY, MOCK, Mgmt, free_port, simple_api, tree_api  # noqa: E402
 
 
 def settle(pid: int, secs: float = 1.5) -> int:

@@ -2,6 +2,7 @@
 benchmark APIs the harness deploys. Loopback only."""
 import http.client
 import json
+import socket
 import ssl
 import time
 import urllib.parse
@@ -10,6 +11,13 @@ STAGE = "bench"
 LAMBDA_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
               "arn:aws:lambda:us-east-1:000000000000:function:bench/invocations")
 BODY = '{"ok":true}'  # what nginx's fixed location answers too
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Mgmt:
