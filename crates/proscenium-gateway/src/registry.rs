@@ -4,9 +4,9 @@
 //! Rebuilt from `Store::all_stages()` (and the custom domains, `domains.rs`, from
 //! `Store::all_domain_names()`) on every `Store::watch()` tick that no rebuild has served
 //! yet (a management call reloads at once; the feed's tick for its write is then skipped).
-//! Compiled deployments are cached per (scope, api, deployment id) because snapshots never change, so a stage
-//! update or rollback only re-assembles cheap stage wrappers. A request in flight keeps the
-//! `Arc` it resolved and finishes on the version it started with.
+//! Compiled deployments are cached per (scope, api, deployment id) because snapshots never
+//! change, so a stage update or rollback only re-assembles cheap stage wrappers. A request in
+//! flight keeps the `Arc` it resolved and finishes on the version it started with.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
