@@ -1,5 +1,6 @@
 """AWS fidelity (issue #20 items 10, 15 and 20), against the real binary over real sockets:
-validation AWS does (AWS integrations without a role, stage variables), GetRestApi's empty
+validation AWS does (AWS integrations without a role, stage variables, the length quotas of
+stage variables, resource policies and mapping templates), GetRestApi's empty
 tag map, `GET /restapis/`, and VPC links (the five operations, and VPC_LINK integrations
 that reach their backend)."""
 
@@ -295,6 +296,114 @@ def test_connection_type_outside_the_enum_is_refused(loose_client, api_id, root_
                  "failed to satisfy constraint: Member must satisfy enum value set: [INTERNET, VPC_LINK]",
                  restApiId=api_id, resourceId=root_id, httpMethod="GET", type="HTTP",
                  integrationHttpMethod="GET", uri="http://example.com", connectionType="PRIVATE")
+
+
+# --------------------------------------------------------------------------------------
+# Item 10: AWS's length quotas (stage variables, resource policies, mapping templates)
+# --------------------------------------------------------------------------------------
+
+def test_stage_variables_keep_to_aws_length_and_count_quotas(client, aws, deployable_api):
+    api_id = deployable_api["id"]
+    dep = client.create_deployment(restApiId=api_id)["id"]
+    long_name = "n" * 65
+    expect_error(client.create_stage, 400, "BadRequestException",
+                 f"Invalid stage variable name: {long_name}.  "
+                 "A stage variable name can be at most 64 characters long.",
+                 restApiId=api_id, stageName="s1", deploymentId=dep, variables={long_name: "v"})
+    expect_error(client.create_stage, 400, "BadRequestException",
+                 "Invalid stage variable value of 513 characters.  "
+                 "A stage variable value can be at most 512 characters long.",
+                 restApiId=api_id, stageName="s1", deploymentId=dep, variables={"v": "x" * 513})
+    too_many = {f"v{i}": "x" for i in range(101)}
+    expect_error(client.create_stage, 400, "BadRequestException",
+                 "A stage can have at most 100 stage variables; this request would give it 101.",
+                 restApiId=api_id, stageName="s1", deploymentId=dep, variables=too_many)
+    expect_error(client.create_deployment, 400, "BadRequestException",
+                 "A stage can have at most 100 stage variables; this request would give it 101.",
+                 restApiId=api_id, stageName="s1", variables=too_many)
+    assert client.get_stages(restApiId=api_id)["item"] == [], "nothing was created"
+
+    # At the quotas exactly, everything is kept.
+    full = {f"v{i}": "x" for i in range(99)}
+    full["n" * 64] = "y" * 512
+    stage = client.create_stage(restApiId=api_id, stageName="s1", deploymentId=dep, variables=full)
+    assert stage["variables"] == full
+    err = aws.err("apigateway", "update-stage", "--rest-api-id", api_id, "--stage-name", "s1",
+                  "--patch-operations", "op=replace,path=/variables/one_more,value=x")
+    assert "(BadRequestException)" in err and "would give it 101." in err
+    expect_error(client.update_stage, 400, "BadRequestException",
+                 "Invalid stage variable value of 600 characters.  "
+                 "A stage variable value can be at most 512 characters long.",
+                 restApiId=api_id, stageName="s1",
+                 patchOperations=[{"op": "replace", "path": "/variables/v0", "value": "z" * 600}])
+    # Replacing a value or swapping one variable for another keeps within the count.
+    resp = client.update_stage(restApiId=api_id, stageName="s1", patchOperations=[
+        {"op": "remove", "path": "/variables/v0"},
+        {"op": "replace", "path": "/variables/w0", "value": "w"},
+        {"op": "replace", "path": "/variables/v1", "value": "changed"}])
+    assert len(resp["variables"]) == 100
+    assert resp["variables"]["w0"] == "w" and resp["variables"]["v1"] == "changed"
+    assert client.get_stage(restApiId=api_id, stageName="s1")["variables"] == resp["variables"]
+
+
+def _policy(statements: int, indent: int | None = None) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": f"S{i:04d}", "Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+         "Resource": "execute-api:/*", "Condition": {"IpAddress": {"aws:SourceIp": f"10.0.{i % 250}.0/24"}}}
+        for i in range(statements)]}, indent=indent, separators=None if indent else (",", ":"))
+
+
+def test_resource_policies_keep_to_the_8192_character_quota(client, aws):
+    # 49 statements compact to 8 113 characters; 50 to 8 278.
+    fits, too_long = _policy(49), _policy(50)
+    assert len(fits) <= 8192 < len(too_long)
+    assert client.create_rest_api(name=unique_name("policy"), policy=fits)["policy"]
+    expect_error(client.create_rest_api, 400, "BadRequestException",
+                 f"Invalid policy document. The policy is {len(too_long)} characters long without "
+                 "whitespace; a resource policy can be at most 8192 characters long.",
+                 name=unique_name("policy"), policy=too_long)
+    # Whitespace between tokens does not count, as with IAM's quota.
+    pretty = _policy(49, indent=4)
+    assert len(pretty) > 8192
+    api = client.create_rest_api(name=unique_name("policy"), policy=pretty)
+    assert api["policy"], "the policy was kept"
+    err = aws.err("apigateway", "update-rest-api", "--rest-api-id", api["id"], "--patch-operations",
+                  json.dumps([{"op": "replace", "path": "/policy", "value": too_long}]))
+    assert "(BadRequestException)" in err and "at most 8192 characters long" in err
+    assert client.get_rest_api(restApiId=api["id"])["policy"] == api["policy"], "unchanged"
+
+
+def test_mapping_templates_keep_to_the_300_kb_quota(client, api_id, root_id):
+    client.put_method(restApiId=api_id, resourceId=root_id, httpMethod="POST",
+                      authorizationType="NONE")
+    big = "#set($x = 1)" + " " * (300 * 1024 - 12)
+    assert len(big) == 300 * 1024
+    too_big = big + " "
+    message = ("The mapping template for application/json is 307201 bytes; "
+               "a mapping template can be at most 300 KB (307200 bytes).")
+    expect_error(client.put_integration, 400, "BadRequestException", message,
+                 restApiId=api_id, resourceId=root_id, httpMethod="POST", type="MOCK",
+                 requestTemplates={"application/json": too_big})
+    client.put_integration(restApiId=api_id, resourceId=root_id, httpMethod="POST", type="MOCK",
+                           requestTemplates={"application/json": big})
+    expect_error(client.update_integration, 400, "BadRequestException", message,
+                 restApiId=api_id, resourceId=root_id, httpMethod="POST",
+                 patchOperations=[{"op": "replace", "path": "/requestTemplates/application~1json",
+                                   "value": too_big}])
+    client.put_method_response(restApiId=api_id, resourceId=root_id, httpMethod="POST",
+                               statusCode="200")
+    expect_error(client.put_integration_response, 400, "BadRequestException", message,
+                 restApiId=api_id, resourceId=root_id, httpMethod="POST", statusCode="200",
+                 responseTemplates={"application/json": too_big})
+    client.put_integration_response(restApiId=api_id, resourceId=root_id, httpMethod="POST",
+                                    statusCode="200", responseTemplates={"application/json": "{}"})
+    expect_error(client.update_integration_response, 400, "BadRequestException", message,
+                 restApiId=api_id, resourceId=root_id, httpMethod="POST", statusCode="200",
+                 patchOperations=[{"op": "replace", "path": "/responseTemplates/application~1json",
+                                   "value": too_big}])
+    got = client.get_integration(restApiId=api_id, resourceId=root_id, httpMethod="POST")
+    assert got["requestTemplates"]["application/json"] == big
+    assert got["integrationResponses"]["200"]["responseTemplates"] == {"application/json": "{}"}
 
 
 # --------------------------------------------------------------------------------------

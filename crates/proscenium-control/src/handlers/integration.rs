@@ -105,11 +105,21 @@ fn string_map(raw: Option<serde_json::Map<String, Value>>) -> ApiResult<StringMa
     Ok(out)
 }
 
-fn check_content_types(templates: &StringMap) -> ApiResult<()> {
-    for ct in templates.keys() {
+/// AWS's bound on one mapping template: 300 KB ("Amazon API Gateway important notes").
+const MAX_TEMPLATE_BYTES: usize = 300 * 1024;
+
+/// A template map's checks: each key a content type, each template within AWS's size.
+fn check_templates(templates: &StringMap) -> ApiResult<()> {
+    for (ct, template) in templates {
         if !ct.contains('/') {
             return Err(ApiError::bad_request(format!(
                 "Validation Result: warnings : [], errors : [Invalid content type specified: {ct}]"
+            )));
+        }
+        if template.len() > MAX_TEMPLATE_BYTES {
+            return Err(ApiError::bad_request(format!(
+                "The mapping template for {ct} is {} bytes; a mapping template can be at most 300 KB ({MAX_TEMPLATE_BYTES} bytes).",
+                template.len()
             )));
         }
     }
@@ -142,7 +152,7 @@ struct PutIntegrationRequest {
 /// AWS's checks on an integration's type, method, URI and bounds.
 fn validate(i: &Integration) -> ApiResult<()> {
     proscenium_model::integration::check_backend(i)?;
-    check_content_types(&i.request_templates)
+    check_templates(&i.request_templates)
 }
 
 pub async fn put_integration(
@@ -413,7 +423,7 @@ pub async fn put_integration_response(
         .as_ref()
         .is_some_and(|t| t.is_empty());
     let templates = string_map(req.response_templates)?;
-    check_content_types(&templates)?;
+    check_templates(&templates)?;
     let ir = IntegrationResponse {
         status_code: status.clone(),
         selection_pattern: req.selection_pattern,
@@ -509,6 +519,7 @@ pub async fn update_integration_response(
                 declared_response(responses, &status),
             )
             .map_err(mapping_error)?;
+            check_templates(&ir.response_templates)?;
             Ok(ir.clone())
         },
     )

@@ -265,6 +265,9 @@ pub async fn update_rest_api(
     ok(&v)
 }
 
+/// AWS's quota on a resource policy's length, in characters.
+const MAX_POLICY: usize = 8192;
+
 /// A resource policy as AWS stores it: checked, with `execute-api:/…` resources written as
 /// full ARNs of this API. An empty policy is none.
 pub(crate) fn stored_policy(
@@ -280,6 +283,16 @@ pub(crate) fn stored_policy(
             "Invalid policy document. Please check the policy syntax and ensure that Principals are valid.",
         )
     })?;
+    // AWS's quota is 8192 characters; like IAM, count the document without the
+    // whitespace between its tokens (it parsed above, so it is JSON).
+    let length = serde_json::from_str::<serde_json::Value>(text)
+        .map(|v| v.to_string().chars().count())
+        .unwrap_or_else(|_| text.chars().count());
+    if length > MAX_POLICY {
+        return Err(ApiError::bad_request(format!(
+            "Invalid policy document. The policy is {length} characters long without whitespace; a resource policy can be at most {MAX_POLICY} characters long."
+        )));
+    }
     Ok(proscenium_model::policy::expand_resources(
         text,
         &scope.region,

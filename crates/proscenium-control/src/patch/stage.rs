@@ -47,10 +47,22 @@ pub fn apply(
     ops: &[PatchOp],
     deployment_exists: &dyn Fn(&str) -> bool,
 ) -> ApiResult<()> {
+    let before = variable_counts(stage);
     for op in ops {
         apply_one(stage, op, deployment_exists)?;
     }
-    Ok(())
+    let after = variable_counts(stage);
+    check_variable_count(after.0, before.0)?;
+    check_variable_count(after.1, before.1)
+}
+
+/// How many stage variables and canary overrides a stage has.
+fn variable_counts(stage: &Stage) -> (usize, usize) {
+    let overrides = stage
+        .canary_settings
+        .as_ref()
+        .map_or(0, |c| c.stage_variable_overrides.len());
+    (stage.variables.len(), overrides)
 }
 
 fn apply_one(stage: &mut Stage, op: &PatchOp, exists: &dyn Fn(&str) -> bool) -> ApiResult<()> {
@@ -128,9 +140,34 @@ fn require(op: &PatchOp, allowed: &[Op]) -> ApiResult<()> {
     }
 }
 
+/// AWS's quotas on stage variables ("Quotas for configuring and running a REST API"): a
+/// name of at most 64 characters, a value of at most 512, at most 100 variables a stage.
+/// The names and values allowed are ASCII, so bytes and characters agree.
+pub const MAX_VARIABLE_NAME: usize = 64;
+pub const MAX_VARIABLE_VALUE: usize = 512;
+pub const MAX_VARIABLES: usize = 100;
+
+/// Refuses a map of stage variables (or of canary overrides) grown past 100. `before` is
+/// the count the stage had: a stage stored with more by an older release stays editable
+/// as long as an update does not add to it.
+pub fn check_variable_count(after: usize, before: usize) -> ApiResult<()> {
+    if after > MAX_VARIABLES && after > before {
+        Err(ApiError::bad_request(format!(
+            "A stage can have at most {MAX_VARIABLES} stage variables; this request would give it {after}."
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 /// AWS's check of a stage variable's name (`[A-Za-z0-9_]+`), with its message.
 pub fn check_variable_name(name: &str) -> ApiResult<()> {
     if proscenium_model::stage::is_valid_variable_name(name) {
+        if name.len() > MAX_VARIABLE_NAME {
+            return Err(ApiError::bad_request(format!(
+                "Invalid stage variable name: {name}.  A stage variable name can be at most {MAX_VARIABLE_NAME} characters long."
+            )));
+        }
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
@@ -142,6 +179,12 @@ pub fn check_variable_name(name: &str) -> ApiResult<()> {
 /// AWS's check of a stage variable's value: not empty, and only alphanumerics and
 /// `-._~:/?#&=,` (the documented set) or spaces (which AWS's message lists).
 pub fn check_variable_value(value: &str) -> ApiResult<()> {
+    if value.len() > MAX_VARIABLE_VALUE {
+        return Err(ApiError::bad_request(format!(
+            "Invalid stage variable value of {} characters.  A stage variable value can be at most {MAX_VARIABLE_VALUE} characters long.",
+            value.chars().count()
+        )));
+    }
     let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#&=, ".contains(c);
     if !value.is_empty() && value.chars().all(allowed) {
         Ok(())
@@ -154,6 +197,7 @@ pub fn check_variable_value(value: &str) -> ApiResult<()> {
 
 /// Checks every variable of a map (CreateStage, CreateDeployment).
 pub fn check_variables(map: &proscenium_model::StringMap) -> ApiResult<()> {
+    check_variable_count(map.len(), 0)?;
     for (k, v) in map {
         check_variable_name(k)?;
         check_variable_value(v)?;
@@ -595,6 +639,63 @@ mod tests {
         assert!(e.message().starts_with(
             "Invalid method setting path: /canarySettings. Must be one of: [/deploymentId,"
         ));
+    }
+
+    #[test]
+    fn stage_variables_keep_to_aws_quotas() {
+        let long_name = "n".repeat(MAX_VARIABLE_NAME + 1);
+        assert!(check_variable_name(&"n".repeat(MAX_VARIABLE_NAME)).is_ok());
+        assert_eq!(
+            check_variable_name(&long_name).unwrap_err().message(),
+            format!(
+                "Invalid stage variable name: {long_name}.  A stage variable name can be at most 64 characters long."
+            )
+        );
+        assert!(check_variable_value(&"v".repeat(MAX_VARIABLE_VALUE)).is_ok());
+        assert_eq!(
+            check_variable_value(&"v".repeat(513))
+                .unwrap_err()
+                .message(),
+            "Invalid stage variable value of 513 characters.  A stage variable value can be at most 512 characters long."
+        );
+        let many: proscenium_model::StringMap = (0..=MAX_VARIABLES)
+            .map(|i| (format!("v{i}"), "x".to_string()))
+            .collect();
+        assert_eq!(
+            check_variables(&many).unwrap_err().message(),
+            "A stage can have at most 100 stage variables; this request would give it 101."
+        );
+
+        // UpdateStage: the 101st variable is refused, for variables and canary overrides.
+        let mut s = stage();
+        let add = |path: String| op(Op::Add, &path, Some("x"));
+        let ops: Vec<_> = (0..MAX_VARIABLES)
+            .map(|i| add(format!("/variables/v{i}")))
+            .collect();
+        apply(&mut s, &ops, &exists).unwrap();
+        let e = apply(&mut s, &[add("/variables/one_more".into())], &exists).unwrap_err();
+        assert!(
+            e.message().ends_with("would give it 101."),
+            "{}",
+            e.message()
+        );
+        // Replacing one of the 100 is still allowed.
+        apply(&mut s, &[add("/variables/v0".into())], &exists).unwrap();
+        let ops: Vec<_> = (0..=MAX_VARIABLES)
+            .map(|i| add(format!("/canarySettings/stageVariableOverrides/o{i}")))
+            .collect();
+        let mut c = stage();
+        let e = apply(&mut c, &ops, &exists).unwrap_err();
+        assert!(
+            e.message().ends_with("would give it 101."),
+            "{}",
+            e.message()
+        );
+        // A stage stored with more than 100 by an older release may still shrink.
+        let mut old = stage();
+        old.variables = many;
+        apply(&mut old, &[op(Op::Remove, "/variables/v0", None)], &exists).unwrap();
+        assert_eq!(old.variables.len(), MAX_VARIABLES);
     }
 
     #[test]
