@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — Proscenium side by side with nginx, on this machine, in one command.
 #
-#   bench/run.sh [--smoke] [--duration S] [--rounds N] [--conns C] [--fixed-rate RPS]
+#   bench/run.sh [--smoke] [--duration S] [--rounds N] [--conns C] [--fixed-rate RPS] [--fixed-rounds N]
 #                [--phases LIST] [--groups mock,proxy,tls] [--resources 10000] [--retries 2] [--out DIR] [--keep] [--no-build]
 #                [--layout pinned|multi]
 #
@@ -32,7 +32,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIB=$ROOT/bench/lib
 
-LAYOUT=pinned GROUPS_=mock,proxy,tls RESOURCES=10000 RESOURCES_GIVEN=0 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 PHASES="" OUT="" KEEP=0
+LAYOUT=pinned GROUPS_=mock,proxy,tls RESOURCES=10000 RESOURCES_GIVEN=0 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 FIXED_ROUNDS=5 PHASES="" OUT="" KEEP=0
 SERVER_CPU=${SERVER_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -42,6 +42,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift ;;
     --conns) CONNS=$2; shift ;;
     --fixed-rate) FIXED_RATE=$2; shift ;;
+    --fixed-rounds) FIXED_ROUNDS=$2; shift ;;
     --phases) PHASES=$2; shift ;;
     --out) OUT=$2; shift ;;
     --groups) GROUPS_=$2; shift ;;
@@ -150,6 +151,8 @@ http {
 }
 EOF
 }
+# The TLS peer offers TLS 1.3 as proscenium does (nginx before 1.23.4, Debian 12's, offers it
+# only when asked): otherwise the two would be measured on different protocols.
 nginx_conf "$WORK/peer" "
   upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 128; }
   server { listen 127.0.0.1:$FIXED_PORT;
@@ -157,6 +160,7 @@ nginx_conf "$WORK/peer" "
   server { listen 127.0.0.1:$PROXY_PORT;
            location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }
   server { listen 127.0.0.1:$TLS_PORT ssl; ssl_certificate $TLS_DIR/cert.pem; ssl_certificate_key $TLS_DIR/key.pem;
+           ssl_protocols TLSv1.2 TLSv1.3;
            location / { default_type application/json; return 200 '{\"ok\":true}'; } }"
 nginx_conf "$WORK/backend" "
   server { listen 127.0.0.1:$BACKEND_PORT;
@@ -227,7 +231,7 @@ if has_phase saturation || has_phase fixed; then
   has_phase saturation && only+=(saturation)
   has_phase fixed && only+=(fixed)
   fixed_args=()
-  has_phase fixed && fixed_args=(--fixed-rate "$FIXED_RATE")
+  has_phase fixed && fixed_args=(--fixed-rate "$FIXED_RATE" --fixed-rounds "$FIXED_ROUNDS")
   smoke_args=()
   [ "$SMOKE" = 1 ] && smoke_args=(--smoke --warmup 0 --retries 0)
   taskset -c "$LOAD_CPU" python3 "$LIB/drive.py" --apis "$OUT/apis.json" --port "$GW_PORT" \

@@ -40,8 +40,10 @@ def us(v: str) -> float:
 WRK_THREADS = 1  # --threads
 
 
-def run_wrk(url: str, secs: float, conns: int, cpu: str) -> dict:
-    cmd = ["taskset", "-c", cpu, "wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{secs:g}s", "--latency", url]
+def run_wrk(url: str, secs: float, conns: int, cpu: str, headers: tuple = ()) -> dict:
+    extra = [arg for h in headers for arg in ("-H", h)]
+    cmd = ["taskset", "-c", cpu, "wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{secs:g}s", "--latency",
+           *extra, url]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 20).stdout
     r = {"requests": 0, "rps": 0.0, "p50": None, "p99": None, "non2xx": 0, "sockerr": 0, "raw": out}
     for line in out.splitlines():
@@ -147,7 +149,7 @@ def measure(t: dict, a, servers: dict, fixed_rate=None) -> dict:
         if fixed_rate:
             r = run_oha(t["url"], secs, a.conns, a.load_cpu, fixed_rate)
         else:
-            r = run_wrk(t["url"], secs, a.conns, a.load_cpu)
+            r = run_wrk(t["url"], secs, a.conns, a.load_cpu, t.get("headers", ()))
         if churn:
             churn.join(timeout=5)
         if sampler:
@@ -184,7 +186,7 @@ def run_group(name: str, targets: list, a, servers, rounds: int, results: list, 
             if fixed_rate:
                 run_oha(t["url"], a.warmup, a.conns, a.load_cpu, fixed_rate)
             else:
-                run_wrk(t["url"], a.warmup, a.conns, a.load_cpu)
+                run_wrk(t["url"], a.warmup, a.conns, a.load_cpu, t.get("headers", ()))
     n = len(targets)
     for rnd in range(1, rounds + 1):
         for j in range(n):
@@ -318,10 +320,17 @@ def main():
         proxy.append(T("proxy-cache-hit", vs="proxy", backend=True, **apis["proxy-cache-hit"]))
     groups = [{"name": "mock", "targets": mock}, {"name": "proxy", "targets": proxy}]
     if a.nginx_tls and "mock-tls" in apis:
-        # TLS on the client side: kept-alive HTTPS connections (wrk), the same MOCK answer.
+        # TLS on the client side: kept-alive HTTPS connections (wrk), the same MOCK answer;
+        # then one request a connection (`Connection: close`, both servers close after the
+        # answer and wrk reconnects), so requests/s is new TLS connections/s, a handshake
+        # each (wrk keeps its last session, so a server that offers resumption gets it).
+        close = ("Connection: close",)
         groups.append({"name": "tls", "targets": [
             T("nginx-fixed-tls", "nginx", url=a.nginx_tls),
-            T("mock-tls", "proscenium-tls", vs="nginx-fixed-tls", **apis["mock-tls"])]})
+            T("mock-tls", "proscenium-tls", vs="nginx-fixed-tls", **apis["mock-tls"]),
+            T("nginx-tls-handshake", "nginx", url=a.nginx_tls, headers=close),
+            T("mock-tls-handshake", "proscenium-tls", vs="nginx-tls-handshake", headers=close,
+              **apis["mock-tls"])]})
 
     log("features: throttling (429 path): " + ("supported" if feats.get("throttling") else
         "not supported yet (a 100-rps stage limit produced no 429) — scenario skipped"))
