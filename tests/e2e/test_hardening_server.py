@@ -294,8 +294,8 @@ def test_a_trickled_http_1_1_body_gets_408_at_the_body_deadline(private_server):
     s.close()
     assert answer.startswith(b"HTTP/1.1 408 "), answer
     head, _, body = answer.partition(b"\r\n\r\n")
-    assert b"x-amzn-errortype: RequestTimeoutException" in head
-    assert b"connection: close" in head
+    assert b"x-amzn-ErrorType: RequestTimeoutException" in head
+    assert b"Connection: close" in head
     assert "2 seconds" in json.loads(body)["message"]
     assert waited < 5, waited
 

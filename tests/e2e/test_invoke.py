@@ -29,6 +29,11 @@ class FakeLambda(QuietHandler):
         headers = {}
         if name == "good":
             out = {"statusCode": 201, "headers": {"x-fn": "good"}, "body": json.dumps({"echo": event["path"]})}
+        elif name == "cased":
+            out = {"statusCode": 200, "body": "{}",
+                   "multiValueHeaders": {"test-multi": ["a"]},
+                   "headers": {"tesT-Multi": "b", "X-Custom-Thing": "v", "lower-one": "l",
+                               "Date": "d"}}
         elif name == "malformed":
             out = {"statusCode": "not a number", "nobody": True}
         else:
@@ -456,3 +461,56 @@ def test_http_proxy_with_execution_logging_keeps_the_clients_header_names(gw, c,
     assert status == 200
     names = json.loads(body)["names"]
     assert "tEsT-HEADeR" in names and "X-Custom-Thing" in names, names
+
+
+def raw_call(gw, path):
+    """Status, and the header lines as the server wrote their names."""
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    conn.request("GET", path)
+    r = conn.getresponse()
+    r.read()
+    return r.status, r.getheaders()
+
+
+def test_answers_name_headers_in_the_case_api_gateway_writes_them(gw, c):
+    """AWS writes its own headers in its case (Content-Type, x-amzn-RequestId, …), a Lambda
+    proxy's headers as the function spelled them (the last spelling of a name wins), and
+    mapped method response headers as the mapping names them."""
+    api_id = lambda_api(c, "cased")
+    status, headers = raw_call(gw, f"/restapis/{api_id}/dev/_user_request_/7")
+    assert status == 200
+    names = [k for k, _ in headers]
+    for name in ("Content-Type", "Content-Length", "Date", "x-amzn-RequestId", "x-amz-apigw-id",
+                 "X-Amzn-Trace-Id", "tesT-Multi", "X-Custom-Thing", "lower-one",
+                 "x-amzn-Remapped-Date"):
+        assert name in names, (name, names)
+    assert dict(headers)["tesT-Multi"] == "a, b"
+    assert not any(n.islower() and n in ("content-type", "content-length", "date") for n in names)
+
+    api_id, root = new_api(c)
+    c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    c.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
+                      requestTemplates={"application/json": '{"statusCode": 200}'})
+    c.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                          responseParameters={"method.response.header.Access-Control-Allow-Origin": False,
+                                              "method.response.header.x-lower": False})
+    c.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                               responseParameters={
+                                   "method.response.header.Access-Control-Allow-Origin": "'*'",
+                                   "method.response.header.x-lower": "'l'"},
+                               responseTemplates={"application/json": "{}"})
+    c.create_deployment(restApiId=api_id, stageName="dev")
+    status, headers = raw_call(gw, f"/restapis/{api_id}/dev/_user_request_/")
+    assert status == 200
+    assert ("Access-Control-Allow-Origin", "*") in headers and ("x-lower", "l") in headers, headers
+
+    # A gateway error: AWS's x-amzn-ErrorType.
+    status, headers = raw_call(gw, f"/restapis/{api_id}/dev/_user_request_/nowhere")
+    assert status == 403
+    names = [k for k, _ in headers]
+    assert "x-amzn-ErrorType" in names and "Content-Type" in names, names
+    # The management API answers in the same case.
+    status, headers = raw_call(gw, "/restapis/nosuchapi")
+    assert status == 404
+    names = [k for k, _ in headers]
+    assert "x-amzn-ErrorType" in names and "Content-Type" in names, names

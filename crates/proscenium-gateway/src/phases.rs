@@ -188,6 +188,7 @@ pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, Gate
             headers: hit.headers,
             body: hit.body,
             raw: None,
+            names: None,
         }));
     }
     ms.series

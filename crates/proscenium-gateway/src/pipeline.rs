@@ -175,19 +175,20 @@ impl Stamp {
                 b"content-length" | b"transfer-encoding" | b"connection"
             );
             if !framing && !self.sets_lowercase(name) {
-                out.extend_from_slice(name);
+                crate::header_case::write_name(out, name, None);
                 out.extend_from_slice(b": ");
                 out.extend_from_slice(value);
                 out.extend_from_slice(b"\r\n");
             }
         }
-        out.extend_from_slice(b"x-amzn-requestid: ");
+        // In API Gateway's case (header_case.rs).
+        out.extend_from_slice(b"x-amzn-RequestId: ");
         out.extend_from_slice(self.request_id.as_bytes());
         out.extend_from_slice(b"\r\nx-amz-apigw-id: ");
         out.extend_from_slice(self.apigw_id.as_bytes());
         out.extend_from_slice(b"\r\n");
         if let Some(trace) = &self.trace {
-            out.extend_from_slice(b"x-amzn-trace-id: ");
+            out.extend_from_slice(b"X-Amzn-Trace-Id: ");
             out.extend_from_slice(trace.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
@@ -503,7 +504,11 @@ pub(crate) fn finish(
     }
     compress(ctx, &mut resp);
     let raw = resp.raw.take();
+    let names = resp.names.take();
     let mut out = Response::new(Full::new(resp.body));
+    if let Some(names) = names {
+        out.extensions_mut().insert(names);
+    }
     *out.status_mut() = resp.status;
     *out.headers_mut() = resp.headers;
     if ctx.outcome.cache_warning {
@@ -619,7 +624,7 @@ mod tests {
             s.apply(&mut map);
             let mut from_map = Vec::new();
             for (n, v) in &map {
-                from_map.extend_from_slice(n.as_str().as_bytes());
+                crate::header_case::write_name(&mut from_map, n.as_str().as_bytes(), None);
                 from_map.extend_from_slice(b": ");
                 from_map.extend_from_slice(v.as_bytes());
                 from_map.extend_from_slice(b"\r\n");

@@ -26,6 +26,8 @@ pub struct CompiledResponse {
     picked: Option<(usize, Option<HeaderValue>)>,
     /// `contentHandling` of the integration response.
     pub content_handling: ContentHandling,
+    /// The mapped headers' names as the method's integration response spells them.
+    names: Option<crate::header_case::NameCase>,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +69,11 @@ pub fn compile(all: &BTreeMap<String, IntegrationResponse>) -> Result<Responses,
         }
         let picked =
             pick_template(&templates).map(|i| (i, HeaderValue::from_str(&templates[i].0).ok()));
+        let names = crate::header_case::NameCase::of(
+            r.response_parameters
+                .keys()
+                .filter_map(|t| t.strip_prefix("method.response.header.")),
+        );
         list.push(CompiledResponse {
             status,
             pattern,
@@ -74,6 +81,7 @@ pub fn compile(all: &BTreeMap<String, IntegrationResponse>) -> Result<Responses,
             templates,
             picked,
             content_handling: ContentHandling::parse(r.content_handling.as_deref()),
+            names,
         });
     }
     Ok(Responses { list })
@@ -102,6 +110,9 @@ pub struct MethodResponse {
     /// More headers, as a plain-HTTP backend sent them (HTTP_PROXY): written out without
     /// going through `headers`, unless something needs them there ([`Self::materialize`]).
     pub raw: Option<crate::client::h1::RawHeaders>,
+    /// The headers' names as the integration spelled them (a Lambda proxy's answer), for the
+    /// HTTP/1.1 writer.
+    pub names: Option<crate::header_case::NameCase>,
 }
 
 impl MethodResponse {
@@ -197,6 +208,7 @@ pub fn method_response_with(
         headers,
         body,
         raw: None,
+        names: r.names.clone(),
     })
 }
 

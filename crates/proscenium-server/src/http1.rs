@@ -30,6 +30,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, DATE, EXPECT, TRANSFER_ENCODING};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Body;
+use proscenium_gateway::header_case::{self, NameCase};
 use proscenium_gateway::wire::{self, Chunked, has_token};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
@@ -510,6 +511,8 @@ fn encode_response(
     out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
     out.extend_from_slice(b"\r\n");
     let mut has_date = false;
+    // Names in the case API Gateway writes them (its own, or as the integration gave them).
+    let given = parts.extensions.get::<NameCase>();
     for (name, value) in &parts.headers {
         if name == CONTENT_LENGTH
             || name == TRANSFER_ENCODING
@@ -519,7 +522,7 @@ fn encode_response(
             continue;
         }
         has_date |= name == DATE;
-        out.extend_from_slice(name.as_str().as_bytes());
+        header_case::write_name(out, name.as_str().as_bytes(), given);
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -529,7 +532,7 @@ fn encode_response(
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
     if !bodiless {
-        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(b"Content-Length: ");
         let declared = if is_head {
             parts
                 .headers
@@ -544,12 +547,12 @@ fn encode_response(
         out.extend_from_slice(b"\r\n");
     }
     if close {
-        out.extend_from_slice(b"connection: close\r\n");
+        out.extend_from_slice(b"Connection: close\r\n");
     } else if version == Version::HTTP_10 {
-        out.extend_from_slice(b"connection: keep-alive\r\n");
+        out.extend_from_slice(b"Connection: keep-alive\r\n");
     }
     if !has_date {
-        out.extend_from_slice(b"date: ");
+        out.extend_from_slice(b"Date: ");
         out.extend_from_slice(&http_date());
         out.extend_from_slice(b"\r\n");
     }
@@ -662,11 +665,11 @@ async fn write_aws_error<S: Stream>(
     out.extend_from_slice(status.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
-    out.extend_from_slice(b"\r\ncontent-type: application/json\r\nx-amzn-errortype: ");
+    out.extend_from_slice(b"\r\nContent-Type: application/json\r\nx-amzn-ErrorType: ");
     out.extend_from_slice(code.as_bytes());
-    out.extend_from_slice(b"\r\nconnection: close\r\ncontent-length: ");
+    out.extend_from_slice(b"\r\nConnection: close\r\nContent-Length: ");
     push_decimal(&mut out, body.len());
-    out.extend_from_slice(b"\r\ndate: ");
+    out.extend_from_slice(b"\r\nDate: ");
     out.extend_from_slice(&http_date());
     out.extend_from_slice(b"\r\n\r\n");
     out.extend_from_slice(body.as_bytes());
@@ -779,9 +782,9 @@ mod tests {
             text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
             "{text}"
         );
-        assert!(text.contains("connection: close\r\n"), "{text}");
+        assert!(text.contains("Connection: close\r\n"), "{text}");
         assert!(
-            text.contains("x-amzn-errortype: RequestTimeoutException\r\n"),
+            text.contains("x-amzn-ErrorType: RequestTimeoutException\r\n"),
             "{text}"
         );
         assert!(
@@ -840,7 +843,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("x-amzn-errortype: RequestTimeoutException\r\n"),
+            text.contains("x-amzn-ErrorType: RequestTimeoutException\r\n"),
             "{text}"
         );
         assert!(
@@ -943,7 +946,7 @@ mod tests {
         let text = encode(r, &(), b"ok", true);
         assert!(
             text.starts_with(
-                "HTTP/1.1 200 OK\r\nx-one: 1\r\ncontent-length: 2\r\nconnection: close\r\ndate: "
+                "HTTP/1.1 200 OK\r\nx-one: 1\r\nContent-Length: 2\r\nConnection: close\r\nDate: "
             ),
             "{text}"
         );
@@ -966,7 +969,24 @@ mod tests {
         let text = encode(r, &Some(Stamped), b"", false);
         assert!(
             text.starts_with(
-                "HTTP/1.1 200 OK\r\nx-two: 2\r\nx-one: stamped\r\ncontent-length: 0\r\ndate: "
+                "HTTP/1.1 200 OK\r\nx-two: 2\r\nx-one: stamped\r\nContent-Length: 0\r\nDate: "
+            ),
+            "{text}"
+        );
+        // API Gateway's own names in its case; others as the integration named them.
+        let mut r = Response::new(());
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
+        r.headers_mut()
+            .insert("test-multi", HeaderValue::from_static("m"));
+        r.headers_mut()
+            .insert("x-lower", HeaderValue::from_static("l"));
+        r.extensions_mut()
+            .insert(NameCase::of(["tesT-Multi", "x-lower"].into_iter()).expect("a cased name"));
+        let text = encode(r, &(), b"", false);
+        assert!(
+            text.starts_with(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ntesT-Multi: m\r\nx-lower: l\r\nContent-Length: 0\r\nDate: "
             ),
             "{text}"
         );

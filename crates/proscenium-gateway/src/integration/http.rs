@@ -167,6 +167,7 @@ pub async fn invoke_proxy(
         headers: answer.headers,
         body: answer.body,
         raw: answer.raw,
+        names: None,
     })
 }
 
@@ -210,6 +211,7 @@ async fn proxy_general(
         headers: out,
         body,
         raw: None,
+        names: None,
     })
 }
 

@@ -16,6 +16,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::header_case::{self, NameCase};
 use crate::responses::MethodResponse;
 
 /// Parses a proxy response as API Gateway does; `Err` is a malformed one (AWS's 502), with
@@ -32,7 +33,7 @@ pub fn parse_response(payload: &Bytes) -> Result<(MethodResponse, bool), String>
         .and_then(|s| StatusCode::from_u16(s).ok())
         .filter(|s| s.as_u16() >= 100)
         .ok_or("statusCode out of range")?;
-    let headers = headers(answer.multi_value_headers, answer.headers)?;
+    let (headers, names) = headers(answer.multi_value_headers, answer.headers)?;
     let body = match answer.body {
         None => Bytes::new(),
         Some(Cow::Borrowed(s)) => within(payload, s),
@@ -44,6 +45,7 @@ pub fn parse_response(payload: &Bytes) -> Result<(MethodResponse, bool), String>
             headers,
             body,
             raw: None,
+            names,
         },
         answer.is_base64_encoded.unwrap_or(false),
     ))
@@ -110,20 +112,30 @@ impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
 }
 
 /// The response's headers: the multi-valued ones first, then the single ones, each name's
-/// values joined with `, ` in that order (values that are not visible ASCII left out).
+/// values joined with `, ` in that order (values that are not visible ASCII left out); and
+/// the names as the function spelled them (the last spelling of each, as API Gateway
+/// answers `tesT-Multi` for `multiValueHeaders` `test-multi` then `headers` `tesT-Multi`).
 fn headers(
     multi: Option<Pairs<'_, Vec<Scalar<'_>>>>,
     single: Option<Pairs<'_, Option<Scalar<'_>>>>,
-) -> Result<HeaderMap, String> {
-    let mut joined: Vec<(HeaderName, String)> = Vec::new();
+) -> Result<(HeaderMap, Option<NameCase>), String> {
+    // Each name, its joined value, and its spelling when the writer needs it (not all lower
+    // case, and not one of the names API Gateway writes in its own case).
+    let mut joined: Vec<(HeaderName, String, Option<Box<str>>)> = Vec::new();
     let mut add = |name: &str, value: &str| -> Result<(), String> {
         let n = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("invalid header name {name:?}"))?;
         HeaderValue::from_str(value).map_err(|_| format!("invalid value for header {name}"))?;
-        let entry = match joined.iter_mut().position(|(e, _)| *e == n) {
-            Some(i) => &mut joined[i].1,
+        let spelling = (name.bytes().any(|b| b.is_ascii_uppercase())
+            && header_case::aws_own(n.as_str().as_bytes()).is_none())
+        .then(|| Box::<str>::from(name));
+        let entry = match joined.iter_mut().position(|(e, _, _)| *e == n) {
+            Some(i) => {
+                joined[i].2 = spelling;
+                &mut joined[i].1
+            }
             None => {
-                joined.push((n, String::new()));
+                joined.push((n, String::new(), spelling));
                 &mut joined.last_mut().expect("just pushed").1
             }
         };
@@ -146,19 +158,22 @@ fn headers(
             add(&name, &v.0)?;
         }
     }
+    let mut spelled = Vec::new();
     let mut out = HeaderMap::with_capacity(joined.len() + 1);
-    for (name, value) in joined {
+    for (name, value, spelling) in joined {
+        spelled.extend(spelling);
         if let Ok(v) = HeaderValue::from_str(&value) {
             out.insert(name, v);
         }
     }
+    let names = (!spelled.is_empty()).then(|| NameCase(spelled.into()));
     if !out.contains_key(http::header::CONTENT_TYPE) {
         out.insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
     }
-    Ok(out)
+    Ok((out, names))
 }
 
 /// `statusCode`: `Some` when it is an unsigned integer or a string of one (spaces around it
