@@ -47,25 +47,52 @@ pub fn needs(name: &str) -> bool {
         && aws_own(name.to_ascii_lowercase().as_bytes()).is_none()
 }
 
-/// The names API Gateway sets on its answers, in its case (`lower` is a lower-case name).
+/// The names API Gateway sets on its answers, in its case (`lower` is a lower-case name):
+/// its own headers, and the names it gives the integration's headers it renames
+/// (`responses.rs`), spelled as AWS answers them.
 pub fn aws_own(lower: &[u8]) -> Option<&'static [u8]> {
-    // By length first: most names are rejected without comparing their text.
-    Some(match lower.len() {
-        4 if lower == b"date" => b"Date",
-        10 if lower == b"connection" => b"Connection",
-        12 if lower == b"content-type" => b"Content-Type",
-        14 if lower == b"content-length" => b"Content-Length",
-        14 if lower == b"x-amz-apigw-id" => b"x-amz-apigw-id",
-        15 if lower == b"x-amzn-trace-id" => b"X-Amzn-Trace-Id",
-        16 if lower == b"x-amzn-requestid" => b"x-amzn-RequestId",
-        16 if lower == b"x-amzn-errortype" => b"x-amzn-ErrorType",
+    let own: &'static [u8] = match lower {
+        b"date" => b"Date",
+        b"connection" => b"Connection",
+        b"content-type" => b"Content-Type",
+        b"content-length" => b"Content-Length",
+        b"x-amz-apigw-id" => b"x-amz-apigw-id",
+        b"x-amzn-trace-id" => b"X-Amzn-Trace-Id",
+        b"x-amzn-requestid" => b"x-amzn-RequestId",
+        b"x-amzn-errortype" => b"x-amzn-ErrorType",
+        _ if lower.len() > 16 && lower.starts_with(b"x-amzn-remapped-") => remapped(lower)?,
+        _ => return None,
+    };
+    Some(own)
+}
+
+/// `x-amzn-remapped-…` for the names `responses.rs` renames.
+fn remapped(lower: &[u8]) -> Option<&'static [u8]> {
+    Some(match &lower[16..] {
+        b"authorization" => b"x-amzn-Remapped-Authorization",
+        b"connection" => b"x-amzn-Remapped-Connection",
+        b"content-length" => b"x-amzn-Remapped-Content-Length",
+        b"content-md5" => b"x-amzn-Remapped-Content-MD5",
+        b"date" => b"x-amzn-Remapped-Date",
+        b"expect" => b"x-amzn-Remapped-Expect",
+        b"host" => b"x-amzn-Remapped-Host",
+        b"max-forwards" => b"x-amzn-Remapped-Max-Forwards",
+        b"proxy-authenticate" => b"x-amzn-Remapped-Proxy-Authenticate",
+        b"server" => b"x-amzn-Remapped-Server",
+        b"trailer" => b"x-amzn-Remapped-Trailer",
+        b"upgrade" => b"x-amzn-Remapped-Upgrade",
+        b"user-agent" => b"x-amzn-Remapped-User-Agent",
+        b"www-authenticate" => b"x-amzn-Remapped-WWW-Authenticate",
+        b"x-amzn-requestid" => b"x-amzn-Remapped-x-amzn-RequestId",
+        b"x-amzn-errortype" => b"x-amzn-Remapped-x-amzn-ErrorType",
+        b"x-amz-apigw-id" => b"x-amzn-Remapped-x-amz-apigw-id",
         _ => return None,
     })
 }
 
 /// Writes an answer's header name (`lower`, as `HeaderMap` keeps it) in the case API
-/// Gateway gives it: its own names in its case, a renamed one as `x-amzn-Remapped-` and the
-/// name in title case (or as given), others as `given` spells them, else as they are.
+/// Gateway gives it: its own names in its case, others as `given` spells them, else as
+/// they are (another `x-amzn-remapped-` name in title case).
 pub fn write_name(out: &mut Vec<u8>, lower: &[u8], given: Option<&NameCase>) {
     if let Some(own) = aws_own(lower) {
         out.extend_from_slice(own);
@@ -82,12 +109,18 @@ pub fn write_name(out: &mut Vec<u8>, lower: &[u8], given: Option<&NameCase>) {
     }
 }
 
-/// `content-md5` → `Content-Md5`.
+/// `content-md5` → `Content-Md5` (copied whole, then the first letter of each part raised).
 fn title_case(out: &mut Vec<u8>, lower: &[u8]) {
-    let mut start = true;
-    for &b in lower {
-        out.push(if start { b.to_ascii_uppercase() } else { b });
-        start = b == b'-';
+    let at = out.len();
+    out.extend_from_slice(lower);
+    let written = &mut out[at..];
+    if let Some(first) = written.first_mut() {
+        first.make_ascii_uppercase();
+    }
+    for i in 1..written.len() {
+        if written[i - 1] == b'-' {
+            written[i].make_ascii_uppercase();
+        }
     }
 }
 
@@ -151,8 +184,14 @@ mod tests {
             ),
             (
                 "x-amzn-remapped-www-authenticate",
-                "x-amzn-Remapped-Www-Authenticate",
+                "x-amzn-Remapped-WWW-Authenticate",
             ),
+            ("x-amzn-remapped-server", "x-amzn-Remapped-Server"),
+            (
+                "x-amzn-remapped-x-amzn-requestid",
+                "x-amzn-Remapped-x-amzn-RequestId",
+            ),
+            ("x-amzn-remapped-foo-bar", "x-amzn-Remapped-Foo-Bar"),
         ] {
             assert_eq!(written(lower, None), aws);
         }
@@ -167,8 +206,8 @@ mod tests {
         assert_eq!(written("test-multi", Some(&given)), "tesT-Multi");
         assert_eq!(written("lower", Some(&given)), "lower");
         assert_eq!(
-            written("x-amzn-remapped-www-authenticate", Some(&given)),
-            "x-amzn-Remapped-WWW-Authenticate"
+            written("x-amzn-remapped-x-foo", Some(&given)),
+            "x-amzn-Remapped-X-Foo"
         );
         // API Gateway's own names keep its case whatever the integration wrote.
         assert!(NameCase::of(["CONTENT-TYPE"].into_iter()).is_none());

@@ -286,6 +286,12 @@ mod tests {
             assert_eq!(super::remapped_lowercase(bytes).unwrap().as_str(), *to);
             assert_eq!(super::outgoing_name(&from).as_str(), *to);
             assert_eq!(*to, format!("x-amzn-remapped-{from}"));
+            // Each has API Gateway's spelling for the answer (header_case.rs).
+            let spelled = crate::header_case::aws_own(to.as_bytes()).expect("spelled");
+            assert!(
+                spelled.eq_ignore_ascii_case(to.as_bytes())
+                    && spelled.starts_with(b"x-amzn-Remapped-")
+            );
         }
         let kept = http::HeaderName::from_static("x-custom");
         assert_eq!(super::outgoing_name(&kept), kept);
