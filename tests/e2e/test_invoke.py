@@ -498,17 +498,22 @@ def test_answers_name_headers_in_the_case_api_gateway_writes_them(gw, c):
                                responseParameters={
                                    "method.response.header.Access-Control-Allow-Origin": "'*'",
                                    "method.response.header.x-lower": "'l'"},
-                               responseTemplates={"application/json": "{}"})
+                               responseTemplates={"application/json":
+                                                  "#set($context.responseOverride.header.X-Over-Ride = 'o'){}"})
+    c.put_gateway_response(restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN",
+                           responseParameters={"gatewayresponse.header.X-Gateway-Said": "'no'"})
     c.create_deployment(restApiId=api_id, stageName="dev")
     status, headers = raw_call(gw, f"/restapis/{api_id}/dev/_user_request_/")
     assert status == 200
     assert ("Access-Control-Allow-Origin", "*") in headers and ("x-lower", "l") in headers, headers
+    assert ("X-Over-Ride", "o") in headers, headers
 
-    # A gateway error: AWS's x-amzn-ErrorType.
+    # A gateway error: AWS's x-amzn-ErrorType, and the gateway response's mapped header.
     status, headers = raw_call(gw, f"/restapis/{api_id}/dev/_user_request_/nowhere")
     assert status == 403
     names = [k for k, _ in headers]
     assert "x-amzn-ErrorType" in names and "Content-Type" in names, names
+    assert ("X-Gateway-Said", "no") in headers, headers
     # The management API answers in the same case.
     status, headers = raw_call(gw, "/restapis/nosuchapi")
     assert status == 404

@@ -29,6 +29,8 @@ pub struct Cached {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The headers' spellings (`header_case::NameCase`), as the answer had them.
+    pub names: Option<crate::header_case::NameCase>,
 }
 
 #[derive(Debug)]
@@ -209,6 +211,7 @@ mod tests {
             status: StatusCode::OK,
             headers: HeaderMap::new(),
             body: Bytes::from(body.to_string()),
+            names: None,
         }
     }
 

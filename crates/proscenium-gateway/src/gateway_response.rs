@@ -18,6 +18,8 @@ pub struct Rendered {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The mapped headers' names as the gateway response spells them.
+    pub names: Option<crate::header_case::NameCase>,
 }
 
 /// Renders `err`. `custom` is the deployed API's gateway responses (None: unknown API or stage);
@@ -41,6 +43,7 @@ pub fn render(
             status: status(fallback_status),
             headers,
             body: default_body(err),
+            names: None,
         };
     };
     let ty = lookup_type(err.kind.name()).unwrap_or(GatewayResponseType {
@@ -84,10 +87,16 @@ pub fn render(
         Some(t) => render_template(t, err, inputs),
         None => default_body(err),
     };
+    let names = crate::header_case::NameCase::of(
+        gr.response_parameters
+            .keys()
+            .filter_map(|k| k.strip_prefix("gatewayresponse.header.")),
+    );
     Rendered {
         status: status(code),
         headers,
         body,
+        names,
     }
 }
 

@@ -10,8 +10,9 @@
 //! Answers (HTTP/1.1): the headers API Gateway sets itself in its own case (`Content-Type`,
 //! `Content-Length`, `Date`, `Connection`, `x-amzn-RequestId`, `x-amz-apigw-id`,
 //! `X-Amzn-Trace-Id`, `x-amzn-ErrorType`, `x-amzn-Remapped-…`), the others as the
-//! integration named them ([`NameCase`], e.g. a Lambda proxy's `tesT-Multi`), else lower
-//! case. HTTP/2 names are lower case by the protocol.
+//! integration or the configuration named them ([`NameCase`]: a Lambda proxy's `tesT-Multi`,
+//! a `method.response.header.X-Who` mapping), else lower case. HTTP/2 names are lower case by
+//! the protocol.
 //!
 //! Pure.
 

@@ -188,7 +188,7 @@ pub fn cache_lookup(ctx: &mut RequestCtx) -> Result<Option<MethodResponse>, Gate
             headers: hit.headers,
             body: hit.body,
             raw: None,
-            names: None,
+            names: hit.names,
         }));
     }
     ms.series
@@ -218,6 +218,7 @@ pub fn cache_store(ctx: &RequestCtx, resp: &MethodResponse, now: u64) {
             status: resp.status,
             headers,
             body: resp.body.clone(),
+            names: resp.names.clone(),
         };
         store.put(key.clone(), value, *ttl_secs, now);
     }

@@ -542,6 +542,9 @@ pub(crate) fn fail(ctx: &mut RequestCtx, err: &GatewayError) -> Response<Full<By
     let mut out = Response::new(Full::new(rendered.body));
     *out.status_mut() = rendered.status;
     *out.headers_mut() = rendered.headers;
+    if let Some(names) = rendered.names {
+        out.extensions_mut().insert(names);
+    }
     out
 }
 

@@ -208,8 +208,32 @@ pub fn method_response_with(
         headers,
         body,
         raw: None,
-        names: r.names.clone(),
+        names: with_overridden_names(r.names.as_ref(), &overrides),
     })
+}
+
+/// The compiled names' spellings, with those of `$context.responseOverride.header` added
+/// (a template's spelling wins for a name both set).
+fn with_overridden_names(
+    compiled: Option<&crate::header_case::NameCase>,
+    overrides: &proscenium_vtl::ResponseOverride,
+) -> Option<crate::header_case::NameCase> {
+    if !overrides
+        .header
+        .iter()
+        .any(|(n, _)| crate::header_case::needs(n))
+    {
+        return compiled.cloned();
+    }
+    let from_template = overrides.header.iter().map(|(n, _)| n.as_str());
+    let kept = compiled.into_iter().flat_map(|c| c.0.iter()).map(|n| &**n);
+    let unique: Vec<&str> = from_template.chain(kept).fold(Vec::new(), |mut all, n| {
+        if !all.iter().any(|seen: &&str| seen.eq_ignore_ascii_case(n)) {
+            all.push(n);
+        }
+        all
+    });
+    crate::header_case::NameCase::of(unique.into_iter())
 }
 
 /// The name an integration-provided header is sent under: headers AWS never lets an
