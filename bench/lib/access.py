@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The access phases' cost over HTTP: a MOCK method with authorization NONE, the same behind a
-Lambda TOKEN authorizer whose answer is cached, and the same with apiKeyRequired and a usage
-plan (throttle and quota far above the load), in one server, interleaved rounds of wrk.
+Lambda TOKEN authorizer whose answer is cached, the same with apiKeyRequired and a usage
+plan (throttle and quota far above the load), and the NONE method in an API that also has an
+authorizer, a method requiring a key and a usage plan (`beside`: what NONE pays for their
+existence), in one server, interleaved rounds of wrk.
 
     .venv/bin/python bench/lib/access.py --bin target/release/proscenium [--rounds 9]
 
@@ -44,21 +46,31 @@ class Authorizer(BaseHTTPRequestHandler):
         pass
 
 
-def api(c, auth, key_required=False):
+def mock_method(c, api_id, res, auth, key_required=False, authorizer=None):
+    extra = {"authorizerId": authorizer} if authorizer else {}
+    c.put_method(restApiId=api_id, resourceId=res, httpMethod="GET", authorizationType=auth,
+                 apiKeyRequired=key_required, **extra)
+    c.put_integration(restApiId=api_id, resourceId=res, httpMethod="GET", type="MOCK",
+                      requestTemplates={"application/json": '{"statusCode": 200}'})
+    c.put_method_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200")
+    c.put_integration_response(restApiId=api_id, resourceId=res, httpMethod="GET", statusCode="200",
+                               responseTemplates={"application/json": '{"ok": true}'})
+
+
+def api(c, auth, key_required=False, beside=False):
+    """`/pets` GET with `auth`; with `beside`, the API also has a TOKEN authorizer and a
+    `/secure` GET that uses it and requires an API key (the measured method stays NONE)."""
     a = c.create_rest_api(name="access-bench")
     res = c.create_resource(restApiId=a["id"], parentId=a["rootResourceId"], pathPart="pets")["id"]
-    extra = {}
-    if auth == "CUSTOM":
-        extra["authorizerId"] = c.create_authorizer(
+    authorizer = None
+    if auth == "CUSTOM" or beside:
+        authorizer = c.create_authorizer(
             restApiId=a["id"], name="t", type="TOKEN", authorizerUri=LAMBDA_URI,
             identitySource="method.request.header.Authorization", authorizerResultTtlInSeconds=300)["id"]
-    c.put_method(restApiId=a["id"], resourceId=res, httpMethod="GET", authorizationType=auth,
-                 apiKeyRequired=key_required, **extra)
-    c.put_integration(restApiId=a["id"], resourceId=res, httpMethod="GET", type="MOCK",
-                      requestTemplates={"application/json": '{"statusCode": 200}'})
-    c.put_method_response(restApiId=a["id"], resourceId=res, httpMethod="GET", statusCode="200")
-    c.put_integration_response(restApiId=a["id"], resourceId=res, httpMethod="GET", statusCode="200",
-                               responseTemplates={"application/json": '{"ok": true}'})
+    mock_method(c, a["id"], res, auth, key_required, authorizer if auth == "CUSTOM" else None)
+    if beside:
+        secure = c.create_resource(restApiId=a["id"], parentId=a["rootResourceId"], pathPart="secure")["id"]
+        mock_method(c, a["id"], secure, "CUSTOM", True, authorizer)
     c.create_deployment(restApiId=a["id"], stageName="dev")
     return a["id"]
 
@@ -86,9 +98,11 @@ def main():
                 break
             except Exception:
                 time.sleep(0.05)
-        ids = {"none": api(c, "NONE"), "token": api(c, "CUSTOM"), "apikey": api(c, "NONE", True)}
+        ids = {"none": api(c, "NONE"), "token": api(c, "CUSTOM"), "apikey": api(c, "NONE", True),
+               "beside": api(c, "NONE", beside=True)}
         key = c.create_api_key(name="k", enabled=True, value=KEY)
-        plan = c.create_usage_plan(name="p", apiStages=[{"apiId": ids["apikey"], "stage": "dev"}],
+        plan = c.create_usage_plan(name="p", apiStages=[{"apiId": ids["apikey"], "stage": "dev"},
+                                                        {"apiId": ids["beside"], "stage": "dev"}],
                                    throttle={"rateLimit": 1e9, "burstLimit": 1000000000},
                                    quota={"limit": 1000000000, "period": "MONTH"})
         c.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
