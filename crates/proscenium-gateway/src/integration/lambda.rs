@@ -16,7 +16,7 @@ use crate::client;
 use crate::compile::{LambdaAwsIntegration, LambdaIntegration};
 use crate::context::RequestCtx;
 use crate::error::GatewayError;
-use crate::responses::{self, MethodResponse};
+use crate::responses::MethodResponse;
 
 /// Escaped in function names and qualifiers (everything but RFC 3986 unreserved).
 const NAME: &AsciiSet = &NON_ALPHANUMERIC
@@ -47,14 +47,10 @@ pub async fn invoke_proxy(
             String::from_utf8_lossy(&answer.payload)
         )));
     }
+    // The headers come renamed as AWS renames them (`lambda_answer.rs`).
     let (mut resp, is_base64) = parse_response(&answer.payload).map_err(|why| {
         GatewayError::bad_gateway(format!("Malformed Lambda proxy response: {why}"))
     })?;
-    let mut headers = http::HeaderMap::with_capacity(resp.headers.len());
-    for (name, value) in &resp.headers {
-        headers.append(responses::outgoing_name(name), value.clone());
-    }
-    resp.headers = headers;
     if is_base64 && wants_binary(ctx) {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(&resp.body)

@@ -112,7 +112,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
 }
 
 /// The response's headers: the multi-valued ones first, then the single ones, each name's
-/// values joined with `, ` in that order (values that are not visible ASCII left out); and
+/// values joined with `, ` in that order (values that are not visible ASCII left out), the
+/// names API Gateway renames renamed; and
 /// the names as the function spelled them (the last spelling of each, as API Gateway
 /// answers `tesT-Multi` for `multiValueHeaders` `test-multi` then `headers` `tesT-Multi`).
 fn headers(
@@ -163,7 +164,8 @@ fn headers(
     for (name, value, spelling) in joined {
         spelled.extend(spelling);
         if let Ok(v) = HeaderValue::from_str(&value) {
-            out.insert(name, v);
+            // Under the name AWS gives it (`Date` → `x-amzn-Remapped-Date`), in this one map.
+            out.insert(crate::responses::remapped(&name).unwrap_or(name), v);
         }
     }
     let names = (!spelled.is_empty()).then(|| NameCase(spelled.into()));
@@ -339,6 +341,24 @@ mod tests {
 
     fn ok(raw: &str) -> MethodResponse {
         parse(raw).unwrap().0
+    }
+
+    #[test]
+    fn headers_aws_renames_come_renamed_with_their_spellings() {
+        let r = ok(
+            r#"{"headers": {"Date": "d", "Server": "s", "tesT-Multi": "m", "Content-Type": "text/plain"}}"#,
+        );
+        assert_eq!(r.headers["x-amzn-remapped-date"], "d");
+        assert_eq!(r.headers["x-amzn-remapped-server"], "s");
+        assert!(!r.headers.contains_key("date") && !r.headers.contains_key("server"));
+        assert_eq!(r.headers["content-type"], "text/plain");
+        let names = r.names.expect("spellings");
+        assert_eq!(names.get(b"test-multi"), Some("tesT-Multi"));
+        assert_eq!(
+            names.get(b"content-type"),
+            None,
+            "API Gateway's own spelling is used"
+        );
     }
 
     #[test]
