@@ -44,8 +44,16 @@ impl NameCase {
 /// Whether the writer needs `name`'s spelling: it is not all lower case and not one of API
 /// Gateway's own names.
 pub fn needs(name: &str) -> bool {
+    has_upper(name) && aws_own(name.to_ascii_lowercase().as_bytes()).is_none()
+}
+
+/// [`needs`] when the lower-case name is at hand already (`lower`, as `HeaderName` keeps it).
+pub fn needs_spelling(name: &str, lower: &[u8]) -> bool {
+    has_upper(name) && aws_own(lower).is_none()
+}
+
+fn has_upper(name: &str) -> bool {
     name.bytes().any(|b| b.is_ascii_uppercase())
-        && aws_own(name.to_ascii_lowercase().as_bytes()).is_none()
 }
 
 /// The names API Gateway sets on its answers, in its case (`lower` is a lower-case name):

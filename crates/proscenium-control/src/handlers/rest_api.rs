@@ -278,16 +278,16 @@ pub(crate) fn stored_policy(
     if text.trim().is_empty() {
         return Ok(String::new());
     }
-    proscenium_model::policy::Policy::parse(text).map_err(|_| {
+    let invalid = || {
         ApiError::bad_request(
             "Invalid policy document. Please check the policy syntax and ensure that Principals are valid.",
         )
-    })?;
+    };
+    let document: serde_json::Value = serde_json::from_str(text).map_err(|_| invalid())?;
+    proscenium_model::policy::Policy::from_value(&document).map_err(|_| invalid())?;
     // AWS's quota is 8192 characters; like IAM, count the document without the
-    // whitespace between its tokens (it parsed above, so it is JSON).
-    let length = serde_json::from_str::<serde_json::Value>(text)
-        .map(|v| v.to_string().chars().count())
-        .unwrap_or_else(|_| text.chars().count());
+    // whitespace between its tokens.
+    let length = document.to_string().chars().count();
     if length > MAX_POLICY {
         return Err(ApiError::bad_request(format!(
             "Invalid policy document. The policy is {length} characters long without whitespace; a resource policy can be at most {MAX_POLICY} characters long."

@@ -127,9 +127,8 @@ fn headers(
         let n = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("invalid header name {name:?}"))?;
         HeaderValue::from_str(value).map_err(|_| format!("invalid value for header {name}"))?;
-        let spelling = (name.bytes().any(|b| b.is_ascii_uppercase())
-            && header_case::aws_own(n.as_str().as_bytes()).is_none())
-        .then(|| Box::<str>::from(name));
+        let spelling = header_case::needs_spelling(name, n.as_str().as_bytes())
+            .then(|| Box::<str>::from(name));
         let entry = match joined.iter_mut().position(|(e, _, _)| *e == n) {
             Some(i) => {
                 joined[i].2 = spelling;
