@@ -75,6 +75,30 @@ def api(c, auth, key_required=False, beside=False):
     return a["id"]
 
 
+def serve(bin_path, lambda_url, *extra, wrap=()):
+    """`proscenium serve` on CPU 0 on a free port with a fresh data dir (`wrap` runs it
+    under another tool, e.g. valgrind); returns the process and its port."""
+    port = free_port()
+    data = tempfile.mkdtemp(prefix="access-bench-")
+    server = subprocess.Popen(
+        ["taskset", "-c", "0", *wrap, bin_path, "serve", "--listen", f"127.0.0.1:{port}",
+         "--data-dir", data, "--lambda-endpoint", lambda_url, *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return server, port
+
+
+def client_when_ready(port, tries=100, pause=0.05):
+    """A boto3 client once the management API answers."""
+    for _ in range(tries):
+        try:
+            c = make_client(f"http://127.0.0.1:{port}")
+            c.get_rest_apis()
+            return c
+        except Exception:  # noqa: BLE001 - still starting
+            time.sleep(pause)
+    raise SystemExit(f"proscenium on port {port} never answered")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -83,21 +107,10 @@ def main():
     args = ap.parse_args()
     lam = ThreadingHTTPServer(("127.0.0.1", 0), Authorizer)
     threading.Thread(target=lam.serve_forever, daemon=True).start()
-    port = free_port()
-    data = tempfile.mkdtemp(prefix="access-bench-")
-    server = subprocess.Popen(
-        ["taskset", "-c", "0", args.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
-         "--lambda-endpoint", f"http://127.0.0.1:{lam.server_address[1]}", "--workers", "1",
-         "--account-rate-limit", "1000000000", "--account-burst-limit", "1000000000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = serve(args.bin, f"http://127.0.0.1:{lam.server_address[1]}", "--workers", "1",
+                         "--account-rate-limit", "1000000000", "--account-burst-limit", "1000000000")
     try:
-        for _ in range(100):
-            try:
-                c = make_client(f"http://127.0.0.1:{port}")
-                c.get_rest_apis()
-                break
-            except Exception:
-                time.sleep(0.05)
+        c = client_when_ready(port)
         ids = {"none": api(c, "NONE"), "token": api(c, "CUSTOM"), "apikey": api(c, "NONE", True),
                "beside": api(c, "NONE", beside=True)}
         key = c.create_api_key(name="k", enabled=True, value=KEY)

@@ -10,18 +10,14 @@ key, and a usage plan with a key (`access.py`'s `beside`). Each measured twice, 
 import argparse
 import glob
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "e2e"))
 import access  # noqa: E402
 import callgrind  # noqa: E402
-from e2e_helpers import make_client  # noqa: E402
-from mgmt import free_port  # noqa: E402
 
 
 def main():
@@ -29,23 +25,13 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--requests", type=int, default=2000)
     a = ap.parse_args()
-    port = free_port()
-    data = tempfile.mkdtemp(prefix="access-cg-")
     work = tempfile.mkdtemp(prefix="access-cg-out-")
     out = os.path.join(work, "callgrind.out")
     # The authorizer is never called: only the NONE method is measured.
-    p = subprocess.Popen(["taskset", "-c", "0", "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                          a.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
-                          "--lambda-endpoint", "http://127.0.0.1:9"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p, port = access.serve(a.bin, "http://127.0.0.1:9",
+                           wrap=("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"))
     try:
-        for _ in range(900):
-            try:
-                c = make_client(f"http://127.0.0.1:{port}")
-                c.get_rest_apis()
-                break
-            except Exception:  # noqa: BLE001 - still starting under valgrind
-                time.sleep(0.2)
+        c = access.client_when_ready(port, tries=900, pause=0.2)
         ids = {"none": access.api(c, "NONE"), "beside": access.api(c, "NONE", beside=True)}
         key = c.create_api_key(name="k", enabled=True, value=access.KEY)
         plan = c.create_usage_plan(name="p", apiStages=[{"apiId": ids["beside"], "stage": "dev"}],
