@@ -179,10 +179,12 @@ pub fn check_variable_name(name: &str) -> ApiResult<()> {
 /// AWS's check of a stage variable's value: not empty, and only alphanumerics and
 /// `-._~:/?#&=,` (the documented set) or spaces (which AWS's message lists).
 pub fn check_variable_value(value: &str) -> ApiResult<()> {
-    if value.len() > MAX_VARIABLE_VALUE {
+    // Counted in characters, as the message says (a value of other characters than ASCII
+    // ones is refused below for them).
+    let length = value.chars().count();
+    if length > MAX_VARIABLE_VALUE {
         return Err(ApiError::bad_request(format!(
-            "Invalid stage variable value of {} characters.  A stage variable value can be at most {MAX_VARIABLE_VALUE} characters long.",
-            value.chars().count()
+            "Invalid stage variable value of {length} characters.  A stage variable value can be at most {MAX_VARIABLE_VALUE} characters long."
         )));
     }
     let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~:/?#&=, ".contains(c);
@@ -652,6 +654,14 @@ mod tests {
             )
         );
         assert!(check_variable_value(&"v".repeat(MAX_VARIABLE_VALUE)).is_ok());
+        // 300 two-byte characters are 600 bytes but within the length: refused for the
+        // characters, not for a length the message would contradict.
+        assert!(
+            check_variable_value(&"é".repeat(300))
+                .unwrap_err()
+                .message()
+                .starts_with("Invalid stage variable value: é")
+        );
         assert_eq!(
             check_variable_value(&"v".repeat(513))
                 .unwrap_err()
