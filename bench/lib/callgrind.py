@@ -64,11 +64,12 @@ PLUMBING = re.compile(r"^(clone|start_thread|std::sys::backtrace::__rust_begin_s
                       # the single-threaded runtime runs on the main thread
                       r"(main|\(below main\)|__libc_start_main.*|0x[0-9a-f]+|std::rt::lang_start.*|proscenium::main|"
                       r"std::thread::local::LocalKey<T>::with)$)")
-# Allocator entry points: the system's (glibc) and mimalloc's (the binary's global allocator).
-ALLOCATORS = {"malloc": ["malloc", "mi_malloc", "mi_malloc_aligned"],
-              "realloc": ["realloc", "mi_realloc", "mi_realloc_aligned"],
-              "calloc": ["calloc", "mi_zalloc", "mi_zalloc_aligned", "mi_calloc"],
-              "free": ["free", "mi_free"]}
+# Allocator entry points: the system's (glibc), mimalloc's and jemalloc's (the binary's global
+# allocator, with tikv-jemallocator's `_rjem_` prefix).
+ALLOCATORS = {"malloc": ["malloc", "mi_malloc", "mi_malloc_aligned", "_rjem_malloc", "_rjem_mallocx"],
+              "realloc": ["realloc", "mi_realloc", "mi_realloc_aligned", "_rjem_realloc", "_rjem_rallocx"],
+              "calloc": ["calloc", "mi_zalloc", "mi_zalloc_aligned", "mi_calloc", "_rjem_calloc"],
+              "free": ["free", "mi_free", "_rjem_free", "_rjem_sdallocx", "_rjem_dallocx"]}
 
 
 def functions(path: str, inclusive: bool) -> list:

@@ -21,6 +21,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// jemalloc: fewer instructions per allocation than glibc's malloc on every request path, and
+/// freed memory goes back to the system (BENCHMARKS.md, "Allocator").
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A self-hosted AWS API Gateway: point the AWS CLI, boto3, the SDKs or Terraform at it
 /// (`--endpoint-url http://127.0.0.1:4566`), define REST APIs, deploy them to stages, and
 /// call them at http://{apiId}.execute-api.localhost:4566/{stage}/{path}.
