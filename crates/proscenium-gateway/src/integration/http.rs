@@ -235,6 +235,85 @@ pub async fn invoke_http(
     let (body, content_type, overrides) = request_body_with_overrides(&i.request, ctx)?;
     apply_request_override(&mut mapped, overrides);
     let uri = http_backend_uri(ctx, i, &mapped, None)?;
+    let method = backend_method(&i.method, &ctx.method)?;
+    if uri.scheme() == Some(&http::uri::Scheme::HTTPS) || ctx.exec.is_some() {
+        // Boxed: this path keeps its state out of the plain path's.
+        return Box::pin(http_general(
+            shared,
+            ctx,
+            i,
+            (method, uri),
+            mapped,
+            (body, content_type),
+        ))
+        .await;
+    }
+    // A plain-HTTP backend without execution logging: the request is written from the list
+    // of its headers (none of the client's is forwarded), without a header map.
+    ctx.called_backend = true;
+    let now = ctx.integration_start_nanos;
+    let mut agent = Vec::with_capacity(32);
+    agent.extend_from_slice(b"AmazonAPIGateway_");
+    agent.extend_from_slice(ctx.target.api_id().as_bytes());
+    let traces = ctx
+        .trace_parent
+        .as_ref()
+        .map(|parent| crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id));
+    let mut extra: Vec<(HeaderName, &[u8])> = Vec::with_capacity(6 + mapped.headers.len());
+    extra.push((http::header::ACCEPT, b"application/json"));
+    // AWS sends a Content-Type only with a body.
+    if !body.is_empty() && is_header_value(content_type.as_bytes()) {
+        extra.push((http::header::CONTENT_TYPE, content_type.as_bytes()));
+    }
+    if is_header_value(&agent) {
+        extra.push((http::header::USER_AGENT, &agent));
+    }
+    extra.push((API_ID, ctx.target.api_id().as_bytes()));
+    match &traces {
+        Some((amzn, w3c)) => {
+            extra.push((AMZN_TRACE, amzn.as_bytes()));
+            extra.push((TRACEPARENT, w3c.as_bytes()));
+        }
+        None => extra.push((AMZN_TRACE, ctx.trace().as_bytes())),
+    }
+    // Mapped headers replace what API Gateway adds, in its place.
+    for (name, value) in &mapped.headers {
+        if !is_header_value(value.as_bytes()) {
+            continue;
+        }
+        match extra.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value.as_bytes(),
+            None => extra.push((name.clone(), value.as_bytes())),
+        }
+    }
+    let answer = send_built(
+        shared,
+        (&method, &uri),
+        (&extra, &mapped.shown),
+        (&body, false),
+        (i.timeout, now),
+    )
+    .await?;
+    ctx.outcome.integration_status = Some(answer.status.as_u16());
+    let selected = i.responses.select(answer.status.as_str()).ok_or_else(|| {
+        GatewayError::internal(
+            "No match for output mapping and no default output mapping configured",
+        )
+    })?;
+    let binary = super::backend_is_binary(ctx, &answer.headers);
+    super::respond(ctx, selected, &answer.headers, &answer.body, binary)
+}
+
+/// An HTTP integration through the general client: HTTPS backends, or with execution
+/// logging.
+async fn http_general(
+    shared: &Shared,
+    ctx: &mut RequestCtx,
+    i: &HttpIntegration,
+    (method, uri): (Method, http::Uri),
+    mapped: Mapped,
+    (body, content_type): (Bytes, String),
+) -> Result<MethodResponse, GatewayError> {
     // Room for what is added here and a few mapped headers: no growth on the way.
     let mut headers = HeaderMap::with_capacity(8 + mapped.headers.len());
     // AWS sends its own Accept (not the client's) and a Content-Type only with a body.
@@ -255,7 +334,6 @@ pub async fn invoke_http(
     }
     add_gateway_headers(ctx, &mut headers);
     apply_mapped_headers(&mut headers, &mapped);
-    let method = backend_method(&i.method, &ctx.method)?;
     let (parts, backend_body) = call(
         shared,
         ctx,
@@ -279,6 +357,59 @@ pub async fn invoke_http(
     })?;
     let binary = super::backend_is_binary(ctx, &parts.headers);
     super::respond(ctx, selected, &parts.headers, &backend_body, binary)
+}
+
+/// Whether `bytes` may be written as a header value as they are: what `HeaderValue`
+/// accepts (no control character but tab).
+pub(super) fn is_header_value(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\t')
+}
+
+/// A mapped header's name as the mapping spelled it.
+type Shown = (HeaderName, std::sync::Arc<str>);
+
+/// Sends a request API Gateway writes itself (an HTTP integration's, a Lambda invocation) to
+/// a plain-HTTP backend: `extra` are all its headers (valid values, see
+/// [`is_header_value`]), `shown` the spellings of mapped names. No execution log: the caller
+/// checked that none is kept, and notes that the backend was called and what it answered.
+/// The answer's headers come in a map, or raw with `keep_raw`. `now`: the injected clock's
+/// monotonic nanoseconds.
+pub(super) async fn send_built(
+    shared: &Shared,
+    (method, uri): (&Method, &http::Uri),
+    (extra, shown): (&[(HeaderName, &[u8])], &[Shown]),
+    (body, keep_raw): (&Bytes, bool),
+    (timeout, now): (std::time::Duration, u64),
+) -> Result<client::h1::Answer, GatewayError> {
+    fn forward_none(_: &HeaderName) -> bool {
+        true
+    }
+    fn keep(_: &[u8]) -> client::h1::Rename {
+        client::h1::Rename::Keep
+    }
+    let none = HeaderMap::new();
+    let req = client::h1::Outgoing {
+        raw_head: None,
+        shown,
+        method,
+        uri,
+        headers: &none,
+        extra,
+        skip: forward_none,
+        rename: keep,
+        body,
+        keep_raw,
+    };
+    Ok(client::send_plain(
+        &shared.client,
+        &req,
+        timeout,
+        shared.config.max_payload_bytes,
+        now,
+    )
+    .await?)
 }
 
 /// Sends a backend request through the general client; `names` says how its header names

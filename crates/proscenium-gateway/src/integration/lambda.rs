@@ -8,6 +8,7 @@ use http::HeaderValue;
 use http_body_util::Full;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use super::http::{is_header_value, send_built};
 use super::lambda_answer::parse_response;
 use super::lambda_proxy::event_json;
 use super::{request_body, substitute_stage_variables};
@@ -141,13 +142,60 @@ async fn call_function(
         };
         invoke_uri(endpoint, &function)?
     };
+    const INVOCATION_TYPE: http::HeaderName =
+        http::HeaderName::from_static("x-amz-invocation-type");
+    const FUNCTION_ERROR: http::HeaderName = http::HeaderName::from_static("x-amz-function-error");
+    if uri.scheme() != Some(&http::uri::Scheme::HTTPS) && ctx.exec.is_none() {
+        // A plain-HTTP endpoint without execution logging: no header maps, the answer's
+        // headers kept raw (only the function error is read from them).
+        let amzn = ctx
+            .trace_parent
+            .as_ref()
+            .map(|parent| crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id).0);
+        let mut extra: [(http::HeaderName, &[u8]); 3] = [
+            (http::header::CONTENT_TYPE, b"application/json"),
+            (INVOCATION_TYPE, b"RequestResponse"),
+            (http::header::CONTENT_TYPE, b""), // the trace header's place, when there is one
+        ];
+        let mut count = 2;
+        if let Some(v) = amzn.as_deref().filter(|v| is_header_value(v.as_bytes())) {
+            extra[2] = (
+                http::HeaderName::from_static("x-amzn-trace-id"),
+                v.as_bytes(),
+            );
+            count = 3;
+        }
+        ctx.called_backend = true;
+        let now = ctx.integration_start_nanos;
+        let answer = send_built(
+            shared,
+            (&http::Method::POST, &uri),
+            (&extra[..count], &[]),
+            (&payload, true),
+            (timeout, now),
+        )
+        .await?;
+        ctx.outcome.integration_status = Some(answer.status.as_u16());
+        if !answer.status.is_success() {
+            return Err(GatewayError::internal(format!(
+                "Lambda invoke answered {}",
+                answer.status
+            )));
+        }
+        let function_error = answer
+            .raw
+            .as_ref()
+            .is_some_and(|raw| raw.contains(&FUNCTION_ERROR));
+        return Ok(Answer {
+            payload: answer.body,
+            function_error,
+        });
+    }
     let mut h = http::HeaderMap::with_capacity(3);
     h.insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    const INVOCATION_TYPE: http::HeaderName =
-        http::HeaderName::from_static("x-amz-invocation-type");
     h.insert(INVOCATION_TYPE, HeaderValue::from_static("RequestResponse"));
     if let Some(parent) = &ctx.trace_parent {
         let (amzn, _) = crate::trace::backend_headers(ctx.trace_id(), parent, &ctx.request_id);
@@ -185,7 +233,7 @@ async fn call_function(
     }
     Ok(Answer {
         payload: body,
-        function_error: parts.headers.contains_key("x-amz-function-error"),
+        function_error: parts.headers.contains_key(FUNCTION_ERROR),
     })
 }
 
