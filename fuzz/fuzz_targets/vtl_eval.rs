@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     let q = parts.next().unwrap_or("");
     let Ok(t) = parse(template) else { return };
     let input = RenderInput {
-        body: body.to_string(),
+        body: body.into(),
         params: Params {
             path: vec![("id".into(), q.into())],
             querystring: vec![("q".into(), q.into())],

@@ -135,8 +135,8 @@ impl RequestCtx {
         let stage = self.stage.as_deref();
         let m = self.matched.as_ref();
         Some(match name {
-            "requestId" => self.request_id.to_string(),
-            "extendedRequestId" => self.apigw_id.to_string(),
+            "requestId" => self.request_id.as_str().to_owned(),
+            "extendedRequestId" => self.apigw_id.as_str().to_owned(),
             "apiId" => self.target.api_id().to_string(),
             "stage" => self.target.stage().to_string(),
             "accountId" => self.account_id().to_string(),

@@ -7,6 +7,8 @@
 //!
 //! Must not: do I/O, or be bypassed by other modules.
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
 use crate::compile::Variables;
@@ -225,14 +227,22 @@ fn params(p: &Inputs<'_>) -> proscenium_vtl::Params {
     }
 }
 
+thread_local! {
+    /// The body of a render that does not read it (an empty text, shared).
+    static EMPTY: Rc<str> = Rc::from("");
+}
+
 /// What the engine reads, with only the parts of `$input` and `$context` the template uses.
 fn render_input(t: &Template, input: &TemplateInput<'_>) -> proscenium_vtl::RenderInput {
     let uses = t.input_use;
     proscenium_vtl::RenderInput {
         body: if uses.body {
-            String::from_utf8_lossy(input.body).into_owned()
+            match String::from_utf8_lossy(input.body) {
+                std::borrow::Cow::Borrowed(text) => Rc::from(text),
+                std::borrow::Cow::Owned(text) => Rc::from(text),
+            }
         } else {
-            String::new()
+            EMPTY.with(Rc::clone)
         },
         params: if uses.params {
             params(input.params)

@@ -470,7 +470,7 @@ fn property(obj: &Value, name: &str, ctx: &mut Ctx<'_>) -> Value {
             _ => Value::Null,
         },
         Value::Input => match name {
-            "body" => Value::str(&ctx.data.body),
+            "body" => Value::shared(ctx.data.body.clone()),
             _ => Value::Null,
         },
         _ => Value::Null,

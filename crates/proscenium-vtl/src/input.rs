@@ -73,7 +73,7 @@ fn path(ctx: &mut Ctx<'_>, p: &str) -> Result<Value, String> {
 
 pub(crate) fn call(ctx: &mut Ctx<'_>, name: &str, args: &[Value]) -> Result<Option<Value>, String> {
     Ok(Some(match (name, args) {
-        ("getBody", []) => Value::str(&ctx.data.body),
+        ("getBody", []) => Value::shared(ctx.data.body.clone()),
         ("params", []) => {
             let p = &ctx.data.params;
             let mut m = JMap::default();

@@ -2,6 +2,8 @@
 //! (insertion ordered), lists, strings, Integer/Long/Double, booleans and null;
 //! `$input.json` serialises a selection back to compact JSON text.
 
+use std::rc::Rc;
+
 use crate::value::{JMap, Value};
 
 /// Converts a `serde_json` tree (numbers: Integer if they fit, else Long, else Double).
@@ -47,11 +49,11 @@ fn from_serde_at(v: &serde_json::Value, depth: usize) -> Value {
 }
 
 /// Parses a body; an empty or blank body counts as `{}`, as in API Gateway.
-pub(crate) fn parse_body(body: &str) -> Result<Value, String> {
+pub(crate) fn parse_body(body: &Rc<str>) -> Result<Value, String> {
     if body.trim().is_empty() {
         return Ok(Value::map(JMap::default()));
     }
-    crate::json_parse::parse(body)
+    crate::json_parse::parse_shared(body.clone())
 }
 
 /// Compact JSON text of a value.
@@ -120,6 +122,10 @@ pub(crate) fn write_json(v: &Value, out: &mut String, depth: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_body(body: &str) -> Result<Value, String> {
+        super::parse_body(&Rc::from(body))
+    }
 
     #[test]
     fn round_trips_with_java_numbers() {

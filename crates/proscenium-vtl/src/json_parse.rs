@@ -44,7 +44,11 @@ fn err<T>(p: &P<'_>, msg: &str) -> Result<T, String> {
 
 /// Parses one JSON document (surrounding whitespace allowed).
 pub(crate) fn parse(s: &str) -> Result<Value, String> {
-    let body: Rc<str> = Rc::from(s);
+    parse_shared(Rc::from(s))
+}
+
+/// [`parse`] of text already shared: its strings are slices of it.
+pub(crate) fn parse_shared(body: Rc<str>) -> Result<Value, String> {
     let mut p = P::new(&body);
     p.items.reserve(16);
     p.entries.reserve(32);

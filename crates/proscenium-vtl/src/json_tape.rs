@@ -40,7 +40,7 @@ pub(crate) enum TNode {
 #[derive(Debug)]
 pub(crate) struct Tape {
     pub(crate) body: Rc<str>,
-    pub(crate) esc: Rc<str>,
+    pub(crate) esc: Option<Rc<str>>,
     pub(crate) nodes: Vec<TNode>,
     pub(crate) kids: Vec<u32>,
     bigs: Vec<i128>,
@@ -59,11 +59,10 @@ struct Builder {
 }
 
 /// Builds the tape of a document, or `None` (see the module comment).
-pub(crate) fn build(body: &str) -> Option<Tape> {
+pub(crate) fn build(body: &Rc<str>) -> Option<Tape> {
     if body.trim().is_empty() {
         return None;
     }
-    let body: Rc<str> = Rc::from(body);
     let mut p = P::new(&body);
     let mut b = Builder {
         // Compact JSON has a node per 4 bytes or more.
@@ -80,7 +79,8 @@ pub(crate) fn build(body: &str) -> Option<Tape> {
         return None;
     }
     Some(Tape {
-        esc: Rc::from(b.esc),
+        // Most bodies have no escaped string: no buffer for them.
+        esc: (!b.esc.is_empty()).then(|| Rc::from(b.esc)),
         body: body.clone(),
         nodes: b.nodes,
         kids: b.kids,
@@ -307,7 +307,7 @@ impl Tape {
     pub(crate) fn bytes(&self, n: u32) -> &[u8] {
         let (buf, start, len) = match self.node(n) {
             Some(TNode::Str(s, l)) => (self.body.as_bytes(), s, l),
-            Some(TNode::Esc(s, l)) => (self.esc.as_bytes(), s, l),
+            Some(TNode::Esc(s, l)) => (self.esc.as_deref().map_or(&b""[..], str::as_bytes), s, l),
             _ => return &[],
         };
         buf.get(start as usize..(start + len) as usize)
@@ -335,7 +335,10 @@ impl Tape {
             TNode::Double(d) => return Value::Double(d),
             TNode::Null | TNode::Arr { .. } | TNode::Obj { .. } => return Value::Null,
             TNode::Str(s, l) => (&self.body, s, l),
-            TNode::Esc(s, l) => (&self.esc, s, l),
+            TNode::Esc(s, l) => match &self.esc {
+                Some(esc) => (esc, s, l),
+                None => return Value::Null,
+            },
         };
         JStr::slice(buf, start as usize, (start + len) as usize).map_or(Value::Null, Value::Str)
     }
@@ -356,6 +359,10 @@ impl Tape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn build(body: &str) -> Option<Tape> {
+        super::build(&Rc::from(body))
+    }
 
     #[test]
     fn builds_only_what_the_value_parser_reads_alike() {

@@ -519,7 +519,7 @@ mod tests {
     use crate::json::{parse_body, to_json};
 
     fn sel(body: &str, path: &str) -> Option<String> {
-        select(&parse_body(body).unwrap(), path)
+        select(&parse_body(&std::rc::Rc::from(body)).unwrap(), path)
             .unwrap()
             .map(|v| to_json(&v))
     }

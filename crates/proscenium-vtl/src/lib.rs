@@ -59,7 +59,7 @@ pub use uses::{ContextUse, InputUse};
 /// the selection, as `$input.json(path)` does (`None` when nothing matches).
 /// The data plane uses it for `method.request.body.<JSONPath>` mappings.
 pub fn json_path_text(body: &str, path: &str) -> Result<Option<String>, String> {
-    let root = json::parse_body(body)?;
+    let root = json::parse_body(&std::rc::Rc::from(body))?;
     let sel = jsonpath::select(&root, path)?;
     Ok(sel.map(|v| json::to_json(&v)))
 }

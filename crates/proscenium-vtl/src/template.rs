@@ -2,6 +2,7 @@
 //! against a [`RenderInput`] within [`Limits`] and returns a [`Rendered`].
 
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::ast::{Block, MacroDef};
@@ -120,7 +121,8 @@ pub struct Params {
 /// describe the integration response.
 #[derive(Debug, Clone, Default)]
 pub struct RenderInput {
-    pub body: String,
+    /// Shared: the engine's JSON views of it take no copy.
+    pub body: Rc<str>,
     pub params: Params,
     /// The `$context` tree (`requestId`, `identity.sourceIp`, `authorizer.*`, …).
     /// `requestOverride`/`responseOverride` maps are added when absent.

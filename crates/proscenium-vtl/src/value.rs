@@ -266,6 +266,11 @@ impl Value {
         Value::Str(JStr::owned(Rc::from(s)))
     }
 
+    /// A string sharing `s` (no copy).
+    pub(crate) fn shared(s: Rc<str>) -> Value {
+        Value::Str(JStr::owned(s))
+    }
+
     pub(crate) fn string(s: String) -> Value {
         Value::Str(JStr::owned(Rc::from(s)))
     }

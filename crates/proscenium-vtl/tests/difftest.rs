@@ -93,7 +93,7 @@ fn input_for(case: &Case, default_context: &str) -> RenderInput {
         })
         .unwrap_or_default();
     RenderInput {
-        body: case.get("body").unwrap_or("").to_string(),
+        body: case.get("body").unwrap_or("").into(),
         params,
         context,
         stage_variables,

@@ -104,7 +104,7 @@ fn rounds() -> usize {
 
 fn input(body: &str) -> RenderInput {
     RenderInput {
-        body: body.to_string(),
+        body: body.into(),
         params: Params {
             path: vec![("id".into(), "1".into())],
             querystring: vec![("q".into(), "a b".into())],

@@ -515,28 +515,13 @@ fn encode_head(out: &mut Vec<u8>, req: &Outgoing<'_>, authority: &http::uri::Aut
         )
     {
         out.extend_from_slice(b"content-length: ");
-        push_decimal(out, req.body.len());
+        crate::json_out::number(out, req.body.len() as u64);
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
     if small_body > 0 {
         out.extend_from_slice(req.body);
     }
-}
-
-/// Appends `n` in decimal (without the formatting machinery and its string).
-fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 /// One request/answer exchange on `conn`. Returns the connection with the answer, and
@@ -906,15 +891,6 @@ mod tests {
     /// `parse_head` on a copy (it lowercases names in place).
     fn parse_head(raw: &[u8]) -> Result<Option<Head>, String> {
         super::parse_head(&mut raw.to_vec())
-    }
-
-    #[test]
-    fn decimals() {
-        for n in [0, 7, 10, 99, 100, 307_200, usize::MAX] {
-            let mut out = b"x".to_vec();
-            push_decimal(&mut out, n);
-            assert_eq!(out, format!("x{n}").into_bytes());
-        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn body() -> String {
 /// The render input of the benchmark.
 pub fn bench_input() -> proscenium_vtl::RenderInput {
     proscenium_vtl::RenderInput {
-        body: body(),
+        body: body().into(),
         context: serde_json::json!({"requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "stage": "prod"}),
         ..proscenium_vtl::RenderInput::default()
     }
