@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
             querystring: vec![("q".into(), q.into())],
             header: vec![("Accept".into(), "application/json".into())],
         },
-        context: serde_json::json!({"requestId": "r", "identity": {"sourceIp": "127.0.0.1"}}),
+        context: serde_json::json!({"identity": {"sourceIp": "127.0.0.1"}}),
+        context_scalars: vec![
+            ("requestId", proscenium_vtl::ContextScalar::Text("r".into())),
+            ("requestTimeEpoch", proscenium_vtl::ContextScalar::Number(1_700_000_000_000)),
+        ],
         stage_variables: vec![("env".into(), q.into())],
     };
     let limits = Limits {

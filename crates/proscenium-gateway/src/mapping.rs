@@ -144,10 +144,22 @@ const CONTEXT_NAMES: &[&str] = &[
     "xrayTraceId",
 ];
 
-/// Builds the `$context` tree from the request's context: what `plan` names, or all of it.
-fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextPlan>) -> Value {
+/// The `$context` of a render from the request's context: what `plan` names, or all of it.
+/// The groups and their members go in a tree; the top-level variables are given by name
+/// (the engine reads them without a tree, and adds them to the `$context` map if it makes one).
+fn context_input(
+    context: &dyn Fn(&str) -> Option<String>,
+    plan: Option<&ContextPlan>,
+) -> (Value, Vec<(&'static str, proscenium_vtl::ContextScalar)>) {
+    use proscenium_vtl::ContextScalar;
     let (names, groups) = plan.map_or((CONTEXT_NAMES, CONTEXT_GROUPS), |p| (&*p.names, &*p.groups));
-    let mut root = Map::with_capacity(names.len() + groups.len());
+    let nested = names.iter().filter(|n| n.contains('.')).count();
+    let mut scalars = Vec::with_capacity(names.len() - nested);
+    let mut root = if groups.is_empty() && nested == 0 {
+        Map::new()
+    } else {
+        Map::with_capacity(groups.len() + 1)
+    };
     for group in groups {
         // The authorizer's group has the keys the authorizer gave: it comes whole.
         let value = match *group {
@@ -161,22 +173,21 @@ fn context_tree(context: &dyn Fn(&str) -> Option<String>, plan: Option<&ContextP
     }
     for name in names {
         let Some(v) = context(name) else { continue };
+        if name.contains('.') {
+            let segs: Vec<&str> = name.split('.').collect();
+            insert_at(&mut root, &segs, Value::String(v));
+            continue;
+        }
         let value = match *name {
             "requestTimeEpoch" => v
                 .parse::<i64>()
-                .map(Value::from)
-                .unwrap_or(Value::String(v)),
-            "isCanaryRequest" => Value::Bool(v == "true"),
-            _ => Value::String(v),
+                .map_or_else(|_| ContextScalar::Text(Rc::from(v)), ContextScalar::Number),
+            "isCanaryRequest" => ContextScalar::Bool(v == "true"),
+            _ => ContextScalar::Text(Rc::from(v)),
         };
-        if name.contains('.') {
-            let segs: Vec<&str> = name.split('.').collect();
-            insert_at(&mut root, &segs, value);
-        } else {
-            root.insert((*name).to_string(), value);
-        }
+        scalars.push((*name, value));
     }
-    Value::Object(root)
+    (Value::Object(root), scalars)
 }
 
 /// Puts `value` at a dotted path (`identity.clientCert.validity.notAfter`), making the
@@ -235,6 +246,7 @@ thread_local! {
 /// What the engine reads, with only the parts of `$input` and `$context` the template uses.
 fn render_input(t: &Template, input: &TemplateInput<'_>) -> proscenium_vtl::RenderInput {
     let uses = t.input_use;
+    let (context, context_scalars) = context_input(input.context, t.context_plan.as_ref());
     proscenium_vtl::RenderInput {
         body: if uses.body {
             match String::from_utf8_lossy(input.body) {
@@ -249,7 +261,8 @@ fn render_input(t: &Template, input: &TemplateInput<'_>) -> proscenium_vtl::Rend
         } else {
             proscenium_vtl::Params::default()
         },
-        context: context_tree(input.context, t.context_plan.as_ref()),
+        context,
+        context_scalars,
         stage_variables: input
             .stage_variables
             .iter()

@@ -140,7 +140,7 @@ impl<'t> Ctx<'t> {
             0 => Value::Input,
             1 => Value::Util,
             2 => {
-                let c = context_value(&self.data.context);
+                let c = context_value(self.data);
                 self.overrides = Overrides::collect(&c);
                 self.context = Some(c.clone());
                 c
@@ -170,6 +170,9 @@ impl<'t> Ctx<'t> {
         {
             return None;
         }
+        if let Some((_, s)) = self.data.context_scalars.iter().find(|(k, _)| *k == name) {
+            return Some(s.value());
+        }
         let serde_json::Value::Object(o) = &self.data.context else {
             return Some(Value::Null);
         };
@@ -183,14 +186,16 @@ impl<'t> Ctx<'t> {
     /// Entries `$context` has once built: the caller's keys plus the override
     /// maps it adds.
     pub(crate) fn context_len(&self) -> usize {
+        let scalars = self.data.context_scalars.len();
         let Some(o) = self.data.context.as_object() else {
-            return 2;
+            return 2 + scalars;
         };
-        if o.len() + 2 < 64 {
-            return o.len(); // below 64 the exact count does not matter
+        let len = o.len() + scalars;
+        if len + 2 < 64 {
+            return len; // below 64 the exact count does not matter
         }
         let has = |k: &str| o.contains_key(k);
-        o.len() + usize::from(!has("requestOverride")) + usize::from(!has("responseOverride"))
+        len + usize::from(!has("requestOverride")) + usize::from(!has("responseOverride"))
     }
 
     /// The `$context` map as created (if the template used it), even if the
@@ -656,8 +661,8 @@ impl Overrides {
     }
 }
 
-fn context_value(ctx: &serde_json::Value) -> Value {
-    let v = json::from_serde(ctx);
+fn context_value(data: &RenderInput) -> Value {
+    let v = json::from_serde(&data.context);
     let v = if let Value::Map(_) = v {
         v
     } else {
@@ -666,6 +671,11 @@ fn context_value(ctx: &serde_json::Value) -> Value {
     if let Value::Map(m) = &v
         && let Ok(mut m) = m.try_borrow_mut()
     {
+        for (k, s) in &data.context_scalars {
+            if m.get_str(k).is_none() {
+                m.put(Value::str(k), s.value());
+            }
+        }
         let req = ensure_map(&mut m, "requestOverride");
         if let Value::Map(r) = &req
             && let Ok(mut r) = r.try_borrow_mut()

@@ -8,18 +8,21 @@
 //! Template selection and passthrough belong to the data plane, not here.
 //!
 //! ```
-//! use proscenium_vtl::{Limits, Params, RenderInput, parse};
+//! use proscenium_vtl::{ContextScalar, Limits, Params, RenderInput, parse};
 //!
 //! let template = parse(r#"{"id": "$input.params('id')", "body": $input.json('$')}
-//! #set($context.responseOverride.status = 201)"#).unwrap();
+//! #set($context.responseOverride.status = 201)$context.requestId $context.identity.sourceIp"#)
+//!     .unwrap();
 //! let input = RenderInput {
 //!     body: r#"{"a":1}"#.into(),
 //!     params: Params { path: vec![("id".into(), "42".into())], ..Params::default() },
-//!     context: serde_json::json!({"requestId": "r-1"}),
+//!     // Groups in a tree; top-level variables in the tree too, or by name:
+//!     context: serde_json::json!({"identity": {"sourceIp": "192.0.2.1"}}),
+//!     context_scalars: vec![("requestId", ContextScalar::Text("r-1".into()))],
 //!     stage_variables: vec![("env".into(), "prod".into())],
 //! };
 //! let out = template.render(&input, &Limits::default()).unwrap();
-//! assert_eq!(out.output, "{\"id\": \"42\", \"body\": {\"a\":1}}\n");
+//! assert_eq!(out.output, "{\"id\": \"42\", \"body\": {\"a\":1}}\nr-1 192.0.2.1");
 //! assert_eq!(out.response_override.status_code(), Some(201));
 //! ```
 
@@ -51,7 +54,8 @@ mod vars;
 
 pub use error::{ParseError, RenderError, RenderErrorKind};
 pub use template::{
-    Limits, Params, RenderInput, Rendered, RequestOverride, ResponseOverride, Template, parse,
+    ContextScalar, Limits, Params, RenderInput, Rendered, RequestOverride, ResponseOverride,
+    Template, parse,
 };
 pub use uses::{ContextUse, InputUse};
 

@@ -127,7 +127,33 @@ pub struct RenderInput {
     /// The `$context` tree (`requestId`, `identity.sourceIp`, `authorizer.*`, …).
     /// `requestOverride`/`responseOverride` maps are added when absent.
     pub context: serde_json::Value,
+    /// Top-level `$context` variables given by name instead of in `context` (no tree to
+    /// build for them): read first, and added to the `$context` map when one is made. A name
+    /// is in one of the two, not both.
+    pub context_scalars: Vec<(&'static str, ContextScalar)>,
     pub stage_variables: Vec<(String, String)>,
+}
+
+/// A `$context` variable of [`RenderInput::context_scalars`].
+#[derive(Debug, Clone)]
+pub enum ContextScalar {
+    Text(Rc<str>),
+    Number(i64),
+    Bool(bool),
+}
+
+impl ContextScalar {
+    /// As the engine holds it (what the same value in the `context` tree becomes).
+    pub(crate) fn value(&self) -> Value {
+        match self {
+            ContextScalar::Text(s) => Value::shared(s.clone()),
+            ContextScalar::Number(n) => match i32::try_from(*n) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Long(*n),
+            },
+            ContextScalar::Bool(b) => Value::Bool(*b),
+        }
+    }
 }
 
 /// Values written to `$context.requestOverride.*`.

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use proscenium_vtl::{Limits, Params, RenderInput, Rendered, parse};
+use proscenium_vtl::{ContextScalar, Limits, Params, RenderInput, Rendered, parse};
 
 struct Case {
     name: String,
@@ -77,8 +77,33 @@ fn input_for(case: &Case, default_context: &str) -> RenderInput {
             _ => {}
         }
     }
-    let context =
+    let mut context: serde_json::Value =
         serde_json::from_str(case.get("context").unwrap_or(default_context)).expect("context JSON");
+    // Every other case (by its template's length) gives top-level scalars by name, as the data
+    // plane does, instead of in the tree: both ways must render alike. The engine adds them
+    // after the tree's entries, so only the scalars after the last group go (the order of
+    // `$context`'s keys stays).
+    let mut context_scalars = Vec::new();
+    if case.get("template").unwrap_or("").len() % 2 == 0
+        && let Some(o) = context.as_object_mut()
+    {
+        let scalar = |v: &serde_json::Value| !v.is_object() && !v.is_array() && !v.is_null();
+        let tail = o.values().rev().take_while(|v| scalar(v)).count();
+        let names: Vec<String> = o.keys().skip(o.len() - tail).cloned().collect();
+        for name in names {
+            let scalar = match &o[&name] {
+                serde_json::Value::String(s) => ContextScalar::Text(s.as_str().into()),
+                serde_json::Value::Bool(b) => ContextScalar::Bool(*b),
+                serde_json::Value::Number(n) if n.is_i64() => {
+                    ContextScalar::Number(n.as_i64().unwrap_or_default())
+                }
+                _ => continue,
+            };
+            o.shift_remove(&name);
+            // The engine takes static names (the data plane's are constants).
+            context_scalars.push((&*Box::leak(name.into_boxed_str()), scalar));
+        }
+    }
     let stage: serde_json::Value = serde_json::from_str(
         case.get("stage")
             .unwrap_or(r#"{"env":"dev","url":"https://example.com/a b"}"#),
@@ -96,6 +121,7 @@ fn input_for(case: &Case, default_context: &str) -> RenderInput {
         body: case.get("body").unwrap_or("").into(),
         params,
         context,
+        context_scalars,
         stage_variables,
     }
 }

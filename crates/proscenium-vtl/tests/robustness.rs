@@ -110,7 +110,8 @@ fn input(body: &str) -> RenderInput {
             querystring: vec![("q".into(), "a b".into())],
             header: vec![("Accept".into(), "*/*".into())],
         },
-        context: serde_json::json!({"requestId": "r", "identity": {"sourceIp": "1.2.3.4"}}),
+        context: serde_json::json!({"identity": {"sourceIp": "1.2.3.4"}}),
+        context_scalars: vec![("requestId", proscenium_vtl::ContextScalar::Text("r".into()))],
         stage_variables: vec![("env".into(), "dev".into())],
     }
 }
