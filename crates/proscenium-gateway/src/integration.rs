@@ -179,6 +179,11 @@ pub fn request_body_with_overrides(
     }
 }
 
+/// Whether the API has binary media types.
+pub fn has_binary_types(ctx: &RequestCtx) -> bool {
+    !binary_types(ctx).is_empty()
+}
+
 /// Whether a backend's answer is binary: its `Content-Type` is one of the API's binary media
 /// types.
 pub fn backend_is_binary(ctx: &RequestCtx, headers: &HeaderMap) -> bool {

@@ -290,7 +290,7 @@ pub async fn invoke_http(
         shared,
         (&method, &uri),
         (&extra, &mapped.shown),
-        (&body, false),
+        (&body, true),
         (i.timeout, now),
     )
     .await?;
@@ -300,8 +300,16 @@ pub async fn invoke_http(
             "No match for output mapping and no default output mapping configured",
         )
     })?;
-    let binary = super::backend_is_binary(ctx, &answer.headers);
-    super::respond(ctx, selected, &answer.headers, &answer.body, binary)
+    // The backend's headers are read only by response parameters and the binary check: put
+    // in a map only for them.
+    let mut headers = HeaderMap::new();
+    if (!selected.params.is_empty() || super::has_binary_types(ctx))
+        && let Some(raw) = &answer.raw
+    {
+        raw.append_to(&mut headers);
+    }
+    let binary = super::backend_is_binary(ctx, &headers);
+    super::respond(ctx, selected, &headers, &answer.body, binary)
 }
 
 /// An HTTP integration through the general client: HTTPS backends, or with execution
