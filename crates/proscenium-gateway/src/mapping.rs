@@ -26,6 +26,8 @@ pub struct Template {
     context_plan: Option<ContextPlan>,
     /// The parts of `$input` the template reads: a render copies only those.
     input_use: proscenium_vtl::InputUse,
+    /// The parameter names the template looks up (`None`: any): a render copies only those.
+    param_names: Option<Box<[String]>>,
 }
 
 impl Template {
@@ -57,12 +59,14 @@ pub fn compile(text: &str) -> Result<Template, MappingError> {
     let input_use = vtl
         .as_ref()
         .map_or(proscenium_vtl::InputUse::ALL, |v| v.input_use());
+    let param_names = vtl.as_ref().and_then(|v| v.param_names()).map(Into::into);
     Ok(Template {
         text: text.to_string(),
         bytes: bytes::Bytes::copy_from_slice(text.as_bytes()),
         vtl,
         context_plan,
         input_use,
+        param_names,
     })
 }
 
@@ -210,8 +214,31 @@ fn insert_at(map: &mut Map<String, Value>, path: &[&str], value: Value) {
 }
 
 /// The parameters as `$input.params()` shows them: header names as the client wrote them
-/// (`$input.params().header.get('X-Test')`).
-fn params(p: &Inputs<'_>) -> proscenium_vtl::Params {
+/// (`$input.params().header.get('X-Test')`). With `only`, just the parameters of those names
+/// (header names without case), which is all `$input.params('name')` lookups can find.
+fn params(p: &Inputs<'_>, only: Option<&[String]>) -> proscenium_vtl::Params {
+    if let Some(names) = only {
+        let named = |n: &str| names.iter().any(|x| x == n);
+        let header = p
+            .headers
+            .keys()
+            .filter(|h| names.iter().any(|x| x.eq_ignore_ascii_case(h.as_str())))
+            .filter_map(|h| {
+                let v = p.headers.get(h)?.to_str().ok()?;
+                Some((h.as_str().to_string(), v.to_string()))
+            })
+            .collect();
+        return proscenium_vtl::Params {
+            path: p
+                .path
+                .iter()
+                .filter(|x| named(&x.name))
+                .map(|x| (x.name.clone(), x.value.clone()))
+                .collect(),
+            querystring: p.query.iter().filter(|(k, _)| named(k)).cloned().collect(),
+            header,
+        };
+    }
     let mut header = Vec::with_capacity(p.headers.len());
     for name in p.headers.keys() {
         let Some(value) = p.headers.get(name) else {
@@ -257,7 +284,7 @@ fn render_input(t: &Template, input: &TemplateInput<'_>) -> proscenium_vtl::Rend
             EMPTY.with(Rc::clone)
         },
         params: if uses.params {
-            params(input.params)
+            params(input.params, t.param_names.as_deref())
         } else {
             proscenium_vtl::Params::default()
         },
@@ -348,6 +375,51 @@ mod tests {
             ),
             "1,2,3"
         );
+    }
+
+    #[test]
+    fn named_parameter_lookups_find_the_same_values_as_the_whole_set() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-test", "h1".parse().unwrap());
+        headers.append("x-test", "h2".parse().unwrap());
+        headers.insert("accept", "*/*".parse().unwrap());
+        let vars = Variables::default();
+        let path = [crate::router::PathParam {
+            name: "id".into(),
+            value: "7".into(),
+            greedy: false,
+        }];
+        let query = vec![
+            ("q".to_string(), "1".to_string()),
+            ("q".to_string(), "2".to_string()),
+            ("id".to_string(), "from-query".to_string()),
+        ];
+        let ctx = |_: &str| None;
+        let inputs = Inputs {
+            path: &path,
+            query: &query,
+            headers: &headers,
+            body: b"",
+            stage_variables: &vars,
+            context: &ctx,
+            response: None,
+            raw_head: Some(b"GET / HTTP/1.1\r\nX-Test: h1\r\nX-Test: h2\r\nAccept: */*\r\n\r\n"),
+        };
+        let input = TemplateInput {
+            body: b"",
+            params: &inputs,
+            context: &ctx,
+            stage_variables: &vars,
+        };
+        let lookups =
+            "$input.params('X-TEST')|$input.params('q')|$input.params('id')|$input.params('none')";
+        let named = compile(lookups).unwrap();
+        assert!(named.param_names.is_some());
+        // The same lookups beside a use that needs every parameter.
+        let whole = compile(&format!("{lookups}#if(false)$input.params()#end")).unwrap();
+        assert!(whole.param_names.is_none());
+        assert_eq!(render(&named, &input).unwrap(), "h1|1|7|");
+        assert_eq!(render(&whole, &input).unwrap(), "h1|1|7|");
     }
 
     /// Renders `t` for a request with no body, parameters or stage variables, reading

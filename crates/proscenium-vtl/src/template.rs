@@ -30,6 +30,8 @@ pub(crate) struct Compiled {
     pub(crate) context_use: crate::uses::ContextUse,
     /// What the template reads of `$input`.
     pub(crate) input_use: crate::uses::InputUse,
+    /// The parameter names the template looks up (`None`: any).
+    pub(crate) param_names: Option<Vec<String>>,
 }
 
 /// Compiles a template source.
@@ -53,14 +55,15 @@ pub(crate) fn compile(src: &str, depth: usize, names: &mut Names) -> Result<Comp
     let r = compile_with(src, depth, &mut shared);
     *names = std::mem::replace(&mut shared.names, Names::empty());
     let block = r?;
-    let (context_use, input_use) = crate::uses::uses(&block, shared.macros.values().map(|m| &**m));
+    let uses = crate::uses::uses(&block, shared.macros.values().map(|m| &**m));
     Ok(Compiled {
         src: src.to_string(),
         block,
         macros: shared.macros,
         names: Names::empty(),
-        context_use,
-        input_use,
+        context_use: uses.context,
+        input_use: uses.input,
+        param_names: uses.param_names,
     })
 }
 
@@ -206,6 +209,14 @@ impl Template {
     /// [`RenderInput::body`] and [`RenderInput::params`]).
     pub fn input_use(&self) -> crate::uses::InputUse {
         self.inner.input_use
+    }
+
+    /// The parameter names the template looks up, each with `$input.params('name')`: a caller
+    /// may leave every other parameter out of [`RenderInput::params`] (header names compare
+    /// without case). `None`: it may read any (`$input.params()`, a computed name, `$input`
+    /// passed on, `#evaluate`).
+    pub fn param_names(&self) -> Option<&[String]> {
+        self.inner.param_names.as_deref()
     }
 
     /// Renders the template. Never panics, whatever the template or input.

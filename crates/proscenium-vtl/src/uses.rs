@@ -36,11 +36,16 @@ impl InputUse {
     };
 }
 
+/// What a template reads: of `$context`, of `$input`, and the parameter names it looks up
+/// (`None`: it may read any parameter).
+pub(crate) struct Uses {
+    pub(crate) context: ContextUse,
+    pub(crate) input: InputUse,
+    pub(crate) param_names: Option<Vec<String>>,
+}
+
 /// Walks the template's nodes and its macro bodies.
-pub(crate) fn uses<'a>(
-    block: &Block,
-    macros: impl Iterator<Item = &'a MacroDef>,
-) -> (ContextUse, InputUse) {
+pub(crate) fn uses<'a>(block: &Block, macros: impl Iterator<Item = &'a MacroDef>) -> Uses {
     let mut w = Walk {
         paths: Vec::new(),
         all: false,
@@ -48,23 +53,36 @@ pub(crate) fn uses<'a>(
             params: false,
             body: false,
         },
+        param_names: Some(Vec::new()),
     };
     w.block(block);
     for m in macros {
         w.block(&m.body);
     }
-    if w.all {
-        return (ContextUse::All, w.input);
+    if let Some(names) = &mut w.param_names {
+        names.sort();
+        names.dedup();
     }
-    w.paths.sort();
-    w.paths.dedup();
-    (ContextUse::Paths(w.paths), w.input)
+    let context = if w.all {
+        ContextUse::All
+    } else {
+        w.paths.sort();
+        w.paths.dedup();
+        ContextUse::Paths(w.paths)
+    };
+    Uses {
+        context,
+        input: w.input,
+        param_names: w.param_names,
+    }
 }
 
 struct Walk {
     paths: Vec<String>,
     all: bool,
     input: InputUse,
+    /// The names of `$input.params('literal')` calls; `None` once anything else reads them.
+    param_names: Option<Vec<String>>,
 }
 
 impl Walk {
@@ -109,6 +127,7 @@ impl Walk {
             Node::Evaluate { .. } => {
                 self.all = true;
                 self.input = InputUse::ALL;
+                self.param_names = None;
             }
         }
     }
@@ -123,14 +142,23 @@ impl Walk {
         }
         if r.root.text == "input" {
             match r.parts.first() {
-                Some(RefPart::Method(m, _)) if m == "params" => self.input.params = true,
+                Some(RefPart::Method(m, args)) if m == "params" => {
+                    self.input.params = true;
+                    match (args.as_slice(), &mut self.param_names) {
+                        ([Expr::Str(name)], Some(names)) => names.push(name.clone()),
+                        _ => self.param_names = None,
+                    }
+                }
                 Some(RefPart::Method(m, _))
                     if matches!(m.as_str(), "json" | "path" | "getBody") =>
                 {
                     self.input.body = true
                 }
                 Some(RefPart::Property(p)) if p == "body" => self.input.body = true,
-                _ => self.input = InputUse::ALL,
+                _ => {
+                    self.input = InputUse::ALL;
+                    self.param_names = None;
+                }
             }
             return;
         }
@@ -208,6 +236,31 @@ mod tests {
                 InputUse::ALL,
                 "{src}"
             );
+        }
+    }
+
+    #[test]
+    fn literal_parameter_lookups_are_named() {
+        let names = |src: &str| crate::parse(src).unwrap().param_names().map(|n| n.to_vec());
+        assert_eq!(names("{\"a\": 1}"), Some(vec![]));
+        assert_eq!(
+            names("$input.params('q') $input.params(\"Accept\").length() $input.params('q')"),
+            Some(vec!["Accept".to_string(), "q".to_string()])
+        );
+        assert_eq!(
+            names("#macro(m $x)$input.params('id')#end#m(1)"),
+            Some(vec!["id".to_string()])
+        );
+        for src in [
+            "$input.params()",
+            "$input.params().header",
+            "#set($n = 'q')$input.params($n)",
+            "$input.params(\"$context.stage\")",
+            "$input.params('q') $input",
+            "#set($i = $input)$i.params('q')",
+            "#evaluate('$input.params()')",
+        ] {
+            assert_eq!(names(src), None, "{src}");
         }
     }
 
