@@ -63,7 +63,7 @@ pub(crate) fn build(body: &Rc<str>) -> Option<Tape> {
     if body.trim().is_empty() {
         return None;
     }
-    let mut p = P::new(&body);
+    let mut p = P::new(body);
     let mut b = Builder {
         // Compact JSON has a node per 4 bytes or more.
         nodes: Vec::with_capacity(body.len() / 4 + 4),

@@ -84,7 +84,7 @@ fn input_for(case: &Case, default_context: &str) -> RenderInput {
     // after the tree's entries, so only the scalars after the last group go (the order of
     // `$context`'s keys stays).
     let mut context_scalars = Vec::new();
-    if case.get("template").unwrap_or("").len() % 2 == 0
+    if case.get("template").unwrap_or("").len().is_multiple_of(2)
         && let Some(o) = context.as_object_mut()
     {
         let scalar = |v: &serde_json::Value| !v.is_object() && !v.is_array() && !v.is_null();
