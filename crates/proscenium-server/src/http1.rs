@@ -579,18 +579,9 @@ async fn collect<B: Body<Data = Bytes> + Unpin>(mut body: B) -> Result<Bytes, ()
     Ok(all.freeze())
 }
 
-fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
+/// `n` in decimal (the data plane's writer: no formatting machinery).
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    proscenium_gateway::json_out::number(out, n as u64);
 }
 
 /// The `Date` header's value, formatted at most once a second per thread.
