@@ -40,24 +40,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 BACKEND_PORT=$(port) LAMBDA_PORT=$(port)
-cat > "$WORK/nginx.conf" <<EOF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $WORK/body; proxy_temp_path $WORK/proxy; fastcgi_temp_path $WORK/fcgi;
-  uwsgi_temp_path $WORK/uwsgi; scgi_temp_path $WORK/scgi;
+source "$ROOT/bench/lib/nginx.sh"
+nginx_conf "$WORK" "
   server { listen 127.0.0.1:$BACKEND_PORT;
-           location / { default_type application/json; return 200 '{"ok":true}'; } }
+           location / { default_type application/json; return 200 '{\"ok\":true}'; } }
   server { listen 127.0.0.1:$LAMBDA_PORT;
            location = /2015-03-31/functions/bench/invocations {
-             default_type application/json; return 200 '{"statusCode":200,"body":"ok"}'; } }
-}
-EOF
+             default_type application/json; return 200 '{\"statusCode\":200,\"body\":\"ok\"}'; } }"
 taskset -c "$SERVER_CPU" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/error.log" -g 'daemon off;' &
 PIDS+=($!)
 declare -A URLS

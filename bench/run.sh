@@ -131,26 +131,8 @@ mkdir -p "$TLS_DIR"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS_DIR/key.pem" -out "$TLS_DIR/cert.pem" -days 2 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
 
-# nginx_conf DIR SERVER-BLOCKS...: $NGINX_WORKERS worker(s), no access log, keep-alive without a request cap
-# (wrk keeps its connections for the whole run; hyper caps nothing either).
-nginx_conf() {
-  local dir=$1; shift
-  mkdir -p "$dir"
-  cat > "$dir/nginx.conf" <<EOF
-worker_processes $NGINX_WORKERS;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $dir/body; proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fcgi;
-  uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
-  $*
-}
-EOF
-}
+# nginx_conf DIR SERVER-BLOCKS... (bench/lib/nginx.sh)
+source "$LIB/nginx.sh"
 # The TLS peer offers TLS 1.3 as proscenium does (nginx before 1.23.4, Debian 12's, offers it
 # only when asked): otherwise the two would be measured on different protocols.
 nginx_conf "$WORK/peer" "

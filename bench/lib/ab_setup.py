@@ -7,11 +7,11 @@ Usage: ab_setup.py --port P --backend-port B
 import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from mgmt import (BODY, HTTP_RESPONSE_TEMPLATE, MOCK, Mgmt, http_proxy,  # noqa: E402
                   http_with_templates, lambda_proxy, simple_api)
+from setup_apis import wait_ok  # noqa: E402
 
 
 def main() -> None:
@@ -20,16 +20,7 @@ def main() -> None:
     ap.add_argument("--backend-port", type=int, required=True)
     a = ap.parse_args()
     m = Mgmt(a.port)
-    end = time.time() + 30
-    while True:
-        try:
-            if m.get(f"http://127.0.0.1:{a.port}/_proscenium/health")[0] == 200:
-                break
-        except OSError:
-            pass
-        if time.time() > end:
-            raise SystemExit(f"proscenium on :{a.port} never became healthy")
-        time.sleep(0.05)
+    m.wait_healthy(None, 30, f"proscenium on :{a.port}")
     # AWS's default account bucket (10 000 rps) would throttle a load test.
     m.call("PATCH", "/account", {"patchOperations": [
         {"op": "replace", "path": "/throttleSettings/rateLimit", "value": "10000000"},
@@ -42,11 +33,8 @@ def main() -> None:
         "mock": simple_api(m, "ab-mock", "mock", MOCK, BODY),
     }
     for name, api in apis.items():
-        end = time.time() + 30
-        while m.get(api["url"])[0] != 200:
-            if time.time() > end:
-                raise SystemExit(f"{name} never answered 200 on :{a.port}")
-            time.sleep(0.1)
+        if wait_ok(m, api["url"], 30) != 200:
+            raise SystemExit(f"{name} never answered 200 on :{a.port}")
         print(f"{name}={api['url']}")
 
 

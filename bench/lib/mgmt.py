@@ -51,8 +51,8 @@ class Mgmt:
         return json.loads(raw) if raw else {}
 
     def wait_healthy(self, proc, timeout: float, what: str, interval: float = 0.05):
-        """Waits until `/_proscenium/health` answers 200; gives up when `proc` exits or after
-        `timeout` seconds."""
+        """Waits until `/_proscenium/health` answers 200; gives up when `proc` (if given) exits
+        or after `timeout` seconds."""
         scheme = "https" if self.tls else "http"
         end = time.time() + timeout
         while True:
@@ -61,7 +61,7 @@ class Mgmt:
                     return
             except OSError:
                 pass
-            if time.time() > end or proc.poll() is not None:
+            if time.time() > end or (proc is not None and proc.poll() is not None):
                 raise SystemExit(f"{what}: server did not become healthy")
             time.sleep(interval)
 
