@@ -90,11 +90,7 @@ pub async fn invoke(
         .http
         .responses
         .select(parts.status.as_str())
-        .ok_or_else(|| {
-            GatewayError::internal(
-                "No match for output mapping and no default output mapping configured",
-            )
-        })?;
+        .ok_or_else(GatewayError::no_output_mapping)?;
     let binary = super::backend_is_binary(ctx, &parts.headers);
     super::respond(ctx, selected, &parts.headers, &backend_body, binary)
 }

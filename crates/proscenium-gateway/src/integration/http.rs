@@ -295,11 +295,10 @@ pub async fn invoke_http(
     )
     .await?;
     ctx.outcome.integration_status = Some(answer.status.as_u16());
-    let selected = i.responses.select(answer.status.as_str()).ok_or_else(|| {
-        GatewayError::internal(
-            "No match for output mapping and no default output mapping configured",
-        )
-    })?;
+    let selected = i
+        .responses
+        .select(answer.status.as_str())
+        .ok_or_else(GatewayError::no_output_mapping)?;
     // The backend's headers are read only by response parameters and the binary check: put
     // in a map only for them.
     let mut headers = HeaderMap::new();
@@ -358,11 +357,10 @@ async fn http_general(
         i,
     )
     .await?;
-    let selected = i.responses.select(parts.status.as_str()).ok_or_else(|| {
-        GatewayError::internal(
-            "No match for output mapping and no default output mapping configured",
-        )
-    })?;
+    let selected = i
+        .responses
+        .select(parts.status.as_str())
+        .ok_or_else(GatewayError::no_output_mapping)?;
     let binary = super::backend_is_binary(ctx, &parts.headers);
     super::respond(ctx, selected, &parts.headers, &backend_body, binary)
 }

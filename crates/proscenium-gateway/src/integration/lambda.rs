@@ -94,11 +94,7 @@ pub async fn invoke_aws(
     } else {
         i.responses.default_response()
     }
-    .ok_or_else(|| {
-        GatewayError::internal(
-            "No match for output mapping and no default output mapping configured",
-        )
-    })?;
+    .ok_or_else(GatewayError::no_output_mapping)?;
     // A function's payload is JSON: text.
     super::respond(
         ctx,

@@ -42,11 +42,10 @@ pub fn invoke(ctx: &RequestCtx, i: &MockIntegration) -> Result<MethodResponse, G
         b'0' + (status % 10) as u8,
     ];
     let subject = std::str::from_utf8(&digits).unwrap_or_default();
-    let selected = i.responses.select(subject).ok_or_else(|| {
-        GatewayError::internal(
-            "No match for output mapping and no default output mapping configured",
-        )
-    })?;
+    let selected = i
+        .responses
+        .select(subject)
+        .ok_or_else(GatewayError::no_output_mapping)?;
     super::respond(
         ctx,
         selected,
