@@ -72,11 +72,29 @@ pub fn compile(text: &str) -> Result<Template, MappingError> {
 
 /// What of `$context` a template reads: variables of [`CONTEXT_NAMES`] and groups of
 /// [`CONTEXT_GROUPS`].
+/// The variables come split as each render uses them: top-level ones (given to the engine by
+/// name) and members of groups (put in the tree).
 #[derive(Debug, Clone)]
 struct ContextPlan {
-    names: Box<[&'static str]>,
+    top: Box<[&'static str]>,
+    nested: Box<[&'static str]>,
     groups: Box<[&'static str]>,
 }
+
+impl ContextPlan {
+    fn of(names: impl Iterator<Item = &'static str> + Clone, groups: Box<[&'static str]>) -> Self {
+        ContextPlan {
+            top: names.clone().filter(|n| !n.contains('.')).collect(),
+            nested: names.filter(|n| n.contains('.')).collect(),
+            groups,
+        }
+    }
+}
+
+/// The plan of a template that may read any of `$context`.
+static WHOLE_CONTEXT: std::sync::LazyLock<ContextPlan> = std::sync::LazyLock::new(|| {
+    ContextPlan::of(CONTEXT_NAMES.iter().copied(), CONTEXT_GROUPS.into())
+});
 
 /// The maps `$context` always has, even when empty.
 const CONTEXT_GROUPS: &[&str] = &["identity", "error", "authorizer"];
@@ -94,10 +112,10 @@ fn context_plan(vtl: &proscenium_vtl::Template) -> Option<ContextPlan> {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
     };
     let read = |name: &&str| paths.iter().any(|p| within(name, p) || within(p, name));
-    Some(ContextPlan {
-        names: CONTEXT_NAMES.iter().copied().filter(read).collect(),
-        groups: CONTEXT_GROUPS.iter().copied().filter(read).collect(),
-    })
+    Some(ContextPlan::of(
+        CONTEXT_NAMES.iter().copied().filter(read),
+        CONTEXT_GROUPS.iter().copied().filter(read).collect(),
+    ))
 }
 
 /// What a template may read: `$input` (body and parameters), `$context`, `$stageVariables`.
@@ -156,15 +174,14 @@ fn context_input(
     plan: Option<&ContextPlan>,
 ) -> (Value, Vec<(&'static str, proscenium_vtl::ContextScalar)>) {
     use proscenium_vtl::ContextScalar;
-    let (names, groups) = plan.map_or((CONTEXT_NAMES, CONTEXT_GROUPS), |p| (&*p.names, &*p.groups));
-    let nested = names.iter().filter(|n| n.contains('.')).count();
-    let mut scalars = Vec::with_capacity(names.len() - nested);
-    let mut root = if groups.is_empty() && nested == 0 {
+    let plan = plan.unwrap_or(&WHOLE_CONTEXT);
+    let mut scalars = Vec::with_capacity(plan.top.len());
+    let mut root = if plan.groups.is_empty() && plan.nested.is_empty() {
         Map::new()
     } else {
-        Map::with_capacity(groups.len() + 1)
+        Map::with_capacity(plan.groups.len() + 1)
     };
-    for group in groups {
+    for group in &plan.groups {
         // The authorizer's group has the keys the authorizer gave: it comes whole.
         let value = match *group {
             "authorizer" => context("authorizer")
@@ -175,13 +192,14 @@ fn context_input(
         };
         root.insert((*group).to_string(), value);
     }
-    for name in names {
-        let Some(v) = context(name) else { continue };
-        if name.contains('.') {
+    for name in &plan.nested {
+        if let Some(v) = context(name) {
             let segs: Vec<&str> = name.split('.').collect();
             insert_at(&mut root, &segs, Value::String(v));
-            continue;
         }
+    }
+    for name in &plan.top {
+        let Some(v) = context(name) else { continue };
         let value = match *name {
             "requestTimeEpoch" => v
                 .parse::<i64>()
