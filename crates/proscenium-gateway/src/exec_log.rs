@@ -132,12 +132,13 @@ pub fn headers_map(h: &HeaderMap) -> String {
 /// request head as received) names it.
 pub fn request_headers_map(h: &HeaderMap, head: Option<&[u8]>) -> String {
     map_named(h, |k, v| {
-        head.and_then(|head| crate::header_case::name_before(head, v.as_bytes()))
-            .filter(|n| n.eq_ignore_ascii_case(k.as_str().as_bytes()))
-            .map_or_else(
-                || k.as_str().to_string(),
-                |n| String::from_utf8_lossy(n).into_owned(),
-            )
+        head.and_then(|head| {
+            crate::header_case::given_name(head, k.as_str().as_bytes(), v.as_bytes())
+        })
+        .map_or_else(
+            || k.as_str().to_string(),
+            |n| String::from_utf8_lossy(n).into_owned(),
+        )
     })
 }
 

@@ -133,23 +133,27 @@ fn title_case(out: &mut Vec<u8>, lower: &[u8]) {
     }
 }
 
-/// The name of the header line whose value is `value`, when `value` is a slice of `head`
-/// (the server builds header values as slices of the head it parsed): found by looking back
-/// from the value to its line's start, without a scan of the whole head.
-pub fn name_before<'h>(head: &'h [u8], value: &[u8]) -> Option<&'h [u8]> {
+/// The name of the header line whose value is `value`, as the client wrote it, when `value`
+/// is a slice of `head` (the server builds header values as slices of the head it parsed)
+/// and that name is `lower` but for case: found from the value back over the spaces and the
+/// colon before it (a request head has no space between a name and its colon), not by a
+/// scan of the line.
+pub fn given_name<'h>(head: &'h [u8], lower: &[u8], value: &[u8]) -> Option<&'h [u8]> {
     let base = head.as_ptr() as usize;
     let at = value.as_ptr() as usize;
     if value.is_empty() || at < base || at + value.len() > base + head.len() {
         return None;
     }
-    let off = at - base;
-    let start = head[..off]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line = &head[start..off];
-    let colon = line.iter().position(|b| *b == b':')?;
-    Some(line[..colon].trim_ascii())
+    let before = &head[..at - base];
+    let colon = before.iter().rposition(|b| !matches!(b, b' ' | b'\t'))?;
+    if before[colon] != b':' {
+        return None;
+    }
+    let start = colon.checked_sub(lower.len())?;
+    let name = &before[start..colon];
+    // The whole name, at its line's start.
+    let at_line_start = start == 0 || before[start - 1] == b'\n';
+    (at_line_start && name.eq_ignore_ascii_case(lower)).then_some(name)
 }
 
 #[cfg(test)]
@@ -158,15 +162,27 @@ mod tests {
 
     #[test]
     fn the_name_before_a_value_in_the_head() {
-        let head: &[u8] = b"GET / HTTP/1.1\r\nX-Mixed-Case: v1\r\nHost:h\r\n\r\n";
+        let head: &[u8] = b"GET / HTTP/1.1\r\nX-Mixed-Case: v1\r\nHost:h\r\nA-B:\t w\r\n\r\n";
         let v1 = &head[30..32];
         assert_eq!(v1, b"v1");
-        assert_eq!(name_before(head, v1), Some(&b"X-Mixed-Case"[..]));
+        assert_eq!(
+            given_name(head, b"x-mixed-case", v1),
+            Some(&b"X-Mixed-Case"[..])
+        );
         let h = &head[39..40];
         assert_eq!(h, b"h");
-        assert_eq!(name_before(head, h), Some(&b"Host"[..]));
-        assert_eq!(name_before(head, b"elsewhere"), None);
-        assert_eq!(name_before(head, &head[0..0]), None);
+        assert_eq!(given_name(head, b"host", h), Some(&b"Host"[..]));
+        let w = &head[48..49];
+        assert_eq!(w, b"w");
+        assert_eq!(given_name(head, b"a-b", w), Some(&b"A-B"[..]));
+        // Another name, a name's tail, a value from elsewhere, an empty value: none.
+        assert_eq!(given_name(head, b"hast", h), None);
+        assert_eq!(given_name(head, b"b", w), None);
+        assert_eq!(given_name(head, b"mixed-case", v1), None);
+        assert_eq!(given_name(head, b"x", b"elsewhere"), None);
+        assert_eq!(given_name(head, b"", &head[0..0]), None);
+        // A value in the request line (not after a colon).
+        assert_eq!(given_name(head, b"get", &head[4..5]), None);
     }
 
     fn written(lower: &str, given: Option<&NameCase>) -> String {

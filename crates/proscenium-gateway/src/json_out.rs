@@ -37,23 +37,33 @@ fn escape_of(b: u8) -> u8 {
     }
 }
 
-/// Whether any byte of `b` must be escaped, read a word at a time (the last, short word
-/// padded with a byte that needs none).
+/// Whether `c` must be escaped (the bytes [`word_needs_escape`] finds).
+#[inline]
+const fn byte_needs_escape(c: u8) -> bool {
+    c < 0x20 || c == b'"' || c == b'\\'
+}
+
+/// Whether any byte of `b` must be escaped, read a word at a time: the last word overlaps
+/// the one before it rather than being copied and padded; a text shorter than a word is
+/// read byte by byte.
 #[inline]
 fn needs_escape(b: &[u8]) -> bool {
-    let mut words = b.chunks_exact(8);
-    for w in &mut words {
-        if word_needs_escape(u64::from_le_bytes(w.try_into().unwrap_or_default())) {
+    if b.len() < 8 {
+        return b.iter().any(|&c| byte_needs_escape(c));
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        word_needs_escape(u64::from_le_bytes(w))
+    };
+    let mut at = 0;
+    while at + 8 <= b.len() {
+        if word(at) {
             return true;
         }
+        at += 8;
     }
-    let rest = words.remainder();
-    if rest.is_empty() {
-        return false;
-    }
-    let mut last = [b'a'; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    word_needs_escape(u64::from_le_bytes(last))
+    at < b.len() && word(b.len() - 8)
 }
 
 /// Appends `s` as a JSON string, quotes included.
@@ -112,6 +122,40 @@ pub fn number(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[at..]);
 }
 
+/// A member name fixed when the program is built, with the text around it (`,"name":`),
+/// so that starting a member is one copy. Made by [`key!`](crate::json_out::key), which
+/// checks at build time that the name needs no escape.
+#[derive(Clone, Copy, Debug)]
+pub struct Key(&'static str);
+
+impl Key {
+    /// `text` is `,"name":`; a name that would need an escape fails the build (in a
+    /// `const`, as [`key!`](crate::json_out::key) uses it).
+    pub const fn new(text: &'static str) -> Key {
+        let b = text.as_bytes();
+        assert!(b.len() >= 4 && b[0] == b',' && b[1] == b'"');
+        assert!(b[b.len() - 2] == b'"' && b[b.len() - 1] == b':');
+        let mut i = 2;
+        while i < b.len() - 2 {
+            assert!(
+                !byte_needs_escape(b[i]),
+                "a member name that needs an escape"
+            );
+            i += 1;
+        }
+        Key(text)
+    }
+}
+
+/// `key!("name")`: the [`Key`] of a literal member name, checked when the program is built.
+macro_rules! key {
+    ($name:literal) => {{
+        const K: $crate::json_out::Key = $crate::json_out::Key::new(concat!(",\"", $name, "\":"));
+        K
+    }};
+}
+pub(crate) use key;
+
 /// An object being written: `{` on creation, a `,` before each member after the first, `}`
 /// from [`Obj::end`].
 pub struct Obj<'a> {
@@ -125,17 +169,12 @@ impl<'a> Obj<'a> {
         Obj { out, first: true }
     }
 
-    /// Starts a member named by a literal that needs no escape (`"name":`); the caller then
+    /// Starts a member (`"name":`, after a `,` unless it is the first); the caller then
     /// writes its value into the returned buffer.
-    pub fn key(&mut self, name: &str) -> &mut Vec<u8> {
-        debug_assert!(name.bytes().all(|b| escape_of(b) == 0), "{name}");
-        if !self.first {
-            self.out.push(b',');
-        }
+    pub fn key(&mut self, k: Key) -> &mut Vec<u8> {
+        let text = if self.first { &k.0[1..] } else { k.0 };
         self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(text.as_bytes());
         self.out
     }
 
@@ -150,13 +189,13 @@ impl<'a> Obj<'a> {
         self.out
     }
 
-    pub fn str(&mut self, name: &str, v: &str) {
-        string(self.key(name), v);
+    pub fn str(&mut self, k: Key, v: &str) {
+        string(self.key(k), v);
     }
 
     /// The text, or `null`.
-    pub fn opt(&mut self, name: &str, v: Option<&str>) {
-        let out = self.key(name);
+    pub fn opt(&mut self, k: Key, v: Option<&str>) {
+        let out = self.key(k);
         match v {
             Some(v) => string(out, v),
             None => out.extend_from_slice(b"null"),
@@ -164,28 +203,28 @@ impl<'a> Obj<'a> {
     }
 
     /// The text, or no member at all.
-    pub fn some(&mut self, name: &str, v: Option<&str>) {
+    pub fn some(&mut self, k: Key, v: Option<&str>) {
         if let Some(v) = v {
-            self.str(name, v);
+            self.str(k, v);
         }
     }
 
-    pub fn null(&mut self, name: &str) {
-        self.key(name).extend_from_slice(b"null");
+    pub fn null(&mut self, k: Key) {
+        self.key(k).extend_from_slice(b"null");
     }
 
-    pub fn bool(&mut self, name: &str, v: bool) {
+    pub fn bool(&mut self, k: Key, v: bool) {
         let text: &[u8] = if v { b"true" } else { b"false" };
-        self.key(name).extend_from_slice(text);
+        self.key(k).extend_from_slice(text);
     }
 
-    pub fn u64(&mut self, name: &str, v: u64) {
-        number(self.key(name), v);
+    pub fn u64(&mut self, k: Key, v: u64) {
+        number(self.key(k), v);
     }
 
     /// An object member: `write` fills it.
-    pub fn obj(&mut self, name: &str, write: impl FnOnce(&mut Obj<'_>)) {
-        let mut inner = Obj::new(self.key(name));
+    pub fn obj(&mut self, k: Key, write: impl FnOnce(&mut Obj<'_>)) {
+        let mut inner = Obj::new(self.key(k));
         write(&mut inner);
         inner.end();
     }
@@ -234,12 +273,15 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        // Every byte value below 0x80 at every offset of a 17-byte string.
-        for c in 0u8..0x80 {
-            for at in 0..17 {
-                let mut s = vec![b'x'; 17];
-                s[at] = c;
-                cases.push(String::from_utf8(s).unwrap());
+        // Every byte value below 0x80 at every offset of strings of 1 to 17 bytes (shorter
+        // than a word, whole words, and a last word overlapping the one before).
+        for len in 1..=17 {
+            for c in 0u8..0x80 {
+                for at in 0..len {
+                    let mut s = vec![b'x'; len];
+                    s[at] = c;
+                    cases.push(String::from_utf8(s).unwrap());
+                }
             }
         }
         for s in &cases {
@@ -267,18 +309,18 @@ mod tests {
     fn objects_numbers_and_arrays() {
         let mut out = Vec::new();
         let mut o = Obj::new(&mut out);
-        o.str("a", "x");
-        o.opt("b", None);
-        o.some("skipped", None);
-        o.some("c", Some("y"));
-        o.bool("d", true);
-        o.u64("e", 1_733_000_000_123);
-        o.u64("zero", 0);
-        o.obj("f", |f| {
+        o.str(key!("a"), "x");
+        o.opt(key!("b"), None);
+        o.some(key!("skipped"), None);
+        o.some(key!("c"), Some("y"));
+        o.bool(key!("d"), true);
+        o.u64(key!("e"), 1_733_000_000_123);
+        o.u64(key!("zero"), 0);
+        o.obj(key!("f"), |f| {
             f.key_text("we\"ird").push(b'1');
-            f.null("g");
+            f.null(key!("g"));
         });
-        strings(o.key("h"), ["1", "2"]);
+        strings(o.key(key!("h")), ["1", "2"]);
         o.end();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(

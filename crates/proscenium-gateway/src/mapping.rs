@@ -265,8 +265,9 @@ fn params(p: &Inputs<'_>, only: Option<&[String]>) -> proscenium_vtl::Params {
         if let Ok(v) = value.to_str() {
             let shown = p
                 .raw_head
-                .and_then(|h| crate::header_case::name_before(h, value.as_bytes()))
-                .filter(|n| n.eq_ignore_ascii_case(name.as_str().as_bytes()))
+                .and_then(|h| {
+                    crate::header_case::given_name(h, name.as_str().as_bytes(), value.as_bytes())
+                })
                 .and_then(|n| std::str::from_utf8(n).ok())
                 .unwrap_or(name.as_str());
             header.push((shown.to_string(), v.to_string()));

@@ -494,8 +494,7 @@ fn encode_head(out: &mut Vec<u8>, req: &Outgoing<'_>, authority: &http::uri::Aut
         let lower = name.as_str().as_bytes();
         let shown = req
             .raw_head
-            .and_then(|head| crate::header_case::name_before(head, value))
-            .filter(|n| n.eq_ignore_ascii_case(lower))
+            .and_then(|head| crate::header_case::given_name(head, lower, value))
             .or_else(|| {
                 req.shown
                     .iter()

@@ -6,7 +6,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use std::borrow::Cow;
 
 use crate::context::{RequestCtx, epoch_millis, request_time};
-use crate::json_out::{self, Obj};
+use crate::json_out::{self, Obj, key};
 
 /// The payload format 1.0 event as JSON, keys in AWS's order, written straight from the
 /// request: no JSON tree is built (each header, parameter and context field is serialized
@@ -28,51 +28,51 @@ pub fn event_json(ctx: &RequestCtx) -> Result<Vec<u8>, serde_json::Error> {
     };
     let mut out = Vec::with_capacity(1536 + ctx.body.len() * 4 / 3);
     let mut e = Obj::new(&mut out);
-    e.str("resource", resource_path);
-    e.str("path", ctx.target.event_path());
-    e.str("httpMethod", ctx.method.as_str());
+    e.str(key!("resource"), resource_path);
+    e.str(key!("path"), ctx.target.event_path());
+    e.str(key!("httpMethod"), ctx.method.as_str());
     if ctx.headers.is_empty() {
-        e.null("headers");
-        e.null("multiValueHeaders");
+        e.null(key!("headers"));
+        e.null(key!("multiValueHeaders"));
     } else {
-        headers.write_last_values(e.key("headers"));
-        headers.write_all_values(e.key("multiValueHeaders"));
+        headers.write_last_values(e.key(key!("headers")));
+        headers.write_all_values(e.key(key!("multiValueHeaders")));
     }
     if ctx.query.is_empty() {
-        e.null("queryStringParameters");
-        e.null("multiValueQueryStringParameters");
+        e.null(key!("queryStringParameters"));
+        e.null(key!("multiValueQueryStringParameters"));
     } else {
         let query = group(&ctx.query);
-        e.obj("queryStringParameters", |o| {
+        e.obj(key!("queryStringParameters"), |o| {
             for (k, v) in &query {
                 json_out::string(o.key_text(k), v.last().copied().unwrap_or_default());
             }
         });
-        e.obj("multiValueQueryStringParameters", |o| {
+        e.obj(key!("multiValueQueryStringParameters"), |o| {
             for (k, v) in &query {
                 json_out::strings(o.key_text(k), v.iter().copied());
             }
         });
     }
     match matched.map(|m| &m.params[..]).filter(|p| !p.is_empty()) {
-        Some(params) => e.obj("pathParameters", |o| {
+        Some(params) => e.obj(key!("pathParameters"), |o| {
             for (name, value) in path_parameters(params) {
                 json_out::string(o.key_text(name), value);
             }
         }),
-        None => e.null("pathParameters"),
+        None => e.null(key!("pathParameters")),
     }
     match stage.map(|s| &*s.variables).filter(|v| !v.is_empty()) {
-        Some(vars) => e.obj("stageVariables", |o| {
+        Some(vars) => e.obj(key!("stageVariables"), |o| {
             for (k, v) in vars {
                 json_out::string(o.key_text(k), v);
             }
         }),
-        None => e.null("stageVariables"),
+        None => e.null(key!("stageVariables")),
     }
-    request_context(e.key("requestContext"), ctx, resource_path)?;
-    e.opt("body", body.as_deref());
-    e.bool("isBase64Encoded", is_base64_encoded);
+    request_context(e.key(key!("requestContext")), ctx, resource_path)?;
+    e.opt(key!("body"), body.as_deref());
+    e.bool(key!("isBase64Encoded"), is_base64_encoded);
     e.end();
     Ok(out)
 }
@@ -87,29 +87,35 @@ fn request_context(
     let stage = ctx.stage.as_deref();
     let auth = ctx.auth.as_deref();
     let mut c = Obj::new(out);
-    c.opt("resourceId", matched.map(|m| m.method.resource_id.as_str()));
-    c.str("resourcePath", resource_path);
+    c.opt(
+        key!("resourceId"),
+        matched.map(|m| m.method.resource_id.as_str()),
+    );
+    c.str(key!("resourcePath"), resource_path);
     // The authorizer's principal, latency and context, or a Cognito token's claims.
     if let Some(a) = auth.filter(|a| a.lambda.is_some() || a.claims.is_some()) {
-        serde_json::to_writer(c.key("authorizer"), &a.authorizer_json())?;
+        serde_json::to_writer(c.key(key!("authorizer")), &a.authorizer_json())?;
     }
-    c.str("httpMethod", ctx.method.as_str());
-    c.str("extendedRequestId", ctx.apigw_id.as_str());
-    c.str("requestTime", &request_time(ctx.now));
-    c.str("path", ctx.target.context_path());
-    c.str("accountId", ctx.account_id());
-    c.str("protocol", ctx.protocol);
-    c.str("stage", ctx.target.stage());
-    c.opt("domainPrefix", ctx.context_var("domainPrefix").as_deref());
-    c.u64("requestTimeEpoch", epoch_millis(ctx.now) as u64);
-    c.str("requestId", ctx.request_id.as_str());
-    identity(c.key("identity"), ctx)?;
-    c.str("domainName", ctx.target.domain_name());
+    c.str(key!("httpMethod"), ctx.method.as_str());
+    c.str(key!("extendedRequestId"), ctx.apigw_id.as_str());
+    c.str(key!("requestTime"), &request_time(ctx.now));
+    c.str(key!("path"), ctx.target.context_path());
+    c.str(key!("accountId"), ctx.account_id());
+    c.str(key!("protocol"), ctx.protocol);
+    c.str(key!("stage"), ctx.target.stage());
     c.opt(
-        "deploymentId",
+        key!("domainPrefix"),
+        ctx.context_var("domainPrefix").as_deref(),
+    );
+    c.u64(key!("requestTimeEpoch"), epoch_millis(ctx.now) as u64);
+    c.str(key!("requestId"), ctx.request_id.as_str());
+    identity(c.key(key!("identity")), ctx)?;
+    c.str(key!("domainName"), ctx.target.domain_name());
+    c.opt(
+        key!("deploymentId"),
         stage.map(|s| s.deployment.deployment_id.as_str()),
     );
-    c.str("apiId", ctx.target.api_id());
+    c.str(key!("apiId"), ctx.target.api_id());
     c.end();
     Ok(())
 }
@@ -120,27 +126,27 @@ fn identity(out: &mut Vec<u8>, ctx: &RequestCtx) -> Result<(), serde_json::Error
     let iam = auth.and_then(|a| a.iam.as_deref());
     let api_key = auth.and_then(|a| a.api_key.as_ref());
     let mut i = Obj::new(out);
-    i.null("cognitoIdentityPoolId");
-    i.opt("accountId", iam.map(|c| c.account_id.as_str()));
-    i.null("cognitoIdentityId");
-    i.opt("caller", iam.map(|c| c.user_id.as_str()));
-    ip(i.key("sourceIp"), ctx.remote.ip());
-    i.null("principalOrgId");
-    i.opt("accessKey", iam.map(|c| c.access_key_id.as_str()));
-    i.null("cognitoAuthenticationType");
-    i.null("cognitoAuthenticationProvider");
-    i.opt("userArn", iam.map(|c| c.arn.as_str()));
+    i.null(key!("cognitoIdentityPoolId"));
+    i.opt(key!("accountId"), iam.map(|c| c.account_id.as_str()));
+    i.null(key!("cognitoIdentityId"));
+    i.opt(key!("caller"), iam.map(|c| c.user_id.as_str()));
+    ip(i.key(key!("sourceIp")), ctx.remote.ip());
+    i.null(key!("principalOrgId"));
+    i.opt(key!("accessKey"), iam.map(|c| c.access_key_id.as_str()));
+    i.null(key!("cognitoAuthenticationType"));
+    i.null(key!("cognitoAuthenticationProvider"));
+    i.opt(key!("userArn"), iam.map(|c| c.arn.as_str()));
     i.opt(
-        "userAgent",
+        key!("userAgent"),
         ctx.header_ref(http::header::USER_AGENT).as_deref(),
     );
-    i.opt("user", iam.map(|c| c.user_id.as_str()));
+    i.opt(key!("user"), iam.map(|c| c.user_id.as_str()));
     // The API key of a method that requires one (absent otherwise).
-    i.some("apiKey", api_key.map(|k| &*k.value));
-    i.some("apiKeyId", api_key.map(|k| k.id.as_str()));
+    i.some(key!("apiKey"), api_key.map(|k| &*k.value));
+    i.some(key!("apiKeyId"), api_key.map(|k| k.id.as_str()));
     // The client's certificate through a custom domain with mutual TLS.
     if let Some(cert) = ctx.client_cert.as_deref() {
-        serde_json::to_writer(i.key("clientCert"), cert)?;
+        serde_json::to_writer(i.key(key!("clientCert")), cert)?;
     }
     i.end();
     Ok(())
@@ -174,8 +180,9 @@ impl<'a> Headers<'a> {
     fn name(&self, lower: &'a HeaderName, first: Option<&'a HeaderValue>) -> &'a str {
         self.head
             .zip(first)
-            .and_then(|(h, v)| crate::header_case::name_before(h, v.as_bytes()))
-            .filter(|n| n.eq_ignore_ascii_case(lower.as_str().as_bytes()))
+            .and_then(|(h, v)| {
+                crate::header_case::given_name(h, lower.as_str().as_bytes(), v.as_bytes())
+            })
             .and_then(|n| std::str::from_utf8(n).ok())
             .unwrap_or(lower.as_str())
     }
