@@ -253,6 +253,14 @@ pub fn epoch_millis(t: SystemTime) -> u128 {
 
 /// `$context.requestTime`: `21/Nov/2026:06:00:43 +0000`.
 pub fn request_time(t: SystemTime) -> String {
+    let mut out = Vec::with_capacity(26);
+    write_request_time(&mut out, t);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`request_time`], appended to `out` (ASCII: digits, letters, `/`, `:`, ` `, `+`; no JSON
+/// escape needed).
+pub fn write_request_time(out: &mut Vec<u8>, t: SystemTime) {
     const MONTHS: [&[u8; 3]; 12] = [
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
         b"Dec",
@@ -262,7 +270,7 @@ pub fn request_time(t: SystemTime) -> String {
     let rem = secs % 86_400;
     let two = |n: u64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
     // Written digit by digit (this is on every Lambda proxy event and `$context.requestTime`).
-    let mut out = Vec::with_capacity(26);
+    out.reserve(26);
     out.extend_from_slice(&two(u64::from(d)));
     out.push(b'/');
     out.extend_from_slice(MONTHS[(m - 1) as usize % 12]);
@@ -279,7 +287,6 @@ pub fn request_time(t: SystemTime) -> String {
         out.extend_from_slice(&two(n));
     }
     out.extend_from_slice(b" +0000");
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Days since 1970-01-01 → (year, month 1-12, day 1-31), proleptic Gregorian.

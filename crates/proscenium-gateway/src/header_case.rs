@@ -153,7 +153,12 @@ pub fn given_name<'h>(head: &'h [u8], lower: &[u8], value: &[u8]) -> Option<&'h 
     let name = &before[start..colon];
     // The whole name, at its line's start.
     let at_line_start = start == 0 || before[start - 1] == b'\n';
-    (at_line_start && name.eq_ignore_ascii_case(lower)).then_some(name)
+    // `lower` is lowercase already: only the name's bytes are folded.
+    let same = name
+        .iter()
+        .zip(lower)
+        .all(|(n, l)| n.to_ascii_lowercase() == *l);
+    (at_line_start && same).then_some(name)
 }
 
 #[cfg(test)]

@@ -79,6 +79,45 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends `b` as a JSON string, quotes included; bytes that are not UTF-8 become U+FFFD, as
+/// `String::from_utf8_lossy` reads them. Plain ASCII (the usual header name or value) is
+/// checked eight bytes at a time and copied as it is.
+pub fn text(out: &mut Vec<u8>, b: &[u8]) {
+    if needs_escape_or_non_ascii(b) {
+        let s = String::from_utf8_lossy(b);
+        out.push(b'"');
+        escaped(out, s.as_bytes());
+        out.push(b'"');
+    } else {
+        out.reserve(b.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(b);
+        out.push(b'"');
+    }
+}
+
+/// Whether any byte of `b` must be escaped or is not ASCII (as [`needs_escape`]).
+#[inline]
+fn needs_escape_or_non_ascii(b: &[u8]) -> bool {
+    if b.len() < 8 {
+        return b.iter().any(|&c| byte_needs_escape(c) || c >= 0x80);
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        let w = u64::from_le_bytes(w);
+        w & HIGH != 0 || word_needs_escape(w)
+    };
+    let mut at = 0;
+    while at + 8 <= b.len() {
+        if word(at) {
+            return true;
+        }
+        at += 8;
+    }
+    at < b.len() && word(b.len() - 8)
+}
+
 /// `b` with its escapes, byte by byte.
 #[cold]
 fn escaped(out: &mut Vec<u8>, b: &[u8]) {
@@ -178,19 +217,24 @@ impl<'a> Obj<'a> {
         self.out
     }
 
-    /// Starts a member whose name may need escaping.
-    pub fn key_text(&mut self, name: &str) -> &mut Vec<u8> {
+    /// Starts a member whose name may need escaping (as [`text`] writes it).
+    pub fn key_text(&mut self, name: impl AsRef<[u8]>) -> &mut Vec<u8> {
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
-        string(self.out, name);
+        text(self.out, name.as_ref());
         self.out.push(b':');
         self.out
     }
 
     pub fn str(&mut self, k: Key, v: &str) {
         string(self.key(k), v);
+    }
+
+    /// Bytes as [`text`] writes them.
+    pub fn text(&mut self, k: Key, v: &[u8]) {
+        text(self.key(k), v);
     }
 
     /// The text, or `null`.
@@ -285,7 +329,40 @@ mod tests {
             }
         }
         for s in &cases {
+            let mut t = Vec::new();
+            text(&mut t, s.as_bytes());
+            assert_eq!(
+                String::from_utf8(t).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
             assert_eq!(written(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_are_written_as_their_lossy_text() {
+        // Every byte value at every offset of strings of 1 to 17 bytes, and mixed texts.
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"caf\xe9 ok".to_vec(),
+            "caf\u{e9} ok \"q\"".as_bytes().to_vec(),
+            b"\xff\xfe\x00\n".to_vec(),
+            Vec::new(),
+        ];
+        for len in 1..=17 {
+            for c in 0u8..=255 {
+                for at in 0..len {
+                    let mut s = vec![b'x'; len];
+                    s[at] = c;
+                    cases.push(s);
+                }
+            }
+        }
+        for b in &cases {
+            let mut out = Vec::new();
+            text(&mut out, b);
+            let want = serde_json::to_string(&String::from_utf8_lossy(b)).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{b:?}");
         }
     }
 

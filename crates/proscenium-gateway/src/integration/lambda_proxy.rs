@@ -5,7 +5,7 @@ use base64::Engine;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use std::borrow::Cow;
 
-use crate::context::{RequestCtx, epoch_millis, request_time};
+use crate::context::{RequestCtx, epoch_millis, write_request_time};
 use crate::json_out::{self, Obj, key};
 
 /// The payload format 1.0 event as JSON, keys in AWS's order, written straight from the
@@ -97,8 +97,12 @@ fn request_context(
         serde_json::to_writer(c.key(key!("authorizer")), &a.authorizer_json())?;
     }
     c.str(key!("httpMethod"), ctx.method.as_str());
-    c.str(key!("extendedRequestId"), ctx.apigw_id.as_str());
-    c.str(key!("requestTime"), &request_time(ctx.now));
+    c.text(key!("extendedRequestId"), ctx.apigw_id.as_bytes());
+    // Needs no escape (`write_request_time`).
+    let out = c.key(key!("requestTime"));
+    out.push(b'"');
+    write_request_time(out, ctx.now);
+    out.push(b'"');
     c.str(key!("path"), ctx.target.context_path());
     c.str(key!("accountId"), ctx.account_id());
     c.str(key!("protocol"), ctx.protocol);
@@ -108,7 +112,7 @@ fn request_context(
         ctx.context_var("domainPrefix").as_deref(),
     );
     c.u64(key!("requestTimeEpoch"), epoch_millis(ctx.now) as u64);
-    c.str(key!("requestId"), ctx.request_id.as_str());
+    c.text(key!("requestId"), ctx.request_id.as_bytes());
     identity(c.key(key!("identity")), ctx)?;
     c.str(key!("domainName"), ctx.target.domain_name());
     c.opt(
@@ -159,10 +163,6 @@ fn ip(out: &mut Vec<u8>, addr: std::net::IpAddr) {
     out.push(b'"');
 }
 
-fn text(v: &HeaderValue) -> Cow<'_, str> {
-    String::from_utf8_lossy(v.as_bytes())
-}
-
 /// The request's headers as the event shows them: names in the case the client wrote them
 /// (HTTP/1.1), and the ones API Gateway adds (`X-Forwarded-*`, `X-Amzn-Trace-Id`) when the
 /// client did not send them.
@@ -177,14 +177,12 @@ struct Headers<'a> {
 
 impl<'a> Headers<'a> {
     /// The name as the client wrote it (found from its first value), else `lower`.
-    fn name(&self, lower: &'a HeaderName, first: Option<&'a HeaderValue>) -> &'a str {
+    fn name(&self, lower: &'a HeaderName, first: Option<&'a HeaderValue>) -> &'a [u8] {
+        let lower = lower.as_str().as_bytes();
         self.head
             .zip(first)
-            .and_then(|(h, v)| {
-                crate::header_case::given_name(h, lower.as_str().as_bytes(), v.as_bytes())
-            })
-            .and_then(|n| std::str::from_utf8(n).ok())
-            .unwrap_or(lower.as_str())
+            .and_then(|(h, v)| crate::header_case::given_name(h, lower, v.as_bytes()))
+            .unwrap_or(lower)
     }
 }
 
@@ -195,11 +193,8 @@ impl Headers<'_> {
         for name in self.map.keys() {
             let mut all = self.map.get_all(name).iter();
             let first = all.next();
-            let last = all.next_back().or(first).map(text);
-            json_out::string(
-                o.key_text(self.name(name, first)),
-                last.as_deref().unwrap_or_default(),
-            );
+            let last = all.next_back().or(first).map_or(&[][..], |v| v.as_bytes());
+            json_out::text(o.key_text(self.name(name, first)), last);
         }
         for (n, v) in self.added {
             v.write(o.key_text(n), self.remote);
@@ -218,7 +213,7 @@ impl Headers<'_> {
                 if i > 0 {
                     out.push(b',');
                 }
-                json_out::string(out, &text(v));
+                json_out::text(out, v.as_bytes());
             }
             out.push(b']');
         }
