@@ -134,8 +134,10 @@ def main():
     outfile = os.path.join(a.out, "callgrind.out")
     for f in glob.glob(outfile + "*"):
         os.remove(f)
+    # CALLGRIND_EXTRA: more valgrind options (say --dump-instr=yes, to find call sites).
+    extra = os.environ.get("CALLGRIND_EXTRA", "").split()
     p = subprocess.Popen(["taskset", "-c", a.cpu, "valgrind", "--tool=callgrind", f"--callgrind-out-file={outfile}",
-                          a.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
+                          *extra, a.bin, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
                           *(["--lambda-endpoint", f"http://127.0.0.1:{a.lambda_port}"] if a.lambda_port else [])],
                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(a.out, "valgrind.log"), "w"),
                          env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")})

@@ -179,18 +179,22 @@ pub async fn serve<H: Handler, S: Stream>(
                 return Outcome::Done;
             }
         };
-        let buffered = matches!(framing, Framing::None)
-            || matches!(framing, Framing::Length(n) if n > limits.max_body as u64 || buf.len() as u64 >= n);
-        let read = read_body(&mut stream, &mut buf, &framing, expects_continue, limits);
-        let read = if buffered {
-            // Nothing to wait for: no timer moved.
-            read.await
-        } else {
-            timer.set(tokio::time::Instant::now() + limits.body);
-            tokio::select! {
-                biased;
-                r = read => r,
-                _ = timer.sleep.as_mut() => Err(BodyError::Late),
+        // A body that needs no read (none, too large to read, or all in the buffer) is taken
+        // here: no timer moved, and no read future built and moved for it.
+        let read = match framing {
+            Framing::None => Ok((Bytes::new(), false)),
+            Framing::Length(n) if n > limits.max_body as u64 => Ok((Bytes::new(), true)),
+            Framing::Length(n) if buf.len() as u64 >= n => {
+                Ok((buf.split_to(n as usize).freeze(), false))
+            }
+            _ => {
+                timer.set(tokio::time::Instant::now() + limits.body);
+                let read = read_body(&mut stream, &mut buf, &framing, expects_continue, limits);
+                tokio::select! {
+                    biased;
+                    r = read => r,
+                    _ = timer.sleep.as_mut() => Err(BodyError::Late),
+                }
             }
         };
         let body = match read {

@@ -556,7 +556,13 @@ async fn exchange(
     conn.buf.clear();
     let mut received_any = false;
     let parsed = loop {
-        match parse_head(&mut conn.buf) {
+        // Nothing to parse before the first read.
+        let head = if conn.buf.is_empty() {
+            Ok(None)
+        } else {
+            parse_head(&mut conn.buf)
+        };
+        match head {
             Ok(Some(head)) if head.status.is_informational() => {
                 if head.status == StatusCode::SWITCHING_PROTOCOLS {
                     return Err(Failure::Fatal(SendError::Connect(
