@@ -230,12 +230,12 @@ impl GatewayError {
         )
     }
 
-    /// AWS's 500 `Internal server error` for a configuration or backend-connection problem.
     /// No integration response matches the backend's answer and none is the default.
     pub fn no_output_mapping() -> Self {
         Self::internal("No match for output mapping and no default output mapping configured")
     }
 
+    /// AWS's 500 `Internal server error` for a configuration or backend-connection problem.
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(
             Kind::ApiConfigurationError,
