@@ -43,18 +43,21 @@ const fn byte_needs_escape(c: u8) -> bool {
     c < 0x20 || c == b'"' || c == b'\\'
 }
 
-/// Whether any byte of `b` must be escaped, read a word at a time: the last word overlaps
-/// the one before it rather than being copied and padded; a text shorter than a word is
-/// read byte by byte.
+/// Whether any byte of `b` must be escaped (or, with `NON_ASCII`, is not ASCII), read a word
+/// at a time: the last word overlaps the one before it rather than being copied and padded; a
+/// text shorter than a word is read byte by byte.
 #[inline]
-fn needs_escape(b: &[u8]) -> bool {
+fn any_to_check<const NON_ASCII: bool>(b: &[u8]) -> bool {
     if b.len() < 8 {
-        return b.iter().any(|&c| byte_needs_escape(c));
+        return b
+            .iter()
+            .any(|&c| byte_needs_escape(c) || (NON_ASCII && c >= 0x80));
     }
     let word = |at: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(&b[at..at + 8]);
-        word_needs_escape(u64::from_le_bytes(w))
+        let w = u64::from_le_bytes(w);
+        (NON_ASCII && w & HIGH != 0) || word_needs_escape(w)
     };
     let mut at = 0;
     while at + 8 <= b.len() {
@@ -66,56 +69,36 @@ fn needs_escape(b: &[u8]) -> bool {
     at < b.len() && word(b.len() - 8)
 }
 
+/// `b` between quotes, as it is.
+#[inline]
+fn quoted(out: &mut Vec<u8>, b: &[u8]) {
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(b);
+    out.push(b'"');
+}
+
 /// Appends `s` as a JSON string, quotes included.
 pub fn string(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
-    out.reserve(b.len() + 2);
-    out.push(b'"');
-    if needs_escape(b) {
+    if any_to_check::<false>(b) {
+        out.push(b'"');
         escaped(out, b);
+        out.push(b'"');
     } else {
-        out.extend_from_slice(b);
+        quoted(out, b);
     }
-    out.push(b'"');
 }
 
 /// Appends `b` as a JSON string, quotes included; bytes that are not UTF-8 become U+FFFD, as
 /// `String::from_utf8_lossy` reads them. Plain ASCII (the usual header name or value) is
 /// checked eight bytes at a time and copied as it is.
 pub fn text(out: &mut Vec<u8>, b: &[u8]) {
-    if needs_escape_or_non_ascii(b) {
-        let s = String::from_utf8_lossy(b);
-        out.push(b'"');
-        escaped(out, s.as_bytes());
-        out.push(b'"');
+    if any_to_check::<true>(b) {
+        string(out, &String::from_utf8_lossy(b));
     } else {
-        out.reserve(b.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(b);
-        out.push(b'"');
+        quoted(out, b);
     }
-}
-
-/// Whether any byte of `b` must be escaped or is not ASCII (as [`needs_escape`]).
-#[inline]
-fn needs_escape_or_non_ascii(b: &[u8]) -> bool {
-    if b.len() < 8 {
-        return b.iter().any(|&c| byte_needs_escape(c) || c >= 0x80);
-    }
-    let word = |at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[at..at + 8]);
-        let w = u64::from_le_bytes(w);
-        w & HIGH != 0 || word_needs_escape(w)
-    };
-    let mut at = 0;
-    while at + 8 <= b.len() {
-        if word(at) {
-            return true;
-        }
-        at += 8;
-    }
-    at < b.len() && word(b.len() - 8)
 }
 
 /// `b` with its escapes, byte by byte.
