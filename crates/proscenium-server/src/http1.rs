@@ -179,15 +179,11 @@ pub async fn serve<H: Handler, S: Stream>(
                 return Outcome::Done;
             }
         };
-        // A body that needs no read (none, too large to read, or all in the buffer) is taken
-        // here: no timer moved, and no read future built and moved for it.
-        let read = match framing {
-            Framing::None => Ok((Bytes::new(), false)),
-            Framing::Length(n) if n > limits.max_body as u64 => Ok((Bytes::new(), true)),
-            Framing::Length(n) if buf.len() as u64 >= n => {
-                Ok((buf.split_to(n as usize).freeze(), false))
-            }
-            _ => {
+        // A body that needs no read is taken here: no timer moved, and no read future built
+        // and moved for it.
+        let read = match body_at_hand(&mut buf, &framing, limits) {
+            Some(body) => Ok(body),
+            None => {
                 timer.set(tokio::time::Instant::now() + limits.body);
                 let read = read_body(&mut stream, &mut buf, &framing, expects_continue, limits);
                 tokio::select! {
@@ -255,6 +251,20 @@ enum BodyError {
     Late,
 }
 
+/// The body `framing` announces when no read is needed: none, one above the limit (not read:
+/// the handler answers from the declared length; then we close), or one already in `buf`.
+/// The bytes and whether the connection must close after the answer.
+fn body_at_hand(buf: &mut BytesMut, framing: &Framing, limits: Limits) -> Option<(Bytes, bool)> {
+    match *framing {
+        Framing::None => Some((Bytes::new(), false)),
+        Framing::Length(n) if n > limits.max_body as u64 => Some((Bytes::new(), true)),
+        Framing::Length(n) if buf.len() as u64 >= n => {
+            Some((buf.split_to(n as usize).freeze(), false))
+        }
+        _ => None,
+    }
+}
+
 /// Reads the body `framing` announces: the bytes and whether it was cut at the limit (then
 /// the connection must close after the answer).
 async fn read_body<S: Stream>(
@@ -264,10 +274,11 @@ async fn read_body<S: Stream>(
     expects_continue: bool,
     limits: Limits,
 ) -> Result<(Bytes, bool), BodyError> {
+    if let Some(body) = body_at_hand(buf, framing, limits) {
+        return Ok(body);
+    }
     match *framing {
         Framing::None => Ok((Bytes::new(), false)),
-        // Not read: the handler answers from the declared length; then we close.
-        Framing::Length(n) if n > limits.max_body as u64 => Ok((Bytes::new(), true)),
         Framing::Length(n) => {
             if expects_continue && buf.len() < n as usize {
                 let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
