@@ -58,10 +58,17 @@ def test_with_four_workers_each_in_flight_request_finishes_and_is_logged():
     srv = ProsceniumServer(extra_args=["--workers", "4"])
     srv.start()
     try:
-        tasks = os.listdir(f"/proc/{srv.proc.pid}/task")
-        names = [open(f"/proc/{srv.proc.pid}/task/{t}/comm").read().strip() for t in tasks]
-        # Linux shows a thread's name cut to 15 bytes: "proscenium-work".
-        assert len([n for n in names if n.startswith("proscenium-work")]) == 3, names
+        # Linux shows a thread's name cut to 15 bytes: "proscenium-work". A new thread names
+        # itself once it runs, so a worker may still show its parent's name for a moment.
+        deadline = time.monotonic() + 5
+        while True:
+            tasks = os.listdir(f"/proc/{srv.proc.pid}/task")
+            names = [open(f"/proc/{srv.proc.pid}/task/{t}/comm").read().strip() for t in tasks]
+            workers = [n for n in names if n.startswith("proscenium-work")]
+            if len(workers) >= 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert len(workers) == 3, names
         c = make_client(srv.endpoint)
         api_id, root = new_api(c)
         c.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
