@@ -44,6 +44,14 @@ def test_optimized_compiles_get_the_profile_and_nothing_else_does():
     assert wrapped("-vV") == ["-vV"]
 
 
+def test_the_wrapper_passes_every_variable_on_to_the_compiler():
+    # cargo names some with a hyphen (CARGO_BIN_EXE_proscenium-loadgen for that crate's tests);
+    # Debian's sh drops those, which broke `env!` in the tests built through the wrapper.
+    env = {**os.environ, "CARGO_BIN_EXE_proscenium-loadgen": "/bin/true"}
+    out = subprocess.run([WRAPPER, "env"], capture_output=True, text=True, check=True, env=env)
+    assert "CARGO_BIN_EXE_proscenium-loadgen=/bin/true" in out.stdout.splitlines()
+
+
 def test_the_pinned_rustc_reads_the_committed_profile():
     rustc = shutil.which("rustc")
     if rustc is None:
