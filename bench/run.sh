@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # bench/run.sh — Proscenium side by side with nginx, on this machine, in one command.
 #
-#   bench/run.sh [--smoke] [--duration S] [--rounds N] [--conns C] [--fixed-rate RPS] [--fixed-rounds N]
+#   bench/run.sh [--smoke] [--duration S] [--rounds N] [--conns C] [--fixed-rate RPS] [--fixed-rounds N] [--slice-ms MS]
 #                [--phases LIST] [--groups mock,proxy,tls] [--resources 10000] [--retries 2] [--out DIR] [--keep] [--no-build]
 #                [--layout pinned|multi]
 #
-# Installs what is missing (wrk, nginx, valgrind from Debian via apt-get; oha from crates.io for
-# the fixed-rate phase), builds `proscenium` (release), starts on 127.0.0.1 only:
+# Installs what is missing (wrk, nginx, valgrind from Debian via apt-get), builds `proscenium`
+# (release) and, for the fixed-rate phase, the workspace's load generator `proscenium-loadgen`
+# (bench/loadgen), and starts on 127.0.0.1 only:
 #   - nginx "peer": a fixed 200 on one port, proxy_pass (upstream keep-alive) on another;
 #   - nginx "backend": a fixed 200 (the backend of both proxies) and a fake Lambda Invoke
 #     endpoint (POST /2015-03-31/functions/bench/invocations -> {"statusCode":200,"body":"ok"});
@@ -19,7 +20,10 @@
 # Phases (--phases, comma-separated; default all):
 #   saturation  wrk, interleaved rounds, rotated order: median RPS, p50/p99, errors, CPU µs per
 #               request of each server, paired per-round ratios against the peer (bench/lib/drive.py)
-#   fixed       p99 at a fixed offered load (oha -q RATE, latency-corrected) next to nginx's
+#   fixed       latency at a fixed offered load (--fixed-rate, default 5000 rps): each round one run
+#               of proscenium-loadgen with a pair of targets interleaved in --slice-ms slices
+#               (default 10), p50/p99/p99.9 from sending and from due, paired and pooled p99
+#               ratios (bench/lib/fixed.py); pinned layout only (the generator spins on its CPU)
 #   memory      VmRSS idle, and per additional deployment of a 1 000-resource API (bench/lib/memory.py)
 #   startup     start to healthy (ready to serve), empty and populated store (bench/startup.py, boto3)
 #   callgrind   instructions per request and top functions of MOCK, HTTP_PROXY, Lambda proxy and
@@ -27,12 +31,12 @@
 #
 # --smoke: every load scenario once for ~2 s, numbers not judged; ends with
 #   "bench-smoke: N passed, 0 failed" when each scenario served requests without unexpected errors
-#   (exit status non-zero otherwise). Phases: saturation, and fixed when oha is installed.
+#   (exit status non-zero otherwise). Phases: saturation and fixed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIB=$ROOT/bench/lib
 
-LAYOUT=pinned GROUPS_=mock,proxy,tls RESOURCES=10000 RESOURCES_GIVEN=0 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 FIXED_ROUNDS=5 PHASES="" OUT="" KEEP=0
+LAYOUT=pinned GROUPS_=mock,proxy,tls RESOURCES=10000 RESOURCES_GIVEN=0 RETRIES=2 BUILD=1 SMOKE=0 DURATION=8 ROUNDS=5 CONNS=64 FIXED_RATE=5000 FIXED_ROUNDS=5 SLICE_MS=10 PHASES="" OUT="" KEEP=0
 SERVER_CPU=${SERVER_CPU:-0} LOAD_CPU=${LOAD_CPU:-1}
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -43,6 +47,7 @@ while [ $# -gt 0 ]; do
     --conns) CONNS=$2; shift ;;
     --fixed-rate) FIXED_RATE=$2; shift ;;
     --fixed-rounds) FIXED_ROUNDS=$2; shift ;;
+    --slice-ms) SLICE_MS=$2; shift ;;
     --phases) PHASES=$2; shift ;;
     --out) OUT=$2; shift ;;
     --groups) GROUPS_=$2; shift ;;
@@ -71,6 +76,10 @@ case $LAYOUT in
     SERVER_CPU="0-$((CPUS - 1))" LOAD_CPU="0-$((CPUS - 1))" NGINX_WORKERS=$CPUS WRK_THREADS=$CPUS ;;
   *) echo "--layout: pinned or multi, not $LAYOUT" >&2; exit 2 ;;
 esac
+if [ "$LAYOUT" = multi ] && [[ ",$PHASES," == *",fixed,"* ]]; then
+  echo "== the fixed-rate phase needs the pinned layout (its generator spins on a CPU of its own): skipped" >&2
+  PHASES=${PHASES//fixed/}
+fi
 has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 say() { echo "== $*" >&2; }
 
@@ -90,15 +99,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 export PATH="$PATH:$HOME/.cargo/bin"
-if has_phase fixed && ! command -v oha >/dev/null; then
-  if [ "$SMOKE" = 1 ]; then
-    say "oha not installed: fixed-rate phase skipped in smoke mode (cargo install oha --locked)"
-    PHASES=${PHASES//fixed/}
-  else
-    say "cargo install oha --locked (once; a few minutes)"
-    cargo install oha --locked
-  fi
-fi
 [ "$(nproc)" -ge 2 ] || say "WARNING: fewer than 2 CPUs; server and load generator share a core"
 
 # ---- build ---------------------------------------------------------------------------------
@@ -108,6 +108,15 @@ if [ "$BUILD" = 1 ]; then
 fi
 BIN=${PROSCENIUM_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/proscenium}
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
+if has_phase fixed; then
+  # The load generator is built even with --no-build (seconds: no dependencies); debug in smoke mode.
+  profile=release
+  [ "$SMOKE" = 1 ] && profile=dev
+  say "cargo build --profile $profile -p proscenium-loadgen"
+  (cd "$ROOT" && cargo build -q --profile "$profile" -p proscenium-loadgen)
+  LOADGEN_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$([ "$profile" = dev ] && echo debug || echo release)/proscenium-loadgen
+  export LOADGEN_BIN
+fi
 
 # ---- servers -------------------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/proscenium-bench.XXXXXX)
@@ -199,7 +208,7 @@ say "nginx peer :$FIXED_PORT (fixed) :$PROXY_PORT (proxy_pass); backend :$BACKEN
   else
     echo "proscenium: prebuilt $BIN ($(date -u -r "$BIN" +%Y-%m-%dT%H:%MZ)); repository at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)"
   fi
-  echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')$(command -v oha >/dev/null && echo "; oha: $(oha --version | awk '{print $2}')")"
+  echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
   echo "layout ($LAYOUT): servers on CPU $SERVER_CPU, load generator on CPU $LOAD_CPU; nginx $NGINX_WORKERS worker(s), wrk $WRK_THREADS thread(s); $CONNS connections; ${DURATION} s per measurement"
 } | tee "$OUT/machine.txt" >&2
 
@@ -213,7 +222,7 @@ if has_phase saturation || has_phase fixed; then
   has_phase saturation && only+=(saturation)
   has_phase fixed && only+=(fixed)
   fixed_args=()
-  has_phase fixed && fixed_args=(--fixed-rate "$FIXED_RATE" --fixed-rounds "$FIXED_ROUNDS")
+  has_phase fixed && fixed_args=(--fixed-rate "$FIXED_RATE" --fixed-rounds "$FIXED_ROUNDS" --slice-ms "$SLICE_MS")
   smoke_args=()
   [ "$SMOKE" = 1 ] && smoke_args=(--smoke --warmup 0 --retries 0)
   taskset -c "$LOAD_CPU" python3 "$LIB/drive.py" --apis "$OUT/apis.json" --port "$GW_PORT" \

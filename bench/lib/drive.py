@@ -19,6 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import fixed  # noqa: E402
 import procstat  # noqa: E402
 from mgmt import Mgmt  # noqa: E402
 
@@ -60,31 +61,6 @@ def run_wrk(url: str, secs: float, conns: int, cpu: str, headers: tuple = ()) ->
             r["non2xx"] = int(s[-1])
         elif "Socket errors:" in line:
             r["sockerr"] = sum(int(x) for x in re.findall(r"\d+", line))
-    return r
-
-
-def run_oha(url: str, secs: float, conns: int, cpu: str, rate: int) -> dict:
-    cmd = ["taskset", "-c", cpu, "oha", "-z", f"{secs:g}s", "-c", str(conns), "-q", str(rate),
-           "--latency-correction", "--no-tui", "--output-format", "json", url]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=secs + 30)
-    r = {"requests": 0, "rps": 0.0, "p50": None, "p99": None, "p999": None, "non2xx": 0, "sockerr": 0}
-    try:
-        d = json.loads(p.stdout)
-    except ValueError:
-        r["sockerr"] = 1
-        r["raw"] = p.stdout[-500:] + p.stderr[-500:]
-        return r
-    codes = d.get("statusCodeDistribution", {})
-    lat = d.get("latencyPercentiles", {})
-    r["requests"] = sum(codes.values())
-    r["rps"] = d.get("summary", {}).get("requestsPerSec", 0.0)
-    for k, key in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
-        if lat.get(key) is not None:
-            r[k] = lat[key] * 1e6
-    r["non2xx"] = sum(v for k, v in codes.items() if not str(k).startswith("2"))
-    # requests cut off by the end of the run are not errors
-    r["sockerr"] = sum(v for k, v in d.get("errorDistribution", {}).items()
-                       if "deadline" not in k.lower() and "aborted due to" not in k.lower())
     return r
 
 
@@ -133,7 +109,7 @@ def backend_accepts(url: str) -> int:
         return int(r.read().decode().splitlines()[2].split()[0])
 
 
-def measure(t: dict, a, servers: dict, fixed_rate=None) -> dict:
+def measure(t: dict, a, servers: dict) -> dict:
     secs = a.duration
     ours = [p for pids in servers.values() for p in pids]
     churn = Churn(a.port, t["api"], secs) if t.get("churn") else None
@@ -146,10 +122,7 @@ def measure(t: dict, a, servers: dict, fixed_rate=None) -> dict:
             churn.start()
         if sampler:
             sampler.start()
-        if fixed_rate:
-            r = run_oha(t["url"], secs, a.conns, a.load_cpu, fixed_rate)
-        else:
-            r = run_wrk(t["url"], secs, a.conns, a.load_cpu, t.get("headers", ()))
+        r = run_wrk(t["url"], secs, a.conns, a.load_cpu, t.get("headers", ()))
         if churn:
             churn.join(timeout=5)
         if sampler:
@@ -178,22 +151,19 @@ def fmt(v, spec="{:.0f}"):
     return "–" if v is None else spec.format(v)
 
 
-def run_group(name: str, targets: list, a, servers, rounds: int, results: list, fixed_rate=None):
+def run_group(name: str, targets: list, a, servers, rounds: int, results: list):
     log(f"== group {name}: {', '.join(t['name'] for t in targets)}; {rounds} round(s) of "
-        f"{a.duration:g} s{f' at {fixed_rate} rps (oha)' if fixed_rate else ' (wrk, saturation)'}")
+        f"{a.duration:g} s (wrk, saturation)")
     if a.warmup > 0:
         for t in targets:
-            if fixed_rate:
-                run_oha(t["url"], a.warmup, a.conns, a.load_cpu, fixed_rate)
-            else:
-                run_wrk(t["url"], a.warmup, a.conns, a.load_cpu, t.get("headers", ()))
+            run_wrk(t["url"], a.warmup, a.conns, a.load_cpu, t.get("headers", ()))
     n = len(targets)
     for rnd in range(1, rounds + 1):
         for j in range(n):
             t = targets[(j + rnd - 1) % n]
             best = None
             for attempt in range(a.retries + 1):
-                r = measure(t, a, servers, fixed_rate)
+                r = measure(t, a, servers)
                 if best is None or r["foreign"] < best["foreign"]:
                     best = r
                 if r["foreign"] <= NOISE_PCT:
@@ -225,11 +195,10 @@ def paired(results, group, name, ref, key="rps"):
     return out
 
 
-def table(results, groups, fixed=False) -> str:
+def table(results, groups) -> str:
     head = ("| group | target | vs | RPS (median) | spread | p50 µs | p99 µs | "
-            + ("p99.9 µs | " if fixed else "")
-            + "errors | server CPU µs/req | of it user/sys | server core busy | backend CPU µs/req | backend conns opened | "
-            + ("p99 ratio (paired, median)" if fixed else "RPS ratio (paired, median)") + " | per-round ratios | "
+            "errors | server CPU µs/req | of it user/sys | server core busy | backend CPU µs/req | backend conns opened | "
+            "RPS ratio (paired, median) | per-round ratios | "
             "CPU/req ratio | noisy rounds |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for g in groups:
@@ -241,7 +210,7 @@ def table(results, groups, fixed=False) -> str:
             m = med(rps)
             spread = 100 * (max(rps) - min(rps)) / m if m else 0
             ref = t.get("vs")
-            pr = paired(results, g["name"], t["name"], ref, "p99" if fixed else "rps") if ref else []
+            pr = paired(results, g["name"], t["name"], ref, "rps") if ref else []
             cr = paired(results, g["name"], t["name"], ref, "cpu_us") if ref else []
             errs = sum(r["sockerr"] for r in rs) + (0 if t.get("expect_non2xx") else sum(r["non2xx"] for r in rs))
             errtxt = str(errs)
@@ -253,9 +222,8 @@ def table(results, groups, fixed=False) -> str:
             noisy = sum(1 for r in rs if r["foreign"] > NOISE_PCT)
             lines.append("| " + " | ".join([
                 g["name"], t["name"], ref or "—", f"{m:.0f}", f"{spread:.1f} %",
-                fmt(med([r["p50"] for r in rs])), fmt(med([r["p99"] for r in rs]))]
-                + ([fmt(med([r.get("p999") for r in rs]))] if fixed else [])
-                + [errtxt, fmt(med([r["cpu_us"] for r in rs]), "{:.2f}"),
+                fmt(med([r["p50"] for r in rs])), fmt(med([r["p99"] for r in rs])),
+                errtxt, fmt(med([r["cpu_us"] for r in rs]), "{:.2f}"),
                    fmt(med([r.get("user_us") for r in rs]), "{:.1f}") + " / "
                    + fmt(med([r.get("sys_us") for r in rs]), "{:.1f}"),
                    fmt(med([r["cpu_us"] * r["rps"] / 1e4 for r in rs]), "{:.0f} %"),
@@ -264,7 +232,7 @@ def table(results, groups, fixed=False) -> str:
                    fmt(med(pr), "{:.3f}") if pr else "—",
                    " ".join(f"{x:.3f}" for x in pr) if pr else "—",
                    fmt(med(cr), "{:.3f}") if cr else "—",
-                   f"{noisy}/{len(rs)}"]) + " |")
+                f"{noisy}/{len(rs)}"]) + " |")
     return "\n".join(lines)
 
 
@@ -284,8 +252,10 @@ def main():
     ap.add_argument("--conns", type=int, default=64)
     ap.add_argument("--load-cpu", default="1")
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
-    ap.add_argument("--fixed-rate", type=int, default=0, help="also measure p99 at this rate with oha")
+    ap.add_argument("--fixed-rate", type=int, default=0,
+                    help="also measure latency at this rate (bench/loadgen, $LOADGEN_BIN)")
     ap.add_argument("--fixed-rounds", type=int, default=3)
+    ap.add_argument("--slice-ms", type=float, default=10, help="fixed rate: the targets' alternating slices")
     ap.add_argument("--only", default="", help="comma-separated groups: saturation,fixed")
     ap.add_argument("--groups", default="mock,proxy", help="saturation groups to run")
     ap.add_argument("--out", required=True)
@@ -338,7 +308,7 @@ def main():
         "not supported yet (no cache hits counted) — scenario skipped"))
 
     only = set(a.only.split(",")) if a.only else {"saturation", "fixed"}
-    results, fixed_results = [], []
+    results, fixed_results, pooled = [], [], {}
     os.makedirs(a.out, exist_ok=True)
     if "saturation" in only:
         for g in groups:
@@ -348,9 +318,10 @@ def main():
     if a.fixed_rate and "fixed" in only:
         fixed_groups = [{"name": "mock@fixed", "targets": [mock[0], mock[1]]},
                         {"name": "proxy@fixed", "targets": [proxy[0], proxy[1]]}]
+        binary = fixed.loadgen_binary()
         for g in fixed_groups:
-            run_group(g["name"], g["targets"], a, servers, 1 if a.smoke else a.fixed_rounds,
-                      fixed_results, a.fixed_rate)
+            fixed.run_group(binary, g["name"], g["targets"], a, servers, 1 if a.smoke else a.fixed_rounds,
+                            fixed_results, pooled, a.fixed_rate, a.slice_ms)
 
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
@@ -359,8 +330,9 @@ def main():
     if results:
         report += ["### Saturation (wrk, closed loop)", "", table(results, groups), ""]
     if fixed_results:
-        report += [f"### Latency at a fixed offered load ({a.fixed_rate} rps, oha, latency-corrected)", "",
-                   table(fixed_results, fixed_groups, fixed=True), ""]
+        report += [f"### Latency at a fixed offered load ({a.fixed_rate} rps, proscenium-loadgen, "
+                   f"{a.slice_ms:g} ms slices; p50/p99/p99.9 from sending)", "",
+                   fixed.table(fixed_results, pooled, fixed_groups), ""]
     rss = [r["rss_peak_kib"] for r in results if r.get("rss_peak_kib")]
     if rss:
         report += [f"proscenium peak RSS under load: {max(rss) / 1024:.1f} MiB", ""]
