@@ -29,16 +29,17 @@ pub struct Tally {
     pub first_error: Option<String>,
 }
 
-/// Latencies (nanoseconds from due to the answer's last byte) of one slice's requests.
+/// Latencies (nanoseconds to the answer's last byte) of one slice's 2xx answers.
 pub struct SliceRecord {
     pub target: usize,
     pub latencies_ns: Vec<u64>,
-    /// The same requests' times from when each actually left: without the generator's own
-    /// delay in sending (a stall of its CPU), which `latencies_ns` includes.
+    /// The same requests' times from just before each was written: without the generator's
+    /// own delay in sending (a stall of its CPU), which `latencies_ns` includes. Both include
+    /// the loopback's delivery and the generator's polling while the request is in flight.
     pub service_ns: Vec<u64>,
 }
 
-/// A request that waits longer than this for its answer is counted as an error.
+/// A request whose answer has not come this long after it was sent is counted as an error.
 const ANSWER_TIMEOUT_NS: u64 = 5_000_000_000;
 
 struct Conn {
@@ -60,7 +61,8 @@ struct Pool {
 }
 
 fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
-    let s = TcpStream::connect(addr)?;
+    // Bounded: a reconnection happens inside the timing loop.
+    let s = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
     s.set_nodelay(true)?;
     s.set_nonblocking(true)?;
     Ok(s)
@@ -152,11 +154,9 @@ impl<'a> Load<'a> {
                 while !self.pools[p].waiting.is_empty() && !self.pools[p].idle.is_empty() {
                     let (due, slice) = self.pools[p].waiting.pop_front().unwrap_or_default();
                     let c = self.pools[p].idle.pop_front().unwrap_or_default();
-                    match self.send(p, c, due, slice) {
-                        Ok(()) => {
-                            self.pools[p].conns[c].sent = start.elapsed().as_nanos() as u64;
-                            in_flight.push((p, c));
-                        }
+                    let sent = start.elapsed().as_nanos() as u64;
+                    match self.send(p, c, due, sent, slice) {
+                        Ok(()) => in_flight.push((p, c)),
                         Err(e) => self.fail(p, c, record, e),
                     }
                 }
@@ -180,12 +180,14 @@ impl<'a> Load<'a> {
                         in_flight.swap_remove(i);
                         let conn = &self.pools[p].conns[c];
                         if record {
-                            let r = &mut records[conn.slice as usize];
-                            r.latencies_ns.push(done.saturating_sub(conn.due));
-                            r.service_ns.push(done.saturating_sub(conn.sent));
                             let t = &mut self.tallies[self.pools[p].target];
                             t.requests += 1;
-                            if !(200..300).contains(&status) {
+                            if (200..300).contains(&status) {
+                                let r = &mut records[conn.slice as usize];
+                                r.latencies_ns.push(done.saturating_sub(conn.due));
+                                r.service_ns.push(done.saturating_sub(conn.sent));
+                            } else {
+                                // Counted, not timed: a server that fails fast would look fast.
                                 t.non2xx += 1;
                             }
                         }
@@ -216,10 +218,11 @@ impl<'a> Load<'a> {
         }
     }
 
-    fn send(&mut self, p: usize, c: usize, due: u64, slice: u64) -> Result<(), String> {
+    fn send(&mut self, p: usize, c: usize, due: u64, sent: u64, slice: u64) -> Result<(), String> {
         let request = &self.targets[self.pools[p].target].request;
         let conn = &mut self.pools[p].conns[c];
         conn.due = due;
+        conn.sent = sent;
         conn.slice = slice;
         conn.buf.clear();
         let mut at = 0;

@@ -99,12 +99,31 @@ fn target(url: &str) -> Result<Target, String> {
     })
 }
 
-fn percentile(sorted: &[u64], q: f64) -> u64 {
+/// Nearest rank; `q_tenths` in tenths of a percent (990 for p99), in integers so that p99.9 of
+/// 1 000 values is the 999th, not the last.
+fn percentile(sorted: &[u64], q_tenths: u64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }
-    let i = ((q / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[i.clamp(1, sorted.len()) - 1]
+    let n = sorted.len() as u64;
+    let rank = (n * q_tenths).div_ceil(1000).clamp(1, n);
+    sorted[rank as usize - 1]
+}
+
+/// A JSON string's content.
+fn escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn report(a: &Args, load: &Load, records: &[SliceRecord]) -> String {
@@ -116,16 +135,12 @@ fn report(a: &Args, load: &Load, records: &[SliceRecord]) -> String {
     );
     for (i, ((name, url), t)) in a.targets.iter().zip(&load.tallies).enumerate() {
         let sep = if i > 0 { "," } else { "" };
-        let err = t
-            .first_error
-            .as_deref()
-            .unwrap_or("")
-            .replace(['"', '\\'], "'");
+        let err = escaped(t.first_error.as_deref().unwrap_or(""));
         let _ = write!(
             out,
             "{sep}{{\"name\":\"{}\",\"url\":\"{}\",\"requests\":{},\"non2xx\":{},\"errors\":{},\"first_error\":\"{err}\"}}",
-            name.replace('"', "'"),
-            url.replace('"', "'"),
+            escaped(name),
+            escaped(url),
             t.requests,
             t.non2xx,
             t.errors
@@ -215,12 +230,12 @@ fn main() -> ExitCode {
             t.requests,
             t.non2xx,
             t.errors,
-            us(50.0),
-            us(99.0),
-            us(99.9),
-            us(100.0),
-            percentile(&service, 50.0) as f64 / 1e3,
-            percentile(&service, 99.0) as f64 / 1e3
+            us(500),
+            us(990),
+            us(999),
+            us(1000),
+            percentile(&service, 500) as f64 / 1e3,
+            percentile(&service, 990) as f64 / 1e3
         );
     }
     print!("{}", report(&a, &load, &records));
@@ -271,13 +286,20 @@ mod tests {
         let v: Vec<u64> = (1..=100).collect();
         assert_eq!(
             (
-                percentile(&v, 50.0),
-                percentile(&v, 99.0),
-                percentile(&v, 100.0)
+                percentile(&v, 500),
+                percentile(&v, 990),
+                percentile(&v, 1000)
             ),
             (50, 99, 100)
         );
-        assert_eq!(percentile(&v[..1], 99.9), 1);
-        assert_eq!(percentile(&[], 50.0), 0);
+        assert_eq!(percentile(&v[..1], 999), 1);
+        assert_eq!(percentile(&[], 500), 0);
+        let thousand: Vec<u64> = (1..=1000).collect();
+        assert_eq!(percentile(&thousand, 999), 999);
+    }
+
+    #[test]
+    fn names_and_errors_are_escaped_in_the_json() {
+        assert_eq!(escaped("a\"b\\c\n"), "a\\\"b\\\\c\\u000a");
     }
 }

@@ -1,9 +1,10 @@
 //! Where an HTTP/1.1 response ends in a read buffer: pure, no I/O.
 //!
 //! The load generator reads answers into a buffer and asks, after each read, whether one whole
-//! response is there yet. Bodies are framed by `Content-Length` or chunked encoding; 1xx, 204
-//! and 304 answers have none. Anything else (a body delimited by the connection's close, a
-//! malformed head) is an error: the generator counts it instead of guessing.
+//! response is there yet. Bodies are framed by `Content-Length` or chunked encoding; 204 and
+//! 304 answers have none; an interim 1xx answer is skipped. Anything else (a body delimited by
+//! the connection's close, a malformed head, a length that does not fit) is an error: the
+//! generator counts it instead of guessing.
 
 /// A complete response at the start of the buffer.
 #[derive(Debug, PartialEq, Eq)]
@@ -58,7 +59,17 @@ pub fn parse(buf: &[u8]) -> Parse {
             chunked = value.eq_ignore_ascii_case(b"chunked");
         }
     }
-    if (100..200).contains(&status) || status == 204 || status == 304 {
+    if (100..200).contains(&status) {
+        // Interim: the final answer follows.
+        return match parse(&buf[body_start..]) {
+            Parse::Complete(c) => Parse::Complete(Complete {
+                status: c.status,
+                len: body_start + c.len,
+            }),
+            other => other,
+        };
+    }
+    if status == 204 || status == 304 {
         return Parse::Complete(Complete {
             status,
             len: body_start,
@@ -74,12 +85,10 @@ pub fn parse(buf: &[u8]) -> Parse {
             Err(e) => Parse::Invalid(e),
         };
     }
-    match length {
-        Some(n) if buf.len() >= body_start + n => Parse::Complete(Complete {
-            status,
-            len: body_start + n,
-        }),
-        Some(_) => Parse::Partial,
+    match length.map(|n| body_start.checked_add(n)) {
+        Some(Some(end)) if buf.len() >= end => Parse::Complete(Complete { status, len: end }),
+        Some(Some(_)) => Parse::Partial,
+        Some(None) => Parse::Invalid("malformed Content-Length"),
         None => Parse::Invalid("a body without Content-Length or chunked encoding"),
     }
 }
@@ -121,13 +130,17 @@ fn chunked_end(body: &[u8]) -> Result<Option<usize>, &'static str> {
                 }
             }
         }
-        if body.len() < at + size + 2 {
+        let end = at
+            .checked_add(size)
+            .and_then(|e| e.checked_add(2))
+            .ok_or("malformed chunk size")?;
+        if body.len() < end {
             return Ok(None);
         }
-        if &body[at + size..at + size + 2] != b"\r\n" {
+        if &body[end - 2..end] != b"\r\n" {
             return Err("chunk without its CRLF");
         }
-        at += size + 2;
+        at = end;
     }
 }
 
@@ -184,6 +197,27 @@ mod tests {
     fn no_body_for_204_and_304() {
         let r = b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n";
         assert_eq!(parse(r), complete(204, r.len()));
+    }
+
+    #[test]
+    fn an_interim_answer_is_skipped_for_the_final_one() {
+        let r = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nx";
+        assert_eq!(parse(r), complete(201, r.len()));
+        assert_eq!(parse(&r[..30]), Parse::Partial);
+    }
+
+    #[test]
+    fn lengths_that_do_not_fit_are_invalid_not_a_panic() {
+        let huge = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", usize::MAX);
+        assert_eq!(
+            parse(huge.as_bytes()),
+            Parse::Invalid("malformed Content-Length")
+        );
+        let chunk = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab";
+        assert_eq!(
+            parse(chunk.as_bytes()),
+            Parse::Invalid("malformed chunk size")
+        );
     }
 
     #[test]
