@@ -204,9 +204,10 @@ impl<'a> Load<'a> {
                 return if record { records } else { Vec::new() };
             }
             // Nothing in flight and the next request not due soon: sleep, and spin only the last
-            // `spin_ns` before it. Spinning all along makes the other CPUs' wake-ups slower on a
-            // virtual machine whose CPUs share the host's cores (measured: a server's median
-            // latency 60 µs with the sleep, 400–700 µs without).
+            // `spin_ns` before it, so the generator does not hold a whole CPU. Measured against
+            // nginx alone at 5 000 rps (BENCHMARKS.md): spinning all along (a huge `spin_ns`)
+            // lowers the median by the generator's own wake-up (74–91 µs from due against
+            // 99–144 µs) but made the p99 no steadier.
             if in_flight.is_empty() && k < total {
                 let next = due_ns(k, rate);
                 let now = start.elapsed().as_nanos() as u64;
