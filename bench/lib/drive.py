@@ -326,6 +326,11 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"saturation": results, "fixed": fixed_results, "features": feats}, f, indent=1)
+    if pooled:
+        # Each round's latency histograms (1 µs bins below 2 ms, bench/lib/fixed.py), so that
+        # runs can be pooled later.
+        with open(os.path.join(a.out, "fixed-histograms.json"), "w") as f:
+            json.dump({f"{g}/{t}": h for (g, t), h in pooled.items()}, f)
     report = []
     if results:
         report += ["### Saturation (wrk, closed loop)", "", table(results, groups), ""]
