@@ -1,8 +1,8 @@
 //! The open loop: requests leave when they are due, whatever the answers before them did.
 //!
-//! One thread spins on the clock (the load generator has its CPU to itself) and polls only the
-//! connections with a request in flight, so a due time is met within a microsecond or two and an
-//! answer's arrival is seen as soon. A request whose target has no idle connection waits for
+//! One thread paces the requests (it sleeps between them and spins the last `spin_ns` before
+//! each is due) and, while any is in flight, spins polling only the connections that have one,
+//! so a due time is met within a microsecond or two and an answer's arrival is seen as soon. A request whose target has no idle connection waits for
 //! one; its latency still counts from when it was due (no coordinated omission).
 
 use std::collections::VecDeque;
@@ -50,8 +50,8 @@ struct Conn {
     slice: u64,
 }
 
+/// The connections to one target (`pools[i]` is target `i`'s).
 struct Pool {
-    target: usize,
     conns: Vec<Conn>,
     idle: VecDeque<usize>,
     /// Due requests waiting for an idle connection: (due, slice).
@@ -78,7 +78,7 @@ pub struct Load<'a> {
 impl<'a> Load<'a> {
     pub fn connect(targets: &'a [Target], conns: usize) -> std::io::Result<Self> {
         let mut pools = Vec::with_capacity(targets.len());
-        for (i, t) in targets.iter().enumerate() {
+        for t in targets {
             let mut cs = Vec::with_capacity(conns);
             for _ in 0..conns {
                 cs.push(Conn {
@@ -90,7 +90,6 @@ impl<'a> Load<'a> {
                 });
             }
             pools.push(Pool {
-                target: i,
                 conns: cs,
                 idle: (0..conns).collect(),
                 waiting: VecDeque::new(),
@@ -128,8 +127,8 @@ impl<'a> Load<'a> {
             .collect();
         let mut in_flight: Vec<(usize, usize)> = Vec::with_capacity(64);
         let mut chunk = vec![0u8; 64 * 1024];
+        // The generator is a clock: it paces and times requests.
         #[allow(clippy::disallowed_methods)]
-        // the generator is a clock: it paces and times requests
         let start = Instant::now();
         let mut k = 0;
         loop {
@@ -144,10 +143,9 @@ impl<'a> Load<'a> {
             }
             for p in 0..self.pools.len() {
                 if self.pools[p].lost == self.pools[p].conns.len() {
-                    let target = self.pools[p].target;
                     for _ in self.pools[p].waiting.drain(..) {
                         if record {
-                            self.tallies[target].errors += 1;
+                            self.tallies[p].errors += 1;
                         }
                     }
                 }
@@ -167,7 +165,7 @@ impl<'a> Load<'a> {
                 match self.poll(p, c, &mut chunk) {
                     Ok(None) => {
                         if start.elapsed().as_nanos() as u64
-                            > self.pools[p].conns[c].due + ANSWER_TIMEOUT_NS
+                            > self.pools[p].conns[c].sent + ANSWER_TIMEOUT_NS
                         {
                             in_flight.swap_remove(i);
                             self.fail(p, c, record, "no answer within 5 s".into());
@@ -180,7 +178,7 @@ impl<'a> Load<'a> {
                         in_flight.swap_remove(i);
                         let conn = &self.pools[p].conns[c];
                         if record {
-                            let t = &mut self.tallies[self.pools[p].target];
+                            let t = &mut self.tallies[p];
                             t.requests += 1;
                             if (200..300).contains(&status) {
                                 let r = &mut records[conn.slice as usize];
@@ -220,7 +218,7 @@ impl<'a> Load<'a> {
     }
 
     fn send(&mut self, p: usize, c: usize, due: u64, sent: u64, slice: u64) -> Result<(), String> {
-        let request = &self.targets[self.pools[p].target].request;
+        let request = &self.targets[p].request;
         let conn = &mut self.pools[p].conns[c];
         conn.due = due;
         conn.sent = sent;
@@ -259,13 +257,12 @@ impl<'a> Load<'a> {
 
     /// Counts a failed request and replaces its connection.
     fn fail(&mut self, p: usize, c: usize, record: bool, error: String) {
-        let target = self.pools[p].target;
         if record {
-            let t = &mut self.tallies[target];
+            let t = &mut self.tallies[p];
             t.errors += 1;
             t.first_error.get_or_insert(error);
         }
-        match connect(self.targets[target].addr) {
+        match connect(self.targets[p].addr) {
             Ok(s) => {
                 self.pools[p].conns[c].stream = s;
                 self.pools[p].idle.push_back(c);
@@ -275,7 +272,7 @@ impl<'a> Load<'a> {
             Err(e) => {
                 self.pools[p].lost += 1;
                 if record {
-                    self.tallies[target]
+                    self.tallies[p]
                         .first_error
                         .get_or_insert(format!("reconnect: {e}"));
                 }

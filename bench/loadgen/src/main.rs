@@ -7,9 +7,9 @@
 //! Every target gets `--rate` requests a second during its slices; the slices rotate among the
 //! targets (`schedule`), so two servers measured in one run see the same machine. The result,
 //! on standard output, is JSON: each target's counts and each slice's latencies in nanoseconds
-//! to the last byte of each answer, from when the request was due (`ns`) and from when it
-//! actually left (`service_ns`, which leaves out the generator's own stalls before sending). A summary goes to standard
-//! error. Between requests the loop sleeps, and spins only the last `--spin-us` before one is
+//! to the last byte of each 2xx answer, from when the request was due (`ns`) and from just
+//! before it was written (`service_ns`, which leaves out the generator's own stalls before
+//! sending). A summary goes to standard error. Between requests the loop sleeps, and spins only the last `--spin-us` before one is
 //! due and while one is in flight: pin it to a CPU of its own (`taskset -c 1`).
 
 mod drive;
@@ -159,6 +159,17 @@ fn report(a: &Args, load: &Load, records: &[SliceRecord]) -> String {
     out
 }
 
+/// One of target `i`'s latency lists over all its slices, sorted.
+fn sorted(records: &[SliceRecord], i: usize, list: impl Fn(&SliceRecord) -> &Vec<u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = records
+        .iter()
+        .filter(|s| s.target == i)
+        .flat_map(|s| list(s).iter().copied())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 fn numbers(out: &mut String, v: &[u64]) {
     for (j, l) in v.iter().enumerate() {
         let _ = write!(out, "{}{l}", if j > 0 { "," } else { "" });
@@ -189,8 +200,8 @@ fn main() -> ExitCode {
     };
     let slice_ns = (a.slice_ms * 1e6) as u64;
     let spin_ns = (a.spin_us * 1e3) as u64;
-    for i in 0..targets.len() {
-        if a.warmup > 0.0 {
+    if a.warmup > 0.0 {
+        for i in 0..targets.len() {
             load.run(
                 a.rate,
                 (a.warmup * 1e9) as u64,
@@ -211,18 +222,8 @@ fn main() -> ExitCode {
         true,
     );
     for (i, (name, _)) in a.targets.iter().enumerate() {
-        let mut all: Vec<u64> = records
-            .iter()
-            .filter(|s| s.target == i)
-            .flat_map(|s| s.latencies_ns.iter().copied())
-            .collect();
-        all.sort_unstable();
-        let mut service: Vec<u64> = records
-            .iter()
-            .filter(|s| s.target == i)
-            .flat_map(|s| s.service_ns.iter().copied())
-            .collect();
-        service.sort_unstable();
+        let all = sorted(&records, i, |s| &s.latencies_ns);
+        let service = sorted(&records, i, |s| &s.service_ns);
         let t = &load.tallies[i];
         let us = |q| percentile(&all, q) as f64 / 1e3;
         eprintln!(

@@ -197,6 +197,8 @@ mod tests {
     fn no_body_for_204_and_304() {
         let r = b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n";
         assert_eq!(parse(r), complete(204, r.len()));
+        let r = b"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n";
+        assert_eq!(parse(r), complete(304, r.len()));
     }
 
     #[test]
