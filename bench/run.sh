@@ -23,7 +23,7 @@
 #   fixed       latency at a fixed offered load (--fixed-rate, default 5000 rps): each round one run
 #               of proscenium-loadgen with a pair of targets interleaved in --slice-ms slices
 #               (default 10), p50/p99/p99.9 from sending and from due, paired and pooled p99
-#               ratios (bench/lib/fixed.py); pinned layout only (the generator spins on its CPU)
+#               ratios (bench/lib/fixed.py); pinned layout only (the generator paces on a CPU of its own)
 #   memory      VmRSS idle, and per additional deployment of a 1 000-resource API (bench/lib/memory.py)
 #   startup     start to healthy (ready to serve), empty and populated store (bench/startup.py, boto3)
 #   callgrind   instructions per request and top functions of MOCK, HTTP_PROXY, Lambda proxy and
@@ -77,7 +77,7 @@ case $LAYOUT in
   *) echo "--layout: pinned or multi, not $LAYOUT" >&2; exit 2 ;;
 esac
 if [ "$LAYOUT" = multi ] && [[ ",$PHASES," == *",fixed,"* ]]; then
-  echo "== the fixed-rate phase needs the pinned layout (its generator spins on a CPU of its own): skipped" >&2
+  echo "== the fixed-rate phase needs the pinned layout (its generator paces on a CPU of its own): skipped" >&2
   PHASES=${PHASES//fixed/}
 fi
 has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }

@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import threading
@@ -22,12 +21,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import fixed  # noqa: E402
 import procstat  # noqa: E402
 from mgmt import Mgmt  # noqa: E402
-
-NOISE_PCT = 5.0
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
+from rounds import NOISE_PCT, fmt, log, med, paired  # noqa: E402
 
 
 def us(v: str) -> float:
@@ -142,15 +136,6 @@ def measure(t: dict, a, servers: dict) -> dict:
     return r
 
 
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def fmt(v, spec="{:.0f}"):
-    return "–" if v is None else spec.format(v)
-
-
 def run_group(name: str, targets: list, a, servers, rounds: int, results: list):
     log(f"== group {name}: {', '.join(t['name'] for t in targets)}; {rounds} round(s) of "
         f"{a.duration:g} s (wrk, saturation)")
@@ -182,19 +167,6 @@ def run_group(name: str, targets: list, a, servers, rounds: int, results: list):
                 + (f" churn={best['churn_ops']} ops/{best['churn_failed']} failed" if "churn_ops" in best else ""))
 
 
-def paired(results, group, name, ref, key="rps"):
-    by = {}
-    for r in results:
-        if r["group"] == group:
-            by[(r["target"], r["round"])] = r
-    out = []
-    for (tn, rnd), r in sorted(by.items(), key=lambda kv: kv[0][1]):
-        b = by.get((ref, rnd))
-        if tn == name and b and b[key] and r[key] is not None:
-            out.append(r[key] / b[key])
-    return out
-
-
 def table(results, groups) -> str:
     head = ("| group | target | vs | RPS (median) | spread | p50 µs | p99 µs | "
             "errors | server CPU µs/req | of it user/sys | server core busy | backend CPU µs/req | backend conns opened | "
@@ -224,14 +196,14 @@ def table(results, groups) -> str:
                 g["name"], t["name"], ref or "—", f"{m:.0f}", f"{spread:.1f} %",
                 fmt(med([r["p50"] for r in rs])), fmt(med([r["p99"] for r in rs])),
                 errtxt, fmt(med([r["cpu_us"] for r in rs]), "{:.2f}"),
-                   fmt(med([r.get("user_us") for r in rs]), "{:.1f}") + " / "
-                   + fmt(med([r.get("sys_us") for r in rs]), "{:.1f}"),
-                   fmt(med([r["cpu_us"] * r["rps"] / 1e4 for r in rs]), "{:.0f} %"),
-                   fmt(med([r["backend_us"] for r in rs]), "{:.2f}"),
-                   fmt(med([r.get("backend_conns") for r in rs])),
-                   fmt(med(pr), "{:.3f}") if pr else "—",
-                   " ".join(f"{x:.3f}" for x in pr) if pr else "—",
-                   fmt(med(cr), "{:.3f}") if cr else "—",
+                fmt(med([r.get("user_us") for r in rs]), "{:.1f}") + " / "
+                + fmt(med([r.get("sys_us") for r in rs]), "{:.1f}"),
+                fmt(med([r["cpu_us"] * r["rps"] / 1e4 for r in rs]), "{:.0f} %"),
+                fmt(med([r["backend_us"] for r in rs]), "{:.2f}"),
+                fmt(med([r.get("backend_conns") for r in rs])),
+                fmt(med(pr), "{:.3f}") if pr else "—",
+                " ".join(f"{x:.3f}" for x in pr) if pr else "—",
+                fmt(med(cr), "{:.3f}") if cr else "—",
                 f"{noisy}/{len(rs)}"]) + " |")
     return "\n".join(lines)
 

@@ -19,17 +19,11 @@ of the same kind been measured.
 import json
 import os
 import random
-import statistics
 import subprocess
+import time
 
 import procstat
-
-NOISE_PCT = 5.0
-
-
-def log(*a):
-    import sys
-    print(*a, file=sys.stderr, flush=True)
+from rounds import NOISE_PCT, fmt, log, med, paired
 
 
 def rank(n, q):
@@ -131,7 +125,6 @@ def run_loadgen(binary, targets, secs, conns, cpu, rate, slice_ms, warmup):
 def measure_round(binary, pair, a, servers, rate, slice_ms):
     ours = [p for pids in servers.values() for p in pids]
     with procstat.Window(ours) as w:
-        import time
         t0 = time.time()
         d = run_loadgen(binary, pair, a.duration, a.conns, a.load_cpu, rate, slice_ms, a.warmup)
         wall = time.time() - t0
@@ -146,8 +139,8 @@ def measure_round(binary, pair, a, servers, rate, slice_ms):
         total = n + round(a.warmup * rate)
         r = {"target": t["name"], "requests": tally["requests"], "non2xx": tally["non2xx"],
              "sockerr": tally["errors"], "first_error": tally["first_error"],
-             # during its slices, each target got the rate; over the round, its share of it
-        "rps": tally["requests"] / a.duration,
+             # the target's share of the round (it got the full rate during its slices)
+             "rps": tally["requests"] / a.duration,
              "p50": percentile(sent, 50), "p99": percentile(sent, 99), "p999": percentile(sent, 99.9),
              "due_p50": percentile(due, 50), "due_p99": percentile(due, 99),
              "due_p999": percentile(due, 99.9),
@@ -182,30 +175,12 @@ def run_group(binary, name, pair, a, servers, rounds, results, pooled, rate, sli
                 f"errors={r['sockerr']} cpu={r['cpu_us']:.2f}us/req foreign={r['foreign']:.1f}%")
 
 
-def paired(results, group, name, ref, key):
-    by = {(r["target"], r["round"]): r for r in results if r["group"] == group}
-    out = []
-    for (tn, rnd), r in sorted(by.items(), key=lambda kv: kv[0][1]):
-        b = by.get((ref, rnd))
-        if tn == name and b and b.get(key) and r.get(key) is not None:
-            out.append(r[key] / b[key])
-    return out
-
-
-def fmt(v, spec="{:.0f}"):
-    return "—" if v is None else spec.format(v)
-
-
 def table(results, pooled, groups) -> str:
     head = ("| group | target | vs | p50 µs | p99 µs | p99.9 µs | p99 from due µs | "
             "pooled p50 / p90 / p99 / p99.9 µs | errors | server CPU µs/req | p99 ratio (paired, median) | "
             "per-round ratios | p99 ratio, all rounds pooled [90 % interval] | p99 from due ratio (median) | "
             "CPU/req ratio | noisy rounds |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    def med(xs):
-        xs = [x for x in xs if x is not None]
-        return statistics.median(xs) if xs else None
-
     for g in groups:
         for t in g["targets"]:
             rs = [r for r in results if r["group"] == g["name"] and r["target"] == t["name"]]
