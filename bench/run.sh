@@ -102,9 +102,24 @@ export PATH="$PATH:$HOME/.cargo/bin"
 [ "$(nproc)" -ge 2 ] || say "WARNING: fewer than 2 CPUs; server and load generator share a core"
 
 # ---- build ---------------------------------------------------------------------------------
+PGO_NOTE=""
 if [ "$BUILD" = 1 ]; then
   say "cargo build --release -p proscenium-server"
-  (cd "$ROOT" && cargo build --release -q -p proscenium-server)
+  # rustc only warns when the committed PGO profile no longer matches a function ("hash
+  # mismatch": the function changed since scripts/pgo-profile recorded it) and builds that
+  # function without it; cargo replays the warning on later builds until the crate is built
+  # again. The count goes into machine.txt, so that figures from a stale profile say so.
+  build_log=$(mktemp)
+  built=0
+  (cd "$ROOT" && cargo build --release -q -p proscenium-server) 2> "$build_log" || built=$?
+  cat "$build_log" >&2
+  stale=$(grep -c 'hash mismatch' "$build_log" || true)
+  rm -f "$build_log"
+  [ "$built" = 0 ] || exit "$built"
+  if [ "$stale" -gt 0 ]; then
+    PGO_NOTE="; PGO profile stale for $stale function(s): run scripts/pgo-profile"
+    say "WARNING: the PGO profile no longer matches $stale function(s) (scripts/pgo-profile records it again)"
+  fi
 fi
 BIN=${PROSCENIUM_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/proscenium}
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
@@ -204,7 +219,7 @@ say "nginx peer :$FIXED_PORT (fixed) :$PROXY_PORT (proxy_pass); backend :$BACKEN
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
   if [ "$BUILD" = 1 ]; then
-    echo "proscenium: built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- crates 2>/dev/null || echo ' + uncommitted changes in crates/')"
+    echo "proscenium: built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- crates 2>/dev/null || echo ' + uncommitted changes in crates/')$PGO_NOTE"
   else
     echo "proscenium: prebuilt $BIN ($(date -u -r "$BIN" +%Y-%m-%dT%H:%MZ)); repository at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)"
   fi
