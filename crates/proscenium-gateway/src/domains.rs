@@ -5,8 +5,11 @@
 //! The table is compiled from the store's domains and mappings on every change feed tick
 //! (with the stages, in `registry.rs`) and swapped atomically: a mapping change serves the
 //! next request, without a redeploy. A gateway without custom domains pays one atomic load
-//! and a length check per request; with some, one hash lookup of the host (a second, of the
-//! wildcard name, only when a wildcard domain exists and the exact name missed).
+//! and a length check per request. With some, a request first compares the last bytes of its
+//! host with those the names end in (`tails`), which is all that a request to an invoke URL
+//! (`127.0.0.1:4566`, `{api}.execute-api.localhost`) pays; a host that ends as a name does then
+//! costs one hash lookup (a second, of the wildcard name, only when a wildcard domain exists
+//! and the exact name missed).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use arc_swap::ArcSwap;
 use proscenium_model::domain_name::{MappingTable, MinTls, min_tls, wildcard_of};
 use proscenium_store::DomainRecord;
 
-use crate::target::{InvokeTarget, host_of, host_without_port};
+use crate::target::{InvokeTarget, host_bytes, host_of};
 
 type Fast = foldhash::fast::RandomState;
 
@@ -58,6 +61,29 @@ pub struct CompiledDomain {
 pub struct DomainTable {
     by_name: HashMap<String, Arc<CompiledDomain>, Fast>,
     has_wildcards: bool,
+    /// The last `tail_len` bytes of every name (of a wildcard name, of what follows its `*`),
+    /// packed by [`tail`], sorted: a host whose own last bytes are none of these is no custom
+    /// domain's.
+    tails: Vec<u64>,
+    /// The shortest such ending's length, at most 8 (0 in an empty table).
+    tail_len: usize,
+}
+
+/// The last `n` (1 to 8) bytes of `bytes`, each with its 0x20 bit set, packed into one word
+/// (one load for a host of 8 bytes or more); `None` when `bytes` is shorter. Setting the bit
+/// lowers an ASCII capital and leaves every byte of a name (`a-z 0-9 . - *`) as it is, so a
+/// host that is a name in any case has that name's tail (other bytes may share one: the test
+/// only turns hosts away).
+fn tail(bytes: &[u8], n: usize) -> Option<u64> {
+    debug_assert!((1..=8).contains(&n));
+    let word = match bytes.len().checked_sub(8) {
+        Some(start) => u64::from_be_bytes(bytes[start..].try_into().ok()?),
+        None => {
+            let start = bytes.len().checked_sub(n)?;
+            bytes[start..].iter().fold(0, |t, b| t << 8 | u64::from(*b))
+        }
+    };
+    Some((word | 0x2020_2020_2020_2020) & (u64::MAX >> (64 - 8 * n)))
 }
 
 impl DomainTable {
@@ -100,10 +126,44 @@ impl DomainTable {
             );
         }
         let has_wildcards = by_name.keys().any(|k| k.starts_with("*."));
+        let endings: Vec<&str> = by_name
+            .keys()
+            .map(|k| k.strip_prefix('*').unwrap_or(k))
+            .collect();
+        let tail_len = endings.iter().map(|e| e.len()).min().unwrap_or(0).min(8);
+        let mut tails: Vec<u64> = endings
+            .iter()
+            .filter_map(|e| tail(e.as_bytes(), tail_len))
+            .collect();
+        tails.sort_unstable();
+        tails.dedup();
         DomainTable {
             by_name,
             has_wildcards,
+            tails,
+            tail_len,
         }
+    }
+
+    /// When a domain might serve `host` (as the request has it: perhaps with a port, any case,
+    /// bytes not yet checked), the length of the name in it (without the port, as
+    /// `host_without_port`); `None` only when [`DomainTable::find`] would miss it.
+    fn might_serve(&self, host: &[u8]) -> Option<usize> {
+        // No name has a bracket: an IPv6 literal is none of them.
+        if self.tail_len == 0 || host.first() == Some(&b'[') {
+            return None;
+        }
+        // `host:digits` → `host`, as `host_without_port`.
+        let mut end = host.len();
+        while end > 0 && host[end - 1].is_ascii_digit() {
+            end -= 1;
+        }
+        let host = match end.checked_sub(1) {
+            Some(colon) if host[colon] == b':' => &host[..colon],
+            _ => host,
+        };
+        let t = tail(host, self.tail_len)?;
+        self.tails.binary_search(&t).ok().map(|_| host.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -139,8 +199,10 @@ impl DomainTable {
         if self.is_empty() {
             return None;
         }
+        let name_len = self.might_serve(host_bytes(parts)?)?;
+        // The same bytes, checked as `HeaderValue::to_str` checks them.
         let host = host_of(parts)?;
-        let domain = self.find(host_without_port(host))?;
+        let domain = self.find(host.get(..name_len)?)?;
         // Dot segments go before the base path is matched, as AWS's front end removes them.
         let path = &*crate::target::resolve_dots(parts.uri.path());
         Some(match domain.mappings.route(path) {
@@ -307,6 +369,7 @@ impl Domains {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::host_without_port;
     use proscenium_model::{BasePathMapping, Scope};
 
     fn record(name: &str, mappings: &[(&str, &str, Option<&str>)]) -> DomainRecord {
@@ -334,6 +397,57 @@ mod tests {
             .unwrap()
             .into_parts()
             .0
+    }
+
+    #[test]
+    fn the_first_test_of_a_host_never_turns_away_a_name() {
+        let t = DomainTable::compile(&[
+            record("api.example.com", &[]),
+            record("a.io", &[]),
+            record("*.wild.example.com", &[]),
+        ]);
+        assert_eq!(t.tail_len, 4);
+        let hosts = [
+            "api.example.com",
+            "API.Example.COM:8443",
+            "api.example.com:",
+            "a.io",
+            "A.IO:443",
+            "x.wild.example.com",
+            "X.WILD.example.com:1",
+            "b.io",
+            "example.com",
+            "api.example.co",
+            "127.0.0.1:4566",
+            "127.0.0.1",
+            "abc123.execute-api.localhost:4566",
+            "[::1]:4566",
+            "io",
+            "",
+            ":443",
+            "a.b.wild.example.com",
+        ];
+        let mut served = 0;
+        for host in hosts {
+            let name = host_without_port(host);
+            let found = t.find(name).is_some();
+            served += usize::from(found);
+            assert!(
+                !found || t.might_serve(host.as_bytes()) == Some(name.len()),
+                "{host} is served but the first test turned it away"
+            );
+        }
+        assert_eq!(served, 7, "the names in every case and with ports");
+        // What the test is for: invoke URLs' hosts go no further.
+        for host in [
+            "127.0.0.1:4566",
+            "abc123.execute-api.localhost:4566",
+            "[::1]:4566",
+            "io",
+        ] {
+            assert_eq!(t.might_serve(host.as_bytes()), None, "{host}");
+        }
+        assert_eq!(DomainTable::default().might_serve(b"api.example.com"), None);
     }
 
     #[test]

@@ -248,6 +248,25 @@ pub(crate) fn host_of(parts: &http::request::Parts) -> Option<&str> {
     parts.uri.authority().map(|a| a.as_str())
 }
 
+/// The bytes of what [`host_of`] reads (the `Host` header, else the URI's authority), without
+/// checking that they are visible ASCII: for a first, cheap test that a host is none of a set
+/// of names (`DomainTable::target`), which then reads the host with [`host_of`].
+pub(crate) fn host_bytes(parts: &http::request::Parts) -> Option<&[u8]> {
+    let host = if parts.headers.len() <= 8 {
+        parts
+            .headers
+            .iter()
+            .find(|(n, _)| *n == http::header::HOST)
+            .map(|(_, v)| v)
+    } else {
+        parts.headers.get(http::header::HOST)
+    };
+    match host {
+        Some(h) => Some(h.as_bytes()),
+        None => parts.uri.authority().map(|a| a.as_str().as_bytes()),
+    }
+}
+
 pub(crate) fn host_without_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.find(']').map_or(host, |i| &host[..=i]);
