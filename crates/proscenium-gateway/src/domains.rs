@@ -18,7 +18,7 @@ use arc_swap::ArcSwap;
 use proscenium_model::domain_name::{MappingTable, MinTls, min_tls, wildcard_of};
 use proscenium_store::DomainRecord;
 
-use crate::target::{InvokeTarget, host_bytes, host_of};
+use crate::target::{InvokeTarget, host_name_of};
 
 type Fast = foldhash::fast::RandomState;
 
@@ -145,25 +145,14 @@ impl DomainTable {
         }
     }
 
-    /// When a domain might serve `host` (as the request has it: perhaps with a port, any case,
-    /// bytes not yet checked), the length of the name in it (without the port, as
-    /// `host_without_port`); `None` only when [`DomainTable::find`] would miss it.
-    fn might_serve(&self, host: &[u8]) -> Option<usize> {
+    /// Whether a domain might serve the host name `name` (without its port, in any case,
+    /// bytes not yet lowered); `false` only when [`DomainTable::find`] would miss it.
+    fn might_serve(&self, name: &[u8]) -> bool {
         // No name has a bracket: an IPv6 literal is none of them.
-        if self.tail_len == 0 || host.first() == Some(&b'[') {
-            return None;
+        if self.tail_len == 0 || name.first() == Some(&b'[') {
+            return false;
         }
-        // `host:digits` → `host`, as `host_without_port`.
-        let mut end = host.len();
-        while end > 0 && host[end - 1].is_ascii_digit() {
-            end -= 1;
-        }
-        let host = match end.checked_sub(1) {
-            Some(colon) if host[colon] == b':' => &host[..colon],
-            _ => host,
-        };
-        let t = tail(host, self.tail_len)?;
-        self.tails.binary_search(&t).ok().map(|_| host.len())
+        tail(name, self.tail_len).is_some_and(|t| self.tails.binary_search(&t).is_ok())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -199,18 +188,27 @@ impl DomainTable {
         if self.is_empty() {
             return None;
         }
-        let name_len = self.might_serve(host_bytes(parts)?)?;
-        // The same bytes, checked as `HeaderValue::to_str` checks them.
-        let host = host_of(parts)?;
-        let domain = self.find(host.get(..name_len)?)?;
+        self.target_at(parts, host_name_of(parts)?)
+    }
+
+    /// [`DomainTable::target`] for a request whose host name ([`host_name_of`]) is read.
+    pub(crate) fn target_at(
+        &self,
+        parts: &http::request::Parts,
+        name: &str,
+    ) -> Option<InvokeTarget> {
+        if !self.might_serve(name.as_bytes()) {
+            return None;
+        }
+        let domain = self.find(name)?;
         // Dot segments go before the base path is matched, as AWS's front end removes them.
         let path = &*crate::target::resolve_dots(parts.uri.path());
         Some(match domain.mappings.route(path) {
             Some((route, rest)) => {
-                InvokeTarget::custom_domain(&route.api_id, route.stage.as_deref(), rest, path, host)
+                InvokeTarget::custom_domain(&route.api_id, route.stage.as_deref(), rest, path, name)
             }
             // No API has an empty id: the pipeline answers 403 as for an unknown API.
-            None => InvokeTarget::custom_domain("", Some(""), path, path, host),
+            None => InvokeTarget::custom_domain("", Some(""), path, path, name),
         })
     }
 }
@@ -433,7 +431,7 @@ mod tests {
             let found = t.find(name).is_some();
             served += usize::from(found);
             assert!(
-                !found || t.might_serve(host.as_bytes()) == Some(name.len()),
+                !found || t.might_serve(name.as_bytes()),
                 "{host} is served but the first test turned it away"
             );
         }
@@ -445,9 +443,9 @@ mod tests {
             "[::1]:4566",
             "io",
         ] {
-            assert_eq!(t.might_serve(host.as_bytes()), None, "{host}");
+            assert!(!t.might_serve(host_without_port(host).as_bytes()), "{host}");
         }
-        assert_eq!(DomainTable::default().might_serve(b"api.example.com"), None);
+        assert!(!DomainTable::default().might_serve(b"api.example.com"));
     }
 
     #[test]

@@ -261,13 +261,16 @@ impl Gateway {
     /// What a request is for: a custom domain's mapping when its `Host` is a custom domain
     /// name, else one of the invoke URL forms ([`invoke_target`]); `None`: not an invocation.
     pub fn target(&self, parts: &http::request::Parts) -> Option<InvokeTarget> {
+        // Read once for both: the custom domains and the invoke URL forms.
+        let name = target::host_name_of(parts);
         let domains = self.shared.registry.domains.load();
         if !domains.is_empty()
-            && let Some(t) = domains.target(parts)
+            && let Some(name) = name
+            && let Some(t) = domains.target_at(parts, name)
         {
             return Some(t);
         }
-        invoke_target(parts)
+        target::invoke_target_at(parts, name.unwrap_or_default())
     }
 
     /// The TLS settings of the custom domain serving `server_name` (SNI): the exact name, else

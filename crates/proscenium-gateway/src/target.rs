@@ -105,13 +105,14 @@ impl InvokeTarget {
     }
 
     /// A request through a custom domain: `path` is what follows the base path, `full_path`
-    /// the path as sent; a mapping without a stage takes it from the first segment of `path`.
+    /// the path as sent, `name` the host without its port ([`host_name_of`]); a mapping
+    /// without a stage takes the stage from the first segment of `path`.
     pub fn custom_domain(
         api_id: &str,
         stage: Option<&str>,
         path: &str,
         full_path: &str,
-        host: &str,
+        name: &str,
     ) -> InvokeTarget {
         let (stage, rest) = match stage {
             Some(s) => (s, path),
@@ -122,7 +123,7 @@ impl InvokeTarget {
             stage,
             &normalise(rest),
             &normalise(full_path),
-            host_without_port(host),
+            name,
             UrlStyle::CustomDomain,
         )
     }
@@ -130,9 +131,13 @@ impl InvokeTarget {
 
 /// Recognises an invocation, or `None` when the request is for someone else.
 pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
-    let host = host_of(parts).unwrap_or_default();
+    invoke_target_at(parts, host_name_of(parts).unwrap_or_default())
+}
+
+/// [`invoke_target`] for a request whose host name ([`host_name_of`]) is already read.
+pub(crate) fn invoke_target_at(parts: &http::request::Parts, name: &str) -> Option<InvokeTarget> {
     let path = parts.uri.path();
-    if let Some(api_id) = api_id_from_host(host) {
+    if let Some(api_id) = api_id_from_name(name) {
         // Dot segments go before routing, as AWS's front end removes them: the stage too
         // can be stepped out of (`/prod/../dev/x` is `/dev/x`).
         let path = &*resolve_dots(path);
@@ -142,7 +147,7 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
             stage,
             &normalise(rest),
             &normalise(path),
-            host_without_port(host),
+            name,
             UrlStyle::Host,
         ));
     }
@@ -159,7 +164,7 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
             api_id,
             stage,
             rest,
-            host,
+            name,
             UrlStyle::AwsPath,
         ));
     }
@@ -186,7 +191,7 @@ pub fn invoke_target(parts: &http::request::Parts) -> Option<InvokeTarget> {
             api_id,
             stage,
             rest,
-            host,
+            name,
             UrlStyle::UserRequest,
         ));
     }
@@ -197,7 +202,7 @@ fn target_from_path(
     api_id: &str,
     stage: &str,
     rest: &str,
-    host: &str,
+    name: &str,
     style: UrlStyle,
 ) -> InvokeTarget {
     InvokeTarget::from_pieces(
@@ -206,7 +211,7 @@ fn target_from_path(
             &[stage],
             &[&normalise(rest)],
             &["/", stage, rest],
-            &[host_without_port(host)],
+            &[name],
         ],
         style,
     )
@@ -230,29 +235,25 @@ fn resolve_dots_after_slash(rest: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-pub(crate) fn host_of(parts: &http::request::Parts) -> Option<&str> {
-    // Host is usually first: a scan beats hashing the name for the few headers of most
-    // requests.
-    let host = if parts.headers.len() <= 8 {
-        parts
-            .headers
-            .iter()
-            .find(|(n, _)| *n == http::header::HOST)
-            .map(|(_, v)| v)
-    } else {
-        parts.headers.get(http::header::HOST)
-    };
-    if let Some(h) = host {
-        return h.to_str().ok();
-    }
-    parts.uri.authority().map(|a| a.as_str())
+/// The host name a request addressed, without its port ([`host_without_port`]): read once
+/// per request, for the custom domains and the invoke URL forms alike.
+pub(crate) fn host_name_of(parts: &http::request::Parts) -> Option<&str> {
+    host_of(parts).map(host_without_port)
 }
 
-/// The bytes of what [`host_of`] reads (the `Host` header, else the URI's authority), without
-/// checking that they are visible ASCII: for a first, cheap test that a host is none of a set
-/// of names (`DomainTable::target`), which then reads the host with [`host_of`].
-pub(crate) fn host_bytes(parts: &http::request::Parts) -> Option<&[u8]> {
-    let host = if parts.headers.len() <= 8 {
+/// The host a request addressed: its `Host` header (`None` when that is not visible ASCII),
+/// else its URI's authority.
+fn host_of(parts: &http::request::Parts) -> Option<&str> {
+    match host_header(parts) {
+        Some(h) => h.to_str().ok(),
+        None => parts.uri.authority().map(|a| a.as_str()),
+    }
+}
+
+fn host_header(parts: &http::request::Parts) -> Option<&http::HeaderValue> {
+    // Host is usually first: a scan beats hashing the name for the few headers of most
+    // requests.
+    if parts.headers.len() <= 8 {
         parts
             .headers
             .iter()
@@ -260,10 +261,6 @@ pub(crate) fn host_bytes(parts: &http::request::Parts) -> Option<&[u8]> {
             .map(|(_, v)| v)
     } else {
         parts.headers.get(http::header::HOST)
-    };
-    match host {
-        Some(h) => Some(h.as_bytes()),
-        None => parts.uri.authority().map(|a| a.as_str().as_bytes()),
     }
 }
 
@@ -281,9 +278,8 @@ pub(crate) fn host_without_port(host: &str) -> &str {
     }
 }
 
-/// `{apiId}.execute-api.{anything}` → `apiId`.
-fn api_id_from_host(host: &str) -> Option<&str> {
-    let host = host_without_port(host);
+/// `{apiId}.execute-api.{anything}` (a host name without its port) → `apiId`.
+fn api_id_from_name(host: &str) -> Option<&str> {
     let dot = host.bytes().position(|b| b == b'.')?;
     let (api_id, rest) = (host.get(..dot)?, host.get(dot + 1..)?);
     // `execute-api.` and at least one more character.
