@@ -434,6 +434,11 @@ def test_several_apis_under_one_domain(gw, c, ca):
     # A host that is no custom domain is not routed by mappings.
     status, _, _ = call(gw, "/v1/pets", "elsewhere.example.com")
     assert status != 200
+    # Beside the domain, the invoke URLs route as before, their port not in the domain name.
+    b = body_of(gw, "/dev/pets", f"{a1}.execute-api.localhost:{gw.port}")
+    assert (b["from"], b["path"], b["domainName"]) == ("one", "/dev/pets", f"{a1}.execute-api.localhost")
+    b = body_of(gw, f"/restapis/{a2}/live/_user_request_/pets", f"127.0.0.1:{gw.port}")
+    assert (b["from"], b["stage"], b["domainName"]) == ("two", "live", "127.0.0.1")
     c.delete_domain_name(domainName=name)
     # Deleting the domain stops serving it at once.
     status, _, _ = call(gw, "/v1/pets", name)

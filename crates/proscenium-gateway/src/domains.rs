@@ -6,8 +6,9 @@
 //! (with the stages, in `registry.rs`) and swapped atomically: a mapping change serves the
 //! next request, without a redeploy. A gateway without custom domains pays one atomic load
 //! and a length check per request. With some, a request first compares the last bytes of its
-//! host with those the names end in (`tails`), which is all that a request to an invoke URL
-//! (`127.0.0.1:4566`, `{api}.execute-api.localhost`) pays; a host that ends as a name does then
+//! host name (without its port, read once for this and the invoke URL forms) with those the
+//! names end in (`tails`), which is all that a request to an invoke URL (`127.0.0.1`,
+//! `{api}.execute-api.localhost`) pays; a host that ends as a name does then
 //! costs one hash lookup (a second, of the wildcard name, only when a wildcard domain exists
 //! and the exact name missed).
 
@@ -183,7 +184,9 @@ impl DomainTable {
 
     /// The invocation a request through a custom domain is: the mapped stage with the rest of
     /// the path, or a target no stage answers (AWS's 403 `Forbidden`) when no base path
-    /// matches. `None`: the host is no custom domain.
+    /// matches. `None`: the host is no custom domain's (or the request has no readable host).
+    /// `Gateway::target` calls [`DomainTable::target_at`] with the name it has read; this reads
+    /// it itself (tests and benches).
     pub fn target(&self, parts: &http::request::Parts) -> Option<InvokeTarget> {
         if self.is_empty() {
             return None;
@@ -435,7 +438,10 @@ mod tests {
                 "{host} is served but the first test turned it away"
             );
         }
-        assert_eq!(served, 7, "the names in every case and with ports");
+        assert_eq!(
+            served, 7,
+            "the names in every case, ports cut as requests' are"
+        );
         // What the test is for: invoke URLs' hosts go no further.
         for host in [
             "127.0.0.1:4566",

@@ -105,8 +105,9 @@ impl InvokeTarget {
     }
 
     /// A request through a custom domain: `path` is what follows the base path, `full_path`
-    /// the path as sent, `name` the host without its port ([`host_name_of`]); a mapping
-    /// without a stage takes the stage from the first segment of `path`.
+    /// the path as sent, `name` the host as the client addressed it, without its port (the
+    /// caller cuts it: `name` becomes `$context.domainName` as given); a mapping without a
+    /// stage takes the stage from the first segment of `path`.
     pub fn custom_domain(
         api_id: &str,
         stage: Option<&str>,
@@ -279,9 +280,9 @@ pub(crate) fn host_without_port(host: &str) -> &str {
 }
 
 /// `{apiId}.execute-api.{anything}` (a host name without its port) → `apiId`.
-fn api_id_from_name(host: &str) -> Option<&str> {
-    let dot = host.bytes().position(|b| b == b'.')?;
-    let (api_id, rest) = (host.get(..dot)?, host.get(dot + 1..)?);
+fn api_id_from_name(name: &str) -> Option<&str> {
+    let dot = name.bytes().position(|b| b == b'.')?;
+    let (api_id, rest) = (name.get(..dot)?, name.get(dot + 1..)?);
     // `execute-api.` and at least one more character.
     let label = rest.get(.."execute-api.".len())?;
     if !label.eq_ignore_ascii_case("execute-api.") || rest.len() == label.len() || api_id.is_empty()
@@ -355,8 +356,13 @@ mod tests {
         let t = invoke_target(&parts("localhost:4566", "/_aws/execute-api/abc/dev/pets")).unwrap();
         assert_eq!((t.api_id(), t.stage(), t.path()), ("abc", "dev", "/pets"));
         assert_eq!(t.context_path(), "/dev/pets");
-        let t = invoke_target(&parts(
+        assert_eq!(
+            t.domain_name(),
             "localhost",
+            "the port is not part of the name"
+        );
+        let t = invoke_target(&parts(
+            "localhost:4566",
             "/restapis/abc/dev/_user_request_/pets/1/",
         ))
         .unwrap();
@@ -365,8 +371,47 @@ mod tests {
             ("abc", "dev", "/pets/1/")
         );
         assert_eq!(t.style, UrlStyle::UserRequest);
+        assert_eq!(t.domain_name(), "localhost");
         let t = invoke_target(&parts("localhost", "/restapis/abc/dev/_user_request_")).unwrap();
         assert_eq!(t.path(), "/");
+    }
+
+    #[test]
+    fn the_host_is_the_header_else_the_authority() {
+        // No `Host` header: an absolute-form request's authority, its port cut.
+        let (p, _) = http::Request::builder()
+            .uri("http://abc.execute-api.localhost:4566/dev/x")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let t = invoke_target(&p).unwrap();
+        assert_eq!(
+            (t.api_id(), t.stage(), t.path(), t.domain_name()),
+            ("abc", "dev", "/x", "abc.execute-api.localhost")
+        );
+        // A `Host` header that is not visible ASCII is no host (the authority is not used
+        // instead): only the path forms are left, with no domain name.
+        let (mut p, _) = http::Request::builder()
+            .uri("http://abc.execute-api.localhost/dev/x")
+            .body(())
+            .unwrap()
+            .into_parts();
+        p.headers.insert(
+            http::header::HOST,
+            http::HeaderValue::from_bytes(b"abc.execute-api.\xe9").unwrap(),
+        );
+        assert_eq!(invoke_target(&p), None);
+        let (mut p, _) = http::Request::builder()
+            .uri("/_aws/execute-api/abc/dev/x")
+            .body(())
+            .unwrap()
+            .into_parts();
+        p.headers.insert(
+            http::header::HOST,
+            http::HeaderValue::from_bytes(b"h\xe9:4566").unwrap(),
+        );
+        let t = invoke_target(&p).unwrap();
+        assert_eq!((t.api_id(), t.domain_name()), ("abc", ""));
     }
 
     #[test]
