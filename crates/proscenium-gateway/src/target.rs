@@ -320,10 +320,15 @@ fn normalise(rest: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
-    fn parts(host: &str, uri: &str) -> http::request::Parts {
+    /// A request for `uri` with `host` as its `Host` header (any bytes a header may hold;
+    /// empty: no `Host` header).
+    fn parts(host: impl AsRef<[u8]>, uri: &str) -> http::request::Parts {
         let mut b = http::Request::builder().uri(uri);
-        if !host.is_empty() {
-            b = b.header("host", host);
+        if !host.as_ref().is_empty() {
+            b = b.header(
+                "host",
+                http::HeaderValue::from_bytes(host.as_ref()).unwrap(),
+            );
         }
         b.body(()).unwrap().into_parts().0
     }
@@ -379,38 +384,19 @@ mod tests {
     #[test]
     fn the_host_is_the_header_else_the_authority() {
         // No `Host` header: an absolute-form request's authority, its port cut.
-        let (p, _) = http::Request::builder()
-            .uri("http://abc.execute-api.localhost:4566/dev/x")
-            .body(())
-            .unwrap()
-            .into_parts();
-        let t = invoke_target(&p).unwrap();
+        let t = invoke_target(&parts("", "http://abc.execute-api.localhost:4566/dev/x")).unwrap();
         assert_eq!(
             (t.api_id(), t.stage(), t.path(), t.domain_name()),
             ("abc", "dev", "/x", "abc.execute-api.localhost")
         );
         // A `Host` header that is not visible ASCII is no host (the authority is not used
         // instead): only the path forms are left, with no domain name.
-        let (mut p, _) = http::Request::builder()
-            .uri("http://abc.execute-api.localhost/dev/x")
-            .body(())
-            .unwrap()
-            .into_parts();
-        p.headers.insert(
-            http::header::HOST,
-            http::HeaderValue::from_bytes(b"abc.execute-api.\xe9").unwrap(),
+        let p = parts(
+            b"abc.execute-api.\xe9",
+            "http://abc.execute-api.localhost/dev/x",
         );
         assert_eq!(invoke_target(&p), None);
-        let (mut p, _) = http::Request::builder()
-            .uri("/_aws/execute-api/abc/dev/x")
-            .body(())
-            .unwrap()
-            .into_parts();
-        p.headers.insert(
-            http::header::HOST,
-            http::HeaderValue::from_bytes(b"h\xe9:4566").unwrap(),
-        );
-        let t = invoke_target(&p).unwrap();
+        let t = invoke_target(&parts(b"h\xe9:4566", "/_aws/execute-api/abc/dev/x")).unwrap();
         assert_eq!((t.api_id(), t.domain_name()), ("abc", ""));
     }
 
