@@ -2,15 +2,15 @@
 //! (for the HTTPS listener) which certificate, TLS versions and client verification a name
 //! gets.
 //!
-//! The table is compiled from the store's domains and mappings on every change feed tick
-//! (with the stages, in `registry.rs`) and swapped atomically: a mapping change serves the
-//! next request, without a redeploy. A gateway without custom domains pays one atomic load
-//! and a length check per request. With some, a request first compares the last bytes of its
-//! host name (without its port, read once for this and the invoke URL forms) with those the
-//! names end in (`tails`), which is all that a request to an invoke URL (`127.0.0.1`,
-//! `{api}.execute-api.localhost`) pays; a host that ends as a name does then
-//! costs one hash lookup (a second, of the wildcard name, only when a wildcard domain exists
-//! and the exact name missed).
+//! The table is compiled from the store's domains and mappings on every change feed tick (with
+//! the stages, in `registry.rs`) and swapped atomically: a mapping change serves the next
+//! request, without a redeploy. A gateway without custom domains pays one atomic load and a
+//! length check per request. With some, a request first compares the last bytes of its host
+//! name (without its port, read once for this and the invoke URL forms) with those the names
+//! end in (`tails`), which is all that a request to an invoke URL (`127.0.0.1`,
+//! `{api}.execute-api.localhost`) pays, inlined into `Gateway::target`; a host that ends as a
+//! name does then costs a call and one hash lookup (a second, of the wildcard name, only when a
+//! wildcard domain exists and the exact name missed).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -147,13 +147,13 @@ impl DomainTable {
     }
 
     /// Whether a domain might serve the host name `name` (without its port, in any case,
-    /// bytes not yet lowered); `false` only when [`DomainTable::find`] would miss it.
+    /// bytes not yet lowered); `false` only when [`DomainTable::find`] would miss it. Inlined
+    /// into the caller: for an invoke URL's host this is all the table costs, without a call.
+    /// (An IPv6 literal ends in `]`, which no name's tail has.)
+    #[inline]
     fn might_serve(&self, name: &[u8]) -> bool {
-        // No name has a bracket: an IPv6 literal is none of them.
-        if self.tail_len == 0 || name.first() == Some(&b'[') {
-            return false;
-        }
-        tail(name, self.tail_len).is_some_and(|t| self.tails.binary_search(&t).is_ok())
+        self.tail_len != 0
+            && tail(name, self.tail_len).is_some_and(|t| self.tails.binary_search(&t).is_ok())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -194,7 +194,9 @@ impl DomainTable {
         self.target_at(parts, host_name_of(parts)?)
     }
 
-    /// [`DomainTable::target`] for a request whose host name ([`host_name_of`]) is read.
+    /// [`DomainTable::target`] for a request whose host name ([`host_name_of`]) is read: the
+    /// tail test here, inlined into the caller; the lookup and routing out of line.
+    #[inline]
     pub(crate) fn target_at(
         &self,
         parts: &http::request::Parts,
@@ -203,6 +205,12 @@ impl DomainTable {
         if !self.might_serve(name.as_bytes()) {
             return None;
         }
+        self.route(parts, name)
+    }
+
+    /// The rest of [`DomainTable::target_at`], for a host whose tail a name has.
+    #[inline(never)]
+    fn route(&self, parts: &http::request::Parts, name: &str) -> Option<InvokeTarget> {
         let domain = self.find(name)?;
         // Dot segments go before the base path is matched, as AWS's front end removes them.
         let path = &*crate::target::resolve_dots(parts.uri.path());
