@@ -4,6 +4,7 @@ over HTTP; counts that survive a restart; the AUTHORIZER key source."""
 
 from __future__ import annotations
 
+import glob
 import http.client
 import json
 import time
@@ -217,5 +218,52 @@ def test_counts_older_than_a_second_survive_kill_9(lambda_endpoint):
                 break
             time.sleep(0.1)
         assert used[0] == [4, 0], used
+    finally:
+        srv.cleanup()
+
+
+def context_switches(pid):
+    """Context switches so far of each of the process's threads, by thread id (Linux's /proc)."""
+    counts = {}
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(status) as f:
+                counts[status] = sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
+        except OSError:  # a thread that ended meanwhile
+            pass
+    return counts
+
+
+def switches_in(srv, seconds):
+    """Context switches in the next `seconds`, of the threads alive at the end (an idle
+    blocking thread that exits meanwhile takes its counts with it)."""
+    before = context_switches(srv.proc.pid)
+    time.sleep(seconds)
+    after = context_switches(srv.proc.pid)
+    return sum(n - before.get(tid, 0) for tid, n in after.items())
+
+
+def test_counts_are_flushed_only_when_a_plan_has_a_key(lambda_endpoint):
+    """The flusher writes counts every second, and reads the periods' totals back, only when
+    some usage plan has a key: a gateway without one sleeps between requests (the flusher
+    used to wake a serving thread and a store thread every second for a read nothing used)."""
+    srv = ProsceniumServer(extra_args=["--lambda-endpoint", lambda_endpoint])
+    srv.start()
+    try:
+        c = make_client(srv.endpoint)
+        api_id = keyed_api(c)
+        assert call(srv, api_id)[::2] == FORBIDDEN, "no key: the stage is served"
+        time.sleep(1.5)  # the change feed's rebuild is done
+        idle = switches_in(srv, 4)
+        key, plan = plan_with_key(c, api_id, "dev", quota={"limit": 100, "period": "DAY"})
+        assert wait_for_status(lambda: call(srv, api_id, key=key["value"]), 200)[0] == 200
+        time.sleep(1.5)
+        flushing = switches_in(srv, 4)
+        assert idle <= 4, f"{idle} context switches in 4 s of an idle gateway without usage plans"
+        assert flushing >= 8, f"only {flushing} context switches in 4 s of flushing every second"
+        # What the flusher is for: the count reached the store.
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        assert c.get_usage(usagePlanId=plan["id"], startDate=today,
+                           endDate=today)["items"][key["id"]] == [[1, 99]]
     finally:
         srv.cleanup()

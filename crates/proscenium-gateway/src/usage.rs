@@ -12,7 +12,9 @@
 //! Durability: counts are added in memory and written to the store every
 //! [`FLUSH_INTERVAL`] in one transaction per scope (and at shutdown), so a crash loses at most
 //! that interval's counts. After each flush the period totals are read back from the store,
-//! which also picks up UpdateUsage and other nodes' counts.
+//! which also picks up UpdateUsage and other nodes' counts. Without a key in any usage plan
+//! there is nothing to count: the flusher waits for a rebuild that makes a counter, on no
+//! timer, and the store is not read.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -92,6 +94,9 @@ pub struct Usage {
     /// Buckets by (scope, plan, key, method or "") and their limits: reused while unchanged.
     buckets: Mutex<BucketMap>,
     counters: Mutex<CounterMap>,
+    /// Wakes the flusher when a rebuild leaves some counter (a key in a plan), and when the
+    /// usage state is dropped: without counters the flusher waits on this, not on a timer.
+    counting: Arc<tokio::sync::Notify>,
 }
 
 impl Default for Usage {
@@ -100,7 +105,15 @@ impl Default for Usage {
             index: ArcSwap::from_pointee(Index::default()),
             buckets: Mutex::new(HashMap::new()),
             counters: Mutex::new(HashMap::new()),
+            counting: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+}
+
+impl Drop for Usage {
+    fn drop(&mut self) {
+        // The flusher, if waiting, finds the state gone and ends.
+        self.counting.notify_one();
     }
 }
 
@@ -154,9 +167,13 @@ impl Usage {
             index.scopes.insert(scope, si);
         }
         *buckets = fresh_buckets;
+        let counting = !fresh_counters.is_empty();
         *counters = fresh_counters;
         drop((buckets, counters));
         self.index.store(Arc::new(index));
+        if counting {
+            self.counting.notify_one();
+        }
         Ok(())
     }
 
@@ -228,6 +245,11 @@ impl Usage {
         }
     }
 
+    /// Whether some usage plan has a key, so that counts are kept and flushed.
+    pub fn is_counting(&self) -> bool {
+        !lock(&self.counters).is_empty()
+    }
+
     /// Writes the counts added since the last flush, then reads the current periods'
     /// totals back (UpdateUsage and other nodes included).
     pub async fn flush(&self, store: &dyn Store, today: i64) {
@@ -235,6 +257,12 @@ impl Usage {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        // No key in any usage plan: nothing to write, nothing to read back. The store is not
+        // asked, so a gateway without usage plans does no work every second (it would wake
+        // the serving thread and a blocking thread for a read whose answer nothing uses).
+        if counters.is_empty() {
+            return;
+        }
         let mut by_scope: HashMap<Scope, Vec<UsageCount>> = HashMap::new();
         for ((scope, plan, key), c) in &counters {
             let pending = std::mem::take(&mut *lock(&c.pending));
@@ -411,7 +439,9 @@ pub fn check(usage: &Usage, ctx: &mut RequestCtx, today: i64) -> Result<(), Gate
     Ok(())
 }
 
-/// Spawns the flusher: every [`FLUSH_INTERVAL`] the counts go to the store.
+/// Spawns the flusher: every [`FLUSH_INTERVAL`] the counts go to the store, while some usage
+/// plan has a key. Without one it sleeps until a rebuild makes one (no timer: an idle gateway
+/// without usage plans is not woken every second). It ends when the usage state is dropped.
 pub fn spawn_flusher(
     usage: std::sync::Weak<Usage>,
     store: Arc<dyn Store>,
@@ -423,7 +453,15 @@ pub fn spawn_flusher(
         loop {
             tick.tick().await;
             let Some(u) = usage.upgrade() else { break };
-            u.flush(store.as_ref(), today()).await;
+            if u.is_counting() {
+                u.flush(store.as_ref(), today()).await;
+                continue;
+            }
+            // Not holding the state while waiting: dropping it wakes this.
+            let counting = u.counting.clone();
+            drop(u);
+            counting.notified().await;
+            tick.reset();
         }
     });
 }
