@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """What the kernel does for each request at a fixed rate, proscenium's MOCK method beside
 nginx's `return 200` (issue 22, goal 4: where a server's own tail could come from). Both run
-on CPU 0 with one worker, the workspace's load generator on CPU 1 at --rate requests a
-second to each (both targets in one run, 10 ms slices). Over the middle half of the run
-(after connections are set up and warmed) it counts, for each server's threads: minor and
-major page faults, voluntary and involuntary context switches, CPU ticks. With --strace it
-runs a second time under `strace -c -f` and prints each server's system calls per request.
-With --idle it also counts proscenium's context switches while nothing is sent (a server
-with no timer running makes none).
+on CPU 0 with one worker, the workspace's load generator on CPU 1 (both targets in one run,
+alternating 10 ms slices, --rate requests a second to each during its slices, so half that on
+average; first a warm-up second for each in turn). Over the middle half of the measured run
+it counts, for each server's threads: minor and major page faults, voluntary and involuntary
+context switches, CPU ticks. With --strace it runs a second time under `strace -c -f` and
+prints each server's system calls per request. With --idle it also counts proscenium's
+context switches while nothing is sent (on the embedded store, a server with no timer
+running makes none).
 
     .venv/bin/python bench/lib/kernel_work.py --bin target/release/proscenium \\
         --loadgen target/release/proscenium-loadgen [--seconds 20] [--strace] [--idle]
@@ -76,6 +77,11 @@ def load(a, targets, seconds):
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def per_target(a, seconds):
+    """Requests each of the two targets gets in `seconds` of the measured run (half the slices)."""
+    return a.rate * seconds / 2
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -85,9 +91,10 @@ def main():
     ap.add_argument("--strace", action="store_true")
     ap.add_argument("--idle", action="store_true")
     a = ap.parse_args()
-    master, worker = nginx(nginx_port := access.free_port())
-    p, port = access.serve(a.bin, "http://127.0.0.1:9", "--workers", "1")
+    master = p = None
     try:
+        master, worker = nginx(nginx_port := access.free_port())
+        p, port = access.serve(a.bin, "http://127.0.0.1:9", "--workers", "1")
         c = access.client_when_ready(port)
         api_id = access.api(c, "NONE")
         url = f"http://127.0.0.1:{port}/restapis/{api_id}/dev/_user_request_/pets"
@@ -102,29 +109,32 @@ def main():
         servers = {"proscenium": p.pid, "nginx": worker}
         targets = [("proscenium", url), ("nginx", f"http://127.0.0.1:{nginx_port}/")]
         run = load(a, targets, a.seconds)
-        time.sleep(1 + a.seconds * 0.25)
+        time.sleep(2 + a.seconds * 0.25)  # after the two warm-up seconds
         before = {n: counts(pid)[0] for n, pid in servers.items()}
         time.sleep(a.seconds * 0.5)
         after = {n: counts(pid)[0] for n, pid in servers.items()}
         out, err = run.communicate()
         done = {t["name"]: t for t in json.loads(out)["targets"]}
         print(err.strip())
+        window = per_target(a, a.seconds * 0.5)
         print(f"over the middle {a.seconds * 0.5:g} s, per 1 000 requests "
-              f"({a.rate} rps to each, so {a.rate * a.seconds * 0.5:.0f} requests each):")
+              f"(about {window:.0f} requests each):")
         for name in servers:
             delta = {k: after[name][k] - before[name][k] for k in after[name]}
-            per = {k: round(v * 1000 / (a.rate * a.seconds * 0.5), 2) for k, v in delta.items()}
+            per = {k: round(v * 1000 / window, 2) for k, v in delta.items()}
             print(f"  {name:<10} {per}   errors {done[name]['errors']}, non-2xx {done[name]['non2xx']}")
         if a.strace:
-            files = {n: tempfile.mktemp(prefix=f"kernel-work-{n}-") for n in servers}
+            traces = tempfile.mkdtemp(prefix="kernel-work-strace-")
+            files = {n: os.path.join(traces, n) for n in servers}
             tracers = [subprocess.Popen(["strace", "-c", "-f", "-p", str(pid), "-o", files[n]],
                                         stderr=subprocess.DEVNULL) for n, pid in servers.items()]
-            time.sleep(1)
-            run = load(a, targets, a.seconds)
-            out, _ = run.communicate()
-            for t in tracers:
-                t.send_signal(2)
-                t.wait()
+            try:
+                time.sleep(1)
+                out, _ = load(a, targets, a.seconds).communicate()
+            finally:
+                for t in tracers:
+                    t.send_signal(2)
+                    t.wait()
             # The warm-up second sent --rate requests to each before the counted ones.
             done = {t["name"]: t["requests"] + a.rate for t in json.loads(out)["targets"]}
             for name, path in files.items():
@@ -140,8 +150,9 @@ def main():
                 print(f"  {name:<10} system calls per request (strace -c, {done[name]} requests, "
                       f"the warm-up's included): {shown}")
     finally:
-        p.terminate()
-        master.terminate()
+        for proc in (p, master):
+            if proc is not None:
+                proc.terminate()
 
 
 if __name__ == "__main__":

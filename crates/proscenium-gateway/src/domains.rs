@@ -149,7 +149,9 @@ impl DomainTable {
     /// Whether a domain might serve the host name `name` (without its port, in any case,
     /// bytes not yet lowered); `false` only when [`DomainTable::find`] would miss it. Inlined
     /// into the caller: for an invoke URL's host this is all the table costs, without a call.
-    /// (An IPv6 literal ends in `]`, which no name's tail has.)
+    /// (An IPv6 literal ends in `]`, which no name's tail has. A malformed host that only
+    /// starts with `[`, say `[x.wild.example.com`, is tested like any other junk before a
+    /// name's ending, such as `a b.wild.example.com`: by the ending, then by [`DomainTable::find`].)
     #[inline]
     fn might_serve(&self, name: &[u8]) -> bool {
         self.tail_len != 0
@@ -435,6 +437,9 @@ mod tests {
             "",
             ":443",
             "a.b.wild.example.com",
+            // Malformed hosts before a wildcard's ending: found like any name under it.
+            "[x.wild.example.com",
+            "a b.wild.example.com",
         ];
         let mut served = 0;
         for host in hosts {
@@ -447,7 +452,7 @@ mod tests {
             );
         }
         assert_eq!(
-            served, 7,
+            served, 9,
             "the names in every case, ports cut as requests' are"
         );
         // What the test is for: invoke URLs' hosts go no further.

@@ -112,7 +112,7 @@ impl Default for Usage {
 
 impl Drop for Usage {
     fn drop(&mut self) {
-        // The flusher, if waiting, finds the state gone and ends.
+        // The flusher, if waiting, finds the state gone within one interval and ends.
         self.counting.notify_one();
     }
 }
@@ -441,7 +441,8 @@ pub fn check(usage: &Usage, ctx: &mut RequestCtx, today: i64) -> Result<(), Gate
 
 /// Spawns the flusher: every [`FLUSH_INTERVAL`] the counts go to the store, while some usage
 /// plan has a key. Without one it sleeps until a rebuild makes one (no timer: an idle gateway
-/// without usage plans is not woken every second). It ends when the usage state is dropped.
+/// without usage plans is not woken every second). It ends within one interval of the usage
+/// state being dropped.
 pub fn spawn_flusher(
     usage: std::sync::Weak<Usage>,
     store: Arc<dyn Store>,
