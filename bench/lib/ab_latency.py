@@ -10,20 +10,14 @@ the tail, with the host's stalls falling on both builds alike).
         --loadgen target/release/proscenium-loadgen [--rounds 16] [--seconds 10] [--rate 5000]
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import access  # noqa: E402
-
-
-def percentile(xs, q):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))]
+from fixed import percentile, run_loadgen  # noqa: E402
 
 
 def main():
@@ -45,17 +39,15 @@ def main():
         ratios, pooled = [], {"old": [], "new": []}
         for r in range(a.rounds):
             order = ["old", "new"] if r % 2 == 0 else ["new", "old"]
-            out = subprocess.run(
-                ["taskset", "-c", "1", a.loadgen, "--rate", str(a.rate), "--conns", "64",
-                 "--seconds", f"{a.seconds:g}", "--slice-ms", "10", "--warmup", "1"]
-                + [f"{n}={urls[n]}" for n in order],
-                capture_output=True, text=True, check=True).stdout
-            run = json.loads(out)
+            run = run_loadgen(a.loadgen, [{"name": n, "url": urls[n]} for n in order], a.seconds,
+                              64, "1", a.rate, 10, 1)
             latencies = {n: [] for n in order}
             for s in run["slices"]:
                 latencies[order[s["target"]]] += s["service_ns"]
-            p99 = {n: percentile(latencies[n], 0.99) / 1000 for n in order}
-            p999 = {n: percentile(latencies[n], 0.999) / 1000 for n in order}
+            for n in order:
+                latencies[n].sort()
+            p99 = {n: percentile(latencies[n], 99) for n in order}
+            p999 = {n: percentile(latencies[n], 99.9) for n in order}
             for n in order:
                 pooled[n] += latencies[n]
             ratios.append(p99["new"] / p99["old"])
@@ -66,9 +58,11 @@ def main():
             p.terminate()
     print(f"p99 ratio new/old, median of {len(ratios)} rounds: {statistics.median(ratios):.3f} "
           f"(rounds with new ≤ old: {sum(x <= 1 for x in ratios)})")
-    for q in (0.5, 0.9, 0.99, 0.999):
-        print(f"pooled p{q * 100:g}: old {percentile(pooled['old'], q) / 1000:.0f} µs, "
-              f"new {percentile(pooled['new'], q) / 1000:.0f} µs")
+    for n in pooled:
+        pooled[n].sort()
+    for q in (50, 90, 99, 99.9):
+        print(f"pooled p{q:g}: old {percentile(pooled['old'], q):.0f} µs, "
+              f"new {percentile(pooled['new'], q):.0f} µs")
 
 
 if __name__ == "__main__":
